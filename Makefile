@@ -1,0 +1,132 @@
+# rmgate: the single entry point (build, test, run, install, bench, fuzz).
+#
+# Layout convention (so modules never need to edit this file):
+#   <mod>/*.c            library sources of module <mod> (proxy, replay, policy)
+#   <mod>/rmgate-*.c     the module's program (main); not part of the library
+#   tests/unit/test_*.c  one cmocka binary each, linked with every module library
+#   tests/bench/*.c      one benchmark program each
+#   tests/fuzz/fuzz_*.c  one libFuzzer target each (clang)
+#
+# make            build the three programs into $(BUILD)
+# make SAN=1      ASan+UBSan build into build/san
+# make deps       install the Debian packages that are missing (apt-get)
+# make test       unit tests, then e2e tests; last line "N passed, N failed"
+# make run        start a local demo target and the gate in front of it
+# make install    PREFIX=/usr/local DESTDIR=
+# make bench / make fuzz / make clean
+
+VERSION   := 0.1.0
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+CC        ?= cc
+SAN       ?=
+
+ifeq ($(SAN),1)
+BUILD     ?= build/san
+SANFLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD     ?= build
+SANFLAGS  :=
+endif
+
+PKGS      := freerdp2 freerdp-client2 freerdp-server2 winpr2 libpcap libzstd sqlite3 libpng libcrypto
+WARN      := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes
+ifneq ($(CI),)
+WARN      += -Werror
+endif
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS    ?= -O2 -g
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) $(SANFLAGS) -D_GNU_SOURCE \
+              -DRMGATE_VERSION='"$(VERSION)"' -Iproxy -Ireplay -Ipolicy $(PKG_CFLAGS) -MMD -MP
+LDLIBS    := $(PKG_LIBS) -lpthread -lm
+LDFLAGS   += $(SANFLAGS)
+
+MODULES   := policy replay proxy
+lib_srcs   = $(filter-out $(1)/rmgate-%.c,$(wildcard $(1)/*.c))
+lib_objs   = $(patsubst %.c,$(BUILD)/%.o,$(call lib_srcs,$(1)))
+
+# Link order: the proxy uses replay and policy; they use nothing of ours.
+LIBS      := $(BUILD)/libproxy.a $(BUILD)/libreplay.a $(BUILD)/libpolicy.a
+PROGRAMS  := $(BUILD)/rmgate-proxy $(BUILD)/rmgate-replay $(BUILD)/rmgate-policy
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+BENCH_SRCS:= $(wildcard tests/bench/*.c)
+BENCH_BINS:= $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+
+.PHONY: all deps test unit e2e run install uninstall bench fuzz clean check-deps
+all: $(PROGRAMS) $(UNIT_BINS) $(BENCH_BINS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+define module_lib
+$(BUILD)/lib$(1).a: $(call lib_objs,$(1))
+	@mkdir -p $$(dir $$@)
+	rm -f $$@ && ar rcs $$@ $$^ $$(if $$^,,$(BUILD)/empty.o)
+endef
+$(foreach m,$(MODULES),$(eval $(call module_lib,$(m))))
+
+# An archive with no members is still a valid archive for the linker.
+$(BUILD)/empty.o:
+	@mkdir -p $(BUILD)
+	echo 'typedef int rmgate_empty_unit;' | $(CC) -x c -c - -o $@
+$(LIBS): | $(BUILD)/empty.o
+
+$(BUILD)/rmgate-%: $(BUILD)/proxy/rmgate-%.o $(LIBS)
+	$(CC) $(LDFLAGS) $< $(LIBS) $(LDLIBS) -o $@
+$(BUILD)/rmgate-%: $(BUILD)/replay/rmgate-%.o $(LIBS)
+	$(CC) $(LDFLAGS) $< $(LIBS) $(LDLIBS) -o $@
+$(BUILD)/rmgate-%: $(BUILD)/policy/rmgate-%.o $(LIBS)
+	$(CC) $(LDFLAGS) $< $(LIBS) $(LDLIBS) -o $@
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $< $(LIBS) $(LDLIBS) -lcmocka -o $@
+$(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $< $(LIBS) $(LDLIBS) -o $@
+
+deps:
+	tests/deps.sh
+
+# test and run install missing packages first, then build in a fresh make (so
+# pkg-config sees the packages just installed).
+test: deps
+	$(MAKE) --no-print-directory all
+	BUILD=$(BUILD) SAN=$(SAN) tests/run-tests.sh
+
+unit: all
+	BUILD=$(BUILD) SAN=$(SAN) tests/run-tests.sh --unit
+
+e2e: all
+	BUILD=$(BUILD) SAN=$(SAN) tests/run-tests.sh --e2e
+
+run: deps
+	$(MAKE) --no-print-directory all
+	BUILD=$(BUILD) tests/demo.sh
+
+bench: all
+	BUILD=$(BUILD) tests/bench/run.sh
+
+FUZZ_SECONDS ?= 300
+fuzz:
+	tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+install: $(PROGRAMS)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/doc/rmgate
+	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 $(wildcard docs/man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 $(wildcard docs/*.md) README.md $(DESTDIR)$(PREFIX)/share/doc/rmgate/
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(PROGRAMS)))
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man1/,$(notdir $(wildcard docs/man/*.1)))
+	rm -rf $(DESTDIR)$(PREFIX)/share/doc/rmgate
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+.SECONDARY:

@@ -1,0 +1,33 @@
+#!/bin/sh
+# Installs the Debian 12 packages that building, running and testing rmgate need,
+# and only those that are missing (checked with dpkg -s). Run as root.
+set -eu
+
+PACKAGES="
+build-essential pkg-config clang
+freerdp2-dev libwinpr2-dev libpcap-dev libzstd-dev libsqlite3-dev libpng-dev libssl-dev libcmocka-dev
+freerdp2-x11 freerdp2-shadow-x11 winpr-utils rdesktop
+xrdp tigervnc-standalone-server xvfb x11-utils x11-apps x11-xserver-utils xterm xfonts-base xclip xdotool
+imagemagick ffmpeg openssl sqlite3 procps iproute2 psmisc
+"
+
+missing=""
+for p in $PACKAGES; do
+    if ! dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed'; then
+        missing="$missing $p"
+    fi
+done
+
+if [ -z "$missing" ]; then
+    echo "deps: all packages present"
+    exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+    echo "deps: missing packages:$missing; run 'make deps' as root" >&2
+    exit 1
+fi
+echo "deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing
