@@ -4,7 +4,7 @@
 
 static void print_usage(FILE *out)
 {
-	fprintf(out, "Usage: rmgate-proxy [-c FILE] [--check-config] [--listen ADDR:PORT] [--target HOST:PORT]\n\nThe rmgate RDP gate. (Under construction: the gate itself lands with issue 3.)\n\n  -c, --config FILE   configuration file (default: embedded default)\n      --check-config  check the configuration and exit\n  -h, --help          show this help\n  -V, --version       show the version\n");
+	fprintf(out, "Usage: rmgate-proxy [-c FILE] [--check-config]\n\nThe rmgate RDP gate. (Under construction: the gate itself lands with issue 3.)\n\n  -c, --config FILE   configuration file (default: embedded default)\n      --check-config  check the configuration and exit\n  -h, --help          show this help\n  -V, --version       show the version\n");
 }
 
 int main(int argc, char **argv)
