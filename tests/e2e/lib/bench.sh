@@ -41,28 +41,33 @@ mkdir -p "$BENCH_DIR" && chmod 0700 "$BENCH_DIR" "$BUILD/e2e-run" || {
     exit 1
 }
 
+# The script's own stdout and stderr: results and progress go there even when
+# they are written from inside a redirected command (e.g. a trap that fires
+# during bench_check). Closed in every process the bench starts.
+exec {BENCH_OUT}>&1 {BENCH_ERR}>&2
+
 # ---------------------------------------------------------------- results
 
 # bench_log MSG...: a progress line on stderr, with seconds since the start.
 bench_log() {
     local now
     now=$(date +%s.%N)
-    awk -v a="$now" -v b="$BENCH_T0" -v m="$*" 'BEGIN { printf "# [%6.2f] %s\n", a - b, m }' >&2
+    awk -v a="$now" -v b="$BENCH_T0" -v m="$*" 'BEGIN { printf "# [%6.2f] %s\n", a - b, m }' >&"$BENCH_ERR"
 }
 
 bench_pass() {
     BENCH_PASSED=$((BENCH_PASSED + 1))
-    echo "PASS: $1"
+    echo "PASS: $1" >&"$BENCH_OUT"
 }
 
 bench_fail() {
     BENCH_FAILED=$((BENCH_FAILED + 1))
-    echo "FAIL: $1: ${2:-failed}"
+    echo "FAIL: $1: ${2:-failed}" >&"$BENCH_OUT"
 }
 
 # bench_skip NAME WHY: only for a check that is impossible on this machine.
 bench_skip() {
-    echo "SKIP: $1: ${2:-skipped}"
+    echo "SKIP: $1: ${2:-skipped}" >&"$BENCH_OUT"
 }
 
 # bench_check NAME CMD...: PASS if CMD succeeds, else FAIL with its last
@@ -129,16 +134,18 @@ bench_die() {
 # bench_spawn NAME CMD...: starts CMD in the background with stdout+stderr in
 # $BENCH_DIR/NAME.log and stdin from $BENCH_STDIN (default /dev/null); records
 # its PID for the final cleanup and sets BENCH_PID. CMD must be a program (not
-# a subshell or a pipeline) so that the PID is its own.
+# a shell function or a pipeline): the subshell below execs it, so the PID is
+# the program's own.
 bench_spawn() {
     local name=$1 in=${BENCH_STDIN:-/dev/null}
     shift
-    if [ -n "$BENCH_LOCK_FD" ]; then
-        # The xrdp lock must not outlive this script in a child process.
-        "$@" >"$BENCH_DIR/$name.log" 2>&1 <"$in" {BENCH_LOCK_FD}>&- &
-    else
-        "$@" >"$BENCH_DIR/$name.log" 2>&1 <"$in" &
-    fi
+    (
+        # The xrdp lock and the script's output must not outlive the script
+        # in a child process.
+        [ -n "$BENCH_LOCK_FD" ] && exec {BENCH_LOCK_FD}>&-
+        exec {BENCH_OUT}>&- {BENCH_ERR}>&-
+        exec "$@"
+    ) >"$BENCH_DIR/$name.log" 2>&1 <"$in" &
     BENCH_PID=$!
     BENCH_PIDS+=("$BENCH_PID")
 }
@@ -528,10 +535,19 @@ bench_start_xrdp() {
 
 bench__xrdp_lock() {
     [ -n "$BENCH_LOCK_FD" ] && return 0
+    local deadline
     exec {BENCH_LOCK_FD}>>"$BENCH_XRDP_LOCK"
     bench_log "waiting for the xrdp lock $BENCH_XRDP_LOCK"
-    flock -w 600 "$BENCH_LOCK_FD" || bench_die "xrdp lock $BENCH_XRDP_LOCK still held after 600 s"
+    deadline=$(bench__deadline 600)
+    # Short flock attempts, so that a signal (INT/TERM) is handled promptly.
+    until flock -w 1 "$BENCH_LOCK_FD"; do
+        bench__past "$deadline" && bench_die "xrdp lock $BENCH_XRDP_LOCK still held after 600 s"
+    done
     bench_log "got the xrdp lock"
+    BENCH_XRDP_T0_TICKS=$(bench__uptime_ticks)
+    if [ "$(ss -Hltn 'sport = :3350' | wc -l)" -gt 0 ]; then
+        bench_die "port 3350 is taken (an xrdp-sesman not started by the bench?): $(ss -Hltnp 'sport = :3350' | head -n 1)"
+    fi
 }
 
 bench__xrdp_user() {
@@ -617,6 +633,32 @@ bench__session_xvnc_pids() {
         [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = Xvnc ] && echo "$pid"
     done
     return 0
+}
+
+# PIDs of the test user's live processes started since this script took the
+# xrdp lock. The lock makes them ours: the test user exists for the bench
+# only, and no other bench script runs xrdp meanwhile. This catches session
+# processes that left the session's tree (ssh-agent daemonizes).
+bench__xrdp_user_pids() {
+    local uid p line k v
+    [ -n "${BENCH_XRDP_T0_TICKS:-}" ] || return 0
+    uid=$(id -u "$BENCH_XRDP_USER" 2>/dev/null) || return 0
+    for p in /proc/[0-9]*; do
+        v=
+        while read -r k v _; do
+            [ "$k" = Uid: ] && break
+        done <"$p/status" 2>/dev/null
+        [ "$v" = "$uid" ] || continue
+        line=$(cat "$p/stat" 2>/dev/null) || continue
+        line=${line##*) }
+        set -- $line
+        [ "${20:-0}" -ge "$BENCH_XRDP_T0_TICKS" ] && bench_alive "${p#/proc/}" && echo "${p#/proc/}"
+    done
+    return 0
+}
+
+bench__uptime_ticks() {
+    awk -v hz="$(getconf CLK_TCK)" '{ printf "%d\n", $1 * hz }' /proc/uptime
 }
 
 bench__ppid() {
@@ -766,6 +808,8 @@ bench__cleanup() {
     [ -n "${BENCH_SESMAN_LOG:-}" ] && pids+=($(bench__session_xvnc_pids))
     [ ${#pids[@]} -gt 0 ] && bench_stop "${pids[@]}"
     bench__xrdp_end_sessions_quiet
+    pids=($(bench__xrdp_user_pids))
+    [ ${#pids[@]} -gt 0 ] && bench_stop "${pids[@]}"
     if [ -n "${BENCH_CHANSRV_DIR:-}" ] && [ -d "$BENCH_CHANSRV_DIR" ]; then
         mkdir -p "$BENCH_DIR/chansrv" && cp -p "$BENCH_CHANSRV_DIR"/* "$BENCH_DIR/chansrv/" 2>/dev/null
         rm -rf "$BENCH_CHANSRV_DIR"
@@ -780,9 +824,9 @@ bench__cleanup() {
     if [ "$rc" = 0 ] && [ "$BENCH_KEEP" != 1 ]; then
         rm -rf "$BENCH_DIR"
     else
-        echo "# run dir kept: $BENCH_DIR" >&2
+        echo "# run dir kept: $BENCH_DIR" >&"$BENCH_ERR"
     fi
-    echo "# $BENCH_NAME: $BENCH_PASSED passed, $BENCH_FAILED failed" >&2
+    echo "# $BENCH_NAME: $BENCH_PASSED passed, $BENCH_FAILED failed" >&"$BENCH_ERR"
     exit "$rc"
 }
 
@@ -792,5 +836,5 @@ bench__xrdp_end_sessions_quiet() {
 }
 
 trap bench__cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap 'bench_fail "$BENCH_NAME" "interrupted (SIGINT)"; exit 130' INT
+trap 'bench_fail "$BENCH_NAME" "interrupted (SIGTERM)"; exit 143' TERM
