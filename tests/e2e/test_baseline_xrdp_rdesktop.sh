@@ -17,6 +17,9 @@ bench_expect_word "xrdp added rdpdr" rdpdr "$channels"
 bench_expect_no_word "xrdp did not add cliprdr (clipboard:off)" cliprdr "$channels"
 bench_check "chansrv detected the drive" bench_xrdp_wait_device drive bdrive 20
 bench_check "chansrv detected the printer" bench_xrdp_wait_device printer PRN1 20
+# Negative check, after a barrier: chansrv's log has been quiet for 2 s.
+bench_check "chansrv log settles" bench_wait_quiet "$BENCH_CHANSRV_DIR" 2 30
+bench_expect_log_absent "clipboard never reached chansrv" "$BENCH_CHANSRV_DIR" 'clipboard_init'
 bench_check "rdesktop connected rdpdr" \
     bench_wait_log "$BENCH_RDESKTOP_LOG" 'rdpdr_process\(\), server connected to resource' 20
 bench_check "rdesktop still connected" bench_alive "$BENCH_RDESKTOP_PID"

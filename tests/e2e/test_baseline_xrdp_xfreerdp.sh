@@ -14,6 +14,7 @@ bench_start_xfreerdp 127.0.0.1 "$BENCH_XRDP_PORT" \
 bench_check "xrdp session starts" bench_xrdp_wait_session 40 || exit 1
 session=$(bench_xrdp_session_display)
 
+bench_expect_word "xfreerdp asked for cliprdr" cliprdr "$(bench_xfreerdp_channels)"
 channels=$(bench_xrdp_channels)
 bench_expect_word "xrdp added cliprdr" cliprdr "$channels"
 bench_expect_word "xrdp added rdpdr" rdpdr "$channels"

@@ -237,6 +237,10 @@ bench__past() {
     [ $(( $(date +%s%N) / 1000000 )) -ge "$1" ]
 }
 
+bench__now_ms() {
+    echo $(( $(date +%s%N) / 1000000 ))
+}
+
 # ---------------------------------------------------------------- waits
 
 # bench_free_port: prints a free TCP port on 127.0.0.1 (20000-32767, outside
@@ -310,6 +314,46 @@ bench_count_log() {
         n=$(grep -a -c -E -- "$2" "$1" 2>/dev/null)
     fi
     echo "${n:-0}"
+}
+
+# bench_wait_quiet FILE|DIR SECONDS [TIMEOUT=30]: waits until FILE (or every
+# file under DIR) has not grown for SECONDS. The barrier before a negative
+# check ("this line never comes"): once a target's logs are quiet, whatever
+# the client sent has been processed.
+bench_wait_quiet() {
+    local target=$1 quiet=$2 deadline size last since
+    deadline=$(bench__deadline "${3:-30}")
+    last=-1
+    since=$(bench__now_ms)
+    while :; do
+        size=$(cat "$target" "$target"/* 2>/dev/null | wc -c)
+        if [ "$size" != "$last" ]; then
+            last=$size
+            since=$(bench__now_ms)
+        elif [ $(( $(bench__now_ms) - since )) -ge $(( ${quiet%.*} * 1000 )) ]; then
+            return 0
+        fi
+        bench__past "$deadline" && { echo "$target still growing after ${3:-30} s" >&2; return 1; }
+        sleep 0.2
+    done
+}
+
+# bench_expect_log_absent NAME FILE|DIR REGEX: PASS if no line matches
+# (call it after a barrier such as bench_wait_quiet).
+bench_expect_log_absent() {
+    local n
+    n=$(bench_count_log "$2" "$3")
+    if [ "$n" = 0 ]; then
+        bench_pass "$1"
+    else
+        bench_fail "$1" "$n line(s) match '$3' in $2"
+    fi
+}
+
+# bench_expect_log NAME FILE|DIR REGEX [TIMEOUT=15]: PASS once a line
+# matches (bench_wait_log).
+bench_expect_log() {
+    bench_check "$1" bench_wait_log "$2" "$3" "${4:-15}"
 }
 
 # ---------------------------------------------------------------- X displays
@@ -647,7 +691,7 @@ bench__xrdp_user_pids() {
         v=
         while read -r k v _; do
             [ "$k" = Uid: ] && break
-        done <"$p/status" 2>/dev/null
+        done 2>/dev/null <"$p/status"
         [ "$v" = "$uid" ] || continue
         line=$(cat "$p/stat" 2>/dev/null) || continue
         line=${line##*) }
@@ -775,6 +819,13 @@ bench_start_xfreerdp() {
     BENCH_XFREERDP_PID=$BENCH_PID
     BENCH_XFREERDP_LOG=$BENCH_DIR/xfreerdp-$n.log
     bench_log "xfreerdp to $host:$port on $BENCH_XFREERDP_DISPLAY pid $BENCH_PID: $*"
+}
+
+# bench_xfreerdp_channels [LOG=$BENCH_XFREERDP_LOG]: the static channels the
+# xfreerdp client loaded (asked for), in order ("rdpdr rdpsnd cliprdr drdynvc").
+bench_xfreerdp_channels() {
+    grep -a -o -E 'loading channelEx [^ ]+' "${1:-$BENCH_XFREERDP_LOG}" 2>/dev/null |
+        awk '{ print $3 }' | awk '!seen[$0]++' | tr '\n' ' ' | sed 's/ $//'
 }
 
 # bench_start_rdesktop HOST PORT [ARGS...]: rdesktop on its own Xvfb,
