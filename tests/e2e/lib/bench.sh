@@ -412,24 +412,28 @@ bench_screenshot_client() {
     bench_x "$1" import -window "$win" "$2" 2>>"$BENCH_DIR/screenshots.log"
 }
 
-# bench_client_window DISPLAY: prints the id of the largest mapped top-level
-# window on DISPLAY (fails if there is none).
+# bench_client_window DISPLAY: prints the id of the RDP client's desktop
+# window on DISPLAY: the largest viewable window named like an RDP client
+# ("FreeRDP: host:port", "rdesktop - host:port"), which is the content
+# window even under a window manager; without such a name, the largest
+# viewable top-level window. Fails if there is none.
 bench_client_window() {
-    bench_x "$1" xwininfo -root -children 2>/dev/null | awk '
-        /^ +0x[0-9a-f]+ / {
-            id = $1
-            if (match($0, / ([0-9]+)x([0-9]+)\+/)) {
-                g = substr($0, RSTART + 1, RLENGTH - 2); split(g, wh, "x")
-                cand[id] = wh[1] * wh[2]
-            }
-        }
-        END { best = ""; for (w in cand) if (cand[w] > max) { max = cand[w]; best = w }
-              if (best == "") exit 1; print best }' | while read -r w; do
-        # Keep only a mapped window.
-        if bench_x "$1" xwininfo -id "$w" 2>/dev/null | grep -q 'Map State: IsViewable'; then
-            echo "$w"
+    local ids w area best= max=0
+    ids=$(bench_x "$1" xdotool search --onlyvisible --name '^(FreeRDP|rdesktop)' 2>/dev/null)
+    [ -n "$ids" ] || ids=$(bench_x "$1" xwininfo -root -children 2>/dev/null |
+        awk '/^ +0x[0-9a-f]+ / { print $1 }')
+    for w in $ids; do
+        area=$(bench_x "$1" xwininfo -id "$w" 2>/dev/null | awk '
+            /Map State:/ { viewable = ($3 == "IsViewable") }
+            /^ +Width:/ { wd = $2 } /^ +Height:/ { ht = $2 }
+            END { print (viewable ? wd * ht : 0) }')
+        if [ "${area:-0}" -gt "$max" ]; then
+            max=$area
+            best=$w
         fi
-    done | grep . || return 1
+    done
+    [ -n "$best" ] || return 1
+    echo "$best"
 }
 
 # bench_wait_client_window DISPLAY [TIMEOUT=20]: waits until the client has a
