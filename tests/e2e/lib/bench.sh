@@ -655,7 +655,9 @@ bench__session_displays() {
 
 # bench_xrdp_end_sessions: stops the Xvnc of every session this xrdp-sesman
 # started, with the session's other processes (sessions survive a disconnect,
-# and a new login would reconnect to the old one, its old chansrv and log).
+# and a new login would reconnect to the old one, its old chansrv and log),
+# and moves their chansrv logs out of BENCH_CHANSRV_DIR, so that the chansrv
+# reports that follow are about the next session only.
 bench_xrdp_end_sessions() {
     local pids=() p n
     for p in $(bench__session_xvnc_pids); do
@@ -666,8 +668,15 @@ bench_xrdp_end_sessions() {
         [ -n "$n" ] && [ "$n" != 1 ] && [ "$n" != "${BENCH_SESMAN_PID:-}" ] && pids+=("$n")
     done
     [ ${#pids[@]} -gt 0 ] && bench_stop "${pids[@]}"
+    # The next session on the same display would append to the same chansrv
+    # log: move the ended sessions' logs to the run dir (chansrv-ended-N).
+    if [ -n "$(ls -A "$BENCH_CHANSRV_DIR" 2>/dev/null)" ]; then
+        BENCH_SEQ=$((BENCH_SEQ + 1))
+        mkdir -p "$BENCH_DIR/chansrv-ended-$BENCH_SEQ" &&
+            mv "$BENCH_CHANSRV_DIR"/* "$BENCH_DIR/chansrv-ended-$BENCH_SEQ/"
+    fi
     for n in $(bench__session_displays); do
-        bench_alive "$(tr -dc '0-9' <"/tmp/.X$n-lock" 2>/dev/null)" ||
+        bench_alive "$(tr -dc '0-9' 2>/dev/null <"/tmp/.X$n-lock")" ||
             rm -f "/tmp/.X$n-lock" "/tmp/.X11-unix/X$n"
     done
     return 0
@@ -677,7 +686,7 @@ bench_xrdp_end_sessions() {
 bench__session_xvnc_pids() {
     local n pid
     for n in $(bench__session_displays); do
-        pid=$(tr -dc '0-9' <"/tmp/.X$n-lock" 2>/dev/null)
+        pid=$(tr -dc '0-9' 2>/dev/null <"/tmp/.X$n-lock")
         [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = Xvnc ] && echo "$pid"
     done
     return 0
@@ -719,11 +728,17 @@ bench__ppid() {
 
 # ---------------------------------------------------------------- target reports
 
-# bench_xrdp_channels: the static channels xrdp added for the client(s), in
-# order, space separated ("rdpdr rdpsnd cliprdr drdynvc").
+# bench_xrdp_channels [N]: the static channels xrdp added for the Nth client
+# connection (default: the latest), in order, space separated ("rdpdr rdpsnd
+# cliprdr drdynvc"), from the DEBUG lines "Adding channel: name X".
 bench_xrdp_channels() {
-    grep -a -o -E 'Adding channel: name [^ ,]+' "$BENCH_XRDP_LOG" 2>/dev/null |
-        awk '{ print $4 }' | awk '!seen[$0]++' | tr '\n' ' ' | sed 's/ $//'
+    awk -v want="${1:-0}" '
+        /AF_INET connection received/ { conn++ }
+        /Adding channel: name / {
+            s = $0; sub(/.*Adding channel: name /, "", s); sub(/[ ,].*/, "", s)
+            names[conn] = names[conn] (names[conn] == "" ? "" : " ") s
+        }
+        END { n = (want > 0) ? want : conn; print names[n] }' "$BENCH_XRDP_LOG" 2>/dev/null
 }
 
 # bench_xrdp_devices: the rdpdr devices chansrv saw announced, one per line:
@@ -747,15 +762,23 @@ bench_xrdp_clipboard_reached() {
     [ "$(bench_count_log "$BENCH_CHANSRV_DIR" 'clipboard_init')" -gt 0 ]
 }
 
-# bench_xrdp_wait_session [TIMEOUT=30]: waits until a client's session is up:
-# its Xvnc display exists and chansrv accepted the client's channel
-# connection (first chansrv log line). Channel traffic (clipboard_init,
-# device announces) follows within about 2 s: wait for those with
+# bench_xrdp_wait_session [TIMEOUT=30] [N=1]: waits until the Nth client
+# session of this xrdp is up (xrdp logged the user in and connected to the
+# session's Xvnc: "VNC connection complete, connected ok"; counted, so after
+# bench_xrdp_end_sessions a second connection waits with N=2). Clipboard and
+# device lines in chansrv's log follow within about 2 s: wait for those with
 # bench_wait_log / bench_xrdp_wait_device.
 bench_xrdp_wait_session() {
-    local t=${1:-30}
-    bench_xrdp_session_display "$t" >/dev/null || return 1
-    bench_wait_log "$BENCH_CHANSRV_DIR" 'AF_UNIX connection received' "$t"
+    local t=${1:-30} n=${2:-1} deadline
+    deadline=$(bench__deadline "$t")
+    until [ "$(bench_count_log "$BENCH_XRDP_LOG" 'VNC connection complete, connected ok')" -ge "$n" ]; do
+        bench__past "$deadline" && {
+            echo "xrdp session $n not up after $t s: $(grep -a -E '\[(ERROR|WARN) *\]' "$BENCH_XRDP_LOG" | tail -n 1)" >&2
+            return 1
+        }
+        sleep 0.2
+    done
+    bench_xrdp_session_display "$t" >/dev/null
 }
 
 # ---------------------------------------------------------------- clipboard
