@@ -341,12 +341,15 @@ static int prepare_file(const char *path)
 	return POLICY_OK;
 }
 
-static policy_db *open_common(const char *path, bool create)
+enum open_mode { OPEN_CREATE, OPEN_EXISTING, OPEN_READONLY };
+
+static policy_db *open_common(const char *path, enum open_mode mode)
 {
 	if (!path || !*path) {
 		pol_fail(POLICY_ERR_INVALID, "no database path given");
 		return NULL;
 	}
+	bool create = mode == OPEN_CREATE;
 	if (create && prepare_file(path))
 		return NULL;
 	policy_db *db = calloc(1, sizeof *db);
@@ -360,7 +363,7 @@ static policy_db *open_common(const char *path, bool create)
 	db->lock_minutes = 15;
 	db->pbkdf2_iter = 200000;
 	/* NOMUTEX: the handle's own mutex serializes all use of the connection. */
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	int flags = (mode == OPEN_READONLY ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX;
 	if (sqlite3_open_v2(path, &db->sql, flags, NULL) != SQLITE_OK) {
 		pol_sql_fail(db, path);
 		policy_close(db);
@@ -368,9 +371,8 @@ static policy_db *open_common(const char *path, bool create)
 	}
 	sqlite3_busy_timeout(db->sql, 5000);
 	sqlite3_extended_result_codes(db->sql, 0);
-	if (pol_exec(db, "PRAGMA foreign_keys = ON") ||
-	    (create && pol_exec(db, "PRAGMA journal_mode = WAL")) ||
-	    pol_exec(db, "PRAGMA synchronous = NORMAL")) {
+	if (pol_exec(db, "PRAGMA foreign_keys = ON") || (create && pol_exec(db, "PRAGMA journal_mode = WAL")) ||
+	    (mode != OPEN_READONLY && pol_exec(db, "PRAGMA synchronous = NORMAL"))) {
 		policy_close(db);
 		return NULL;
 	}
@@ -390,16 +392,33 @@ static policy_db *open_common(const char *path, bool create)
 
 policy_db *policy_open(const char *path)
 {
-	return open_common(path, true);
+	return open_common(path, OPEN_CREATE);
+}
+
+static bool exists(const char *path)
+{
+	if (path && access(path, F_OK) == 0)
+		return true;
+	pol_fail(POLICY_ERR_NOT_FOUND, "database %s does not exist; create it with 'rmgate-policy -d %s init'",
+		 path ? path : "", path ? path : "DB");
+	return false;
 }
 
 policy_db *policy_open_existing(const char *path)
 {
-	if (access(path, F_OK) != 0) {
-		pol_fail(POLICY_ERR_NOT_FOUND, "database %s does not exist; create it with 'rmgate-policy -d %s init'", path, path);
-		return NULL;
-	}
-	return open_common(path, false);
+	return exists(path) ? open_common(path, OPEN_EXISTING) : NULL;
+}
+
+policy_db *policy_open_readonly(const char *path)
+{
+	return exists(path) ? open_common(path, OPEN_READONLY) : NULL;
+}
+
+void policy_set_busy_timeout(policy_db *db, int milliseconds)
+{
+	pol_lock(db);
+	sqlite3_busy_timeout(db->sql, milliseconds > 0 ? milliseconds : 0);
+	pol_unlock(db);
 }
 
 void policy_close(policy_db *db)

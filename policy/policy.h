@@ -50,7 +50,14 @@ policy_db *policy_open(const char *path);
 /* Opens without creating or migrating (for read-only use; fails if the file
  * is missing or its schema is newer/older than this library). */
 policy_db *policy_open_existing(const char *path);
+/* Opens an existing database read-only (reports, verify, auditors' copies);
+ * every write through it fails with POLICY_ERR_DB ("read-only"). */
+policy_db *policy_open_readonly(const char *path);
 void policy_close(policy_db *db);
+
+/* How long a call waits for another process's write lock before failing
+ * with POLICY_ERR_DB "locked" (default 5000 ms). */
+void policy_set_busy_timeout(policy_db *db, int milliseconds);
 
 /* Schema version this library writes (PRAGMA user_version). */
 int policy_schema_version(void);
