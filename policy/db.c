@@ -258,7 +258,7 @@ static const char *const migrations[] = {
 	"  login TEXT, source TEXT, reason TEXT, system_id INTEGER, actor TEXT,\n"
 	"  prev_hash BLOB NOT NULL, hash BLOB NOT NULL);\n"
 	"CREATE INDEX events_session ON events(session_id, type);\n"
-	"CREATE INDEX events_at ON events(at_us);\n"
+	"CREATE INDEX events_type_at ON events(type, at_us);\n"
 	"CREATE INDEX events_login ON events(login COLLATE NOCASE, type, at_us);\n"
 	"CREATE TABLE ledger_head(id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL,\n"
 	"  hash BLOB NOT NULL);\n"
