@@ -91,17 +91,21 @@ static const char REGISTER_SQL[] =
 
 static void register_row(policy_db *db, rr_renderer *r, sqlite3_stmt *st)
 {
-	char date[32], start[16], end[16], dur[24], permit[24], blocked[24], session[24];
+	char date[32], start[16], end[32], dur[24], permit[24], blocked[24], session[24];
 	int64_t s_us = sqlite3_column_int64(st, 1);
 	bool open = sqlite3_column_type(st, 2) == SQLITE_NULL;
 	int64_t e_us = sqlite3_column_int64(st, 2);
 	pol_format_local(db, s_us, date, sizeof date);
-	date[10] = '\0';
+	date[10] = '\0'; /* YYYY-MM-DD */
 	fmt_clock(db, s_us, start, sizeof start);
-	if (open)
+	if (open) {
 		strcpy(end, "-"), strcpy(dur, "-");
-	else
-		fmt_clock(db, e_us, end, sizeof end), fmt_duration(e_us - s_us, dur, sizeof dur);
+	} else {
+		fmt_duration(e_us - s_us, dur, sizeof dur);
+		pol_format_local(db, e_us, end, sizeof end);
+		if (!strncmp(end, date, 10)) /* same day: the time alone */
+			fmt_clock(db, e_us, end, sizeof end);
+	}
 	rr_cell c[REGISTER_NCOLS];
 	c[0] = txt(date);
 	c[1] = txt(start);
@@ -160,7 +164,7 @@ int policy_report_register(policy_db *db, int year, int month, const char *syste
 typedef struct {
 	int64_t system_id, permit_id; /* permit 0 = refusals not tied to a permit */
 	char *system, *permit_label;
-	int64_t sessions, total_us, longest_us, idle_us;
+	int64_t sessions, ended, total_us, longest_us, idle_us;
 	uint32_t days;                /* bit d-1 set when used on day d */
 	int64_t idle_ends, limit_ends, refused, blocked;
 } group;
@@ -228,6 +232,7 @@ static int add_sessions(policy_db *db, groups *gs, int64_t from, int64_t to, con
 		g->days |= 1u << ((start - from) / 86400000000LL);
 		if (sqlite3_column_type(st, 3) == SQLITE_NULL)
 			continue; /* still open: counted, no duration yet */
+		g->ended++;
 		int64_t dur = sqlite3_column_int64(st, 3) - start;
 		dur = dur > 0 ? dur : 0;
 		g->total_us += dur;
@@ -340,7 +345,7 @@ static int popcount(uint32_t v)
 static void monthly_row(rr_renderer *r, const group *g, const char *system, const char *permit, bool total)
 {
 	char b[MONTHLY_NCOLS][32];
-	int64_t avg = g->sessions ? g->total_us / g->sessions : 0;
+	int64_t avg = g->ended ? g->total_us / g->ended : 0; /* over ended sessions */
 	int64_t durs[] = { g->total_us, g->longest_us, avg, g->total_us - g->idle_us, g->idle_us };
 	rr_cell c[MONTHLY_NCOLS];
 	c[0] = txt(system);
@@ -383,6 +388,7 @@ static int render_monthly(policy_db *db, groups *gs, int year, int month, const 
 		const group *g = &gs->g[i];
 		monthly_row(&r, g, g->system, g->permit_label, false);
 		total.sessions += g->sessions;
+		total.ended += g->ended;
 		total.total_us += g->total_us;
 		total.idle_us += g->idle_us;
 		if (g->longest_us > total.longest_us)
