@@ -419,7 +419,8 @@ int policy_report_monthly(policy_db *db, int year, int month, const char *sectio
 	if (!status && !(status = pol_exec(db, "BEGIN"))) {
 		if (!(status = add_sessions(db, &gs, from, to, section)) && !(status = add_blocked(db, &gs, from, to, section)) &&
 		    !(status = add_refused(db, &gs, from, to, section)) && !(status = name_groups(db, &gs))) {
-			qsort(gs.g, gs.n, sizeof gs.g[0], cmp_group);
+			if (gs.n)
+				qsort(gs.g, gs.n, sizeof gs.g[0], cmp_group);
 			status = render_monthly(db, &gs, year, month, section, fmt, out);
 		}
 		pol_rollback(db);
