@@ -424,10 +424,28 @@ int rec_reader_next(rec_reader *r, rec_record *rec)
 
 /* ---------- open, index, seek ---------- */
 
+/* The pcap file header is not covered by the hash chain, so every field must
+ * be exactly what the writer writes (a flipped bit anywhere is then noticed). */
+static bool pcap_header_ok(FILE *f)
+{
+	uint8_t h[PCAP_FILE_HDR];
+	bool ok = fread(h, 1, sizeof h, f) == sizeof h && rec_get_u32(h) == 0xa1b23c4du &&
+	          rec_get_u16(h + 4) == 2 && rec_get_u16(h + 6) == 4 && rec_get_u32(h + 8) == 0 &&
+	          rec_get_u32(h + 12) == 0 && rec_get_u32(h + 16) == REC_SNAPLEN &&
+	          rec_get_u32(h + 20) == REC_LINKTYPE;
+	rewind(f);
+	return ok;
+}
+
 static int open_common(rec_reader *r, FILE *f, char *err, size_t errlen)
 {
 	char pe[PCAP_ERRBUF_SIZE] = "";
 	r->f = f;
+	if (!pcap_header_ok(f)) {
+		snprintf(err, errlen, "not an rmgate recording (no nanosecond pcap header with link type %d and snaplen %u)",
+		         REC_LINKTYPE, REC_SNAPLEN);
+		return -1;
+	}
 	r->pc = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, pe);
 	if (!r->pc) {
 		snprintf(err, errlen, "not an rmgate recording (%s)", pe);
