@@ -1,0 +1,686 @@
+/* gate_config: defaults, INI parsing (WinPR IniFile), overrides and first-start files.
+ * The text is pre-checked line by line here so that errors carry a line number and so that
+ * comments and blank lines (which WinPR's parser does not accept everywhere) are removed. */
+#include "gate_config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include <winpr/ini.h>
+
+#define SECTION "gate"
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static BOOL set_str(char **dst, const char *val)
+{
+	char *copy = strdup(val);
+	if (!copy)
+		return FALSE;
+	free(*dst);
+	*dst = copy;
+	return TRUE;
+}
+
+static char *join_path(const char *dir, const char *name)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *p = malloc(n);
+	if (p)
+		snprintf(p, n, "%s/%s", dir, name);
+	return p;
+}
+
+void gate_config_defaults(gate_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->listen[0].host = strdup("127.0.0.1");
+	cfg->listen[0].port = 3389;
+	cfg->n_listen = 1;
+	cfg->var_dir = strdup("./var");
+	cfg->certificate = join_path("./var", "gate.crt");
+	cfg->private_key = join_path("./var", "gate.key");
+	cfg->database = join_path("./var", "rmgate.db");
+	cfg->recordings = join_path("./var", "recordings");
+	cfg->security = GATE_SEC_TLS;
+	cfg->max_sessions = 20;
+	cfg->connect_timeout_ms = 10000;
+	cfg->handshake_timeout_ms = 15000;
+	cfg->close_timeout_ms = 5000;
+	cfg->gfx = TRUE;
+	cfg->max_channel_message = 4u * 1024u * 1024u;
+}
+
+static void free_endpoint(gate_endpoint *ep)
+{
+	free(ep->host);
+	ep->host = NULL;
+	ep->port = 0;
+}
+
+void gate_config_free(gate_config *cfg)
+{
+	if (!cfg)
+		return;
+	for (size_t i = 0; i < cfg->n_listen; i++)
+		free_endpoint(&cfg->listen[i]);
+	free_endpoint(&cfg->target);
+	free(cfg->var_dir);
+	free(cfg->certificate);
+	free(cfg->private_key);
+	free(cfg->database);
+	free(cfg->recordings);
+	free(cfg->sam_file);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+BOOL gate_endpoint_parse(const char *text, gate_endpoint *ep, char *err, size_t errlen)
+{
+	const char *host = text, *colon;
+	size_t hlen;
+	if (!text || !*text) {
+		seterr(err, errlen, "empty address (expected ADDR:PORT)");
+		return FALSE;
+	}
+	if (text[0] == '[') {
+		const char *close = strchr(text, ']');
+		if (!close || close[1] != ':') {
+			seterr(err, errlen, "'%s': expected [IPV6]:PORT", text);
+			return FALSE;
+		}
+		host = text + 1;
+		hlen = (size_t)(close - host);
+		colon = close + 1;
+	} else {
+		colon = strrchr(text, ':');
+		if (!colon || strchr(text, ':') != colon) {
+			seterr(err, errlen, "'%s': expected ADDR:PORT (write IPv6 as [ADDR]:PORT)", text);
+			return FALSE;
+		}
+		hlen = (size_t)(colon - text);
+	}
+	if (hlen == 0 || hlen > 255) {
+		seterr(err, errlen, "'%s': missing or too long host", text);
+		return FALSE;
+	}
+	char *end = NULL;
+	errno = 0;
+	long port = strtol(colon + 1, &end, 10);
+	if (errno || !end || *end || end == colon + 1 || port < 1 || port > 65535) {
+		seterr(err, errlen, "'%s': port must be 1..65535", text);
+		return FALSE;
+	}
+	char *h = strndup(host, hlen);
+	if (!h) {
+		seterr(err, errlen, "out of memory");
+		return FALSE;
+	}
+	free(ep->host);
+	ep->host = h;
+	ep->port = (UINT16)port;
+	return TRUE;
+}
+
+BOOL gate_config_set_listen(gate_config *cfg, const char *text, char *err, size_t errlen)
+{
+	gate_endpoint ep = { 0 };
+	if (!gate_endpoint_parse(text, &ep, err, errlen))
+		return FALSE;
+	for (size_t i = 0; i < cfg->n_listen; i++)
+		free_endpoint(&cfg->listen[i]);
+	cfg->listen[0] = ep;
+	cfg->n_listen = 1;
+	return TRUE;
+}
+
+BOOL gate_config_set_target(gate_config *cfg, const char *text, char *err, size_t errlen)
+{
+	return gate_endpoint_parse(text, &cfg->target, err, errlen);
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+BOOL gate_parse_fingerprint(const char *text, BYTE out[GATE_SHA256_LEN])
+{
+	if (strncasecmp(text, "sha256:", 7) != 0)
+		return FALSE;
+	const char *p = text + 7;
+	size_t n = 0;
+	while (*p) {
+		if (*p == ':') {
+			p++;
+			continue;
+		}
+		int hi = hexval(p[0]);
+		int lo = p[1] ? hexval(p[1]) : -1;
+		if (hi < 0 || lo < 0 || n >= GATE_SHA256_LEN)
+			return FALSE;
+		out[n++] = (BYTE)(hi << 4 | lo);
+		p += 2;
+	}
+	return n == GATE_SHA256_LEN;
+}
+
+static BOOL parse_bool(const char *v, BOOL *out)
+{
+	if (!strcasecmp(v, "true") || !strcasecmp(v, "yes") || !strcmp(v, "1") || !strcasecmp(v, "on"))
+		*out = TRUE;
+	else if (!strcasecmp(v, "false") || !strcasecmp(v, "no") || !strcmp(v, "0") || !strcasecmp(v, "off"))
+		*out = FALSE;
+	else
+		return FALSE;
+	return TRUE;
+}
+
+static BOOL parse_uint(const char *v, long min, long max, long *out)
+{
+	char *end = NULL;
+	errno = 0;
+	long n = strtol(v, &end, 10);
+	if (errno || !end || *end || end == v || n < min || n > max)
+		return FALSE;
+	*out = n;
+	return TRUE;
+}
+
+static BOOL parse_listen_list(gate_config *cfg, const char *v, char *err, size_t errlen)
+{
+	char *copy = strdup(v), *save = NULL;
+	gate_endpoint eps[GATE_MAX_LISTEN] = { 0 };
+	size_t n = 0;
+	BOOL ok = copy != NULL;
+	for (char *tok = copy ? strtok_r(copy, ", \t", &save) : NULL; ok && tok;
+	     tok = strtok_r(NULL, ", \t", &save)) {
+		if (n == GATE_MAX_LISTEN) {
+			seterr(err, errlen, "key 'listen': at most %d addresses", GATE_MAX_LISTEN);
+			ok = FALSE;
+		} else if (!gate_endpoint_parse(tok, &eps[n++], err, errlen))
+			ok = FALSE;
+	}
+	if (ok && n == 0) {
+		seterr(err, errlen, "key 'listen': no address given");
+		ok = FALSE;
+	}
+	free(copy);
+	if (!ok) {
+		for (size_t i = 0; i < n; i++)
+			free_endpoint(&eps[i]);
+		return FALSE;
+	}
+	for (size_t i = 0; i < cfg->n_listen; i++)
+		free_endpoint(&cfg->listen[i]);
+	memcpy(cfg->listen, eps, sizeof(eps));
+	cfg->n_listen = n;
+	return TRUE;
+}
+
+static BOOL parse_target_cert(gate_config *cfg, const char *v, char *err, size_t errlen)
+{
+	if (!strcasecmp(v, "ignore")) {
+		cfg->target_cert_ignore = TRUE;
+		cfg->n_target_pins = 0;
+		return TRUE;
+	}
+	char *copy = strdup(v), *save = NULL;
+	size_t n = 0;
+	BOOL ok = copy != NULL;
+	for (char *tok = copy ? strtok_r(copy, ", \t", &save) : NULL; ok && tok;
+	     tok = strtok_r(NULL, ", \t", &save)) {
+		if (n == GATE_MAX_PINS || !gate_parse_fingerprint(tok, cfg->target_pins[n])) {
+			seterr(err, errlen,
+			       "key 'target_cert': '%s' is not 'ignore' or up to %d 'sha256:HEX' fingerprints",
+			       tok, GATE_MAX_PINS);
+			ok = FALSE;
+		} else
+			n++;
+	}
+	free(copy);
+	if (!ok)
+		return FALSE;
+	cfg->n_target_pins = n;
+	cfg->target_cert_ignore = FALSE;
+	return TRUE;
+}
+
+/* One key of [gate]. Returns FALSE with err set when the value is invalid or the key unknown. */
+static BOOL apply_key(gate_config *cfg, const char *key, const char *v, char *err, size_t errlen)
+{
+	long n = 0;
+	BOOL b = FALSE;
+	struct { const char *name; char **dst; } paths[] = {
+		{ "var_dir", &cfg->var_dir },         { "certificate", &cfg->certificate },
+		{ "private_key", &cfg->private_key }, { "database", &cfg->database },
+		{ "recordings", &cfg->recordings },   { "sam_file", &cfg->sam_file },
+	};
+	struct { const char *name; BOOL *dst; } bools[] = {
+		{ "gfx", &cfg->gfx },               { "audio_output", &cfg->audio_output },
+		{ "remote_app", &cfg->remote_app }, { "observe_only", &cfg->observe_only },
+	};
+	struct { const char *name; UINT32 *dst; long min, max; } ms[] = {
+		{ "connect_timeout", &cfg->connect_timeout_ms, 1, 300 },
+		{ "handshake_timeout", &cfg->handshake_timeout_ms, 1, 300 },
+		{ "close_timeout", &cfg->close_timeout_ms, 1, 60 },
+	};
+
+	for (size_t i = 0; i < ARRAYSIZE(paths); i++) {
+		if (!strcasecmp(key, paths[i].name)) {
+			if (!*v) {
+				seterr(err, errlen, "key '%s': empty path", key);
+				return FALSE;
+			}
+			return set_str(paths[i].dst, v);
+		}
+	}
+	for (size_t i = 0; i < ARRAYSIZE(bools); i++) {
+		if (!strcasecmp(key, bools[i].name)) {
+			if (!parse_bool(v, &b)) {
+				seterr(err, errlen, "key '%s': '%s' is not true or false", key, v);
+				return FALSE;
+			}
+			*bools[i].dst = b;
+			return TRUE;
+		}
+	}
+	for (size_t i = 0; i < ARRAYSIZE(ms); i++) {
+		if (!strcasecmp(key, ms[i].name)) {
+			if (!parse_uint(v, ms[i].min, ms[i].max, &n)) {
+				seterr(err, errlen, "key '%s': '%s' is not a number of seconds in %ld..%ld",
+				       key, v, ms[i].min, ms[i].max);
+				return FALSE;
+			}
+			*ms[i].dst = (UINT32)n * 1000u;
+			return TRUE;
+		}
+	}
+	if (!strcasecmp(key, "listen"))
+		return parse_listen_list(cfg, v, err, errlen);
+	if (!strcasecmp(key, "target")) {
+		if (!*v) {
+			free_endpoint(&cfg->target);
+			return TRUE;
+		}
+		char inner[300];
+		if (!gate_endpoint_parse(v, &cfg->target, inner, sizeof(inner))) {
+			seterr(err, errlen, "key 'target': %s", inner);
+			return FALSE;
+		}
+		return TRUE;
+	}
+	if (!strcasecmp(key, "target_cert"))
+		return parse_target_cert(cfg, v, err, errlen);
+	if (!strcasecmp(key, "security")) {
+		if (!strcasecmp(v, "nla"))
+			cfg->security = GATE_SEC_NLA;
+		else if (!strcasecmp(v, "tls"))
+			cfg->security = GATE_SEC_TLS;
+		else {
+			seterr(err, errlen, "key 'security': '%s' is not nla or tls", v);
+			return FALSE;
+		}
+		return TRUE;
+	}
+	if (!strcasecmp(key, "max_sessions")) {
+		if (!parse_uint(v, 1, 1000, &n)) {
+			seterr(err, errlen, "key 'max_sessions': '%s' is not a number in 1..1000", v);
+			return FALSE;
+		}
+		cfg->max_sessions = (int)n;
+		return TRUE;
+	}
+	if (!strcasecmp(key, "max_channel_message")) {
+		if (!parse_uint(v, 1600, 64L * 1024 * 1024, &n)) {
+			seterr(err, errlen, "key 'max_channel_message': '%s' is not a byte count in 1600..67108864", v);
+			return FALSE;
+		}
+		cfg->max_channel_message = (UINT32)n;
+		return TRUE;
+	}
+	seterr(err, errlen, "unknown key '%s' in [gate] (see rmgate-proxy(1))", key);
+	return FALSE;
+}
+
+static char *trim(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		s[--n] = '\0';
+	return s;
+}
+
+/* Checks the shape of every line and returns a cleaned copy (no comments, no blank lines) for
+ * WinPR's parser, or NULL with err set. */
+static char *precheck(const char *text, char *err, size_t errlen)
+{
+	size_t len = strlen(text);
+	char *out = malloc(len + 2), *copy = strdup(text);
+	size_t o = 0;
+	unsigned lineno = 0;
+	BOOL in_gate = FALSE, ok = out && copy;
+	char *save = NULL;
+	if (!ok)
+		seterr(err, errlen, "out of memory");
+	for (char *line = copy; ok && line; line = save) {
+		char *nl = strchr(line, '\n');
+		save = nl ? nl + 1 : NULL;
+		if (nl)
+			*nl = '\0';
+		lineno++;
+		char *s = trim(line);
+		if (!*s || *s == '#' || *s == ';')
+			continue;
+		if (*s == '[') {
+			char *close = strchr(s, ']');
+			if (!close || close[1]) {
+				seterr(err, errlen, "line %u: malformed section header '%s'", lineno, s);
+				ok = FALSE;
+				break;
+			}
+			*close = '\0';
+			if (strcasecmp(s + 1, SECTION) != 0) {
+				seterr(err, errlen, "line %u: unknown section [%s] (only [gate] is read)",
+				       lineno, s + 1);
+				ok = FALSE;
+				break;
+			}
+			in_gate = TRUE;
+			o += (size_t)sprintf(out + o, "[%s]\n", SECTION);
+			continue;
+		}
+		char *eq = strchr(s, '=');
+		if (!eq || eq == s) {
+			seterr(err, errlen, "line %u: expected 'key = value', got '%s'", lineno, s);
+			ok = FALSE;
+			break;
+		}
+		if (!in_gate) {
+			seterr(err, errlen, "line %u: key outside of the [gate] section", lineno);
+			ok = FALSE;
+			break;
+		}
+		memcpy(out + o, s, strlen(s));
+		o += strlen(s);
+		out[o++] = '\n';
+	}
+	free(copy);
+	if (!ok) {
+		free(out);
+		return NULL;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* Paths not given explicitly follow var_dir. */
+static BOOL derive_paths(gate_config *cfg, wIniFile *ini, char *err, size_t errlen)
+{
+	struct { const char *key, *file; char **dst; } d[] = {
+		{ "certificate", "gate.crt", &cfg->certificate },
+		{ "private_key", "gate.key", &cfg->private_key },
+		{ "database", "rmgate.db", &cfg->database },
+		{ "recordings", "recordings", &cfg->recordings },
+	};
+	for (size_t i = 0; i < ARRAYSIZE(d); i++) {
+		if (IniFile_GetKeyValueString(ini, SECTION, d[i].key))
+			continue;
+		char *p = join_path(cfg->var_dir, d[i].file);
+		if (!p) {
+			seterr(err, errlen, "out of memory");
+			return FALSE;
+		}
+		free(*d[i].dst);
+		*d[i].dst = p;
+	}
+	return TRUE;
+}
+
+BOOL gate_config_load_buffer(gate_config *cfg, const char *text, char *err, size_t errlen)
+{
+	char *clean = precheck(text, err, errlen);
+	if (!clean)
+		return FALSE;
+	BOOL ok = TRUE;
+	if (!*clean) {
+		free(clean);
+		return TRUE;
+	}
+	wIniFile *ini = IniFile_New();
+	if (!ini || IniFile_ReadBuffer(ini, clean) < 0) {
+		seterr(err, errlen, "cannot parse the configuration text");
+		ok = FALSE;
+	}
+	int nkeys = 0;
+	char **keys = ok ? IniFile_GetSectionKeyNames(ini, SECTION, &nkeys) : NULL;
+	for (int i = 0; ok && keys && i < nkeys; i++) {
+		const char *v = IniFile_GetKeyValueString(ini, SECTION, keys[i]);
+		char value[1024];
+		snprintf(value, sizeof(value), "%s", v ? v : "");
+		ok = apply_key(cfg, keys[i], trim(value), err, errlen);
+	}
+	if (ok && IniFile_GetKeyValueString(ini, SECTION, "var_dir"))
+		ok = derive_paths(cfg, ini, err, errlen);
+	free(keys);
+	IniFile_Free(ini);
+	free(clean);
+	return ok;
+}
+
+BOOL gate_config_load(gate_config *cfg, const char *file, char *err, size_t errlen)
+{
+	FILE *f = fopen(file, "rb");
+	if (!f) {
+		seterr(err, errlen, "cannot open configuration '%s': %s", file, strerror(errno));
+		return FALSE;
+	}
+	char *buf = NULL;
+	size_t cap = 0, len = 0;
+	BOOL ok = TRUE;
+	for (;;) {
+		if (len + 4096 + 1 > cap) {
+			if (cap > 1024 * 1024) {
+				seterr(err, errlen, "configuration '%s' is larger than 1 MiB", file);
+				ok = FALSE;
+				break;
+			}
+			cap = cap ? cap * 2 : 8192;
+			char *nb = realloc(buf, cap);
+			if (!nb) {
+				ok = FALSE;
+				break;
+			}
+			buf = nb;
+		}
+		size_t n = fread(buf + len, 1, 4096, f);
+		len += n;
+		if (n < 4096)
+			break;
+	}
+	fclose(f);
+	if (ok && memchr(buf, '\0', len)) {
+		seterr(err, errlen, "configuration '%s' contains NUL bytes", file);
+		ok = FALSE;
+	}
+	if (ok) {
+		buf[len] = '\0';
+		char inner[400];
+		ok = gate_config_load_buffer(cfg, buf, inner, sizeof(inner));
+		if (!ok)
+			seterr(err, errlen, "%s: %s", file, inner);
+	}
+	free(buf);
+	return ok;
+}
+
+BOOL gate_config_validate(const gate_config *cfg, char *err, size_t errlen)
+{
+	if (cfg->security == GATE_SEC_NLA && !cfg->sam_file) {
+		seterr(err, errlen, "security = nla needs sam_file (create it with winpr-hash)");
+		return FALSE;
+	}
+	if (cfg->security == GATE_SEC_NLA && access(cfg->sam_file, R_OK) != 0) {
+		seterr(err, errlen, "sam_file '%s' is not readable: %s", cfg->sam_file, strerror(errno));
+		return FALSE;
+	}
+	if (cfg->n_listen == 0) {
+		seterr(err, errlen, "no listen address");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static BOOL mkdir_0700(const char *path, char *err, size_t errlen)
+{
+	if (mkdir(path, 0700) == 0 || errno == EEXIST)
+		return TRUE;
+	seterr(err, errlen, "cannot create directory '%s': %s", path, strerror(errno));
+	return FALSE;
+}
+
+/* Writes PEM data produced by the callback into a new file with the given mode (O_EXCL). */
+static BOOL write_new_pem(const char *path, mode_t mode, BOOL (*emit)(BIO *, void *), void *arg,
+                          char *err, size_t errlen)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (fd < 0) {
+		seterr(err, errlen, "cannot create '%s': %s", path, strerror(errno));
+		return FALSE;
+	}
+	BIO *mem = BIO_new(BIO_s_mem());
+	BOOL ok = mem && emit(mem, arg);
+	char *data = NULL;
+	long n = ok ? BIO_get_mem_data(mem, &data) : 0;
+	ok = ok && n > 0 && write(fd, data, (size_t)n) == (ssize_t)n;
+	ok = (close(fd) == 0) && ok;
+	BIO_free(mem);
+	if (!ok) {
+		unlink(path);
+		seterr(err, errlen, "cannot write '%s'", path);
+	}
+	return ok;
+}
+
+static BOOL emit_key(BIO *b, void *arg)
+{
+	return PEM_write_bio_PrivateKey(b, arg, NULL, NULL, 0, NULL, NULL) == 1;
+}
+
+static BOOL emit_cert(BIO *b, void *arg)
+{
+	return PEM_write_bio_X509(b, arg) == 1;
+}
+
+static X509 *make_self_signed(EVP_PKEY *key)
+{
+	X509 *x = X509_new();
+	char host[256] = "rmgate";
+	if (!x)
+		return NULL;
+	gethostname(host, sizeof(host) - 1);
+	BOOL ok = X509_set_version(x, 2) && ASN1_INTEGER_set(X509_get_serialNumber(x), (long)time(NULL)) &&
+	          X509_gmtime_adj(X509_getm_notBefore(x), -3600) &&
+	          X509_gmtime_adj(X509_getm_notAfter(x), 10L * 365 * 24 * 3600) && X509_set_pubkey(x, key);
+	X509_NAME *name = X509_get_subject_name(x);
+	ok = ok && X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"rmgate", -1, -1, 0);
+	ok = ok && X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)host, -1, -1, 0);
+	ok = ok && X509_set_issuer_name(x, name) && X509_sign(x, key, EVP_sha256()) > 0;
+	if (!ok) {
+		X509_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+static BOOL generate_pair(const gate_config *cfg, char *err, size_t errlen)
+{
+	EVP_PKEY *key = EVP_RSA_gen(2048);
+	X509 *x = key ? make_self_signed(key) : NULL;
+	BOOL ok = x != NULL;
+	if (!ok)
+		seterr(err, errlen, "cannot generate a self-signed certificate (OpenSSL)");
+	ok = ok && write_new_pem(cfg->private_key, 0600, emit_key, key, err, errlen);
+	if (ok && !write_new_pem(cfg->certificate, 0644, emit_cert, x, err, errlen)) {
+		unlink(cfg->private_key);
+		ok = FALSE;
+	}
+	X509_free(x);
+	EVP_PKEY_free(key);
+	return ok;
+}
+
+/* Checks that the certificate and key load and belong together. */
+static BOOL check_pair(const gate_config *cfg, char *err, size_t errlen)
+{
+	BOOL ok = FALSE;
+	X509 *x = NULL;
+	EVP_PKEY *key = NULL;
+	FILE *f = fopen(cfg->certificate, "rb");
+	if (f) {
+		x = PEM_read_X509(f, NULL, NULL, NULL);
+		fclose(f);
+	}
+	f = fopen(cfg->private_key, "rb");
+	if (f) {
+		key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+		fclose(f);
+	}
+	if (!x)
+		seterr(err, errlen, "certificate '%s' does not load as PEM X.509", cfg->certificate);
+	else if (!key)
+		seterr(err, errlen, "private key '%s' does not load as PEM", cfg->private_key);
+	else if (X509_check_private_key(x, key) != 1)
+		seterr(err, errlen, "private key '%s' does not match certificate '%s'", cfg->private_key,
+		       cfg->certificate);
+	else
+		ok = TRUE;
+	X509_free(x);
+	EVP_PKEY_free(key);
+	return ok;
+}
+
+BOOL gate_config_prepare_files(const gate_config *cfg, char *err, size_t errlen)
+{
+	if (!mkdir_0700(cfg->var_dir, err, errlen) || !mkdir_0700(cfg->recordings, err, errlen))
+		return FALSE;
+	BOOL have_cert = access(cfg->certificate, F_OK) == 0;
+	BOOL have_key = access(cfg->private_key, F_OK) == 0;
+	if (!have_cert && !have_key) {
+		if (!generate_pair(cfg, err, errlen))
+			return FALSE;
+	} else if (have_cert != have_key) {
+		seterr(err, errlen, "'%s' exists but '%s' does not: provide both or neither",
+		       have_cert ? cfg->certificate : cfg->private_key,
+		       have_cert ? cfg->private_key : cfg->certificate);
+		return FALSE;
+	}
+	return check_pair(cfg, err, errlen);
+}

@@ -1,0 +1,79 @@
+/* gate_config: the gate's configuration (rmgate.conf, section [gate]).
+ *
+ * Contract:
+ * - gate_config_defaults() fills every key with its documented default (docs/gate.md);
+ *   gate_config_load() then overrides keys from an INI file (WinPR IniFile), and
+ *   gate_config_set_listen()/gate_config_set_target() apply the command-line overrides.
+ * - Every string in gate_config is owned by the struct (heap), freed by gate_config_free().
+ * - Errors: functions return FALSE and write one human-readable sentence (what is wrong, in
+ *   which key, what to do) into err[errlen]; nothing is logged here.
+ * - After gate_config_validate() succeeds the struct is read-only and may be shared by every
+ *   session thread without a lock.
+ */
+#ifndef RMGATE_GATE_CONFIG_H
+#define RMGATE_GATE_CONFIG_H
+
+#include <stddef.h>
+#include <winpr/wtypes.h>
+
+#define GATE_MAX_LISTEN 8
+#define GATE_SHA256_LEN 32
+#define GATE_MAX_PINS 4
+
+typedef enum { GATE_SEC_TLS = 0, GATE_SEC_NLA = 1 } gate_security;
+
+typedef struct {
+	char *host;   /* literal address or name; IPv6 without brackets */
+	UINT16 port;
+} gate_endpoint;
+
+typedef struct {
+	gate_endpoint listen[GATE_MAX_LISTEN];
+	size_t n_listen;
+	char *var_dir;       /* base of the default paths below; created 0700 */
+	char *certificate;   /* PEM certificate of the front (generated if missing) */
+	char *private_key;   /* PEM private key (generated 0600 if missing) */
+	char *database;      /* ledger path (used by the policy module) */
+	char *recordings;    /* recordings directory (used by the recorder) */
+	char *sam_file;      /* NLA: WinPR SAM file (user:domain:LM:NT) */
+	gate_security security;
+	int max_sessions;
+	gate_endpoint target; /* lab mode fixed target; host NULL = none */
+	BOOL target_cert_ignore;
+	BYTE target_pins[GATE_MAX_PINS][GATE_SHA256_LEN];
+	size_t n_target_pins;
+	UINT32 connect_timeout_ms;
+	UINT32 handshake_timeout_ms;
+	UINT32 close_timeout_ms;
+	BOOL gfx;            /* offer the graphics pipeline to clients */
+	BOOL audio_output;   /* allow rdpsnd (audio output only) */
+	BOOL remote_app;     /* allow rail */
+	BOOL observe_only;   /* default policy: drop all input */
+	UINT32 max_channel_message; /* reassembly cap for static channel messages */
+} gate_config;
+
+void gate_config_defaults(gate_config *cfg);
+void gate_config_free(gate_config *cfg);
+
+/* Reads FILE over the defaults. Unknown sections or keys are errors (typos must not be silent). */
+BOOL gate_config_load(gate_config *cfg, const char *file, char *err, size_t errlen);
+/* Same, from a buffer (used by the unit tests and by the embedded default). */
+BOOL gate_config_load_buffer(gate_config *cfg, const char *text, char *err, size_t errlen);
+
+/* Parses "ADDR:PORT", "[V6ADDR]:PORT"; a bare port is an error. */
+BOOL gate_endpoint_parse(const char *text, gate_endpoint *ep, char *err, size_t errlen);
+/* --listen replaces every configured listen address with ADDR:PORT. */
+BOOL gate_config_set_listen(gate_config *cfg, const char *text, char *err, size_t errlen);
+BOOL gate_config_set_target(gate_config *cfg, const char *text, char *err, size_t errlen);
+
+/* Checks cross-key consistency (NLA needs a SAM file, ...). */
+BOOL gate_config_validate(const gate_config *cfg, char *err, size_t errlen);
+
+/* Creates var_dir/recordings (0700) and, when both are missing, a self-signed RSA certificate
+ * and key (key 0600). Fails if exactly one of the two exists or if they do not load. */
+BOOL gate_config_prepare_files(const gate_config *cfg, char *err, size_t errlen);
+
+/* Parses "sha256:HEX" (colons allowed between bytes). */
+BOOL gate_parse_fingerprint(const char *text, BYTE out[GATE_SHA256_LEN]);
+
+#endif

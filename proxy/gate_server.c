@@ -1,0 +1,343 @@
+/* gate_server: listener loop, session table, handshake watchdog, signals, default admission. */
+#include "gate_server.h"
+#include "gate_session.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <winpr/ssl.h>
+#include <winpr/winsock.h>
+#include <winpr/wtsapi.h>
+#include <winpr/wlog.h>
+#include <freerdp/channels/channels.h>
+#include <freerdp/error.h>
+
+#define TAG "rmgate.proxy.server"
+
+static UINT64 now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (UINT64)ts.tv_sec * 1000u + (UINT64)ts.tv_nsec / 1000000u;
+}
+
+BOOL gate_global_init(void)
+{
+	static BOOL done = FALSE;
+	if (done)
+		return TRUE;
+	signal(SIGPIPE, SIG_IGN);
+	if (!winpr_InitializeSSL(WINPR_SSL_INIT_DEFAULT))
+		return FALSE;
+	WSADATA wsa;
+	if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0)
+		return FALSE;
+	if (!WTSRegisterWtsApiFunctionTable(FreeRDP_InitWtsApi()))
+		return FALSE;
+	done = TRUE;
+	return TRUE;
+}
+
+/* ---- default admission and observer ---------------------------------------------------- */
+
+static BOOL fixed_admit(void *ctx, const gate_admission_request *req, gate_admission_decision *out)
+{
+	const gate_config *cfg = ctx;
+	(void)req;
+	if (!cfg->target.host) {
+		out->allow = FALSE;
+		snprintf(out->reason, sizeof(out->reason),
+		         "no target is configured (set 'target' in [gate] or use --target)");
+		out->error_info = ERRINFO_SERVER_DENIED_CONNECTION;
+		return TRUE;
+	}
+	out->target_host = strdup(cfg->target.host);
+	if (!out->target_host)
+		return FALSE;
+	out->target_port = cfg->target.port;
+	out->policy = gate_policy_default();
+	out->policy.gfx = cfg->gfx;
+	out->policy.audio_output = cfg->audio_output;
+	out->policy.remote_app = cfg->remote_app;
+	out->policy.observe_only = cfg->observe_only;
+	out->observer = gate_observer_log();
+	out->allow = TRUE;
+	return TRUE;
+}
+
+gate_admission gate_admission_fixed(const gate_config *cfg)
+{
+	gate_admission a = { (void *)cfg, fixed_admit };
+	return a;
+}
+
+static void log_on_event(void *ctx, gate_event_type type, const char *detail)
+{
+	(void)ctx;
+	(void)type;
+	(void)detail;
+	/* gate_session_event already writes every event to WLog (tag rmgate.proxy.receipt). */
+}
+
+gate_observer gate_observer_log(void)
+{
+	gate_observer o = { 0 };
+	o.on_event = log_on_event;
+	return o;
+}
+
+void gate_admission_decision_clear(gate_admission_decision *d)
+{
+	if (!d)
+		return;
+	free(d->target_host);
+	free(d->user);
+	free(d->domain);
+	if (d->password) {
+		memset(d->password, 0, strlen(d->password));
+		free(d->password);
+	}
+	memset(d, 0, sizeof(*d));
+}
+
+const char *gate_event_name(gate_event_type type)
+{
+	switch (type) {
+	case GATE_EV_SESSION_START: return "session-start";
+	case GATE_EV_CHANNEL_OFFERED: return "channel-offered";
+	case GATE_EV_CHANNEL_DENIED: return "channel-denied";
+	case GATE_EV_CHANNEL_ALLOWED: return "channel-allowed";
+	case GATE_EV_CLIENT_INFO_FLAG: return "client-info-flag";
+	case GATE_EV_DEVICE_ANNOUNCED: return "device-announced";
+	case GATE_EV_DVC_DENIED: return "dvc-denied";
+	case GATE_EV_CHANNEL_DATA_DROPPED: return "channel-data-dropped";
+	case GATE_EV_INPUT_DROPPED: return "input-dropped";
+	case GATE_EV_DECODE_ERROR: return "decode-error";
+	case GATE_EV_TARGET_CONNECTED: return "target-connected";
+	case GATE_EV_SESSION_REFUSED: return "session-refused";
+	case GATE_EV_CODEC: return "codec";
+	}
+	return "unknown";
+}
+
+/* ---- session table ------------------------------------------------------------------------ */
+
+BOOL gate_server_add_session(gate_server *srv, gate_session *s)
+{
+	BOOL ok = FALSE;
+	EnterCriticalSection(&srv->lock);
+	if (srv->nsessions < (size_t)srv->cfg->max_sessions) {
+		srv->sessions[srv->nsessions++] = s;
+		srv->total_sessions++;
+		ok = TRUE;
+	}
+	LeaveCriticalSection(&srv->lock);
+	return ok;
+}
+
+void gate_server_remove_session(gate_server *srv, gate_session *s)
+{
+	EnterCriticalSection(&srv->lock);
+	for (size_t i = 0; i < srv->nsessions; i++) {
+		if (srv->sessions[i] == s) {
+			srv->sessions[i] = srv->sessions[--srv->nsessions];
+			break;
+		}
+	}
+	LeaveCriticalSection(&srv->lock);
+}
+
+static size_t session_count(gate_server *srv)
+{
+	EnterCriticalSection(&srv->lock);
+	size_t n = srv->nsessions;
+	LeaveCriticalSection(&srv->lock);
+	return n;
+}
+
+/* Handshake watchdog: a session that is not RUNNING by its deadline has its front socket shut
+ * down, which unblocks any read the library is stuck in (server NLA and TLS reads loop without
+ * a deadline). The peer thread then tears the session down. Sessions stay in the table until
+ * their peer thread removes them under srv->lock, before the socket is closed, so the fd used
+ * here is still open. */
+static void watchdog(gate_server *srv, BOOL stopping)
+{
+	UINT64 now = now_ms();
+	UINT64 limit = srv->cfg->handshake_timeout_ms + srv->cfg->connect_timeout_ms;
+	EnterCriticalSection(&srv->lock);
+	for (size_t i = 0; i < srv->nsessions; i++) {
+		gate_session *s = srv->sessions[i];
+		gate_state st = gate_session_state(s);
+		BOOL late = st < GATE_ST_RUNNING && now > s->start_ms + limit;
+		if (stopping)
+			gate_session_close(s, "gate shutting down");
+		else if (late)
+			gate_session_close(s, "handshake deadline passed");
+		if ((late || stopping) && !s->front_closed && s->peer->sockfd >= 0)
+			shutdown(s->peer->sockfd, SHUT_RDWR);
+	}
+	LeaveCriticalSection(&srv->lock);
+}
+
+/* ---- listener ------------------------------------------------------------------------------ */
+
+static BOOL peer_accepted(freerdp_listener *listener, freerdp_peer *peer)
+{
+	gate_server *srv = listener->info;
+	EnterCriticalSection(&srv->lock);
+	BOOL full = srv->nsessions >= (size_t)srv->cfg->max_sessions;
+	UINT64 id = ++srv->next_id;
+	if (full)
+		srv->refused_full++;
+	LeaveCriticalSection(&srv->lock);
+	if (full) {
+		WLog_WARN(TAG, "refused connection from %s: max_sessions (%d) reached", peer->hostname,
+		          srv->cfg->max_sessions);
+		return FALSE; /* the listener closes the socket and frees the peer */
+	}
+	/* On failure the listener closes the socket and frees the peer. */
+	if (!gate_session_spawn(srv, peer, id)) {
+		WLog_ERR(TAG, "cannot start a session for %s", peer->hostname);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+gate_server *gate_server_new(const gate_config *cfg, const gate_admission *admission)
+{
+	gate_server *srv = calloc(1, sizeof(*srv));
+	if (!srv)
+		return NULL;
+	srv->cfg = cfg;
+	srv->admission = admission ? *admission : gate_admission_fixed(cfg);
+	srv->sessions = calloc((size_t)cfg->max_sessions, sizeof(*srv->sessions));
+	srv->stop_event = CreateEvent(NULL, TRUE, FALSE, NULL);
+	srv->listener = freerdp_listener_new();
+	if (!srv->sessions || !srv->stop_event || !srv->listener ||
+	    !InitializeCriticalSectionAndSpinCount(&srv->lock, 4000)) {
+		free(srv->sessions);
+		if (srv->stop_event)
+			CloseHandle(srv->stop_event);
+		freerdp_listener_free(srv->listener);
+		free(srv);
+		return NULL;
+	}
+	srv->listener->info = srv;
+	srv->listener->PeerAccepted = peer_accepted;
+	return srv;
+}
+
+void gate_server_free(gate_server *srv)
+{
+	if (!srv)
+		return;
+	freerdp_listener_free(srv->listener);
+	CloseHandle(srv->stop_event);
+	DeleteCriticalSection(&srv->lock);
+	free(srv->sessions);
+	free(srv);
+}
+
+void gate_server_stop(gate_server *srv)
+{
+	SetEvent(srv->stop_event);
+}
+
+static HANDLE signal_handle(int *sfd)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	/* Blocked in every thread created from now on; delivered only through the signalfd. */
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	*sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (*sfd < 0)
+		return NULL;
+	return CreateFileDescriptorEventA(NULL, TRUE, FALSE, *sfd, WINPR_FD_READ);
+}
+
+static BOOL open_listeners(gate_server *srv)
+{
+	size_t opened = 0;
+	for (size_t i = 0; i < srv->cfg->n_listen; i++) {
+		const gate_endpoint *ep = &srv->cfg->listen[i];
+		if (srv->listener->Open(srv->listener, ep->host, ep->port)) {
+			WLog_INFO(TAG, "listening on %s port %u", ep->host, ep->port);
+			opened++;
+		} else
+			WLog_ERR(TAG, "cannot listen on %s port %u", ep->host, ep->port);
+	}
+	return opened == srv->cfg->n_listen;
+}
+
+static void drain_sessions(gate_server *srv)
+{
+	UINT64 deadline = now_ms() + 2u * srv->cfg->close_timeout_ms + 1000u;
+	watchdog(srv, TRUE);
+	while (session_count(srv) > 0 && now_ms() < deadline)
+		Sleep(50);
+	size_t left = session_count(srv);
+	if (left)
+		WLog_ERR(TAG, "%zu session(s) did not end in time at shutdown", left);
+}
+
+int gate_server_run(gate_server *srv, BOOL handle_signals)
+{
+	int sfd = -1;
+	HANDLE sig = NULL;
+	if (handle_signals && !(sig = signal_handle(&sfd))) {
+		WLog_ERR(TAG, "cannot set up signal handling");
+		return 1;
+	}
+	if (!open_listeners(srv)) {
+		srv->listener->Close(srv->listener);
+		if (sig)
+			CloseHandle(sig);
+		if (sfd >= 0)
+			close(sfd);
+		return 1;
+	}
+	WLog_INFO(TAG, "rmgate-proxy %s ready (max_sessions=%d)", RMGATE_VERSION, srv->cfg->max_sessions);
+	for (;;) {
+		HANDLE h[40];
+		DWORD n = srv->listener->GetEventHandles(srv->listener, h, 36);
+		if (n == 0) {
+			WLog_ERR(TAG, "listener has no event handle");
+			break;
+		}
+		h[n++] = srv->stop_event;
+		if (sig)
+			h[n++] = sig;
+		DWORD rc = WaitForMultipleObjects(n, h, FALSE, 500);
+		if (rc == WAIT_FAILED) {
+			WLog_ERR(TAG, "wait failed");
+			break;
+		}
+		if (WaitForSingleObject(srv->stop_event, 0) == WAIT_OBJECT_0)
+			break;
+		if (sig && WaitForSingleObject(sig, 0) == WAIT_OBJECT_0) {
+			struct signalfd_siginfo si;
+			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+				WLog_INFO(TAG, "signal %u received, shutting down", si.ssi_signo);
+			break;
+		}
+		if (!srv->listener->CheckFileDescriptor(srv->listener))
+			WLog_WARN(TAG, "listener check failed");
+		watchdog(srv, FALSE);
+	}
+	srv->listener->Close(srv->listener);
+	drain_sessions(srv);
+	if (sig)
+		CloseHandle(sig);
+	if (sfd >= 0)
+		close(sfd);
+	return 0;
+}

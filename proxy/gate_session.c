@@ -1,0 +1,809 @@
+/* gate_session: the session life cycle and the front (FreeRDP peer) side: handshake settings,
+ * admission, input forwarding, channel-data guard, rdpdr observer, reactivation, teardown. */
+#include "gate_session.h"
+#include "gate_server.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <winpr/wlog.h>
+#include <winpr/wtsapi.h>
+#include <winpr/string.h>
+#include <freerdp/channels/wtsvc.h>
+#include <freerdp/error.h>
+#include <freerdp/settings.h>
+#include <freerdp/constants.h>
+
+#define TAG "rmgate.proxy.session"
+#define RECEIPT_TAG "rmgate.proxy.receipt"
+
+/* WTSOpenServerA keeps a global session counter and table without a lock (FreeRDP 2.11). */
+static CRITICAL_SECTION g_wts_lock;
+static INIT_ONCE g_wts_once = INIT_ONCE_STATIC_INIT;
+
+static BOOL CALLBACK init_wts_lock(PINIT_ONCE once, PVOID param, PVOID *ctx)
+{
+	(void)once;
+	(void)param;
+	(void)ctx;
+	return InitializeCriticalSectionAndSpinCount(&g_wts_lock, 4000);
+}
+
+static UINT64 now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (UINT64)ts.tv_sec * 1000u + (UINT64)ts.tv_nsec / 1000000u;
+}
+
+const char *gate_state_name(gate_state st)
+{
+	static const char *names[] = { "front-handshake", "admission", "back-connecting",
+		                           "running", "reactivating", "closing" };
+	return (unsigned)st < ARRAYSIZE(names) ? names[st] : "?";
+}
+
+gate_state gate_session_state(gate_session *s)
+{
+	EnterCriticalSection(&s->lock);
+	gate_state st = s->state;
+	LeaveCriticalSection(&s->lock);
+	return st;
+}
+
+BOOL gate_session_set_state(gate_session *s, gate_state to)
+{
+	BOOL ok;
+	EnterCriticalSection(&s->lock);
+	ok = s->state != GATE_ST_CLOSING;
+	if (ok)
+		s->state = to;
+	LeaveCriticalSection(&s->lock);
+	if (ok)
+		WLog_DBG(TAG, "%s state %s", s->sid, gate_state_name(to));
+	return ok;
+}
+
+void gate_session_close(gate_session *s, const char *reason)
+{
+	EnterCriticalSection(&s->lock);
+	if (s->state != GATE_ST_CLOSING) {
+		s->state = GATE_ST_CLOSING;
+		snprintf(s->close_reason, sizeof(s->close_reason), "%s", reason);
+	}
+	LeaveCriticalSection(&s->lock);
+	SetEvent(s->abort_event);
+}
+
+void gate_session_event(gate_session *s, gate_event_type type, const char *fmt, ...)
+{
+	char detail[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	WLog_INFO(RECEIPT_TAG, "%s %s %s", s->sid, gate_event_name(type), detail);
+	if (s->obs.on_event)
+		s->obs.on_event(s->obs.ctx, type, detail);
+}
+
+static BOOL running(gate_session *s)
+{
+	return gate_session_state(s) == GATE_ST_RUNNING;
+}
+
+static gate_session *front_session(rdpContext *ctx)
+{
+	return ((gate_front_context *)ctx)->s;
+}
+
+/* ---- front context -------------------------------------------------------------------------- */
+
+static BOOL front_context_new(freerdp_peer *peer, rdpContext *ctx)
+{
+	gate_front_context *fc = (gate_front_context *)ctx;
+	fc->s = peer->ContextExtra;
+	InitOnceExecuteOnce(&g_wts_once, init_wts_lock, NULL, NULL);
+	EnterCriticalSection(&g_wts_lock);
+	fc->vcm = WTSOpenServerA((LPSTR)peer->context);
+	LeaveCriticalSection(&g_wts_lock);
+	return fc->vcm && fc->vcm != INVALID_HANDLE_VALUE;
+}
+
+static void front_context_free(freerdp_peer *peer, rdpContext *ctx)
+{
+	gate_front_context *fc = (gate_front_context *)ctx;
+	(void)peer;
+	if (fc->vcm && fc->vcm != INVALID_HANDLE_VALUE) {
+		EnterCriticalSection(&g_wts_lock);
+		WTSCloseServer(fc->vcm);
+		LeaveCriticalSection(&g_wts_lock);
+	}
+	fc->vcm = NULL;
+}
+
+/* ---- channel data guard --------------------------------------------------------------------- */
+
+
+static BOOL channel_is_open(gate_session *s, UINT16 id)
+{
+	freerdp_peer *peer = s->peer;
+	if (id == WTSChannelGetId(peer, "drdynvc"))
+		return TRUE;
+	if (s->front_rdpdr && id == WTSChannelGetId(peer, "rdpdr"))
+		return TRUE;
+	return FALSE;
+}
+
+static BOOL front_receive_channel_data(freerdp_peer *peer, UINT16 id, const BYTE *data, size_t size,
+                                       UINT32 flags, size_t total)
+{
+	gate_session *s = front_session(peer->context);
+	BOOL drop = !channel_is_open(s, id) || total > s->cfg->max_channel_message;
+	if (!drop && s->wts_receive && s->wts_receive(peer, id, data, size, flags, total))
+		return TRUE;
+	/* Never disconnect for this: drop, count, and report once per channel message start. */
+	EnterCriticalSection(&s->lock);
+	s->dropped_channel_pdus++;
+	s->dropped_channel_bytes += size;
+	UINT64 n = s->dropped_channel_pdus;
+	LeaveCriticalSection(&s->lock);
+	if (n <= 16 || (n & (n - 1)) == 0)
+		gate_session_event(s, GATE_EV_CHANNEL_DATA_DROPPED, "id=%u bytes=%zu total=%zu count=%llu",
+		                   id, size, total, (unsigned long long)n);
+	return TRUE;
+}
+
+/* ---- input (registered at init, gated by state) ---------------------------------------------- */
+
+static rdpInput *back_input(gate_session *s)
+{
+	return s->back ? s->back->input : NULL;
+}
+
+/* Returns TRUE when the event may go to the target; counts it otherwise. */
+static BOOL input_allowed(gate_session *s)
+{
+	if (!running(s))
+		return FALSE;
+	if (s->policy.observe_only) {
+		EnterCriticalSection(&s->lock);
+		s->dropped_input++;
+		LeaveCriticalSection(&s->lock);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static BOOL on_synchronize(rdpInput *input, UINT32 flags)
+{
+	gate_session *s = front_session(input->context);
+	EnterCriticalSection(&s->lock);
+	s->sync_flags = (UINT16)flags;
+	LeaveCriticalSection(&s->lock);
+	if (input_allowed(s))
+		freerdp_input_send_synchronize_event(back_input(s), flags);
+	return TRUE;
+}
+
+static BOOL on_keyboard(rdpInput *input, UINT16 flags, UINT16 code)
+{
+	gate_session *s = front_session(input->context);
+	if (s->obs.on_key)
+		s->obs.on_key(s->obs.ctx, flags, code);
+	if (input_allowed(s))
+		freerdp_input_send_keyboard_event(back_input(s), flags, code);
+	return TRUE;
+}
+
+static BOOL on_unicode(rdpInput *input, UINT16 flags, UINT16 code)
+{
+	gate_session *s = front_session(input->context);
+	if (s->obs.on_unicode)
+		s->obs.on_unicode(s->obs.ctx, flags, code);
+	if (input_allowed(s))
+		freerdp_input_send_unicode_keyboard_event(back_input(s), flags, code);
+	return TRUE;
+}
+
+static BOOL on_mouse(rdpInput *input, UINT16 flags, UINT16 x, UINT16 y)
+{
+	gate_session *s = front_session(input->context);
+	if (s->obs.on_mouse)
+		s->obs.on_mouse(s->obs.ctx, flags, x, y);
+	if (input_allowed(s))
+		freerdp_input_send_mouse_event(back_input(s), flags, x, y);
+	return TRUE;
+}
+
+static BOOL on_extended_mouse(rdpInput *input, UINT16 flags, UINT16 x, UINT16 y)
+{
+	gate_session *s = front_session(input->context);
+	if (s->obs.on_mouse)
+		s->obs.on_mouse(s->obs.ctx, (UINT16)(flags | 0x0004 /* marks an extended event */), x, y);
+	if (input_allowed(s))
+		freerdp_input_send_extended_mouse_event(back_input(s), flags, x, y);
+	return TRUE;
+}
+
+static BOOL on_focus_in(rdpInput *input, UINT16 toggle)
+{
+	gate_session *s = front_session(input->context);
+	if (input_allowed(s))
+		freerdp_input_send_focus_in_event(back_input(s), toggle);
+	return TRUE;
+}
+
+static BOOL on_keyboard_pause(rdpInput *input)
+{
+	gate_session *s = front_session(input->context);
+	if (input_allowed(s))
+		freerdp_input_send_keyboard_pause_event(back_input(s));
+	return TRUE;
+}
+
+/* ---- front-to-back display requests -------------------------------------------------------- */
+
+static BOOL on_refresh_rect(rdpContext *ctx, BYTE count, const RECTANGLE_16 *areas)
+{
+	gate_session *s = front_session(ctx);
+	/* Answer from the gate's own framebuffer: it is current, and the target is not disturbed. */
+	for (BYTE i = 0; running(s) && i < count; i++) {
+		if (areas[i].right > areas[i].left && areas[i].bottom > areas[i].top)
+			gate_front_send_fb_region(s, areas[i].left, areas[i].top,
+			                          (UINT32)(areas[i].right - areas[i].left),
+			                          (UINT32)(areas[i].bottom - areas[i].top));
+	}
+	return TRUE;
+}
+
+static BOOL on_suppress_output(rdpContext *ctx, BYTE allow, const RECTANGLE_16 *area)
+{
+	gate_session *s = front_session(ctx);
+	/* The gate keeps decoding for the recorder, so the target is never told to stop; when the
+	 * client allows output again it gets the current screen from the framebuffer. */
+	if (allow && area && running(s))
+		on_refresh_rect(ctx, 1, area);
+	return TRUE;
+}
+
+/* ---- rdpdr observer (announces are logged, nothing is ever forwarded) ---------------------- */
+
+static void rdpdr_device(RdpdrServerContext *ctx, const char *kind, UINT32 id, const char *name)
+{
+	gate_session *s = ctx->data;
+	gate_session_event(s, GATE_EV_DEVICE_ANNOUNCED, "type=%s id=%u name=\"%s\" forwarded=no", kind,
+	                   id, name ? name : "");
+}
+
+static void rdpdr_drive(RdpdrServerContext *c, UINT32 id, const char *n) { rdpdr_device(c, "drive", id, n); }
+static void rdpdr_printer(RdpdrServerContext *c, UINT32 id, const char *n) { rdpdr_device(c, "printer", id, n); }
+static void rdpdr_port(RdpdrServerContext *c, UINT32 id, const char *n) { rdpdr_device(c, "port", id, n); }
+static void rdpdr_smartcard(RdpdrServerContext *c, UINT32 id, const char *n) { rdpdr_device(c, "smartcard", id, n); }
+
+static void start_rdpdr_observer(gate_session *s)
+{
+	gate_front_context *fc = (gate_front_context *)s->peer->context;
+	if (!WTSChannelGetId(s->peer, "rdpdr"))
+		return;
+	RdpdrServerContext *ctx = rdpdr_server_context_new(fc->vcm);
+	if (!ctx)
+		return;
+	ctx->data = s;
+	ctx->supportsDrives = ctx->supportsPorts = ctx->supportsPrinters = ctx->supportsSmartcards = TRUE;
+	ctx->OnDriveCreate = rdpdr_drive;
+	ctx->OnPrinterCreate = rdpdr_printer;
+	ctx->OnPortCreate = rdpdr_port;
+	ctx->OnSmartcardCreate = rdpdr_smartcard;
+	s->front_rdpdr = ctx;
+	if (ctx->Start(ctx) != CHANNEL_RC_OK) {
+		WLog_WARN(TAG, "%s rdpdr observer did not start", s->sid);
+		s->front_rdpdr = NULL;
+		rdpdr_server_context_free(ctx);
+	}
+}
+
+static void stop_rdpdr_observer(gate_session *s)
+{
+	if (!s->front_rdpdr)
+		return;
+	s->front_rdpdr->Stop(s->front_rdpdr);
+	rdpdr_server_context_free(s->front_rdpdr);
+	s->front_rdpdr = NULL;
+}
+
+/* ---- handshake: logon, post-connect (admission + back connect), activate ------------------- */
+
+static char *from_unicode(const UINT16 *w, UINT32 len)
+{
+	char *out = NULL;
+	if (!w || !len)
+		return strdup("");
+	if (ConvertFromUnicode(CP_UTF8, 0, (LPCWSTR)w, (int)len, &out, 0, NULL, NULL) <= 0)
+		return strdup("");
+	return out;
+}
+
+static void free_secret(char **p)
+{
+	if (*p) {
+		memset(*p, 0, strlen(*p));
+		free(*p);
+		*p = NULL;
+	}
+}
+
+static BOOL on_logon(freerdp_peer *peer, SEC_WINNT_AUTH_IDENTITY *id, BOOL automatic)
+{
+	gate_session *s = front_session(peer->context);
+	if (!automatic || !id)
+		return TRUE; /* TLS only: the credentials come with the Client Info PDU */
+	free(s->user);
+	free(s->domain);
+	free_secret(&s->password);
+	s->user = from_unicode(id->User, id->UserLength);
+	s->domain = from_unicode(id->Domain, id->DomainLength);
+	s->password = from_unicode(id->Password, id->PasswordLength);
+	return s->user && s->domain && s->password;
+}
+
+static void report_offer(gate_session *s, char **names, size_t n)
+{
+	rdpSettings *ps = s->peer->settings;
+	for (size_t i = 0; i < n; i++) {
+		gate_session_event(s, GATE_EV_CHANNEL_OFFERED, "name=%s", names[i]);
+		if (gate_policy_static_allowed(&s->policy, names[i]))
+			gate_session_event(s, GATE_EV_CHANNEL_ALLOWED, "name=%s", names[i]);
+		else
+			gate_session_event(s, GATE_EV_CHANNEL_DENIED, "name=%s class=\"%s\"", names[i],
+			                   gate_policy_channel_class(names[i]));
+	}
+	struct { const char *flag; BOOL on, allowed; } flags[] = {
+		{ "INFO_AUDIOCAPTURE", ps->AudioCapture, FALSE },
+		{ "INFO_RAIL", ps->RemoteApplicationMode, s->policy.remote_app },
+		{ "INFO_REMOTECONSOLEAUDIO", ps->RemoteConsoleAudio, FALSE },
+		{ "INFO_PASSWORD_IS_SC_PIN", ps->PasswordIsSmartcardPin, TRUE },
+	};
+	for (size_t i = 0; i < ARRAYSIZE(flags); i++)
+		if (flags[i].on)
+			gate_session_event(s, GATE_EV_CLIENT_INFO_FLAG, "flag=%s denied=%s", flags[i].flag,
+			                   flags[i].allowed ? "no" : "yes");
+}
+
+static void refuse(gate_session *s, UINT32 error_info, const char *reason)
+{
+	gate_session_event(s, GATE_EV_SESSION_REFUSED, "reason=\"%s\"", reason);
+	if (error_info) {
+		freerdp_set_error_info(s->peer->context->rdp, error_info);
+		freerdp_send_error_info(s->peer->context->rdp);
+	}
+	gate_session_close(s, reason);
+}
+
+static BOOL admit(gate_session *s, char **names, size_t n)
+{
+	rdpSettings *ps = s->peer->settings;
+	if (!s->user) { /* TLS only: Client Info PDU */
+		s->user = strdup(ps->Username ? ps->Username : "");
+		s->domain = strdup(ps->Domain ? ps->Domain : "");
+		s->password = strdup(ps->Password ? ps->Password : "");
+		if (!s->user || !s->domain || !s->password)
+			return FALSE;
+	}
+	gate_admission_request req = {
+		.user = s->user, .domain = s->domain, .password = s->password,
+		.client_address = s->client_address,
+		.client_name = ps->ClientHostname ? ps->ClientHostname : "",
+		.client_build = ps->ClientBuild,
+		.channels = (const char *const *)names, .nchannels = n,
+		.nla = ps->NlaSecurity,
+	};
+	gate_admission_decision d = { 0 };
+	gate_admission *a = &s->server->admission;
+	BOOL ok = a->admit && a->admit(a->ctx, &req, &d);
+	if (!ok || !d.allow || !d.target_host) {
+		const char *why = !ok ? "admission hook failed" : d.reason[0] ? d.reason : "refused";
+		refuse(s, d.error_info ? d.error_info : ERRINFO_SERVER_DENIED_CONNECTION, why);
+		gate_admission_decision_clear(&d);
+		return FALSE;
+	}
+	s->obs = d.observer;
+	s->policy = d.policy;
+	s->target_host = d.target_host;
+	s->target_port = d.target_port;
+	d.target_host = NULL;
+	memset(&d.observer, 0, sizeof(d.observer));
+	if (d.user) { /* injected credentials replace the vendor's */
+		free(s->user);
+		free(s->domain);
+		free_secret(&s->password);
+		s->user = d.user;
+		s->domain = d.domain ? d.domain : strdup("");
+		s->password = d.password ? d.password : strdup("");
+		d.user = d.domain = d.password = NULL;
+	}
+	gate_admission_decision_clear(&d);
+	return TRUE;
+}
+
+static BOOL front_post_connect(freerdp_peer *peer)
+{
+	gate_session *s = front_session(peer->context);
+	rdpSettings *ps = peer->settings;
+	size_t n = 0;
+	char **names = WTSGetAcceptedChannelNames(peer, &n);
+	char policy[96];
+
+	if (!gate_session_set_state(s, GATE_ST_ADMISSION)) {
+		free(names);
+		return FALSE;
+	}
+	gate_session_event(s, GATE_EV_SESSION_START,
+	                   "client=%s name=\"%s\" build=%u os=\"%s\" size=%ux%u bpp=%u layout=0x%08x nla=%s gfx=%s",
+	                   s->client_address, ps->ClientHostname ? ps->ClientHostname : "", ps->ClientBuild,
+	                   freerdp_peer_os_major_type_string(peer), ps->DesktopWidth, ps->DesktopHeight,
+	                   ps->ColorDepth, ps->KeyboardLayout, ps->NlaSecurity ? "yes" : "no",
+	                   ps->SupportGraphicsPipeline ? "yes" : "no");
+	BOOL ok = admit(s, names, n);
+	if (ok) {
+		report_offer(s, names, n);
+		gate_policy_describe(&s->policy, policy, sizeof(policy));
+		WLog_INFO(TAG, "%s admitted: user=\"%s\" target=%s:%u policy=%s", s->sid, s->user,
+		          s->target_host, s->target_port, policy);
+	}
+	free(names);
+	if (!ok)
+		return FALSE;
+
+	if (!gate_session_set_state(s, GATE_ST_BACK_CONNECTING) || !gate_back_create(s) ||
+	    !gate_back_start(s)) {
+		refuse(s, ERRINFO_SERVER_INSUFFICIENT_PRIVILEGES, "cannot start the connection to the target");
+		return FALSE;
+	}
+	HANDLE h[2] = { s->back_done_event, s->abort_event };
+	DWORD rc = WaitForMultipleObjects(2, h, FALSE, s->cfg->connect_timeout_ms + 2000u);
+	if (rc != WAIT_OBJECT_0 || !s->back_connected) {
+		char why[160];
+		UINT32 err = s->back ? freerdp_get_last_error(s->back) : 0;
+		snprintf(why, sizeof(why), "target %s:%u %s (%s)", s->target_host, s->target_port,
+		         rc == WAIT_TIMEOUT ? "did not answer in time" : "connection failed",
+		         err ? freerdp_get_last_error_name(err) : "no detail");
+		/* ERRINFO_SERVER_INSUFFICIENT_PRIVILEGES is the closest generic code mstsc and FreeRDP
+		 * show as "the server refused"; the reason itself goes to the log and ledger. */
+		refuse(s, ERRINFO_SERVER_INSUFFICIENT_PRIVILEGES, why);
+		return FALSE;
+	}
+	/* Mirror the target's geometry so no reactivation is needed at the start. */
+	rdpSettings *bs = s->back->settings;
+	ps->DesktopWidth = bs->DesktopWidth;
+	ps->DesktopHeight = bs->DesktopHeight;
+	ps->ColorDepth = 32;
+	if (s->obs.on_resize)
+		s->obs.on_resize(s->obs.ctx, bs->DesktopWidth, bs->DesktopHeight);
+	gate_session_event(s, GATE_EV_TARGET_CONNECTED, "host=%s port=%u width=%u height=%u",
+	                   s->target_host, s->target_port, bs->DesktopWidth, bs->DesktopHeight);
+	return gate_session_set_state(s, GATE_ST_RUNNING);
+}
+
+static BOOL front_activate(freerdp_peer *peer)
+{
+	gate_session *s = front_session(peer->context);
+	EnterCriticalSection(&s->lock);
+	if (s->state == GATE_ST_REACTIVATING)
+		s->state = GATE_ST_RUNNING;
+	s->pending_width = 0;
+	LeaveCriticalSection(&s->lock);
+	/* Repaint once activated (see the peer loop): the client's screen is empty. */
+	s->need_refresh = TRUE;
+	if (!s->front_rdpdr)
+		start_rdpdr_observer(s);
+	return TRUE;
+}
+
+/* ---- drawing to the front -------------------------------------------------------------------- */
+
+BOOL gate_front_can_draw(gate_session *s)
+{
+	return s->peer->activated && running(s);
+}
+
+/* Sends a region of the gate's own framebuffer as uncompressed 32 bpp tiles, each small enough
+ * for any client's MultifragMaxRequestSize. Used for refresh requests, after (re)activation, and
+ * for target bitmaps too large to forward as they are. Caller: any thread; takes front_out. */
+void gate_front_send_fb_region(gate_session *s, UINT32 x, UINT32 y, UINT32 w, UINT32 h)
+{
+	rdpGdi *gdi = s->back ? s->back->gdi : NULL;
+	if (!gdi || !gdi->primary_buffer || !gate_front_can_draw(s))
+		return;
+	const UINT32 tile = 64;
+	BYTE *buf = malloc(tile * tile * 4);
+	if (!buf)
+		return;
+	if (x >= (UINT32)gdi->width || y >= (UINT32)gdi->height) {
+		free(buf);
+		return;
+	}
+	if (x + w > (UINT32)gdi->width)
+		w = (UINT32)gdi->width - x;
+	if (y + h > (UINT32)gdi->height)
+		h = (UINT32)gdi->height - y;
+	EnterCriticalSection(&s->front_out);
+	for (UINT32 ty = y; ty < y + h; ty += tile) {
+		for (UINT32 tx = x; tx < x + w; tx += tile) {
+			UINT32 tw = MIN(tile, x + w - tx), th = MIN(tile, y + h - ty);
+			/* Uncompressed bitmap data is bottom-up. */
+			for (UINT32 r = 0; r < th; r++)
+				memcpy(buf + (size_t)r * tw * 4,
+				       gdi->primary_buffer + (size_t)(ty + th - 1 - r) * gdi->stride + (size_t)tx * 4,
+				       (size_t)tw * 4);
+			BITMAP_DATA bd = { 0 };
+			bd.destLeft = tx;
+			bd.destTop = ty;
+			bd.destRight = tx + tw - 1;
+			bd.destBottom = ty + th - 1;
+			bd.width = tw;
+			bd.height = th;
+			bd.bitsPerPixel = 32;
+			bd.bitmapLength = tw * th * 4;
+			bd.bitmapDataStream = buf;
+			bd.compressed = FALSE;
+			BITMAP_UPDATE bu = { 0 };
+			bu.number = 1;
+			bu.count = 1;
+			bu.rectangles = &bd;
+			bu.skipCompression = TRUE;
+			if (!s->peer->update->BitmapUpdate(s->peer->context, &bu)) {
+				ty = y + h;
+				break;
+			}
+		}
+	}
+	LeaveCriticalSection(&s->front_out);
+	free(buf);
+}
+
+/* Peer thread: the target changed its desktop size; reactivate the front with it. */
+static void reactivate_front(gate_session *s)
+{
+	EnterCriticalSection(&s->lock);
+	UINT32 w = s->pending_width, hgt = s->pending_height;
+	BOOL go = w && hgt && s->state == GATE_ST_RUNNING;
+	if (go)
+		s->state = GATE_ST_REACTIVATING;
+	LeaveCriticalSection(&s->lock);
+	if (!go)
+		return;
+	rdpSettings *ps = s->peer->settings;
+	if (ps->DesktopWidth == w && ps->DesktopHeight == hgt) {
+		gate_session_set_state(s, GATE_ST_RUNNING);
+		return;
+	}
+	if (!ps->DesktopResize) {
+		gate_session_close(s, "target changed its size and the client cannot resize");
+		return;
+	}
+	WLog_INFO(TAG, "%s reactivating the front at %ux%u", s->sid, w, hgt);
+	EnterCriticalSection(&s->front_out);
+	ps->DesktopWidth = w;
+	ps->DesktopHeight = hgt;
+	BOOL ok = s->peer->update->DesktopResize(s->peer->context);
+	LeaveCriticalSection(&s->front_out);
+	if (!ok)
+		gate_session_close(s, "front reactivation failed");
+}
+
+/* ---- peer thread ---------------------------------------------------------------------------- */
+
+static BOOL configure_front(gate_session *s)
+{
+	freerdp_peer *peer = s->peer;
+	rdpSettings *ps = peer->settings;
+	const gate_config *cfg = s->cfg;
+	BOOL ok = freerdp_settings_set_string(ps, FreeRDP_CertificateFile, cfg->certificate) &&
+	          freerdp_settings_set_string(ps, FreeRDP_PrivateKeyFile, cfg->private_key) &&
+	          freerdp_settings_set_bool(ps, FreeRDP_RdpSecurity, FALSE) &&
+	          freerdp_settings_set_bool(ps, FreeRDP_TlsSecurity, TRUE) &&
+	          freerdp_settings_set_bool(ps, FreeRDP_NlaSecurity, cfg->security == GATE_SEC_NLA) &&
+	          freerdp_settings_set_uint16(ps, FreeRDP_TLSMinVersion, 0x0303 /* TLS 1.2 */) &&
+	          freerdp_settings_set_uint32(ps, FreeRDP_ColorDepth, 32) &&
+	          freerdp_settings_set_bool(ps, FreeRDP_DesktopResize, TRUE) &&
+	          freerdp_settings_set_bool(ps, FreeRDP_RefreshRect, TRUE) &&
+	          freerdp_settings_set_bool(ps, FreeRDP_SuppressOutput, TRUE) &&
+	          freerdp_settings_set_bool(ps, FreeRDP_SupportMonitorLayoutPdu, TRUE) &&
+	          freerdp_settings_set_bool(ps, FreeRDP_SupportGraphicsPipeline, FALSE) &&
+	          freerdp_settings_set_bool(ps, FreeRDP_RemoteFxCodec, FALSE) &&
+	          freerdp_settings_set_bool(ps, FreeRDP_NSCodec, FALSE) &&
+	          freerdp_settings_set_bool(ps, FreeRDP_UnicodeInput, TRUE) &&
+	          freerdp_settings_set_bool(ps, FreeRDP_HasHorizontalWheel, TRUE) &&
+	          freerdp_settings_set_bool(ps, FreeRDP_HasExtendedMouseEvent, TRUE) &&
+	          freerdp_settings_set_uint32(ps, FreeRDP_GlyphSupportLevel, GLYPH_SUPPORT_NONE);
+	if (ok && cfg->security == GATE_SEC_NLA)
+		ok = freerdp_settings_set_string(ps, FreeRDP_NtlmSamFile, cfg->sam_file);
+	if (!ok)
+		return FALSE;
+	memset(ps->OrderSupport, 0, 32);
+	peer->update->autoCalculateBitmapData = FALSE;
+
+	peer->Logon = on_logon;
+	peer->PostConnect = front_post_connect;
+	peer->Activate = front_activate;
+	peer->input->SynchronizeEvent = on_synchronize;
+	peer->input->KeyboardEvent = on_keyboard;
+	peer->input->UnicodeKeyboardEvent = on_unicode;
+	peer->input->MouseEvent = on_mouse;
+	peer->input->ExtendedMouseEvent = on_extended_mouse;
+	peer->input->FocusInEvent = on_focus_in;
+	peer->input->KeyboardPauseEvent = on_keyboard_pause;
+	peer->update->RefreshRect = on_refresh_rect;
+	peer->update->SuppressOutput = on_suppress_output;
+	return TRUE;
+}
+
+static void peer_loop(gate_session *s)
+{
+	freerdp_peer *peer = s->peer;
+	gate_front_context *fc = (gate_front_context *)peer->context;
+	HANDLE vcm_event = WTSVirtualChannelManagerGetEventHandle(fc->vcm);
+	for (;;) {
+		HANDLE h[40];
+		DWORD n = peer->GetEventHandles(peer, h, 36);
+		if (n == 0) {
+			gate_session_close(s, "front transport has no event handle");
+			break;
+		}
+		h[n++] = vcm_event;
+		h[n++] = s->abort_event;
+		h[n++] = s->reactivate_event;
+		DWORD rc = WaitForMultipleObjects(n, h, FALSE, 1000);
+		if (rc == WAIT_FAILED) {
+			gate_session_close(s, "wait failed");
+			break;
+		}
+		if (WaitForSingleObject(s->abort_event, 0) == WAIT_OBJECT_0)
+			break;
+		if (!peer->CheckFileDescriptor(peer)) {
+			gate_session_close(s, "client disconnected");
+			break;
+		}
+		if (!WTSVirtualChannelManagerCheckFileDescriptor(fc->vcm)) {
+			gate_session_close(s, "front channel manager failed");
+			break;
+		}
+		if (WaitForSingleObject(s->reactivate_event, 0) == WAIT_OBJECT_0) {
+			ResetEvent(s->reactivate_event);
+			reactivate_front(s);
+		}
+		if (s->need_refresh && gate_front_can_draw(s)) {
+			s->need_refresh = FALSE;
+			gate_front_send_fb_region(s, 0, 0, peer->settings->DesktopWidth,
+			                          peer->settings->DesktopHeight);
+		}
+	}
+}
+
+static void free_session(gate_session *s)
+{
+	free(s->target_host);
+	free(s->user);
+	free(s->domain);
+	free_secret(&s->password);
+	for (size_t i = 0; i < GATE_POINTER_CACHE_MAX; i++)
+		free(s->pointers[i].bgra);
+	if (s->abort_event)
+		CloseHandle(s->abort_event);
+	if (s->back_done_event)
+		CloseHandle(s->back_done_event);
+	if (s->reactivate_event)
+		CloseHandle(s->reactivate_event);
+	DeleteCriticalSection(&s->lock);
+	DeleteCriticalSection(&s->front_out);
+	free(s);
+}
+
+static void teardown(gate_session *s)
+{
+	freerdp_peer *peer = s->peer;
+	gate_session_close(s, "closed");
+	/* Unblock any library write to a client that stopped reading. */
+	if (peer->sockfd >= 0)
+		shutdown(peer->sockfd, SHUT_RDWR);
+	BOOL back_stopped = gate_back_stop(s);
+	stop_rdpdr_observer(s);
+	EnterCriticalSection(&s->lock);
+	char reason[160];
+	snprintf(reason, sizeof(reason), "%s", s->close_reason);
+	UINT64 dropped_input = s->dropped_input, dpdus = s->dropped_channel_pdus;
+	LeaveCriticalSection(&s->lock);
+	if (dropped_input)
+		gate_session_event(s, GATE_EV_INPUT_DROPPED, "count=%llu", (unsigned long long)dropped_input);
+	WLog_INFO(TAG, "%s end: reason=\"%s\" duration_ms=%llu dropped_channel_pdus=%llu", s->sid, reason,
+	          (unsigned long long)(now_ms() - s->start_ms), (unsigned long long)dpdus);
+	if (s->obs.on_close)
+		s->obs.on_close(s->obs.ctx, reason);
+	if (s->obs.release)
+		s->obs.release(s->obs.ctx);
+	memset(&s->obs, 0, sizeof(s->obs));
+	/* The watchdog must not touch the socket once it is closed (see gate_server.c). */
+	EnterCriticalSection(&s->server->lock);
+	s->front_closed = TRUE;
+	LeaveCriticalSection(&s->server->lock);
+	peer->Close(peer);
+	peer->Disconnect(peer);
+	if (!back_stopped) {
+		/* A library thread would still use the back and the peer: leaking is the safe choice. */
+		WLog_ERR(TAG, "%s back thread did not stop; its memory is left allocated", s->sid);
+		gate_server_remove_session(s->server, s);
+		return;
+	}
+	gate_back_free(s);
+	freerdp_peer_context_free(peer);
+	freerdp_peer_free(peer);
+	/* Last: the server waits for an empty table at shutdown. */
+	gate_server_remove_session(s->server, s);
+	free_session(s);
+}
+
+static DWORD WINAPI peer_thread(LPVOID arg)
+{
+	gate_session *s = arg;
+	freerdp_peer *peer = s->peer;
+	WLog_INFO(TAG, "%s accepted from %s", s->sid, s->client_address);
+	if (!configure_front(s) || !peer->Initialize(peer))
+		gate_session_close(s, "front initialisation failed");
+	else {
+		/* WTSOpenServerA installed its receive handler; put the guard in front of it. */
+		s->wts_receive = peer->ReceiveChannelData;
+		peer->ReceiveChannelData = front_receive_channel_data;
+		peer_loop(s);
+	}
+	teardown(s);
+	return 0;
+}
+
+BOOL gate_session_spawn(gate_server *srv, freerdp_peer *peer, UINT64 id)
+{
+	gate_session *s = calloc(1, sizeof(*s));
+	if (!s)
+		return FALSE;
+	s->id = id;
+	snprintf(s->sid, sizeof(s->sid), "s%llu", (unsigned long long)id);
+	s->cfg = srv->cfg;
+	s->server = srv;
+	s->peer = peer;
+	s->start_ms = now_ms();
+	snprintf(s->client_address, sizeof(s->client_address), "%s", peer->hostname);
+	s->abort_event = CreateEvent(NULL, TRUE, FALSE, NULL);
+	s->back_done_event = CreateEvent(NULL, TRUE, FALSE, NULL);
+	s->reactivate_event = CreateEvent(NULL, TRUE, FALSE, NULL);
+	InitializeCriticalSectionAndSpinCount(&s->lock, 4000);
+	InitializeCriticalSectionAndSpinCount(&s->front_out, 4000);
+	if (!s->abort_event || !s->back_done_event || !s->reactivate_event)
+		goto fail;
+	peer->ContextExtra = s;
+	peer->ContextSize = sizeof(gate_front_context);
+	peer->ContextNew = front_context_new;
+	peer->ContextFree = front_context_free;
+	if (!freerdp_peer_context_new(peer))
+		goto fail;
+	if (!gate_server_add_session(srv, s)) {
+		freerdp_peer_context_free(peer);
+		goto fail;
+	}
+	HANDLE t = CreateThread(NULL, 0, peer_thread, s, 0, NULL);
+	if (!t) {
+		gate_server_remove_session(srv, s);
+		freerdp_peer_context_free(peer);
+		goto fail;
+	}
+	CloseHandle(t); /* the session thread owns itself; the server waits on the table */
+	return TRUE;
+fail:
+	peer->ContextExtra = NULL;
+	s->peer = NULL;
+	free_session(s);
+	return FALSE;
+}

@@ -1,0 +1,183 @@
+/* gate_session: one vendor connection = front (FreeRDP peer) + back (FreeRDP client).
+ *
+ * State machine (field `state`, guarded by `lock`):
+ *
+ *   FRONT_HANDSHAKE --PostConnect--> ADMISSION --allow--> BACK_CONNECTING --back active--> RUNNING
+ *         |                             | deny                  | fail/timeout           |   ^
+ *         v                             v                       v                        v   |
+ *      CLOSING <------------------------+-----------------------+------ REACTIVATING (front resize)
+ *
+ *   Any side may request CLOSING at any time (front socket closed, back disconnected, handshake
+ *   deadline, server shutdown); CLOSING is final. Input and graphics cross sides only in RUNNING
+ *   (graphics also need peer->activated), which is what keeps early input harmless and stops
+ *   late callbacks once teardown starts.
+ *
+ * Threads per session:
+ *   - peer thread (gate_session_run): owns the session; runs the front transport, the virtual
+ *     channel manager, the front channel servers' queues, admission, and the whole teardown;
+ *     it frees everything, last.
+ *   - client thread: freerdp_connect() then the back event loop; it ends the back connection
+ *     itself (freerdp_disconnect) before it returns. Joined by the peer thread (bounded wait).
+ *   - library threads: the back drdynvc thread (GFX decoder, disp) and the front channel
+ *     server threads. They are stopped by freerdp_disconnect (back) and the *_context_free /
+ *     Close calls of the server contexts (front) before the structures they touch are freed.
+ *
+ * Locks (never held while calling into the other side's network send, except front_out):
+ *   - lock: state, close_reason, pending resize, counters read across threads.
+ *   - front_out: every update sent to the front from a thread other than the peer thread
+ *     (bitmaps, pointers, indicators, sounds, error info, reactivation), because the server's
+ *     fast-path sender shares its bulk-compression state and output stream.
+ *   - server lock (gate_server): the session list, used by the watchdog.
+ */
+#ifndef RMGATE_GATE_SESSION_H
+#define RMGATE_GATE_SESSION_H
+
+#include <winpr/synch.h>
+#include <winpr/thread.h>
+#include <freerdp/freerdp.h>
+#include <freerdp/peer.h>
+#include <freerdp/client.h>
+#include <freerdp/gdi/gdi.h>
+#include <freerdp/server/rdpgfx.h>
+#include <freerdp/server/disp.h>
+#include <freerdp/server/rdpdr.h>
+#include <freerdp/client/rdpgfx.h>
+#include <freerdp/client/disp.h>
+
+#include "gate_config.h"
+#include "gate_observer.h"
+#include "gate_policy.h"
+
+typedef enum {
+	GATE_ST_FRONT_HANDSHAKE = 0,
+	GATE_ST_ADMISSION,
+	GATE_ST_BACK_CONNECTING,
+	GATE_ST_RUNNING,
+	GATE_ST_REACTIVATING,
+	GATE_ST_CLOSING,
+} gate_state;
+
+const char *gate_state_name(gate_state st);
+
+typedef struct gate_server gate_server;
+typedef struct gate_session gate_session;
+
+/* Front context: the peer's rdpContext, extended. Owned by the peer (freerdp_peer_context_*). */
+typedef struct {
+	rdpContext base;
+	gate_session *s;  /* set before the first callback; never changes */
+	HANDLE vcm;       /* WTSOpenServerA handle; closed in ContextFree */
+} gate_front_context;
+
+/* Back context: the client's rdpContext, extended. Owned by the session (freed by peer thread). */
+typedef struct {
+	rdpClientContext base;
+	gate_session *s;
+} gate_back_context;
+
+#define GATE_POINTER_CACHE_MAX 64
+
+typedef struct {
+	BOOL valid;
+	UINT32 width, height, hotspot_x, hotspot_y;
+	BYTE *bgra; /* width*height*4 */
+} gate_pointer_entry;
+
+struct gate_session {
+	/* Immutable after creation. */
+	UINT64 id;
+	char sid[32];               /* "s<id>" used in every log line */
+	const gate_config *cfg;     /* read-only, owned by the server */
+	gate_server *server;
+	freerdp_peer *peer;         /* owned; freed by the peer thread at the end */
+	char client_address[64];
+	UINT64 start_ms;
+
+	/* Set during ADMISSION on the peer thread, read-only afterwards. */
+	gate_channel_policy policy;
+	gate_observer obs;
+	char *target_host;
+	UINT16 target_port;
+	char *user, *domain, *password; /* for the back; password zeroed and freed after connect */
+
+	/* Back side: created by the peer thread in ADMISSION, freed by it at teardown. */
+	rdpContext *back;
+	HANDLE client_thread;
+	HANDLE abort_event;     /* manual reset: close the session (any thread may set) */
+	HANDLE back_done_event; /* manual reset: back connect finished (ok or not) */
+	HANDLE reactivate_event;/* manual reset (reset by the peer thread): new front size */
+	BOOL back_connected;    /* written by the client thread before back_done_event */
+	BOOL need_refresh;      /* peer thread only: repaint the whole front once activated */
+	BOOL front_closed;      /* guarded by the server lock: peer socket no longer valid */
+	psPeerReceiveChannelData wts_receive; /* peer thread only: the VCM's receive handler */
+
+	/* Saved gdi callbacks of the back (set in back PostConnect, client thread). */
+	pBitmapUpdate gdi_bitmap_update;
+	pSurfaceBits gdi_surface_bits;
+	pDesktopResize gdi_desktop_resize;
+	pEndPaint gdi_end_paint;
+
+	/* Front graphics pipeline and display control servers (peer thread creates/frees). */
+	RdpgfxServerContext *front_gfx;
+	BOOL front_gfx_open;
+	DispServerContext *front_disp;
+	BOOL front_disp_open;
+	RdpdrServerContext *front_rdpdr;
+	/* Back channels (set and cleared on the back drdynvc thread, under lock). */
+	RdpgfxClientContext *back_gfx;
+	RdpgfxClientContext *decoder;  /* the gate's own GFX decoder (client thread creates) */
+	DispClientContext *back_disp;
+	RDPGFX_CAPS_ADVERTISE_PDU *pending_caps; /* front caps waiting for the back channel */
+
+	/* Pointer shadow cache (back update thread only). */
+	gate_pointer_entry pointers[GATE_POINTER_CACHE_MAX];
+
+	/* Guarded by lock. */
+	CRITICAL_SECTION lock;
+	gate_state state;
+	char close_reason[160];
+	UINT32 pending_width, pending_height;
+	UINT32 back_error_info;
+	UINT16 sync_flags;       /* last keyboard sync flags from the front */
+	UINT64 dropped_channel_pdus, dropped_channel_bytes;
+	UINT64 dropped_input;
+	UINT64 frames, bitmap_rects, gfx_frames, decode_errors, dropped_updates;
+	BOOL codec_seen[16];     /* which codecs were logged once (GATE_EV_CODEC) */
+
+	CRITICAL_SECTION front_out;
+};
+
+/* Creates a session for an accepted peer (takes ownership of peer) and starts its peer thread.
+ * On failure the peer is freed and FALSE returned. Called on the listener thread. */
+BOOL gate_session_spawn(gate_server *srv, freerdp_peer *peer, UINT64 id);
+
+/* Thread-safe state helpers. */
+gate_state gate_session_state(gate_session *s);
+/* Moves to `to` unless CLOSING already; returns FALSE when the session is closing. */
+BOOL gate_session_set_state(gate_session *s, gate_state to);
+/* Requests the close with a reason (first reason wins). Any thread. */
+void gate_session_close(gate_session *s, const char *reason);
+/* Emits an observer event and a WLog line. Any session thread. */
+void gate_session_event(gate_session *s, gate_event_type type, const char *fmt, ...);
+
+/* Back side (gate_back.c). Peer thread. */
+BOOL gate_back_create(gate_session *s);
+BOOL gate_back_start(gate_session *s);
+/* Stops the client thread within the close timeout (aborting a hung connect by shutting down
+ * its socket). Returns FALSE if the thread could not be stopped (then nothing is freed). */
+BOOL gate_back_stop(gate_session *s);
+void gate_back_free(gate_session *s);
+
+/* Graphics pipeline bridge (gate_gfx.c). */
+void gate_gfx_back_connected(gate_session *s, RdpgfxClientContext *gfx);
+void gate_gfx_back_disconnected(gate_session *s, RdpgfxClientContext *gfx);
+BOOL gate_gfx_front_poll(gate_session *s); /* peer thread: open front gfx/disp when ready */
+void gate_gfx_front_free(gate_session *s);
+BOOL gate_gfx_decoder_new(gate_session *s);
+void gate_gfx_decoder_free(gate_session *s);
+
+/* Forwarding to the front (gate_front.c); any back thread, takes front_out. */
+BOOL gate_front_can_draw(gate_session *s);
+void gate_front_send_fb_region(gate_session *s, UINT32 x, UINT32 y, UINT32 w, UINT32 h);
+
+#endif

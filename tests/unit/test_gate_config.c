@@ -1,0 +1,236 @@
+/* Configuration parsing of the gate: defaults, every key, overrides, and bad input. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "gate_config.h"
+#include "gate_policy.h"
+
+static BOOL load(gate_config *cfg, const char *text, char *err, size_t n)
+{
+	gate_config_defaults(cfg);
+	return gate_config_load_buffer(cfg, text, err, n);
+}
+
+static void defaults_are_safe(void **state)
+{
+	(void)state;
+	gate_config cfg;
+	char err[256];
+	gate_config_defaults(&cfg);
+	assert_int_equal(cfg.n_listen, 1);
+	assert_string_equal(cfg.listen[0].host, "127.0.0.1");
+	assert_int_equal(cfg.listen[0].port, 3389);
+	assert_string_equal(cfg.certificate, "./var/gate.crt");
+	assert_string_equal(cfg.private_key, "./var/gate.key");
+	assert_string_equal(cfg.database, "./var/rmgate.db");
+	assert_int_equal(cfg.security, GATE_SEC_TLS);
+	assert_null(cfg.target.host);
+	assert_false(cfg.target_cert_ignore);
+	assert_int_equal(cfg.n_target_pins, 0);
+	assert_false(cfg.observe_only);
+	assert_true(gate_config_validate(&cfg, err, sizeof(err)));
+	gate_config_free(&cfg);
+}
+
+static void every_key_is_read(void **state)
+{
+	(void)state;
+	gate_config cfg;
+	char err[256] = "";
+	const char *text =
+	    "# comment\n"
+	    "; other comment\n"
+	    "\n"
+	    "[gate]\n"
+	    "listen = 127.0.0.1:4000, [::1]:4001\n"
+	    "var_dir = /tmp/rmg\n"
+	    "database = /srv/db.sqlite\n"
+	    "max_sessions = 7\n"
+	    "security = tls\n"
+	    "target = 10.0.0.5:3390\n"
+	    "target_cert = sha256:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF\n"
+	    "connect_timeout = 3\n"
+	    "handshake_timeout = 4\n"
+	    "close_timeout = 2\n"
+	    "gfx = false\n"
+	    "observe_only = yes\n"
+	    "max_channel_message = 65536\n";
+	assert_true(load(&cfg, text, err, sizeof(err)));
+	assert_int_equal(cfg.n_listen, 2);
+	assert_string_equal(cfg.listen[0].host, "127.0.0.1");
+	assert_int_equal(cfg.listen[0].port, 4000);
+	assert_string_equal(cfg.listen[1].host, "::1");
+	assert_int_equal(cfg.listen[1].port, 4001);
+	assert_string_equal(cfg.certificate, "/tmp/rmg/gate.crt"); /* follows var_dir */
+	assert_string_equal(cfg.recordings, "/tmp/rmg/recordings");
+	assert_string_equal(cfg.database, "/srv/db.sqlite");      /* explicit wins */
+	assert_int_equal(cfg.max_sessions, 7);
+	assert_string_equal(cfg.target.host, "10.0.0.5");
+	assert_int_equal(cfg.target.port, 3390);
+	assert_int_equal(cfg.n_target_pins, 1);
+	assert_int_equal(cfg.target_pins[0][0], 0x00);
+	assert_int_equal(cfg.target_pins[0][10], 0xaa);
+	assert_int_equal(cfg.target_pins[0][31], 0xff);
+	assert_int_equal(cfg.connect_timeout_ms, 3000);
+	assert_int_equal(cfg.handshake_timeout_ms, 4000);
+	assert_int_equal(cfg.close_timeout_ms, 2000);
+	assert_false(cfg.gfx);
+	assert_true(cfg.observe_only);
+	assert_int_equal(cfg.max_channel_message, 65536);
+	gate_config_free(&cfg);
+}
+
+static void expect_error(const char *text, const char *needle)
+{
+	gate_config cfg;
+	char err[256] = "";
+	assert_false(load(&cfg, text, err, sizeof(err)));
+	if (!strstr(err, needle))
+		fail_msg("error '%s' does not mention '%s'", err, needle);
+	gate_config_free(&cfg);
+}
+
+static void bad_input_is_refused_with_a_clear_error(void **state)
+{
+	(void)state;
+	expect_error("[gate]\nlisten = 127.0.0.1\n", "ADDR:PORT");
+	expect_error("[gate]\nlisten = 127.0.0.1:70000\n", "1..65535");
+	expect_error("[gate]\nlisten = ::1:3389\n", "[ADDR]:PORT");
+	expect_error("[gate]\nmax_sessions = 0\n", "max_sessions");
+	expect_error("[gate]\nmax_sessions = many\n", "max_sessions");
+	expect_error("[gate]\nsecurity = rdp\n", "nla or tls");
+	expect_error("[gate]\ntarget_cert = sha256:1234\n", "target_cert");
+	expect_error("[gate]\ntarget_cert = trust-me\n", "target_cert");
+	expect_error("[gate]\nobserve_only = perhaps\n", "true or false");
+	expect_error("[gate]\nconnect_timeout = -1\n", "connect_timeout");
+	expect_error("[gate]\nlisen = 127.0.0.1:1\n", "unknown key 'lisen'");
+	expect_error("[Target]\nhost = x\n", "unknown section");
+	expect_error("listen = 127.0.0.1:1\n", "outside of the [gate] section");
+	expect_error("[gate]\njust words\n", "line 2");
+	expect_error("[gate\n", "malformed section");
+	expect_error("[gate]\ntarget = host-without-port\n", "key 'target'");
+}
+
+static void nla_needs_a_sam_file(void **state)
+{
+	(void)state;
+	gate_config cfg;
+	char err[256] = "";
+	assert_true(load(&cfg, "[gate]\nsecurity = nla\n", err, sizeof(err)));
+	assert_false(gate_config_validate(&cfg, err, sizeof(err)));
+	assert_non_null(strstr(err, "sam_file"));
+	gate_config_free(&cfg);
+}
+
+static void command_line_overrides(void **state)
+{
+	(void)state;
+	gate_config cfg;
+	char err[256] = "";
+	assert_true(load(&cfg, "[gate]\nlisten = 127.0.0.1:1, 127.0.0.1:2\n", err, sizeof(err)));
+	assert_true(gate_config_set_listen(&cfg, "[::]:3390", err, sizeof(err)));
+	assert_int_equal(cfg.n_listen, 1);
+	assert_string_equal(cfg.listen[0].host, "::");
+	assert_true(gate_config_set_target(&cfg, "target.example:3389", err, sizeof(err)));
+	assert_string_equal(cfg.target.host, "target.example");
+	assert_false(gate_config_set_target(&cfg, "nohost", err, sizeof(err)));
+	gate_config_free(&cfg);
+}
+
+static void missing_file_is_an_error(void **state)
+{
+	(void)state;
+	gate_config cfg;
+	char err[256] = "";
+	gate_config_defaults(&cfg);
+	assert_false(gate_config_load(&cfg, "/nonexistent/rmgate.conf", err, sizeof(err)));
+	assert_non_null(strstr(err, "/nonexistent/rmgate.conf"));
+	gate_config_free(&cfg);
+}
+
+static void first_start_generates_a_private_key_0600(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/rmgate-test-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char text[512], err[256] = "";
+	snprintf(text, sizeof(text), "[gate]\nvar_dir = %s/var\n", dir);
+	gate_config cfg;
+	assert_true(load(&cfg, text, err, sizeof(err)));
+	assert_true(gate_config_prepare_files(&cfg, err, sizeof(err)));
+	struct stat st;
+	assert_int_equal(stat(cfg.private_key, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(stat(cfg.var_dir, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	/* Second start reuses the pair. */
+	assert_true(gate_config_prepare_files(&cfg, err, sizeof(err)));
+	/* A lone certificate without its key is refused. */
+	unlink(cfg.private_key);
+	assert_false(gate_config_prepare_files(&cfg, err, sizeof(err)));
+	assert_non_null(strstr(err, "provide both or neither"));
+	unlink(cfg.certificate);
+	rmdir(cfg.recordings);
+	rmdir(cfg.var_dir);
+	rmdir(dir);
+	gate_config_free(&cfg);
+}
+
+static void fingerprint_parsing(void **state)
+{
+	(void)state;
+	BYTE fp[GATE_SHA256_LEN];
+	assert_true(gate_parse_fingerprint(
+	    "sha256:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", fp));
+	assert_int_equal(fp[31], 0x1f);
+	assert_false(gate_parse_fingerprint("sha1:0001", fp));
+	assert_false(gate_parse_fingerprint(
+	    "sha256:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20", fp));
+	assert_false(gate_parse_fingerprint(
+	    "sha256:0g0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", fp));
+}
+
+static void policy_denies_by_default(void **state)
+{
+	(void)state;
+	gate_channel_policy p = gate_policy_default();
+	assert_true(gate_policy_static_allowed(&p, "drdynvc"));
+	const char *denied[] = { "cliprdr", "rdpdr", "rdpsnd", "audin", "rail", "encomsp", "remdesk",
+		                     "rdp2tcp", "snddbg", "URBDRC", "whatever", "" };
+	for (size_t i = 0; i < sizeof(denied) / sizeof(denied[0]); i++)
+		assert_false(gate_policy_static_allowed(&p, denied[i]));
+	assert_true(gate_policy_dvc_allowed(&p, "Microsoft::Windows::RDS::Graphics"));
+	assert_true(gate_policy_dvc_allowed(&p, "Microsoft::Windows::RDS::DisplayControl"));
+	assert_false(gate_policy_dvc_allowed(&p, "AUDIO_INPUT"));
+	assert_false(gate_policy_dvc_allowed(&p, "URBDRC"));
+	assert_false(gate_policy_dvc_allowed(&p, "RDCamera_Device_Enumerator"));
+	assert_false(gate_policy_dvc_allowed(&p, NULL));
+	p.audio_output = TRUE;
+	assert_true(gate_policy_static_allowed(&p, "rdpsnd"));
+	assert_string_equal(gate_policy_channel_class("cliprdr"), "clipboard");
+	assert_string_equal(gate_policy_channel_class("xyz"), "unknown");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(defaults_are_safe),
+		cmocka_unit_test(every_key_is_read),
+		cmocka_unit_test(bad_input_is_refused_with_a_clear_error),
+		cmocka_unit_test(nla_needs_a_sam_file),
+		cmocka_unit_test(command_line_overrides),
+		cmocka_unit_test(missing_file_is_an_error),
+		cmocka_unit_test(first_start_generates_a_private_key_0600),
+		cmocka_unit_test(fingerprint_parsing),
+		cmocka_unit_test(policy_denies_by_default),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
