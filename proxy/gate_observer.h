@@ -71,6 +71,11 @@ typedef struct gate_observer {
 	void (*on_mouse)(void *ctx, UINT16 flags, UINT16 x, UINT16 y); /* PTR_* / PTR_XFLAGS_* */
 	void (*on_event)(void *ctx, gate_event_type type, const char *detail);
 	void (*on_resize)(void *ctx, UINT32 width, UINT32 height);
+	/* About once a second on the peer thread while the session runs: returns the sentence
+	 * why the session must end now (it is then closed with that reason, shown to the
+	 * client), or NULL to go on. Used for idle timeouts, maximum durations, permit
+	 * windows and revocations. */
+	const char *(*on_tick)(void *ctx);
 	void (*on_close)(void *ctx, const char *reason);
 	void (*release)(void *ctx);
 } gate_observer;
@@ -90,6 +95,8 @@ typedef struct {
 	const char *const *channels; /* static channels the client offered */
 	size_t nchannels;
 	BOOL nla;                   /* TRUE when the front authenticated with NLA */
+	UINT32 width, height;       /* the client's desktop size */
+	UINT32 keyboard_layout;     /* the client's keyboard layout id */
 } gate_admission_request;
 
 typedef struct {

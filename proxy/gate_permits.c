@@ -1,0 +1,135 @@
+/* gate_permits: admission by the permit database (see gate_permits.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <winpr/ntlm.h>
+#include <winpr/string.h>
+#include <winpr/wlog.h>
+
+#include "account.h"
+#include "admin.h"
+#include "authz.h"
+#include "gate_audit.h"
+#include "gate_permits.h"
+#include "ledger.h"
+
+#define TAG "rmgate.proxy.permits"
+
+static void refuse(gate_admission_decision *out, const char *sentence)
+{
+	out->allow = FALSE;
+	snprintf(out->reason, sizeof(out->reason), "%s", sentence);
+}
+
+static gate_channel_policy channel_policy_for(const policy_session_rules *rules)
+{
+	gate_channel_policy cp = gate_policy_default();
+	cp.audio_output = (rules->channels & POLICY_CHANNEL_AUDIO_OUT) != 0;
+	cp.observe_only = rules->observe_only;
+	return cp;
+}
+
+static BOOL permits_admit(void *ctx, const gate_admission_request *req,
+                          gate_admission_decision *out)
+{
+	gate_permits *p = ctx;
+	int64_t now = policy_now_us();
+	const char *login = req->user ? req->user : "";
+	const char *source = req->client_address ? req->client_address : "";
+
+	if (!*login) {
+		policy_ledger_refused(p->db, now, POLICY_DENY_UNKNOWN_ACCOUNT, NULL, source, NULL,
+		                      "no user name given");
+		refuse(out, "No user name was given: log on with the account the city issued.");
+		return TRUE;
+	}
+	if (!req->nla) {
+		policy_deny_reason deny = POLICY_DENY_NONE;
+		if (policy_account_check_password(p->db, login, req->password ? req->password : "",
+		                                  source, now, &deny) != POLICY_OK) {
+			WLog_ERR(TAG, "password check failed: %s", policy_last_error());
+			refuse(out, "The gate cannot check the logon now; try again later.");
+			return TRUE;
+		}
+		if (deny != POLICY_DENY_NONE) { /* already in the ledger */
+			refuse(out, deny == POLICY_DENY_LOCKED_OUT
+			                ? "The account is locked after repeated failed logons."
+			                : "Unknown account or wrong password.");
+			return TRUE;
+		}
+	}
+
+	policy_decision d;
+	const char *requested = req->domain && *req->domain ? req->domain : NULL;
+	if (policy_authorize(p->db, login, requested, source, now, &d) != POLICY_OK) {
+		WLog_ERR(TAG, "authorization failed: %s", policy_last_error());
+		refuse(out, "The gate cannot read its permits now; try again later.");
+		return TRUE;
+	}
+	if (!d.allowed) {
+		policy_ledger_refused(p->db, now, d.deny, login, source, requested, d.message);
+		refuse(out, d.message);
+		return TRUE;
+	}
+
+	gate_audit_params ap = { .db = p->db,
+		                 .recordings_dir = p->recordings_dir,
+		                 .decision = &d,
+		                 .login = login,
+		                 .source = source,
+		                 .client_name = req->client_name,
+		                 .client_build = req->client_build,
+		                 .width = req->width,
+		                 .height = req->height,
+		                 .keyboard_layout = req->keyboard_layout,
+		                 .idle_warning_s = p->idle_warning_s,
+		                 .permit_poll_ms = p->permit_poll_ms };
+	char err[256];
+	gate_audit *audit = gate_audit_start(&ap, err, sizeof(err));
+	if (!audit) {
+		/* Fail closed: no recording, no session. */
+		WLog_ERR(TAG, "%s: %s", login, err);
+		policy_ledger_event(p->db, 0, now, POLICY_EV_REFUSED, err);
+		refuse(out, "The session cannot be recorded, so it is refused.");
+		return TRUE;
+	}
+
+	out->allow = TRUE;
+	out->target_host = _strdup(d.host);
+	out->target_port = (UINT16)d.port;
+	out->policy = channel_policy_for(&d.rules);
+	out->observer = gate_audit_observer(audit);
+	if (!out->target_host) {
+		out->observer.release(audit);
+		memset(&out->observer, 0, sizeof(out->observer));
+		refuse(out, "out of memory");
+		return FALSE;
+	}
+	WLog_INFO(TAG, "%s from %s: permit %lld, system %s (%s:%d), session %lld", login, source,
+	          (long long)d.permit_id, d.system_name, d.host, d.port,
+	          (long long)gate_audit_session_id(audit));
+	return TRUE;
+}
+
+gate_admission gate_permits_admission(gate_permits *p)
+{
+	return (gate_admission){ .ctx = p, .admit = permits_admit };
+}
+
+BOOL gate_permits_ntlm_v2_hash(gate_permits *p, const WCHAR *user, UINT32 user_bytes,
+                               const WCHAR *domain, UINT32 domain_bytes, BYTE hash[16])
+{
+	char *login = NULL;
+	if (ConvertFromUnicode(CP_UTF8, 0, user, (int)(user_bytes / 2), &login, 0, NULL, NULL) <= 0)
+		return FALSE;
+	uint8_t nt[16];
+	bool locked = false;
+	BOOL ok = policy_account_is_locked(p->db, login, policy_now_us(), &locked) == POLICY_OK &&
+	          !locked && policy_account_nt_hash(p->db, login, nt) == POLICY_OK;
+	free(login);
+	if (ok)
+		ok = NTOWFv2FromHashW(nt, (LPWSTR)user, user_bytes, (LPWSTR)domain, domain_bytes, hash);
+	memset(nt, 0, sizeof(nt));
+	return ok;
+}

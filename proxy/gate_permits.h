@@ -1,0 +1,41 @@
+/* gate_permits: the product's admission: every connection is decided by the permit
+ * database before the gate connects anywhere (DESIGN "Data flow", steps 2 and 3).
+ *
+ * Who: the vendor's account (login = the RDP user name). With NLA the front has already
+ * proved the password against the account's NT hash (gate_permits_nt_hash); with TLS only,
+ * the password of the Client Info logon is checked here. Failed logons count towards the
+ * account's lock-out (policy/account.h).
+ * Where: the permitted system's host and port, never the client's choice. When the account
+ * has usable permits for several systems, the vendor names the system in the RDP domain
+ * field (docs/gate.md).
+ * Refusals: the client gets an RDP error and the ledger a "refused" row with the reason.
+ * Allowed: the session is recorded and its ledger rows written by gate_audit.
+ *
+ * Contract: the admission's ctx is a gate_permits, borrowed by the server (it must outlive
+ * it); admit() runs on the session's peer thread and may run for several sessions at once
+ * (the policy handle serializes itself; the rest is read-only).
+ */
+#ifndef RMGATE_GATE_PERMITS_H
+#define RMGATE_GATE_PERMITS_H
+
+#include <stdint.h>
+
+#include "gate_observer.h"
+#include "policy.h"
+
+typedef struct {
+	policy_db *db;              /* borrowed */
+	const char *recordings_dir; /* borrowed */
+	int idle_warning_s;         /* warn before an idle end (0 = never) */
+	int permit_poll_ms;         /* permit re-check period for live sessions */
+} gate_permits;
+
+gate_admission gate_permits_admission(gate_permits *p);
+
+/* NLA: the NTLMv2 hash (NTOWFv2 of the account's NT hash, user and domain, as UTF-16)
+ * that FreeRDP's server NTLM needs to check the client's proof. user/domain are UTF-16LE
+ * with lengths in bytes. Returns FALSE for an unknown or locked account. */
+BOOL gate_permits_ntlm_v2_hash(gate_permits *p, const WCHAR *user, UINT32 user_bytes,
+                               const WCHAR *domain, UINT32 domain_bytes, BYTE hash[16]);
+
+#endif
