@@ -1,6 +1,7 @@
 /* cli.c: rmgate-policy's command dispatch (global options, opening the database). */
 #include "cli.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <winpr/wlog.h>
 
@@ -16,7 +17,7 @@ static void print_usage(FILE *out)
 	      "  system add NAME --class mynumber|lgwan|internet --host H --port P --section S\n"
 	      "         [--credentials passthrough|inject] [--idle-timeout MIN] [--max-duration MIN]\n"
 	      "         [--observe-only] [--allow-audio]          | system list [--json]\n"
-	      "  account add VENDOR LOGIN --password-stdin | account list [--json]\n"
+	      "  account add VENDOR LOGIN --password-stdin | account disable|enable LOGIN | account list [--json]\n"
 	      "  permit apply --vendor V [--prime V] --system S --section S --purpose TEXT\n"
 	      "         --from DATE --to DATE --contract-from DATE --contract-to DATE\n"
 	      "         [--source CIDR]... --table 1|2 (--confirm ITEM... | --confirm-all) [--observe-only] [--by NAME]\n"
@@ -99,8 +100,10 @@ int policy_cli_main(int argc, char **argv)
 	}
 	if (!known_command(argv[i]))
 		return cli_usage("unknown command '%s'", argv[i]);
-	/* Library logging stays quiet unless the operator configures WLog. */
-	WLog_SetLogLevel(WLog_Get(POLICY_TAG), WLOG_WARN);
+	/* The CLI's errors are its own one-line messages: library logging stays
+	 * quiet unless the operator configures WLog (WLOG_LEVEL). */
+	if (!getenv("WLOG_LEVEL"))
+		WLog_SetLogLevel(WLog_GetRoot(), WLOG_ERROR);
 	bool create = !strcmp(argv[i], "init");
 	policy_db *db = create ? policy_open(path) : policy_open_existing(path);
 	if (!db)

@@ -154,8 +154,10 @@ int cli_account(policy_db *db, int argc, char **argv)
 		return list(db, "account list", argc - 1, argv + 1,
 			    "SELECT a.id, a.login, v.name AS vendor, a.disabled FROM accounts a"
 			    " JOIN vendors v ON v.id = a.vendor_id ORDER BY a.id");
+	if (argc == 2 && (!strcmp(argv[0], "disable") || !strcmp(argv[0], "enable")))
+		return policy_account_set_disabled(db, argv[1], argv[0][0] == 'd') ? cli_fail() : CLI_OK;
 	if (argc < 1 || strcmp(argv[0], "add"))
-		return cli_usage("account: use 'account add VENDOR LOGIN --password-stdin' or 'account list'");
+		return cli_usage("account: use 'account add VENDOR LOGIN --password-stdin', 'account disable|enable LOGIN' or 'account list'");
 	cli_args a;
 	if (cli_parse("account add", argc - 1, argv + 1, spec, &a))
 		return CLI_USAGE;

@@ -545,5 +545,7 @@ int policy_ledger_verify(policy_db *db, policy_verify_result *out)
 	pol_unlock(db);
 	to_hex(running, HASH_LEN, out->head_hex);
 	out->ok = !status && !out->problem[0];
+	if (!status && !out->ok)
+		WLog_WARN(POLICY_TAG, "ledger verification failed: %s", out->problem);
 	return status;
 }
