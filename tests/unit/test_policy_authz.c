@@ -191,6 +191,7 @@ static void each_deny_reason_is_given(void **state)
 {
 	tdb *t = *state;
 	expect_deny(t, "ghost", NULL, "::1", now_ok(), POLICY_DENY_UNKNOWN_ACCOUNT);
+	expect_deny(t, NULL, NULL, NULL, now_ok(), POLICY_DENY_UNKNOWN_ACCOUNT);
 	expect_deny(t, "acme1", NULL, "::1", now_ok(), POLICY_DENY_NO_PERMIT);
 	int64_t applied;
 	policy_permit_application a = tapp("Acme", "web", 2);
