@@ -17,6 +17,9 @@ static void print_usage(FILE *out)
 	      "  system add NAME --class mynumber|lgwan|internet --host H --port P --section S\n"
 	      "         [--credentials passthrough|inject] [--idle-timeout MIN] [--max-duration MIN]\n"
 	      "         [--observe-only] [--allow-audio]          | system list [--json]\n"
+	      "  system secret SYSTEM --user USER [--domain DOMAIN] --password-stdin [--key FILE] [--by NAME]\n"
+	      "  system secret-clear SYSTEM [--by NAME]\n"
+	      "  secret-key init [--key FILE] [--by NAME] | secret-key id [--key FILE]\n"
 	      "  account add VENDOR LOGIN --password-stdin | account disable|enable LOGIN | account list [--json]\n"
 	      "  permit apply --vendor V [--prime V] --system S --section S --purpose TEXT\n"
 	      "         --from DATE --to DATE --contract-from DATE --contract-to DATE\n"
@@ -33,7 +36,8 @@ static void print_usage(FILE *out)
 	      "  calendar close DATE [--reason TEXT] | calendar closed [--json]\n"
 	      "  verify\n"
 	      "\n"
-	      "Dates are YYYY-MM-DD in Asia/Tokyo. Exit status: 0 done, 1 refused or invalid, 2 usage.\n"
+	      "Dates are YYYY-MM-DD in Asia/Tokyo. The key file defaults to secret.key beside DB.\n"
+	      "Exit status: 0 done, 1 refused or invalid, 2 usage.\n"
 	      "  -d, --database DB   the SQLite database\n"
 	      "  -h, --help          show this help\n"
 	      "  -V, --version       show the version\n",
@@ -61,11 +65,13 @@ static int run(policy_db *db, const char *path, int argc, char **argv)
 		return cli_calendar(db, argc - 1, argv + 1);
 	if (!strcmp(cmd, "verify"))
 		return cli_verify(db, argc - 1, argv + 1);
+	if (!strcmp(cmd, "secret-key"))
+		return cli_secret_key(db, path, argc - 1, argv + 1);
 	return cli_usage("unknown command '%s'", cmd);
 }
 
 static const char *const commands[] = { "init", "section", "vendor", "system", "account", "permit",
-					"session", "report", "calendar", "verify", NULL };
+					"session", "report", "calendar", "verify", "secret-key", NULL };
 
 static bool known_command(const char *c)
 {

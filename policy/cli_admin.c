@@ -112,26 +112,30 @@ static int system_add(policy_db *db, int argc, char **argv)
 	return CLI_OK;
 }
 
-static int system_cmd(policy_db *db, int argc, char **argv)
+static int system_cmd(policy_db *db, const char *path, int argc, char **argv)
 {
 	if (argc >= 1 && !strcmp(argv[0], "list"))
 		return list(db, "system list", argc - 1, argv + 1,
 			    "SELECT s.id, s.name, s.class, s.host, s.port, c.name AS section, s.credentials,"
+			    " CASE WHEN x.system_id IS NULL THEN '' ELSE 'stored' END AS secret,"
 			    " s.idle_timeout_s, s.max_duration_s, s.observe_only, s.channels"
-			    " FROM systems s JOIN sections c ON c.id = s.section_id ORDER BY s.id");
+			    " FROM systems s JOIN sections c ON c.id = s.section_id"
+			    " LEFT JOIN system_secrets x ON x.system_id = s.id ORDER BY s.id");
 	if (argc >= 1 && !strcmp(argv[0], "add"))
 		return system_add(db, argc - 1, argv + 1);
-	return cli_usage("system: use 'system add NAME ...' or 'system list'");
+	if (argc >= 1 && (!strcmp(argv[0], "secret") || !strcmp(argv[0], "secret-clear")))
+		return cli_system_secret(db, path, argc, argv);
+	return cli_usage("system: use 'system add NAME ...', 'system secret SYSTEM ...', 'system secret-clear SYSTEM'"
+			 " or 'system list'");
 }
 
 int cli_admin(policy_db *db, const char *path, int argc, char **argv)
 {
-	(void)path;
 	if (!strcmp(argv[0], "section"))
 		return section_cmd(db, argc - 1, argv + 1);
 	if (!strcmp(argv[0], "vendor"))
 		return vendor_cmd(db, argc - 1, argv + 1);
-	return system_cmd(db, argc - 1, argv + 1);
+	return system_cmd(db, path, argc - 1, argv + 1);
 }
 
 /* Reads one line (the password) from stdin without its line end. */

@@ -26,6 +26,9 @@
 #define POLICY_EV_REFUSED "refused"                 /* refused attempt, no session */
 #define POLICY_EV_ACCOUNT_LOCKED "account_locked"
 #define POLICY_EV_NOTE "note"                       /* 作業内容, by an officer */
+#define POLICY_EV_SECRET_SET "secret_set"           /* target account stored (secret.h) */
+#define POLICY_EV_SECRET_CLEARED "secret_cleared"   /* target account removed */
+#define POLICY_EV_SECRET_KEY_CREATED "secret_key_created" /* detail: key path and key id */
 
 typedef enum {
 	POLICY_END_CLIENT_DISCONNECT,
