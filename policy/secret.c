@@ -411,7 +411,7 @@ static void copy_text(sqlite3_stmt *st, int col, char *out, size_t len)
 static int read_stored(policy_db *db, int64_t system_id, stored_secret *s)
 {
 	sqlite3_stmt *st = pol_prepare(db, "SELECT s.name, x.system_id, x.user, x.domain, x.key_id, x.nonce, x.sealed,"
-					   " x.tag, length(x.user), length(x.domain) FROM systems s"
+					   " x.tag FROM systems s"
 					   " LEFT JOIN system_secrets x ON x.system_id = s.id WHERE s.id = ?");
 	if (!st)
 		return POLICY_ERR_DB;
