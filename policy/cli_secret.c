@@ -10,6 +10,7 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 /* Who acts: --by NAME, else the login name of the user running the tool. */
@@ -89,9 +90,8 @@ int cli_secret_key(policy_db *db, const char *db_path, int argc, char **argv)
 	return !strcmp(argv[0], "init") ? key_init(db, db_path, &a) : key_show_id(db_path, &a);
 }
 
-/* Reads one line from standard input into buf with read(2), so no copy of
- * the password stays in a stdio buffer; the line end is dropped. */
-static int read_secret_line(char *buf, size_t len)
+/* One line of standard input by read(2), without its line end. */
+static int read_line(char *buf, size_t len)
 {
 	size_t n = 0;
 	for (;;) {
@@ -104,7 +104,7 @@ static int read_secret_line(char *buf, size_t len)
 		if (r == 0 || c == '\n')
 			break;
 		if (n + 1 >= len)
-			return cli_error("system secret: the password is longer than %zu bytes", len - 1);
+			return cli_error("system secret: the password is longer than %d bytes", POLICY_SECRET_MAX);
 		buf[n++] = c;
 	}
 	if (n && buf[n - 1] == '\r')
@@ -115,6 +115,33 @@ static int read_secret_line(char *buf, size_t len)
 	if (strlen(buf) != n)
 		return cli_error("system secret: the password contains a NUL byte");
 	return CLI_OK;
+}
+
+/* On a terminal: prompt on stderr and turn echo off (restored by the caller
+ * through *saved when this returns true). */
+static bool quiet_terminal(const char *system, struct termios *saved)
+{
+	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, saved) != 0)
+		return false;
+	struct termios quiet = *saved;
+	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+	fprintf(stderr, "password of the target account of %s: ", system);
+	fflush(stderr);
+	return tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
+}
+
+/* Reads one line from standard input into buf with read(2), so no copy of
+ * the password stays in a stdio buffer; the line end is dropped. */
+static int read_secret_line(const char *system, char *buf, size_t len)
+{
+	struct termios saved;
+	bool tty = quiet_terminal(system, &saved);
+	int rc = read_line(buf, len);
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+		fputc('\n', stderr);
+	}
+	return rc;
 }
 
 /* A stored account is only used in inject mode: say so for the others. */
@@ -151,7 +178,7 @@ static int secret_set(policy_db *db, const char *db_path, int argc, char **argv)
 	free(path);
 	char pw[POLICY_SECRET_MAX + 2], who[64];
 	if (!rc)
-		rc = read_secret_line(pw, sizeof pw);
+		rc = read_secret_line(a.pos[0], pw, sizeof pw);
 	if (!rc && policy_system_secret_set(db, key, a.pos[0], cli_get(&a, "user"), cli_get(&a, "domain"), pw,
 					    actor(&a, who, sizeof who), policy_now_us()))
 		rc = cli_fail();

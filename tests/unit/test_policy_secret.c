@@ -474,6 +474,17 @@ static void the_cli_reads_the_password_from_stdin_and_exits_1_or_2(void **state)
 	assert_int_equal(cli(f, "", "system", "secret", "web", "--user", "x", "--password-stdin", NULL), 1);
 	assert_non_null(strstr(err, "no password"));
 	assert_int_equal(cli(f, "pw\n", "system", "secret", "nosuch", "--user", "x", "--password-stdin", NULL), 1);
+	char long_pw[POLICY_SECRET_MAX + 40];
+	memset(long_pw, 'p', sizeof long_pw - 2);
+	strcpy(long_pw + sizeof long_pw - 2, "\n");
+	assert_int_equal(cli(f, long_pw, "system", "secret", "web", "--user", "x", "--password-stdin", NULL), 1);
+	assert_non_null(strstr(err, "longer than 256 bytes"));
+	long_pw[POLICY_SECRET_MAX] = '\n'; /* exactly 256 bytes: fine */
+	long_pw[POLICY_SECRET_MAX + 1] = '\0';
+	assert_int_equal(cli(f, long_pw, "system", "secret", "web", "--user", "x", "--password-stdin", NULL), 0);
+	assert_int_equal(policy_system_credentials(f->t->db, f->key, system_id(f, "web"), &c), POLICY_OK);
+	assert_int_equal(strlen(c.password), POLICY_SECRET_MAX);
+	policy_credentials_clear(&c);
 	assert_int_equal(cli(f, "pw\n", "system", "secret", "web", "--user", "x", "--password-stdin", "--key", other,
 			     NULL), 0); /* another key file may replace the secret */
 	assert_int_equal(policy_system_credentials(f->t->db, f->key, system_id(f, "web"), &c), POLICY_ERR_DECRYPT);
