@@ -220,10 +220,10 @@ static void put_be(uint8_t *p, uint64_t v, int bytes)
 /* The associated data: binds a sealed password to its system and account. */
 static size_t build_aad(uint8_t buf[AAD_MAX], int64_t system_id, const char *user, const char *domain)
 {
-	static const char label[16] = "rmgate-secret-v1";
+	static const char label[] = "rmgate-secret-v1"; /* 16 bytes, without its NUL */
 	size_t n = 0, ul = strlen(user), dl = strlen(domain);
-	memcpy(buf, label, sizeof label);
-	n += sizeof label;
+	memcpy(buf, label, sizeof label - 1);
+	n += sizeof label - 1;
 	put_be(buf + n, (uint64_t)system_id, 8);
 	n += 8;
 	put_be(buf + n, ul, 4);
