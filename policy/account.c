@@ -260,3 +260,26 @@ int policy_account_is_locked(policy_db *db, const char *login, int64_t now_us, b
 	pol_unlock(db);
 	return status;
 }
+
+int policy_account_set_disabled(policy_db *db, const char *login, bool disabled)
+{
+	pol_lock(db);
+	int status = POLICY_ERR_DB;
+	sqlite3_stmt *st = pol_prepare(db, "UPDATE accounts SET disabled = ? WHERE login = ?");
+	if (st) {
+		sqlite3_bind_int(st, 1, disabled);
+		pol_bind_text(st, 2, login);
+		int rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			status = pol_sql_fail(db, "changing an account");
+		else if (sqlite3_changes(db->sql) == 0)
+			status = pol_fail(POLICY_ERR_NOT_FOUND, "no account '%s'", login ? login : "");
+		else
+			status = POLICY_OK;
+	}
+	pol_unlock(db);
+	if (!status)
+		WLog_INFO(POLICY_TAG, "account %s %s", login, disabled ? "disabled" : "enabled");
+	return status;
+}

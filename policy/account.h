@@ -41,6 +41,10 @@ int policy_account_logon_failed(policy_db *db, const char *login, const char *so
 /* Whether the account is locked at now_us. */
 int policy_account_is_locked(policy_db *db, const char *login, int64_t now_us, bool *locked);
 
+/* Disables (true) or re-enables an account; a disabled account is refused
+ * as unknown. POLICY_ERR_NOT_FOUND for an unknown login. */
+int policy_account_set_disabled(policy_db *db, const char *login, bool disabled);
+
 /* NT hash of a password (exposed for tests and tools). */
 void policy_nt_hash(const char *password_utf8, uint8_t out[16]);
 

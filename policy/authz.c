@@ -196,6 +196,8 @@ int policy_authorize(policy_db *db, const char *login, const char *requested_sys
                      int64_t now_us, policy_decision *d)
 {
 	memset(d, 0, sizeof *d);
+	if (!login)
+		login = "";
 	if (requested_system && !*requested_system)
 		requested_system = NULL;
 	bool found = false, locked = false;

@@ -1,6 +1,7 @@
 /* cli.c: rmgate-policy's command dispatch (global options, opening the database). */
 #include "cli.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <winpr/wlog.h>
 
@@ -16,7 +17,10 @@ static void print_usage(FILE *out)
 	      "  system add NAME --class mynumber|lgwan|internet --host H --port P --section S\n"
 	      "         [--credentials passthrough|inject] [--idle-timeout MIN] [--max-duration MIN]\n"
 	      "         [--observe-only] [--allow-audio]          | system list [--json]\n"
-	      "  account add VENDOR LOGIN --password-stdin | account list [--json]\n"
+	      "  system secret SYSTEM --user USER [--domain DOMAIN] --password-stdin [--key FILE] [--by NAME]\n"
+	      "  system secret-clear SYSTEM [--by NAME]\n"
+	      "  secret-key init [--key FILE] [--by NAME] | secret-key id [--key FILE]\n"
+	      "  account add VENDOR LOGIN --password-stdin | account disable|enable LOGIN | account list [--json]\n"
 	      "  permit apply --vendor V [--prime V] --system S --section S --purpose TEXT\n"
 	      "         --from DATE --to DATE --contract-from DATE --contract-to DATE\n"
 	      "         [--source CIDR]... --table 1|2 (--confirm ITEM... | --confirm-all) [--observe-only] [--by NAME]\n"
@@ -32,7 +36,8 @@ static void print_usage(FILE *out)
 	      "  calendar close DATE [--reason TEXT] | calendar closed [--json]\n"
 	      "  verify\n"
 	      "\n"
-	      "Dates are YYYY-MM-DD in Asia/Tokyo. Exit status: 0 done, 1 refused or invalid, 2 usage.\n"
+	      "Dates are YYYY-MM-DD in Asia/Tokyo. The key file defaults to secret.key beside DB.\n"
+	      "Exit status: 0 done, 1 refused or invalid, 2 usage.\n"
 	      "  -d, --database DB   the SQLite database\n"
 	      "  -h, --help          show this help\n"
 	      "  -V, --version       show the version\n",
@@ -60,11 +65,13 @@ static int run(policy_db *db, const char *path, int argc, char **argv)
 		return cli_calendar(db, argc - 1, argv + 1);
 	if (!strcmp(cmd, "verify"))
 		return cli_verify(db, argc - 1, argv + 1);
+	if (!strcmp(cmd, "secret-key"))
+		return cli_secret_key(db, path, argc - 1, argv + 1);
 	return cli_usage("unknown command '%s'", cmd);
 }
 
 static const char *const commands[] = { "init", "section", "vendor", "system", "account", "permit",
-					"session", "report", "calendar", "verify", NULL };
+					"session", "report", "calendar", "verify", "secret-key", NULL };
 
 static bool known_command(const char *c)
 {
@@ -99,8 +106,10 @@ int policy_cli_main(int argc, char **argv)
 	}
 	if (!known_command(argv[i]))
 		return cli_usage("unknown command '%s'", argv[i]);
-	/* Library logging stays quiet unless the operator configures WLog. */
-	WLog_SetLogLevel(WLog_Get(POLICY_TAG), WLOG_WARN);
+	/* The CLI's errors are its own one-line messages: library logging stays
+	 * quiet unless the operator configures WLog (WLOG_LEVEL). */
+	if (!getenv("WLOG_LEVEL"))
+		WLog_SetLogLevel(WLog_GetRoot(), WLOG_ERROR);
 	bool create = !strcmp(argv[i], "init");
 	policy_db *db = create ? policy_open(path) : policy_open_existing(path);
 	if (!db)

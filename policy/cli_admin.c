@@ -112,26 +112,30 @@ static int system_add(policy_db *db, int argc, char **argv)
 	return CLI_OK;
 }
 
-static int system_cmd(policy_db *db, int argc, char **argv)
+static int system_cmd(policy_db *db, const char *path, int argc, char **argv)
 {
 	if (argc >= 1 && !strcmp(argv[0], "list"))
 		return list(db, "system list", argc - 1, argv + 1,
 			    "SELECT s.id, s.name, s.class, s.host, s.port, c.name AS section, s.credentials,"
+			    " CASE WHEN x.system_id IS NULL THEN '' ELSE 'stored' END AS secret,"
 			    " s.idle_timeout_s, s.max_duration_s, s.observe_only, s.channels"
-			    " FROM systems s JOIN sections c ON c.id = s.section_id ORDER BY s.id");
+			    " FROM systems s JOIN sections c ON c.id = s.section_id"
+			    " LEFT JOIN system_secrets x ON x.system_id = s.id ORDER BY s.id");
 	if (argc >= 1 && !strcmp(argv[0], "add"))
 		return system_add(db, argc - 1, argv + 1);
-	return cli_usage("system: use 'system add NAME ...' or 'system list'");
+	if (argc >= 1 && (!strcmp(argv[0], "secret") || !strcmp(argv[0], "secret-clear")))
+		return cli_system_secret(db, path, argc, argv);
+	return cli_usage("system: use 'system add NAME ...', 'system secret SYSTEM ...', 'system secret-clear SYSTEM'"
+			 " or 'system list'");
 }
 
 int cli_admin(policy_db *db, const char *path, int argc, char **argv)
 {
-	(void)path;
 	if (!strcmp(argv[0], "section"))
 		return section_cmd(db, argc - 1, argv + 1);
 	if (!strcmp(argv[0], "vendor"))
 		return vendor_cmd(db, argc - 1, argv + 1);
-	return system_cmd(db, argc - 1, argv + 1);
+	return system_cmd(db, path, argc - 1, argv + 1);
 }
 
 /* Reads one line (the password) from stdin without its line end. */
@@ -154,8 +158,10 @@ int cli_account(policy_db *db, int argc, char **argv)
 		return list(db, "account list", argc - 1, argv + 1,
 			    "SELECT a.id, a.login, v.name AS vendor, a.disabled FROM accounts a"
 			    " JOIN vendors v ON v.id = a.vendor_id ORDER BY a.id");
+	if (argc == 2 && (!strcmp(argv[0], "disable") || !strcmp(argv[0], "enable")))
+		return policy_account_set_disabled(db, argv[1], argv[0][0] == 'd') ? cli_fail() : CLI_OK;
 	if (argc < 1 || strcmp(argv[0], "add"))
-		return cli_usage("account: use 'account add VENDOR LOGIN --password-stdin' or 'account list'");
+		return cli_usage("account: use 'account add VENDOR LOGIN --password-stdin', 'account disable|enable LOGIN' or 'account list'");
 	cli_args a;
 	if (cli_parse("account add", argc - 1, argv + 1, spec, &a))
 		return CLI_USAGE;

@@ -268,6 +268,13 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER ends_append_only_d BEFORE DELETE ON session_ends BEGIN SELECT RAISE(ABORT, 'ledger rows are append-only'); END;\n"
 	"CREATE TRIGGER events_append_only_u BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'ledger rows are append-only'); END;\n"
 	"CREATE TRIGGER events_append_only_d BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'ledger rows are append-only'); END;\n",
+	/* 1 -> 2: target accounts injected by the gate (secret.h); the password
+	 * is sealed (AES-256-GCM), user and domain are its associated data. */
+	"CREATE TABLE system_secrets(\n"
+	"  system_id INTEGER PRIMARY KEY REFERENCES systems(id),\n"
+	"  user TEXT NOT NULL, domain TEXT NOT NULL DEFAULT '',\n"
+	"  key_id TEXT NOT NULL, nonce BLOB NOT NULL, sealed BLOB NOT NULL, tag BLOB NOT NULL,\n"
+	"  updated_us INTEGER NOT NULL, updated_by TEXT NOT NULL);\n",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))

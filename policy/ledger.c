@@ -117,10 +117,12 @@ static int next_id(policy_db *db, const char *table, int64_t *id)
 }
 
 /* Appends one row: vals[1] must be the seq placeholder (filled here). The
- * caller holds the lock; this runs its own transaction. */
+ * caller holds the lock; this runs its own transaction unless the caller
+ * has one open (then the caller commits or rolls back). */
 static int chain_append(policy_db *db, const char *table, const char *cols, lval *vals, int n)
 {
-	if (pol_begin(db))
+	bool own = sqlite3_get_autocommit(db->sql);
+	if (own && pol_begin(db))
 		return POLICY_ERR_DB;
 	int64_t seq;
 	uint8_t prev[HASH_LEN], hash[HASH_LEN];
@@ -176,9 +178,10 @@ static int chain_append(policy_db *db, const char *table, const char *cols, lval
 		pol_sql_fail(db, "updating the ledger head");
 		goto fail;
 	}
-	return pol_commit(db);
+	return own ? pol_commit(db) : POLICY_OK;
 fail:
-	pol_rollback(db);
+	if (own)
+		pol_rollback(db);
 	return POLICY_ERR_DB;
 }
 
@@ -280,6 +283,12 @@ int pol_ledger_event_locked(policy_db *db, int64_t session_id, int64_t at_us, co
                             const char *detail, const char *login)
 {
 	return append_event(db, session_id, at_us, type, detail, login, NULL, NULL, 0, NULL);
+}
+
+int pol_ledger_admin_event_locked(policy_db *db, int64_t at_us, const char *type, const char *detail,
+                                  int64_t system_id, const char *actor)
+{
+	return append_event(db, 0, at_us, type, detail, NULL, NULL, NULL, system_id, actor ? actor : "");
 }
 
 int pol_ledger_refused_locked(policy_db *db, int64_t at_us, policy_deny_reason reason, const char *login,
@@ -545,5 +554,7 @@ int policy_ledger_verify(policy_db *db, policy_verify_result *out)
 	pol_unlock(db);
 	to_hex(running, HASH_LEN, out->head_hex);
 	out->ok = !status && !out->problem[0];
+	if (!status && !out->ok)
+		WLog_WARN(POLICY_TAG, "ledger verification failed: %s", out->problem);
 	return status;
 }

@@ -26,6 +26,9 @@
 #define POLICY_EV_REFUSED "refused"                 /* refused attempt, no session */
 #define POLICY_EV_ACCOUNT_LOCKED "account_locked"
 #define POLICY_EV_NOTE "note"                       /* 作業内容, by an officer */
+#define POLICY_EV_SECRET_SET "secret_set"           /* target account stored (secret.h) */
+#define POLICY_EV_SECRET_CLEARED "secret_cleared"   /* target account removed */
+#define POLICY_EV_SECRET_KEY_CREATED "secret_key_created" /* detail: key path and key id */
 
 typedef enum {
 	POLICY_END_CLIENT_DISCONNECT,
@@ -70,7 +73,9 @@ typedef struct {
  * POLICY_ERR_STATE if the session already has an end. */
 int policy_ledger_session_end(policy_db *db, int64_t session_id, const policy_session_end *e);
 
-/* Appends an event; session_id 0 = not tied to a session. `detail` may be NULL. */
+/* Appends an event; session_id 0 = not tied to a session. `detail` may be
+ * NULL. An unknown session id is POLICY_ERR_NOT_FOUND; events that arrive
+ * after the session's end are still kept. */
 int policy_ledger_event(policy_db *db, int64_t session_id, int64_t at_us, const char *type,
                         const char *detail);
 
@@ -79,7 +84,7 @@ int policy_ledger_event(policy_db *db, int64_t session_id, int64_t at_us, const 
 int policy_ledger_refused(policy_db *db, int64_t at_us, policy_deny_reason reason, const char *login,
                           const char *source, const char *requested_system, const char *detail);
 
-/* Appends a work note (作業内容) for a session, by `actor`. */
+/* Appends a work note (作業内容) for a session (open or ended), by `actor`. */
 int policy_ledger_note(policy_db *db, int64_t session_id, int64_t at_us, const char *actor,
                        const char *text);
 

@@ -374,5 +374,7 @@ int policy_permit_step_apply(policy_db *db, int64_t id, policy_permit_step step,
 	else
 		status = pol_commit(db);
 	pol_unlock(db);
+	if (!status)
+		WLog_INFO(POLICY_TAG, "permit %lld: %s by %s", (long long)id, step_names[step], actor);
 	return status;
 }

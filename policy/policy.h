@@ -38,6 +38,8 @@ typedef enum {
 	POLICY_ERR_EXISTS = -6,   /* the name is already taken */
 	POLICY_ERR_NOMEM = -7,
 	POLICY_ERR_TAMPERED = -8, /* ledger verification found a bad row */
+	POLICY_ERR_KEY = -9,      /* secret key file unsafe or malformed (secret.h) */
+	POLICY_ERR_DECRYPT = -10, /* a stored secret did not decrypt: wrong key or edited row */
 } policy_status;
 
 /* Message of the last failure on the calling thread (never NULL). */

@@ -172,18 +172,45 @@ typedef struct {
 typedef struct {
 	group *g;
 	size_t n, cap;
+	size_t *slot;  /* open addressing: index + 1 into g, 0 = empty */
+	size_t nslots; /* power of two, > 2 * n */
 } groups;
 
+static size_t slot_of(const groups *gs, int64_t system_id, int64_t permit_id)
+{
+	uint64_t h = (uint64_t)system_id * 0x9E3779B97F4A7C15ull ^ (uint64_t)permit_id * 0xC2B2AE3D27D4EB4Full;
+	size_t i = (size_t)(h ^ (h >> 29)) & (gs->nslots - 1);
+	while (gs->slot[i]) {
+		const group *g = &gs->g[gs->slot[i] - 1];
+		if (g->system_id == system_id && g->permit_id == permit_id)
+			break;
+		i = (i + 1) & (gs->nslots - 1);
+	}
+	return i;
+}
+
+static bool rehash(groups *gs)
+{
+	size_t nslots = gs->nslots ? gs->nslots * 2 : 64;
+	size_t *slot = calloc(nslots, sizeof *slot);
+	if (!slot)
+		return false;
+	free(gs->slot);
+	gs->slot = slot;
+	gs->nslots = nslots;
+	for (size_t k = 0; k < gs->n; k++)
+		gs->slot[slot_of(gs, gs->g[k].system_id, gs->g[k].permit_id)] = k + 1;
+	return true;
+}
+
+/* The group of (system, permit), created empty on first use; NULL if out of memory. */
 static group *group_get(groups *gs, int64_t system_id, int64_t permit_id)
 {
-	/* few groups (systems x permits of one month): a linear scan from the
-	 * last hit is fast enough and keeps the order of first appearance */
-	static _Thread_local size_t last;
-	if (last < gs->n && gs->g[last].system_id == system_id && gs->g[last].permit_id == permit_id)
-		return &gs->g[last];
-	for (size_t i = 0; i < gs->n; i++)
-		if (gs->g[i].system_id == system_id && gs->g[i].permit_id == permit_id)
-			return &gs->g[last = i];
+	if (gs->nslots) {
+		size_t i = slot_of(gs, system_id, permit_id);
+		if (gs->slot[i])
+			return &gs->g[gs->slot[i] - 1];
+	}
 	if (gs->n == gs->cap) {
 		size_t cap = gs->cap ? gs->cap * 2 : 16;
 		group *grown = realloc(gs->g, cap * sizeof *grown);
@@ -192,11 +219,14 @@ static group *group_get(groups *gs, int64_t system_id, int64_t permit_id)
 		gs->g = grown;
 		gs->cap = cap;
 	}
-	memset(&gs->g[gs->n], 0, sizeof gs->g[0]);
-	gs->g[gs->n].system_id = system_id;
-	gs->g[gs->n].permit_id = permit_id;
-	last = gs->n;
-	return &gs->g[gs->n++];
+	if ((gs->n + 1) * 2 >= gs->nslots && !rehash(gs))
+		return NULL;
+	group *g = &gs->g[gs->n];
+	memset(g, 0, sizeof *g);
+	g->system_id = system_id;
+	g->permit_id = permit_id;
+	gs->slot[slot_of(gs, system_id, permit_id)] = ++gs->n;
+	return g;
 }
 
 static void groups_free(groups *gs)
@@ -206,6 +236,7 @@ static void groups_free(groups *gs)
 		free(gs->g[i].permit_label);
 	}
 	free(gs->g);
+	free(gs->slot);
 }
 
 #define SECTION_FILTER " AND (?3 IS NULL OR s.system_id IN (SELECT y.id FROM systems y JOIN sections c ON c.id = y.section_id WHERE c.name = ?3))"

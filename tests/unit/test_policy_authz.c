@@ -107,6 +107,19 @@ static void five_failures_within_fifteen_minutes_lock_the_account(void **state)
 	assert_int_equal(v.rows, 5 + 1 + 1); /* failures, account_locked, refused while locked */
 }
 
+static void a_disabled_account_is_refused_as_unknown(void **state)
+{
+	tdb *t = *state;
+	tpermit(t, tapp("Acme", "juki", 1));
+	assert_int_equal(policy_account_set_disabled(t->db, "acme1", true), POLICY_OK);
+	expect_deny(t, "acme1", NULL, "::1", now_ok(), POLICY_DENY_UNKNOWN_ACCOUNT);
+	uint8_t nt[16];
+	assert_int_equal(policy_account_nt_hash(t->db, "acme1", nt), POLICY_ERR_NOT_FOUND);
+	assert_int_equal(policy_account_set_disabled(t->db, "acme1", false), POLICY_OK);
+	assert_true(authorize(t, "acme1", NULL, "::1", now_ok()).allowed);
+	assert_int_equal(policy_account_set_disabled(t->db, "ghost", true), POLICY_ERR_NOT_FOUND);
+}
+
 static void lockout_threshold_is_configurable(void **state)
 {
 	tdb *t = *state;
@@ -178,6 +191,7 @@ static void each_deny_reason_is_given(void **state)
 {
 	tdb *t = *state;
 	expect_deny(t, "ghost", NULL, "::1", now_ok(), POLICY_DENY_UNKNOWN_ACCOUNT);
+	expect_deny(t, NULL, NULL, NULL, now_ok(), POLICY_DENY_UNKNOWN_ACCOUNT);
 	expect_deny(t, "acme1", NULL, "::1", now_ok(), POLICY_DENY_NO_PERMIT);
 	int64_t applied;
 	policy_permit_application a = tapp("Acme", "web", 2);
@@ -298,6 +312,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(duplicate_login_and_bad_logins_are_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(five_failures_within_fifteen_minutes_lock_the_account, setup, teardown),
 		cmocka_unit_test_setup_teardown(lockout_threshold_is_configurable, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_disabled_account_is_refused_as_unknown, setup, teardown),
 		cmocka_unit_test_setup_teardown(one_usable_permit_is_chosen_without_a_system_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(channels_default_to_none_and_observe_only_comes_from_the_permit, setup, teardown),
 		cmocka_unit_test_setup_teardown(several_systems_need_the_requested_name, setup, teardown),

@@ -105,7 +105,9 @@ static void init_creates_a_private_database(void **state)
 	assert_int_equal(stat(parent, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0700);
 	assert_int_equal(cli(NULL, "init", NULL), 0); /* again: nothing to migrate */
-	assert_non_null(strstr(out, "schema version 1"));
+	char version[32];
+	snprintf(version, sizeof version, "schema version %d)", policy_schema_version());
+	assert_non_null(strstr(out, version));
 }
 
 static void usage_errors_exit_2_with_one_line(void **state)
@@ -242,6 +244,30 @@ static void verify_exits_1_and_names_the_tampered_row(void **state)
 	assert_non_null(strstr(err, "events row id=1 (seq 2)"));
 }
 
+static void verify_finds_rows_deleted_and_inserted_with_the_sqlite3_tool(void **state)
+{
+	(void)state;
+	seed();
+	policy_db *h = policy_open(db);
+	policy_session_start s = { .login = "acme1", .source = "203.0.113.1" };
+	int64_t id;
+	assert_int_equal(policy_ledger_session_start(h, 5, &s, &id), POLICY_OK);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(policy_ledger_event(h, id, 6 + i, "channel_denied", "rdpdr"), POLICY_OK);
+	policy_close(h);
+	assert_int_equal(cli(NULL, "verify", NULL), 0);
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "sqlite3 '%s' \"DROP TRIGGER events_append_only_d; DELETE FROM events WHERE id = 2;\"", db);
+	assert_int_equal(system(cmd), 0); /* the sqlite3 tool is in tests/deps.sh */
+	assert_int_equal(cli(NULL, "verify", NULL), 1);
+	assert_non_null(strstr(err, "events row id=3 (seq 4): rows before it are missing (deleted)"));
+	snprintf(cmd, sizeof cmd, "sqlite3 '%s' \"INSERT INTO events(id, seq, session_id, at_us, type, detail, prev_hash, hash)"
+		 " SELECT 2, 3, session_id, at_us, type, detail, prev_hash, hash FROM events WHERE id = 3;\"", db);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(cli(NULL, "verify", NULL), 1);
+	assert_non_null(strstr(err, "events row id=2 (seq 3)"));
+}
+
 static void reports_go_to_a_private_file(void **state)
 {
 	(void)state;
@@ -290,6 +316,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(account_add_reads_the_password_from_stdin_and_stores_no_password, setup, teardown),
 		cmocka_unit_test_setup_teardown(sessions_can_be_listed_shown_and_noted, setup, teardown),
 		cmocka_unit_test_setup_teardown(verify_exits_1_and_names_the_tampered_row, setup, teardown),
+		cmocka_unit_test_setup_teardown(verify_finds_rows_deleted_and_inserted_with_the_sqlite3_tool, setup, teardown),
 		cmocka_unit_test_setup_teardown(reports_go_to_a_private_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(calendar_commands, setup, teardown),
 	};
