@@ -73,6 +73,20 @@ static BOOL permits_admit(void *ctx, const gate_admission_request *req,
 		return TRUE;
 	}
 
+	policy_credentials creds = { 0 };
+	if (d.inject_credentials) {
+		if (!p->secret_key ||
+		    policy_system_credentials(p->db, p->secret_key, d.system_id, &creds) != POLICY_OK) {
+			char detail[300];
+			snprintf(detail, sizeof(detail), "target credentials for %s unavailable: %s",
+			         d.system_name, p->secret_key ? policy_last_error() : "no key file loaded");
+			WLog_ERR(TAG, "%s: %s", login, detail);
+			policy_ledger_event(p->db, 0, now, POLICY_EV_REFUSED, detail);
+			refuse(out, "The gate cannot log on to the system for you now; tell the city.");
+			return TRUE;
+		}
+	}
+
 	gate_audit_params ap = { .db = p->db,
 		                 .recordings_dir = p->recordings_dir,
 		                 .decision = &d,
@@ -92,6 +106,7 @@ static BOOL permits_admit(void *ctx, const gate_admission_request *req,
 		WLog_ERR(TAG, "%s: %s", login, err);
 		policy_ledger_event(p->db, 0, now, POLICY_EV_REFUSED, err);
 		refuse(out, "The session cannot be recorded, so it is refused.");
+		policy_credentials_clear(&creds);
 		return TRUE;
 	}
 
@@ -100,6 +115,12 @@ static BOOL permits_admit(void *ctx, const gate_admission_request *req,
 	out->target_port = (UINT16)d.port;
 	out->policy = channel_policy_for(&d.rules);
 	out->observer = gate_audit_observer(audit);
+	if (d.inject_credentials) { /* ownership moves to the decision, which wipes them */
+		out->user = creds.user;
+		out->domain = creds.domain;
+		out->password = creds.password;
+		creds.user = creds.domain = creds.password = NULL;
+	}
 	if (!out->target_host) {
 		out->observer.release(audit);
 		memset(&out->observer, 0, sizeof(out->observer));

@@ -10,6 +10,9 @@
  * field (docs/gate.md).
  * Refusals: the client gets an RDP error and the ledger a "refused" row with the reason.
  * Allowed: the session is recorded and its ledger rows written by gate_audit.
+ * Credentials for the target: a system in "inject" mode gets the account stored for it
+ * (policy/secret.h), decrypted with the gate's key only for this connection, so the vendor
+ * never learns it; a "passthrough" system gets the vendor's own credentials.
  *
  * Contract: the admission's ctx is a gate_permits, borrowed by the server (it must outlive
  * it); admit() runs on the session's peer thread and may run for several sessions at once
@@ -22,9 +25,11 @@
 
 #include "gate_observer.h"
 #include "policy.h"
+#include "secret.h"
 
 typedef struct {
 	policy_db *db;              /* borrowed */
+	policy_secret_key *secret_key; /* borrowed; NULL = no system can use injected credentials */
 	const char *recordings_dir; /* borrowed */
 	int idle_warning_s;         /* warn before an idle end (0 = never) */
 	int permit_poll_ms;         /* permit re-check period for live sessions */

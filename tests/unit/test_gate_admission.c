@@ -24,6 +24,7 @@
 #include "ledger.h"
 #include "permit.h"
 #include "rec_reader.h"
+#include "secret.h"
 
 #define US_PER_S 1000000LL
 
@@ -242,6 +243,55 @@ static void no_recording_possible_means_no_session(void **state)
 	gate_admission_decision_clear(&d);
 }
 
+static void injected_credentials_go_to_the_target_not_from_the_vendor(void **state)
+{
+	fixture *f = *state;
+	char key_path[400];
+	snprintf(key_path, sizeof(key_path), "%s/secret.key", f->dir);
+	char key_id[17];
+	assert_int_equal(policy_secret_key_create(key_path, key_id), 0);
+	policy_secret_key *key = NULL;
+	assert_int_equal(policy_secret_key_load(key_path, &key), 0);
+	policy_system_spec sys = { .name = "zeimu", .cls = POLICY_CLASS_LGWAN, .host = "127.0.0.1",
+		                   .port = 3391, .section = "Resident Services",
+		                   .inject_credentials = true };
+	assert_int_equal(policy_system_add(f->db, &sys, NULL), 0);
+	assert_int_equal(policy_system_secret_set(f->db, key, "zeimu", "Administrator", "CITY",
+	                                          "target-Pa55", "tester", policy_now_us()), 0);
+	char today[16];
+	today_jst(today, sizeof(today), 0);
+	policy_permit_application app = { .section = "Resident Services", .vendor = "Acme Systems",
+		                          .system = "zeimu", .purpose = "tax system fix",
+		                          .from = today, .to = today, .contract_from = today,
+		                          .contract_to = today, .table = 1, .confirm_all = true };
+	int64_t permit;
+	assert_int_equal(policy_permit_apply(f->db, &app, policy_now_us(), &permit), 0);
+	assert_int_equal(policy_permit_step_apply(f->db, permit, POLICY_STEP_APPROVE, "Deputy CISO",
+	                                          "ok", policy_now_us()), 0);
+
+	/* Two usable permits: the vendor names the system in the domain field. */
+	gate_admission_request req = request("acme1", "s3cret!");
+	req.domain = "zeimu";
+	gate_admission_decision d = { 0 };
+
+	/* Without the key the gate cannot inject, so it refuses. */
+	assert_true(f->admission.admit(f->admission.ctx, &req, &d));
+	assert_false(d.allow);
+	gate_admission_decision_clear(&d);
+
+	f->permits.secret_key = key;
+	assert_true(f->admission.admit(f->admission.ctx, &req, &d));
+	assert_true(d.allow);
+	assert_int_equal(d.target_port, 3391);
+	assert_string_equal(d.user, "Administrator");
+	assert_string_equal(d.domain, "CITY");
+	assert_string_equal(d.password, "target-Pa55");
+	d.observer.on_close(d.observer.ctx, "client disconnected");
+	d.observer.release(d.observer.ctx);
+	gate_admission_decision_clear(&d);
+	policy_secret_key_free(key);
+}
+
 /* ---- gate_limits: pure time rules ---- */
 
 static const int64_t T0 = 1764000000LL * US_PER_S;
@@ -299,6 +349,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(account_without_a_permit_is_refused_with_no_permit, setup, teardown),
 		cmocka_unit_test_setup_teardown(revoking_the_permit_ends_the_live_session_as_revoked, setup, teardown),
 		cmocka_unit_test_setup_teardown(no_recording_possible_means_no_session, setup, teardown),
+		cmocka_unit_test_setup_teardown(injected_credentials_go_to_the_target_not_from_the_vendor, setup, teardown),
 		cmocka_unit_test(idle_vendor_is_warned_then_ended_at_the_idle_timeout),
 		cmocka_unit_test(maximum_duration_and_window_end_end_the_session),
 		cmocka_unit_test(earliest_passed_limit_is_the_reason),
