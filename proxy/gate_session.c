@@ -91,6 +91,15 @@ void gate_session_event(gate_session *s, gate_event_type type, const char *fmt, 
 		s->obs.on_event(s->obs.ctx, type, detail);
 }
 
+void gate_session_decode_error(gate_session *s, const char *what)
+{
+	EnterCriticalSection(&s->lock);
+	UINT64 n = ++s->decode_errors;
+	LeaveCriticalSection(&s->lock);
+	if (n <= 8 || (n & (n - 1)) == 0)
+		gate_session_event(s, GATE_EV_DECODE_ERROR, "what=%s count=%llu", what, (unsigned long long)n);
+}
+
 static BOOL running(gate_session *s)
 {
 	return gate_session_state(s) == GATE_ST_RUNNING;
@@ -307,12 +316,37 @@ static void start_rdpdr_observer(gate_session *s)
 	}
 }
 
+/* The first fields of FreeRDP 2.11's private rdpdr server state (channels/rdpdr/server/
+ * rdpdr_main.h). Its Stop() neither closes the channel it opened nor frees the client's computer
+ * name, which would leak per session; we release both, but only on the exact library series
+ * whose layout this mirrors. */
+typedef struct {
+	HANDLE Thread;
+	HANDLE StopEvent;
+	void *ChannelHandle;
+	UINT32 ClientId;
+	UINT16 VersionMajor;
+	UINT16 VersionMinor;
+	char *ClientComputerName;
+} gate_rdpdr_priv_2_11;
+
 static void stop_rdpdr_observer(gate_session *s)
 {
-	if (!s->front_rdpdr)
+	RdpdrServerContext *ctx = s->front_rdpdr;
+	int major = 0, minor = 0, rev = 0;
+	if (!ctx)
 		return;
-	s->front_rdpdr->Stop(s->front_rdpdr);
-	rdpdr_server_context_free(s->front_rdpdr);
+	ctx->Stop(ctx);
+	freerdp_get_version(&major, &minor, &rev);
+	if (major == 2 && minor == 11 && ctx->priv) {
+		gate_rdpdr_priv_2_11 *p = (gate_rdpdr_priv_2_11 *)ctx->priv;
+		if (p->ChannelHandle)
+			WTSVirtualChannelClose(p->ChannelHandle);
+		p->ChannelHandle = NULL;
+		free(p->ClientComputerName);
+		p->ClientComputerName = NULL;
+	}
+	rdpdr_server_context_free(ctx);
 	s->front_rdpdr = NULL;
 }
 
@@ -497,6 +531,9 @@ static BOOL front_activate(freerdp_peer *peer)
 		s->state = GATE_ST_RUNNING;
 	s->pending_width = 0;
 	LeaveCriticalSection(&s->lock);
+	WLog_DBG(TAG, "%s client activated: remotefx=%d (id %u) max_request=%u gfx=%d", s->sid,
+	         peer->settings->RemoteFxCodec, peer->settings->RemoteFxCodecId,
+	         peer->settings->MultifragMaxRequestSize, peer->settings->SupportGraphicsPipeline);
 	/* Repaint once activated (see the peer loop): the client's screen is empty. */
 	s->need_refresh = TRUE;
 	if (!s->front_rdpdr)
@@ -614,8 +651,9 @@ static BOOL configure_front(gate_session *s)
 	          freerdp_settings_set_bool(ps, FreeRDP_RefreshRect, TRUE) &&
 	          freerdp_settings_set_bool(ps, FreeRDP_SuppressOutput, TRUE) &&
 	          freerdp_settings_set_bool(ps, FreeRDP_SupportMonitorLayoutPdu, TRUE) &&
-	          freerdp_settings_set_bool(ps, FreeRDP_SupportGraphicsPipeline, FALSE) &&
-	          freerdp_settings_set_bool(ps, FreeRDP_RemoteFxCodec, FALSE) &&
+	          freerdp_settings_set_bool(ps, FreeRDP_SupportGraphicsPipeline, cfg->gfx) &&
+	          /* Kept only if the client announces it (Confirm Active): surface bits pass through. */
+	          freerdp_settings_set_bool(ps, FreeRDP_RemoteFxCodec, TRUE) &&
 	          freerdp_settings_set_bool(ps, FreeRDP_NSCodec, FALSE) &&
 	          freerdp_settings_set_bool(ps, FreeRDP_UnicodeInput, TRUE) &&
 	          freerdp_settings_set_bool(ps, FreeRDP_HasHorizontalWheel, TRUE) &&
@@ -677,6 +715,7 @@ static void peer_loop(gate_session *s)
 			ResetEvent(s->reactivate_event);
 			reactivate_front(s);
 		}
+		gate_gfx_front_poll(s);
 		if (s->need_refresh && gate_front_can_draw(s)) {
 			s->need_refresh = FALSE;
 			gate_front_send_fb_region(s, 0, 0, peer->settings->DesktopWidth,
@@ -701,6 +740,7 @@ static void free_session(gate_session *s)
 		CloseHandle(s->reactivate_event);
 	DeleteCriticalSection(&s->lock);
 	DeleteCriticalSection(&s->front_out);
+	DeleteCriticalSection(&s->gfx_lock);
 	free(s);
 }
 
@@ -711,7 +751,10 @@ static void teardown(gate_session *s)
 	/* Unblock any library write to a client that stopped reading. */
 	if (peer->sockfd >= 0)
 		shutdown(peer->sockfd, SHUT_RDWR);
+	gate_gfx_close_bridge(s);
 	BOOL back_stopped = gate_back_stop(s);
+	if (back_stopped)
+		gate_gfx_front_free(s);
 	stop_rdpdr_observer(s);
 	EnterCriticalSection(&s->lock);
 	char reason[160];
@@ -720,8 +763,13 @@ static void teardown(gate_session *s)
 	LeaveCriticalSection(&s->lock);
 	if (dropped_input)
 		gate_session_event(s, GATE_EV_INPUT_DROPPED, "count=%llu", (unsigned long long)dropped_input);
-	WLog_INFO(TAG, "%s end: reason=\"%s\" duration_ms=%llu dropped_channel_pdus=%llu", s->sid, reason,
-	          (unsigned long long)(now_ms() - s->start_ms), (unsigned long long)dpdus);
+	WLog_INFO(TAG,
+	          "%s end: reason=\"%s\" duration_ms=%llu frames=%llu gfx_frames=%llu bitmap_rects=%llu "
+	          "decode_errors=%llu dropped_channel_pdus=%llu dropped_input=%llu",
+	          s->sid, reason, (unsigned long long)(now_ms() - s->start_ms),
+	          (unsigned long long)s->frames, (unsigned long long)s->gfx_frames,
+	          (unsigned long long)s->bitmap_rects, (unsigned long long)s->decode_errors,
+	          (unsigned long long)dpdus, (unsigned long long)dropped_input);
 	if (s->obs.on_close)
 		s->obs.on_close(s->obs.ctx, reason);
 	if (s->obs.release)
@@ -781,6 +829,7 @@ BOOL gate_session_spawn(gate_server *srv, freerdp_peer *peer, UINT64 id)
 	s->reactivate_event = CreateEvent(NULL, TRUE, FALSE, NULL);
 	InitializeCriticalSectionAndSpinCount(&s->lock, 4000);
 	InitializeCriticalSectionAndSpinCount(&s->front_out, 4000);
+	InitializeCriticalSectionAndSpinCount(&s->gfx_lock, 4000);
 	if (!s->abort_event || !s->back_done_event || !s->reactivate_event)
 		goto fail;
 	peer->ContextExtra = s;
