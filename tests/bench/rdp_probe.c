@@ -1,0 +1,353 @@
+/* rdp_probe: a headless RDP client (libfreerdp-client, no X) that measures one
+ * connection: connect time, time to the first painted frame, frames and bytes
+ * per second, the codecs the server really used, and the input-to-screen round
+ * trip (a key is typed and the probe waits until the screen changes).
+ *
+ * It is the measuring instrument of tests/bench/run.sh, which runs it directly
+ * against a target and through the gate in the same run. It prints one line of
+ * key=value pairs, so scripts can compare runs side by side:
+ *
+ *   rdp_probe [--seconds N] [--rtt N] [--rtt-at X,Y] [--quiet-ms M] -- XFREERDP-ARGS...
+ *
+ * XFREERDP-ARGS are parsed by FreeRDP's own command line parser (/v:, /u:, /p:,
+ * /cert:ignore, /gfx:avc420, /bpp:, ...), so the probe offers what xfreerdp offers.
+ * Exit status: 0 when connected and measured, 1 on a connection failure, 2 on usage.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <freerdp/client.h>
+#include <freerdp/client/channels.h>
+#include <freerdp/client/cmdline.h>
+#include <freerdp/client/rdpgfx.h>
+#include <freerdp/channels/rdpgfx.h>
+#include <freerdp/event.h>
+#include <freerdp/freerdp.h>
+#include <freerdp/gdi/gdi.h>
+#include <freerdp/gdi/gfx.h>
+#include <freerdp/scancode.h>
+#include <winpr/synch.h>
+
+enum { CODEC_SLOTS = 17, RTT_MAX = 256 };
+
+/* Everything the probe measures. Written on the client thread (the only thread
+ * that runs the event loop and the update callbacks of this single-connection
+ * program), except codec counts, which the drdynvc thread bumps: those are
+ * plain counters read once at the end, after the connection is closed. */
+typedef struct {
+	rdpClientContext common; /* must be first (FreeRDP's client context) */
+
+	pcRdpgfxSurfaceCommand gdi_surface_command; /* gdi's handler, chained */
+	pSurfaceBits gdi_surface_bits;
+
+	double t_start, t_connected, t_first_frame;
+	unsigned long frames;
+	unsigned long gfx_codec[CODEC_SLOTS];
+	unsigned long surface_bits, bitmap_updates;
+
+	/* round trip state */
+	int rtt_waiting;
+	double rtt_sent_at, last_change_at;
+	double rtt_ms[RTT_MAX];
+	int rtt_count;
+} ProbeContext;
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static BOOL probe_begin_paint(rdpContext *context)
+{
+	rdpGdi *gdi = context->gdi;
+	gdi->primary->hdc->hwnd->invalid->null = TRUE;
+	gdi->primary->hdc->hwnd->ninvalid = 0;
+	return TRUE;
+}
+
+static BOOL probe_end_paint(rdpContext *context)
+{
+	ProbeContext *probe = (ProbeContext *)context;
+	HGDI_WND hwnd = context->gdi->primary->hdc->hwnd;
+
+	if (hwnd->invalid->null)
+		return TRUE;
+	double t = now_ms();
+	probe->frames++;
+	probe->last_change_at = t;
+	if (probe->t_first_frame == 0)
+		probe->t_first_frame = t;
+	if (probe->rtt_waiting && probe->rtt_count < RTT_MAX) {
+		probe->rtt_ms[probe->rtt_count++] = t - probe->rtt_sent_at;
+		probe->rtt_waiting = 0;
+	}
+	hwnd->invalid->null = TRUE;
+	hwnd->ninvalid = 0;
+	return TRUE;
+}
+
+static UINT probe_gfx_surface_command(RdpgfxClientContext *gfx, const RDPGFX_SURFACE_COMMAND *cmd)
+{
+	rdpGdi *gdi = (rdpGdi *)gfx->custom;
+	ProbeContext *probe = (ProbeContext *)gdi->context;
+	if (cmd->codecId < CODEC_SLOTS)
+		probe->gfx_codec[cmd->codecId]++;
+	return probe->gdi_surface_command(gfx, cmd);
+}
+
+static BOOL probe_surface_bits(rdpContext *context, const SURFACE_BITS_COMMAND *cmd)
+{
+	ProbeContext *probe = (ProbeContext *)context;
+	probe->surface_bits++;
+	return probe->gdi_surface_bits(context, cmd);
+}
+
+static void probe_channel_connected(void *ctx, ChannelConnectedEventArgs *e)
+{
+	rdpContext *context = ctx;
+	ProbeContext *probe = ctx;
+
+	if (strcmp(e->name, RDPGFX_DVC_CHANNEL_NAME) == 0) {
+		RdpgfxClientContext *gfx = e->pInterface;
+		gdi_graphics_pipeline_init(context->gdi, gfx);
+		probe->gdi_surface_command = gfx->SurfaceCommand;
+		gfx->SurfaceCommand = probe_gfx_surface_command;
+	}
+}
+
+static void probe_channel_disconnected(void *ctx, ChannelDisconnectedEventArgs *e)
+{
+	rdpContext *context = ctx;
+	if (strcmp(e->name, RDPGFX_DVC_CHANNEL_NAME) == 0)
+		gdi_graphics_pipeline_uninit(context->gdi, e->pInterface);
+}
+
+static BOOL probe_pre_connect(freerdp *instance)
+{
+	rdpContext *context = instance->context;
+	PubSub_SubscribeChannelConnected(context->pubSub, probe_channel_connected);
+	PubSub_SubscribeChannelDisconnected(context->pubSub, probe_channel_disconnected);
+	return freerdp_client_load_addins(context->channels, instance->settings);
+}
+
+static BOOL probe_post_connect(freerdp *instance)
+{
+	ProbeContext *probe = (ProbeContext *)instance->context;
+	if (!gdi_init(instance, PIXEL_FORMAT_BGRX32))
+		return FALSE;
+	rdpUpdate *update = instance->context->update;
+	update->BeginPaint = probe_begin_paint;
+	update->EndPaint = probe_end_paint;
+	probe->gdi_surface_bits = update->SurfaceBits;
+	update->SurfaceBits = probe_surface_bits;
+	return TRUE;
+}
+
+static void probe_post_disconnect(freerdp *instance)
+{
+	gdi_free(instance);
+}
+
+/* The probe is a lab instrument: it trusts the certificate the way /cert:ignore
+ * says; without it, it refuses. */
+static DWORD probe_verify_certificate(freerdp *instance, const char *host, UINT16 port,
+                                      const char *common_name, const char *subject,
+                                      const char *issuer, const char *fingerprint, DWORD flags)
+{
+	(void)host; (void)port; (void)common_name; (void)subject; (void)issuer; (void)fingerprint;
+	(void)flags;
+	return instance->settings->IgnoreCertificate ? 2 : 0;
+}
+
+static DWORD probe_verify_changed_certificate(freerdp *instance, const char *host, UINT16 port,
+                                              const char *common_name, const char *subject,
+                                              const char *issuer, const char *fingerprint,
+                                              const char *old_subject, const char *old_issuer,
+                                              const char *old_fingerprint, DWORD flags)
+{
+	(void)old_subject; (void)old_issuer; (void)old_fingerprint;
+	return probe_verify_certificate(instance, host, port, common_name, subject, issuer,
+	                                fingerprint, flags);
+}
+
+static BOOL probe_client_new(freerdp *instance, rdpContext *context)
+{
+	(void)context;
+	instance->PreConnect = probe_pre_connect;
+	instance->PostConnect = probe_post_connect;
+	instance->PostDisconnect = probe_post_disconnect;
+	instance->VerifyCertificateEx = probe_verify_certificate;
+	instance->VerifyChangedCertificateEx = probe_verify_changed_certificate;
+	return TRUE;
+}
+
+/* Runs the event loop until deadline_ms or until stop() says so. */
+static BOOL pump_until(freerdp *instance, double deadline_ms, int (*stop)(ProbeContext *))
+{
+	ProbeContext *probe = (ProbeContext *)instance->context;
+	HANDLE handles[MAXIMUM_WAIT_OBJECTS];
+
+	while (now_ms() < deadline_ms) {
+		if (stop && stop(probe))
+			return TRUE;
+		if (freerdp_shall_disconnect(instance))
+			return FALSE;
+		DWORD n = freerdp_get_event_handles(instance->context, handles, ARRAYSIZE(handles));
+		if (n == 0)
+			return FALSE;
+		WaitForMultipleObjects(n, handles, FALSE, 20);
+		if (!freerdp_check_event_handles(instance->context))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static int first_frame_seen(ProbeContext *p) { return p->t_first_frame != 0; }
+static int rtt_answered(ProbeContext *p) { return !p->rtt_waiting; }
+static int screen_quiet_ms = 300;
+static int screen_is_quiet(ProbeContext *p) { return now_ms() - p->last_change_at >= screen_quiet_ms; }
+
+static int compare_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static void send_key(freerdp *instance, DWORD rdp_scancode)
+{
+	freerdp_input_send_keyboard_event_ex(instance->input, TRUE, rdp_scancode);
+	freerdp_input_send_keyboard_event_ex(instance->input, FALSE, rdp_scancode);
+}
+
+/* Types a key and waits for the screen to change, then erases it the same way.
+ * Each sample waits for a quiet screen first, so an unrelated update is not
+ * taken for the echo. */
+static void measure_round_trips(freerdp *instance, int samples, int at_x, int at_y)
+{
+	ProbeContext *probe = (ProbeContext *)instance->context;
+
+	freerdp_input_send_mouse_event(instance->input, PTR_FLAGS_MOVE, (UINT16)at_x, (UINT16)at_y);
+	for (int i = 0; i < samples * 2 && probe->rtt_count < RTT_MAX; i++) {
+		if (!pump_until(instance, now_ms() + 5000, screen_is_quiet))
+			return;
+		probe->rtt_waiting = 1;
+		probe->rtt_sent_at = now_ms();
+		send_key(instance, (i % 2) ? RDP_SCANCODE_BACKSPACE : RDP_SCANCODE_KEY_A);
+		if (!pump_until(instance, now_ms() + 3000, rtt_answered))
+			return;
+		if (probe->rtt_waiting) { /* no echo within 3 s: not counted */
+			probe->rtt_waiting = 0;
+		}
+	}
+}
+
+static void print_results(ProbeContext *probe, double measure_ms, UINT64 bytes_in)
+{
+	static const struct { unsigned id; const char *name; } codec_names[] = {
+		{ RDPGFX_CODECID_UNCOMPRESSED, "uncompressed" }, { RDPGFX_CODECID_CAVIDEO, "remotefx" },
+		{ RDPGFX_CODECID_CLEARCODEC, "clearcodec" }, { RDPGFX_CODECID_PLANAR, "planar" },
+		{ RDPGFX_CODECID_AVC420, "avc420" }, { RDPGFX_CODECID_ALPHA, "alpha" },
+		{ RDPGFX_CODECID_AVC444, "avc444" }, { RDPGFX_CODECID_AVC444v2, "avc444v2" },
+		{ RDPGFX_CODECID_CAPROGRESSIVE, "progressive" },
+	};
+	char codecs[256] = "";
+	size_t used = 0;
+	for (size_t i = 0; i < ARRAYSIZE(codec_names); i++) {
+		unsigned long n = probe->gfx_codec[codec_names[i].id];
+		if (n && used < sizeof(codecs))
+			used += (size_t)snprintf(codecs + used, sizeof(codecs) - used, "%s%s:%lu",
+			                         used ? "," : "", codec_names[i].name, n);
+	}
+	double rtt_median = -1;
+	if (probe->rtt_count > 0) {
+		qsort(probe->rtt_ms, (size_t)probe->rtt_count, sizeof(double), compare_double);
+		rtt_median = probe->rtt_ms[probe->rtt_count / 2];
+	}
+	printf("connect_ms=%.1f first_frame_ms=%.1f frames=%lu fps=%.2f bytes_in=%llu kbit_s=%.1f "
+	       "surface_bits=%lu gfx_codecs=%s rtt_samples=%d rtt_median_ms=%.2f\n",
+	       probe->t_connected - probe->t_start,
+	       probe->t_first_frame ? probe->t_first_frame - probe->t_start : -1.0, probe->frames,
+	       measure_ms > 0 ? probe->frames * 1000.0 / measure_ms : 0.0,
+	       (unsigned long long)bytes_in,
+	       measure_ms > 0 ? bytes_in * 8.0 / measure_ms : 0.0, probe->surface_bits,
+	       used ? codecs : "none", probe->rtt_count, rtt_median);
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: rdp_probe [--seconds N] [--rtt N] [--rtt-at X,Y] [--quiet-ms M] -- XFREERDP-ARGS...\n");
+}
+
+int main(int argc, char **argv)
+{
+	double seconds = 10;
+	int rtt_samples = 0, at_x = 100, at_y = 100, i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) { i++; break; }
+		if (!strcmp(argv[i], "--seconds") && i + 1 < argc) seconds = atof(argv[++i]);
+		else if (!strcmp(argv[i], "--rtt") && i + 1 < argc) rtt_samples = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--quiet-ms") && i + 1 < argc) screen_quiet_ms = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--rtt-at") && i + 1 < argc) {
+			if (sscanf(argv[++i], "%d,%d", &at_x, &at_y) != 2) { usage(stderr); return 2; }
+		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) { usage(stdout); return 0; }
+		else { fprintf(stderr, "rdp_probe: unknown option '%s'\n", argv[i]); usage(stderr); return 2; }
+	}
+	if (i >= argc) { usage(stderr); return 2; }
+
+	RDP_CLIENT_ENTRY_POINTS entry = { 0 };
+	entry.Size = sizeof(entry);
+	entry.Version = RDP_CLIENT_INTERFACE_VERSION;
+	entry.ContextSize = sizeof(ProbeContext);
+	entry.ClientNew = probe_client_new;
+	rdpContext *context = freerdp_client_context_new(&entry);
+	if (!context)
+		return 1;
+
+	/* FreeRDP's parser wants argv[0] to be the program name. */
+	char **fargv = &argv[i - 1];
+	int fargc = argc - i + 1;
+	fargv[0] = argv[0];
+	int rc = 1;
+	if (freerdp_client_settings_parse_command_line(context->settings, fargc, fargv, FALSE) != 0) {
+		fprintf(stderr, "rdp_probe: bad FreeRDP arguments\n");
+		freerdp_client_context_free(context);
+		return 2;
+	}
+	context->settings->SoftwareGdi = TRUE;
+
+	ProbeContext *probe = (ProbeContext *)context;
+	freerdp *instance = context->instance;
+	probe->t_start = now_ms();
+	if (!freerdp_connect(instance)) {
+		fprintf(stderr, "rdp_probe: connection failed: %s\n",
+		        freerdp_get_last_error_string(freerdp_get_last_error(context)));
+		goto out;
+	}
+	probe->t_connected = now_ms();
+	pump_until(instance, now_ms() + 15000, first_frame_seen);
+
+	UINT64 in_before = 0, in_after = 0, out_bytes, in_packets, out_packets;
+	freerdp_get_stats(context->rdp, &in_before, &out_bytes, &in_packets, &out_packets);
+	unsigned long frames_before = probe->frames;
+	double t0 = now_ms();
+	pump_until(instance, t0 + seconds * 1000, NULL);
+	double measured = now_ms() - t0;
+	freerdp_get_stats(context->rdp, &in_after, &out_bytes, &in_packets, &out_packets);
+	unsigned long frames_total = probe->frames;
+	probe->frames = frames_total - frames_before;
+
+	if (rtt_samples > 0)
+		measure_round_trips(instance, rtt_samples, at_x, at_y);
+	print_results(probe, measured, in_after - in_before);
+	rc = probe->t_first_frame ? 0 : 1;
+	freerdp_disconnect(instance);
+out:
+	freerdp_client_context_free(context);
+	return rc;
+}

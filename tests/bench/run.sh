@@ -1,0 +1,125 @@
+#!/bin/bash
+# `make bench`: measures the gate against a direct connection, side by side in one
+# run, with the headless probe (build/bench/rdp_probe) on a busy freerdp-shadow
+# target (clock, top, scrolling terminal). Prints one table of ratios per path
+# (legacy bitmaps, GFX RemoteFX, GFX H.264) and the gate's CPU and peak memory.
+# Figures only: nothing here passes or fails.
+#   tests/bench/run.sh [SECONDS-PER-RUN] [CONCURRENT-SESSIONS]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+SECONDS_PER_RUN=${1:-20}
+CONCURRENT=${2:-20}
+RUN=$(mktemp -d "${TMPDIR:-/tmp}/rmgate-bench.XXXXXX")
+chmod 0700 "$RUN"
+PROBE=$BUILD/bench/rdp_probe
+
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$RUN"
+}
+trap cleanup EXIT
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+wait_port() {
+    for _ in $(seq 300); do
+        (exec 9<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+        sleep 0.05
+    done
+    echo "bench: nothing listens on port $1" >&2; return 1
+}
+
+start_target() {   # sets DISPLAY_T and TARGET_PORT
+    exec 3>"$RUN/xvfb.display"
+    Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp >"$RUN/xvfb.log" 2>&1 &
+    pids+=($!)
+    exec 3>&-
+    for _ in $(seq 100); do [ -s "$RUN/xvfb.display" ] && break; sleep 0.05; done
+    DISPLAY_T=":$(cat "$RUN/xvfb.display")"
+    DISPLAY=$DISPLAY_T xclock -update 1 -geometry 200x200+10+10 >/dev/null 2>&1 & pids+=($!)
+    DISPLAY=$DISPLAY_T xterm -geometry 90x25+230+10 -e top -d 1 >/dev/null 2>&1 & pids+=($!)
+    DISPLAY=$DISPLAY_T xterm -geometry 90x20+230+400 -e sh -c 'while :; do ls -l /usr/bin; sleep 0.2; done' >/dev/null 2>&1 & pids+=($!)
+    # A quiet terminal for the round trip: the probe types into it.
+    DISPLAY=$DISPLAY_T xterm -geometry 30x10+10+300 >/dev/null 2>&1 & pids+=($!)
+    TARGET_PORT=$(free_port)
+    HOME=$RUN DISPLAY=$DISPLAY_T freerdp-shadow-cli /bind-address:127.0.0.1 /port:"$TARGET_PORT" \
+        -auth /sec:tls >"$RUN/shadow.log" 2>&1 &
+    pids+=($!)
+    wait_port "$TARGET_PORT"
+}
+
+start_gate() {     # sets GATE_PORT and GATE_PID
+    GATE_PORT=$(free_port)
+    mkdir -p "$RUN/gate"
+    (cd "$RUN/gate" && exec "$OLDPWD/$BUILD/rmgate-proxy" --listen "127.0.0.1:$GATE_PORT" \
+        --target "127.0.0.1:$TARGET_PORT" >"$RUN/gate.log" 2>&1) &
+    GATE_PID=$!
+    pids+=($GATE_PID)
+    wait_port "$GATE_PORT"
+}
+
+cpu_seconds() {   # utime+stime of a process, in seconds
+    awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"
+}
+peak_rss_mib() {
+    awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"
+}
+
+probe() {   # probe PORT ARGS... -> prints the probe line
+    local port=$1; shift
+    "$PROBE" --seconds "$SECONDS_PER_RUN" --rtt 10 --rtt-at 60,340 -- \
+        /v:127.0.0.1:"$port" /u:bench /p:bench /cert:ignore /size:1280x800 "$@" 2>>"$RUN/probe.err"
+}
+field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "n/a"; else printf "%.3f", a / b }'; }
+
+start_target
+start_gate
+echo "rmgate bench: ${SECONDS_PER_RUN}s per run, target freerdp-shadow 1280x800 (busy screen)"
+printf '%-10s %-8s %9s %9s %8s %9s %9s %10s %s\n' path side connect_ms first_ms fps kbit_s rtt_ms gate_cpu_s codecs
+for path in bitmap rfx avc420; do
+    case $path in
+        bitmap) args=(-gfx) ;;
+        rfx) args=(/gfx:rfx) ;;
+        avc420) args=(/gfx:avc420) ;;
+    esac
+    direct=$(probe "$TARGET_PORT" "${args[@]}")
+    cpu0=$(cpu_seconds "$GATE_PID")
+    gated=$(probe "$GATE_PORT" "${args[@]}")
+    cpu1=$(cpu_seconds "$GATE_PID")
+    gate_cpu=$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.2f", b - a }')
+    for side in direct gate; do
+        line=$direct; [ $side = gate ] && line=$gated
+        printf '%-10s %-8s %9s %9s %8s %9s %9s %10s %s\n' $path $side \
+            "$(field connect_ms "$line")" "$(field first_frame_ms "$line")" "$(field fps "$line")" \
+            "$(field kbit_s "$line")" "$(field rtt_median_ms "$line")" \
+            "$([ $side = gate ] && echo "$gate_cpu" || echo -)" "$(field gfx_codecs "$line")"
+    done
+    printf '%-10s %-8s fps ratio %s, rtt +%s ms, first frame +%s ms, gate CPU %s s/min\n' $path ratio \
+        "$(ratio "$(field fps "$gated")" "$(field fps "$direct")")" \
+        "$(awk -v a="$(field rtt_median_ms "$gated")" -v b="$(field rtt_median_ms "$direct")" 'BEGIN{printf "%.2f", a-b}')" \
+        "$(awk -v a="$(field first_frame_ms "$gated")" -v b="$(field first_frame_ms "$direct")" 'BEGIN{printf "%.1f", a-b}')" \
+        "$(awk -v c="$gate_cpu" -v s="$SECONDS_PER_RUN" 'BEGIN{printf "%.2f", c * 60 / (s + 2)}')"
+done
+echo "gate peak RSS after single sessions: $(peak_rss_mib "$GATE_PID") MiB"
+
+if [ "$CONCURRENT" -gt 0 ]; then
+    cpu0=$(cpu_seconds "$GATE_PID")
+    cpids=()
+    for n in $(seq "$CONCURRENT"); do
+        "$PROBE" --seconds "$SECONDS_PER_RUN" -- /v:127.0.0.1:"$GATE_PORT" /u:bench /p:bench \
+            /cert:ignore /size:1024x768 /gfx:avc420 >"$RUN/concurrent.$n" 2>>"$RUN/probe.err" &
+        cpids+=($!)
+    done
+    ok=0
+    for n in "${!cpids[@]}"; do wait "${cpids[$n]}" && ok=$((ok + 1)); done
+    cpu1=$(cpu_seconds "$GATE_PID")
+    echo "concurrent: $ok of $CONCURRENT sessions completed through the gate;" \
+         "gate CPU $(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN{printf "%.1f", b-a}') s;" \
+         "gate peak RSS $(peak_rss_mib "$GATE_PID") MiB" \
+         "($(awk -v r="$(peak_rss_mib "$GATE_PID")" -v n="$CONCURRENT" 'BEGIN{printf "%.1f", r/n}') MiB per session)"
+fi
