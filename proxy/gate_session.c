@@ -260,6 +260,7 @@ static BOOL on_keyboard_pause(rdpInput *input)
 static BOOL on_refresh_rect(rdpContext *ctx, BYTE count, const RECTANGLE_16 *areas)
 {
 	gate_session *s = front_session(ctx);
+	WLog_DBG(TAG, "%s refresh request for %u area(s)", s->sid, count);
 	/* Answer from the gate's own framebuffer: it is current, and the target is not disturbed. */
 	for (BYTE i = 0; running(s) && i < count; i++) {
 		if (areas[i].right > areas[i].left && areas[i].bottom > areas[i].top)
@@ -273,6 +274,7 @@ static BOOL on_refresh_rect(rdpContext *ctx, BYTE count, const RECTANGLE_16 *are
 static BOOL on_suppress_output(rdpContext *ctx, BYTE allow, const RECTANGLE_16 *area)
 {
 	gate_session *s = front_session(ctx);
+	WLog_DBG(TAG, "%s suppress output: allow=%u", s->sid, allow);
 	/* The gate keeps decoding for the recorder, so the target is never told to stop; when the
 	 * client allows output again it gets the current screen from the framebuffer. */
 	if (allow && area && running(s))
@@ -531,7 +533,7 @@ static BOOL front_activate(freerdp_peer *peer)
 		s->state = GATE_ST_RUNNING;
 	s->pending_width = 0;
 	LeaveCriticalSection(&s->lock);
-	WLog_DBG(TAG, "%s client activated: remotefx=%d (id %u) max_request=%u gfx=%d", s->sid,
+	WLog_DBG(TAG, "%s client activated at %llu: remotefx=%d (id %u) max_request=%u gfx=%d", s->sid, (unsigned long long)now_ms(),
 	         peer->settings->RemoteFxCodec, peer->settings->RemoteFxCodecId,
 	         peer->settings->MultifragMaxRequestSize, peer->settings->SupportGraphicsPipeline);
 	/* Repaint once activated (see the peer loop): the client's screen is empty. */
@@ -548,59 +550,73 @@ BOOL gate_front_can_draw(gate_session *s)
 	return s->peer->activated && running(s);
 }
 
-/* Sends a region of the gate's own framebuffer as uncompressed 32 bpp tiles, each small enough
- * for any client's MultifragMaxRequestSize. Used for refresh requests, after (re)activation, and
- * for target bitmaps too large to forward as they are. Caller: any thread; takes front_out. */
+/* Sends a region of the gate's own framebuffer as uncompressed 32 bpp tiles of 64x64, batched
+ * into updates that fit the client's MultifragMaxRequestSize. Used for refresh requests, after
+ * (re)activation, and for target bitmaps the client cannot take as they are.
+ * Caller: any thread; takes front_out (which also keeps the framebuffer from being resized or
+ * freed meanwhile). */
+#define FB_TILE 64u
+#define FB_MAX_RECTS 64u
+
+static BOOL fb_flush(gate_session *s, BITMAP_DATA *rects, UINT32 n)
+{
+	if (n == 0)
+		return TRUE;
+	BITMAP_UPDATE bu = { 0 };
+	bu.number = bu.count = n;
+	bu.rectangles = rects;
+	bu.skipCompression = TRUE;
+	return s->peer->update->BitmapUpdate(s->peer->context, &bu);
+}
+
 void gate_front_send_fb_region(gate_session *s, UINT32 x, UINT32 y, UINT32 w, UINT32 h)
 {
-	rdpGdi *gdi = s->back ? s->back->gdi : NULL;
-	if (!gdi || !gdi->primary_buffer || !gate_front_can_draw(s))
-		return;
-	const UINT32 tile = 64;
-	BYTE *buf = malloc(tile * tile * 4);
-	if (!buf)
-		return;
-	if (x >= (UINT32)gdi->width || y >= (UINT32)gdi->height) {
+	const size_t tile_bytes = (size_t)FB_TILE * FB_TILE * 4;
+	size_t budget = s->peer->settings->MultifragMaxRequestSize;
+	budget = budget > 2048 ? budget - 1024 : 1024;
+	UINT32 per_update = (UINT32)MAX(1, MIN(FB_MAX_RECTS, budget / (tile_bytes + 32)));
+	BYTE *buf = malloc(tile_bytes * per_update);
+	BITMAP_DATA *rects = calloc(per_update, sizeof(*rects));
+	if (!buf || !rects) {
 		free(buf);
+		free(rects);
 		return;
 	}
-	if (x + w > (UINT32)gdi->width)
-		w = (UINT32)gdi->width - x;
-	if (y + h > (UINT32)gdi->height)
-		h = (UINT32)gdi->height - y;
 	EnterCriticalSection(&s->front_out);
-	for (UINT32 ty = y; ty < y + h; ty += tile) {
-		for (UINT32 tx = x; tx < x + w; tx += tile) {
-			UINT32 tw = MIN(tile, x + w - tx), th = MIN(tile, y + h - ty);
-			/* Uncompressed bitmap data is bottom-up. */
-			for (UINT32 r = 0; r < th; r++)
-				memcpy(buf + (size_t)r * tw * 4,
+	rdpGdi *gdi = s->back ? s->back->gdi : NULL;
+	if (!gdi || !gdi->primary_buffer || !gate_front_can_draw(s) || x >= (UINT32)gdi->width ||
+	    y >= (UINT32)gdi->height)
+		goto out;
+	w = MIN(w, (UINT32)gdi->width - x);
+	h = MIN(h, (UINT32)gdi->height - y);
+	UINT32 n = 0;
+	BOOL ok = TRUE;
+	for (UINT32 ty = y; ok && ty < y + h; ty += FB_TILE) {
+		for (UINT32 tx = x; ok && tx < x + w; tx += FB_TILE) {
+			UINT32 tw = MIN(FB_TILE, x + w - tx), th = MIN(FB_TILE, y + h - ty);
+			BYTE *dst = buf + (size_t)n * tile_bytes;
+			for (UINT32 r = 0; r < th; r++) /* uncompressed bitmap data is bottom-up */
+				memcpy(dst + (size_t)r * tw * 4,
 				       gdi->primary_buffer + (size_t)(ty + th - 1 - r) * gdi->stride + (size_t)tx * 4,
 				       (size_t)tw * 4);
-			BITMAP_DATA bd = { 0 };
-			bd.destLeft = tx;
-			bd.destTop = ty;
-			bd.destRight = tx + tw - 1;
-			bd.destBottom = ty + th - 1;
-			bd.width = tw;
-			bd.height = th;
-			bd.bitsPerPixel = 32;
-			bd.bitmapLength = tw * th * 4;
-			bd.bitmapDataStream = buf;
-			bd.compressed = FALSE;
-			BITMAP_UPDATE bu = { 0 };
-			bu.number = 1;
-			bu.count = 1;
-			bu.rectangles = &bd;
-			bu.skipCompression = TRUE;
-			if (!s->peer->update->BitmapUpdate(s->peer->context, &bu)) {
-				ty = y + h;
-				break;
+			rects[n] = (BITMAP_DATA){ .destLeft = tx, .destTop = ty, .destRight = tx + tw - 1,
+				                      .destBottom = ty + th - 1, .width = tw, .height = th,
+				                      .bitsPerPixel = 32, .bitmapLength = tw * th * 4,
+				                      .bitmapDataStream = dst, .compressed = FALSE };
+			if (++n == per_update) {
+				ok = fb_flush(s, rects, n);
+				n = 0;
 			}
 		}
 	}
+	if (ok)
+		ok = fb_flush(s, rects, n);
+	if (!ok)
+		WLog_WARN(TAG, "%s sending the framebuffer region to the client failed", s->sid);
+out:
 	LeaveCriticalSection(&s->front_out);
 	free(buf);
+	free(rects);
 }
 
 /* Peer thread: the target changed its desktop size; reactivate the front with it. */
@@ -696,7 +712,10 @@ static void peer_loop(gate_session *s)
 		h[n++] = vcm_event;
 		h[n++] = s->abort_event;
 		h[n++] = s->reactivate_event;
-		DWORD rc = WaitForMultipleObjects(n, h, FALSE, 1000);
+		/* Activation completes inside CheckFileDescriptor; poll briefly until the first paint
+		 * and the channel servers are done, then wait for events. */
+		BOOL pending = s->need_refresh || (s->peer->activated && !s->front_gfx && !s->front_disp);
+		DWORD rc = WaitForMultipleObjects(n, h, FALSE, pending ? 20 : 1000);
 		if (rc == WAIT_FAILED) {
 			gate_session_close(s, "wait failed");
 			break;
@@ -718,6 +737,7 @@ static void peer_loop(gate_session *s)
 		gate_gfx_front_poll(s);
 		if (s->need_refresh && gate_front_can_draw(s)) {
 			s->need_refresh = FALSE;
+			WLog_DBG(TAG, "%s first paint of the client from the framebuffer at %llu", s->sid, (unsigned long long)now_ms());
 			gate_front_send_fb_region(s, 0, 0, peer->settings->DesktopWidth,
 			                          peer->settings->DesktopHeight);
 		}
