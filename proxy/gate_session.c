@@ -697,6 +697,27 @@ static BOOL configure_front(gate_session *s)
 	return TRUE;
 }
 
+/* The client left, or the RDP library rejected one of its PDUs, before logon. Says which client
+ * it was as far as the handshake got, and names the one known incompatibility. */
+static void handshake_failed(gate_session *s)
+{
+	size_t n = 0;
+	char **names = WTSGetAcceptedChannelNames(s->peer, &n);
+	BOOL snddbg = FALSE;
+	for (size_t i = 0; i < n; i++)
+		snddbg = snddbg || !strcmp(names[i], "snddbg");
+	free(names);
+	char reason[160];
+	if (snddbg)
+		snprintf(reason, sizeof(reason),
+		         "handshake rejected: the client looks like rdesktop (it asks for 'snddbg'); FreeRDP 2.11 "
+		         "rejects its MCS Erect Domain Request; use mstsc, xfreerdp or Remmina");
+	else /* garbage, a half handshake, a TLS or NLA failure, or a client that gave up */
+		snprintf(reason, sizeof(reason), "client left or was rejected during the handshake");
+	gate_session_event(s, GATE_EV_SESSION_REFUSED, "reason=\"%s\" client=%s", reason, s->client_address);
+	gate_session_close(s, reason);
+}
+
 static void peer_loop(gate_session *s)
 {
 	freerdp_peer *peer = s->peer;
@@ -723,6 +744,8 @@ static void peer_loop(gate_session *s)
 		if (WaitForSingleObject(s->abort_event, 0) == WAIT_OBJECT_0)
 			break;
 		if (!peer->CheckFileDescriptor(peer)) {
+			if (gate_session_state(s) == GATE_ST_FRONT_HANDSHAKE)
+				handshake_failed(s);
 			gate_session_close(s, "client disconnected");
 			break;
 		}
