@@ -136,9 +136,9 @@ static void on_channel_connected(void *context, ChannelConnectedEventArgs *e)
 	if (!strcmp(e->name, RDPGFX_DVC_CHANNEL_NAME))
 		gate_gfx_back_connected(s, e->pInterface);
 	else if (!strcmp(e->name, DISP_DVC_CHANNEL_NAME)) {
-		EnterCriticalSection(&s->lock);
+		EnterCriticalSection(&s->gfx_lock);
 		s->back_disp = e->pInterface;
-		LeaveCriticalSection(&s->lock);
+		LeaveCriticalSection(&s->gfx_lock);
 	}
 	WLog_DBG(TAG, "%s back channel %s connected", s->sid, e->name);
 }
@@ -149,9 +149,9 @@ static void on_channel_disconnected(void *context, ChannelDisconnectedEventArgs 
 	if (!strcmp(e->name, RDPGFX_DVC_CHANNEL_NAME))
 		gate_gfx_back_disconnected(s, e->pInterface);
 	else if (!strcmp(e->name, DISP_DVC_CHANNEL_NAME)) {
-		EnterCriticalSection(&s->lock);
+		EnterCriticalSection(&s->gfx_lock);
 		s->back_disp = NULL;
-		LeaveCriticalSection(&s->lock);
+		LeaveCriticalSection(&s->gfx_lock);
 	}
 }
 
@@ -167,6 +167,10 @@ static BOOL back_pre_connect(freerdp *instance)
 	if (!freerdp_settings_set_bool(bs, FreeRDP_SupportDisplayControl, s->policy.display_control) ||
 	    !freerdp_settings_set_bool(bs, FreeRDP_SupportGraphicsPipeline,
 	                               s->policy.gfx && bs->SupportGraphicsPipeline))
+		return FALSE;
+	/* RemoteFX inside the graphics pipeline is only chosen by a target that saw the codec in the
+	 * bitmap codecs capability; without the pipeline, plain bitmaps pass through compressed. */
+	if (!freerdp_settings_set_bool(bs, FreeRDP_RemoteFxCodec, bs->SupportGraphicsPipeline))
 		return FALSE;
 	PubSub_SubscribeErrorInfo(instance->context->pubSub, on_error_info);
 	PubSub_SubscribeChannelConnected(instance->context->pubSub, on_channel_connected);
@@ -224,20 +228,11 @@ static void forward_bitmaps(gate_session *s, const BITMAP_UPDATE *bu)
 	}
 }
 
-static void decode_error(gate_session *s, const char *what)
-{
-	EnterCriticalSection(&s->lock);
-	UINT64 n = ++s->decode_errors;
-	LeaveCriticalSection(&s->lock);
-	if (n <= 8 || (n & (n - 1)) == 0)
-		gate_session_event(s, GATE_EV_DECODE_ERROR, "what=%s count=%llu", what, (unsigned long long)n);
-}
-
 static BOOL back_bitmap_update(rdpContext *ctx, const BITMAP_UPDATE *bu)
 {
 	gate_session *s = back_session(ctx);
 	if (s->gdi_bitmap_update && !s->gdi_bitmap_update(ctx, bu))
-		decode_error(s, "bitmap");
+		gate_session_decode_error(s, "bitmap");
 	if (!s->codec_seen[0]) {
 		s->codec_seen[0] = TRUE;
 		gate_session_event(s, GATE_EV_CODEC, "codec=bitmap bpp=%u compressed=%s",
@@ -249,6 +244,39 @@ static BOOL back_bitmap_update(rdpContext *ctx, const BITMAP_UPDATE *bu)
 	LeaveCriticalSection(&s->lock);
 	if (gate_front_can_draw(s))
 		forward_bitmaps(s, bu);
+	return TRUE;
+}
+
+/* Legacy surface bits (RemoteFX; FreeRDP's shadow server uses them for /gfx:rfx and for the
+ * first frame): decoded locally, then forwarded unchanged with the codec id renumbered to the
+ * client's when the client negotiated RemoteFX; otherwise (or if it does not fit the client's
+ * request size) the region is sent from the framebuffer. */
+static BOOL back_surface_bits(rdpContext *ctx, const SURFACE_BITS_COMMAND *cmd)
+{
+	gate_session *s = back_session(ctx);
+	rdpSettings *ps = s->peer->settings;
+	if (s->gdi_surface_bits && !s->gdi_surface_bits(ctx, cmd))
+		gate_session_decode_error(s, "surface-bits");
+	if (!gate_front_can_draw(s))
+		return TRUE;
+	/* The client side numbers its codecs with fixed ids (RDP_CODEC_ID_*). */
+	BOOL native = cmd->bmp.codecID == RDP_CODEC_ID_REMOTEFX && ps->RemoteFxCodec;
+	if (native) {
+		SURFACE_BITS_COMMAND out = *cmd;
+		out.bmp.codecID = ps->RemoteFxCodecId;
+		EnterCriticalSection(&s->front_out);
+		native = s->peer->update->SurfaceBits(s->peer->context, &out);
+		LeaveCriticalSection(&s->front_out);
+	}
+	if (!s->codec_seen[17]) {
+		WLog_DBG(TAG, "%s surface bits codec %u (back remotefx id %u, client %u), %u bytes", s->sid,
+		         cmd->bmp.codecID, (unsigned)RDP_CODEC_ID_REMOTEFX, ps->RemoteFxCodecId,
+		         cmd->bmp.bitmapDataLength);
+		s->codec_seen[17] = TRUE;
+		gate_session_event(s, GATE_EV_CODEC, "codec=%s", native ? "remotefx" : "remotefx-as-bitmap");
+	}
+	if (!native)
+		gate_front_send_fb_region(s, cmd->destLeft, cmd->destTop, cmd->bmp.width, cmd->bmp.height);
 	return TRUE;
 }
 
@@ -294,9 +322,11 @@ static BOOL back_desktop_resize(rdpContext *ctx)
 	BOOL ok = gdi_resize(ctx->gdi, bs->DesktopWidth, bs->DesktopHeight);
 	LeaveCriticalSection(&s->front_out);
 	if (!ok)
-		decode_error(s, "resize");
+		gate_session_decode_error(s, "resize");
 	if (s->obs.on_resize)
 		s->obs.on_resize(s->obs.ctx, bs->DesktopWidth, bs->DesktopHeight);
+	if (gate_gfx_in_reset())
+		return TRUE; /* the client resizes from the forwarded ResetGraphics */
 	EnterCriticalSection(&s->lock);
 	s->pending_width = bs->DesktopWidth;
 	s->pending_height = bs->DesktopHeight;
@@ -320,7 +350,7 @@ static void pointer_store(gate_session *s, UINT32 index, UINT32 w, UINT32 h, UIN
 	if (!freerdp_image_copy_from_pointer_data(bgra, PIXEL_FORMAT_BGRA32, w * 4, 0, 0, w, h, xor_mask,
 	                                          xor_len, and_mask, and_len, bpp, NULL)) {
 		free(bgra);
-		decode_error(s, "pointer");
+		gate_session_decode_error(s, "pointer");
 		return;
 	}
 	free(e->bgra);
@@ -462,6 +492,7 @@ static BOOL back_post_connect(freerdp *instance)
 	s->gdi_bitmap_update = u->BitmapUpdate;
 	s->gdi_surface_bits = u->SurfaceBits;
 	u->BitmapUpdate = back_bitmap_update;
+	u->SurfaceBits = back_surface_bits;
 	u->EndPaint = back_end_paint;
 	u->DesktopResize = back_desktop_resize;
 	u->SetKeyboardIndicators = back_keyboard_indicators;
@@ -474,6 +505,8 @@ static BOOL back_post_connect(freerdp *instance)
 	u->pointer->PointerLarge = back_pointer_large;
 	u->pointer->PointerCached = back_pointer_cached;
 	instance->heartbeat->ServerHeartbeat = back_heartbeat;
+	if (!gate_gfx_decoder_new(s))
+		WLog_WARN(TAG, "%s no graphics pipeline decoder: the recording will miss GFX frames", s->sid);
 	return TRUE;
 }
 

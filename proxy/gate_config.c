@@ -271,6 +271,11 @@ static BOOL parse_target_cert(gate_config *cfg, const char *v, char *err, size_t
 	return TRUE;
 }
 
+BOOL gate_config_set_target_cert(gate_config *cfg, const char *text, char *err, size_t errlen)
+{
+	return parse_target_cert(cfg, text, err, errlen);
+}
+
 /* One key of [gate]. Returns FALSE with err set when the value is invalid or the key unknown. */
 static BOOL apply_key(gate_config *cfg, const char *key, const char *v, char *err, size_t errlen)
 {

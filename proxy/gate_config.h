@@ -65,6 +65,8 @@ BOOL gate_endpoint_parse(const char *text, gate_endpoint *ep, char *err, size_t 
 /* --listen replaces every configured listen address with ADDR:PORT. */
 BOOL gate_config_set_listen(gate_config *cfg, const char *text, char *err, size_t errlen);
 BOOL gate_config_set_target(gate_config *cfg, const char *text, char *err, size_t errlen);
+/* --target-cert: "ignore" or up to GATE_MAX_PINS comma-separated "sha256:HEX". */
+BOOL gate_config_set_target_cert(gate_config *cfg, const char *text, char *err, size_t errlen);
 
 /* Checks cross-key consistency (NLA needs a SAM file, ...). */
 BOOL gate_config_validate(const gate_config *cfg, char *err, size_t errlen);

@@ -1,45 +1,442 @@
-/* gate_gfx: graphics pipeline bridge (front rdpgfx server <-> back rdpgfx client) with the
- * decoder tee. Until the bridge is complete the front does not offer the pipeline, so these
- * entry points only keep the back's channel pointer consistent. */
+/* gate_gfx: the graphics pipeline bridge with the decoder tee.
+ *
+ * Front (rdpgfx server on the vendor's connection) <-> back (rdpgfx client towards the target):
+ *   client -> target: CapsAdvertise (filtered to what the gate's decoder understands),
+ *                     FrameAcknowledge, QoeFrameAcknowledge (end-to-end flow control; the back's
+ *                     own channel neither advertises nor acknowledges);
+ *   target -> client: every command (reset, frames, surfaces, caches, surface commands in any
+ *                     codec, caps confirm) forwarded unchanged, then decoded by the gate's own
+ *                     rdpgfx decoder into the back's gdi framebuffer (recorder input). Forwarding
+ *                     comes first so the decoder adds no latency; a decoder failure is counted
+ *                     and logged, never returned to the channel.
+ *   CacheImportOffer from the client is dropped: the decoder cannot know the client's persistent
+ *   cache, so the target must not use it.
+ *
+ * Threads: back callbacks run on the back drdynvc thread; front callbacks on the front rdpgfx
+ * server thread; open/close on the peer thread. Every cross-side call holds s->gfx_lock and checks
+ * s->gfx_closed, which teardown sets first; the sends it guards only queue data (never block).
+ */
 #include "gate_session.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 #include <winpr/wlog.h>
+#include <freerdp/channels/wtsvc.h>
+#include <freerdp/gdi/gfx.h>
 
 #define TAG "rmgate.proxy.gfx"
 
+/* Set while the gate's decoder runs ResetGraphics, which calls update->DesktopResize itself:
+ * with the graphics pipeline the client resizes from the forwarded ResetGraphics, so the front
+ * must not be reactivated for it. */
+static __thread BOOL t_in_gfx_reset;
+
+BOOL gate_gfx_in_reset(void)
+{
+	return t_in_gfx_reset;
+}
+
+static const char *codec_name(UINT16 id)
+{
+	switch (id) {
+	case RDPGFX_CODECID_UNCOMPRESSED: return "gfx-uncompressed";
+	case RDPGFX_CODECID_CAVIDEO: return "gfx-remotefx";
+	case RDPGFX_CODECID_CLEARCODEC: return "gfx-clearcodec";
+	case RDPGFX_CODECID_PLANAR: return "gfx-planar";
+	case RDPGFX_CODECID_AVC420: return "gfx-avc420";
+	case RDPGFX_CODECID_ALPHA: return "gfx-alpha";
+	case RDPGFX_CODECID_AVC444: return "gfx-avc444";
+	case RDPGFX_CODECID_AVC444v2: return "gfx-avc444v2";
+	case RDPGFX_CODECID_CAPROGRESSIVE: return "gfx-progressive";
+	case RDPGFX_CODECID_CAPROGRESSIVE_V2: return "gfx-progressive-v2";
+	default: return "gfx-unknown";
+	}
+}
+
+static size_t codec_slot(UINT16 id)
+{
+	return id <= 0x0F ? 1u + id : 16u; /* 0: legacy bitmaps, 17: surface bits */
+}
+
+static void decoded(gate_session *s, UINT rc, const char *what)
+{
+	if (rc != CHANNEL_RC_OK)
+		gate_session_decode_error(s, what);
+}
+
+/* Runs fn on the front rdpgfx server unless the bridge is closed. */
+#define TO_FRONT(s, call)                                                  \
+	do {                                                                   \
+		EnterCriticalSection(&(s)->gfx_lock);                              \
+		if (!(s)->gfx_closed && (s)->front_gfx_open && (s)->front_gfx) {   \
+			RdpgfxServerContext *fg = (s)->front_gfx;                      \
+			(void)(call);                                                  \
+		}                                                                  \
+		LeaveCriticalSection(&(s)->gfx_lock);                              \
+	} while (0)
+
+#define DECODE(s, name, pdu)                                                                \
+	do {                                                                                    \
+		if ((s)->decoder && (s)->decoder->name)                                             \
+			decoded((s), (s)->decoder->name((s)->decoder, (pdu)), "gfx-" #name);           \
+	} while (0)
+
+/* One forwarder per server-to-client command: forward, then decode. */
+#define GFX_BRIDGE(name, type)                                            \
+	static UINT back_##name(RdpgfxClientContext *ctx, const type *pdu)    \
+	{                                                                     \
+		gate_session *s = ctx->custom;                                    \
+		TO_FRONT(s, fg->name(fg, pdu));                                   \
+		DECODE(s, name, pdu);                                             \
+		return CHANNEL_RC_OK;                                             \
+	}
+
+GFX_BRIDGE(StartFrame, RDPGFX_START_FRAME_PDU)
+GFX_BRIDGE(DeleteEncodingContext, RDPGFX_DELETE_ENCODING_CONTEXT_PDU)
+GFX_BRIDGE(CreateSurface, RDPGFX_CREATE_SURFACE_PDU)
+GFX_BRIDGE(DeleteSurface, RDPGFX_DELETE_SURFACE_PDU)
+GFX_BRIDGE(SolidFill, RDPGFX_SOLID_FILL_PDU)
+GFX_BRIDGE(SurfaceToSurface, RDPGFX_SURFACE_TO_SURFACE_PDU)
+GFX_BRIDGE(SurfaceToCache, RDPGFX_SURFACE_TO_CACHE_PDU)
+GFX_BRIDGE(CacheToSurface, RDPGFX_CACHE_TO_SURFACE_PDU)
+GFX_BRIDGE(CacheImportReply, RDPGFX_CACHE_IMPORT_REPLY_PDU)
+GFX_BRIDGE(EvictCacheEntry, RDPGFX_EVICT_CACHE_ENTRY_PDU)
+GFX_BRIDGE(MapSurfaceToOutput, RDPGFX_MAP_SURFACE_TO_OUTPUT_PDU)
+GFX_BRIDGE(MapSurfaceToWindow, RDPGFX_MAP_SURFACE_TO_WINDOW_PDU)
+GFX_BRIDGE(MapSurfaceToScaledOutput, RDPGFX_MAP_SURFACE_TO_SCALED_OUTPUT_PDU)
+GFX_BRIDGE(MapSurfaceToScaledWindow, RDPGFX_MAP_SURFACE_TO_SCALED_WINDOW_PDU)
+
+static UINT back_ResetGraphics(RdpgfxClientContext *ctx, const RDPGFX_RESET_GRAPHICS_PDU *pdu)
+{
+	gate_session *s = ctx->custom;
+	TO_FRONT(s, fg->ResetGraphics(fg, pdu));
+	t_in_gfx_reset = TRUE;
+	DECODE(s, ResetGraphics, pdu);
+	t_in_gfx_reset = FALSE;
+	if (s->obs.on_resize)
+		s->obs.on_resize(s->obs.ctx, pdu->width, pdu->height);
+	return CHANNEL_RC_OK;
+}
+
+static UINT back_EndFrame(RdpgfxClientContext *ctx, const RDPGFX_END_FRAME_PDU *pdu)
+{
+	gate_session *s = ctx->custom;
+	TO_FRONT(s, fg->EndFrame(fg, pdu));
+	DECODE(s, EndFrame, pdu);
+	EnterCriticalSection(&s->lock);
+	s->gfx_frames++;
+	LeaveCriticalSection(&s->lock);
+	return CHANNEL_RC_OK;
+}
+
+static UINT back_SurfaceCommand(RdpgfxClientContext *ctx, const RDPGFX_SURFACE_COMMAND *cmd)
+{
+	gate_session *s = ctx->custom;
+	size_t slot = codec_slot((UINT16)cmd->codecId);
+	TO_FRONT(s, fg->SurfaceCommand(fg, cmd));
+	if (slot < ARRAYSIZE(s->codec_seen) && !s->codec_seen[slot]) {
+		s->codec_seen[slot] = TRUE;
+		gate_session_event(s, GATE_EV_CODEC, "codec=%s", codec_name((UINT16)cmd->codecId));
+	}
+	DECODE(s, SurfaceCommand, cmd);
+	return CHANNEL_RC_OK;
+}
+
+static UINT back_CapsConfirm(RdpgfxClientContext *ctx, const RDPGFX_CAPS_CONFIRM_PDU *pdu)
+{
+	gate_session *s = ctx->custom;
+	TO_FRONT(s, fg->CapsConfirm(fg, pdu));
+	if (pdu->capsSet)
+		gate_session_event(s, GATE_EV_CODEC, "gfx-caps version=0x%08x flags=0x%08x",
+		                   pdu->capsSet->version, pdu->capsSet->flags);
+	return CHANNEL_RC_OK;
+}
+
+/* Versions FreeRDP 2.11's decoder knows; newer ones would let the target pick codecs the
+ * gate could not record. */
+static BOOL known_caps_version(UINT32 v)
+{
+	return v == RDPGFX_CAPVERSION_8 || v == RDPGFX_CAPVERSION_81 || v == RDPGFX_CAPVERSION_10 ||
+	       v == RDPGFX_CAPVERSION_101 || v == RDPGFX_CAPVERSION_102 || v == RDPGFX_CAPVERSION_103 ||
+	       v == RDPGFX_CAPVERSION_104 || v == RDPGFX_CAPVERSION_105 || v == RDPGFX_CAPVERSION_106 ||
+	       v == RDPGFX_CAPVERSION_106_ERR || v == RDPGFX_CAPVERSION_107;
+}
+
+static RDPGFX_CAPS_ADVERTISE_PDU *caps_copy(const RDPGFX_CAPS_ADVERTISE_PDU *in)
+{
+	RDPGFX_CAPS_ADVERTISE_PDU *out = calloc(1, sizeof(*out));
+	if (!out)
+		return NULL;
+	out->capsSets = calloc(in->capsSetCount ? in->capsSetCount : 1, sizeof(RDPGFX_CAPSET));
+	if (!out->capsSets) {
+		free(out);
+		return NULL;
+	}
+	for (UINT16 i = 0; i < in->capsSetCount; i++)
+		if (known_caps_version(in->capsSets[i].version))
+			out->capsSets[out->capsSetCount++] = in->capsSets[i];
+	return out;
+}
+
+static void caps_free(RDPGFX_CAPS_ADVERTISE_PDU *p)
+{
+	if (p) {
+		free(p->capsSets);
+		free(p);
+	}
+}
+
+static UINT back_OnOpen(RdpgfxClientContext *ctx, BOOL *do_caps_advertise, BOOL *send_frame_acks)
+{
+	gate_session *s = ctx->custom;
+	*do_caps_advertise = FALSE;
+	*send_frame_acks = FALSE;
+	EnterCriticalSection(&s->gfx_lock);
+	s->back_gfx_open = TRUE;
+	RDPGFX_CAPS_ADVERTISE_PDU *pending = s->pending_caps;
+	s->pending_caps = NULL;
+	if (pending && !s->gfx_closed)
+		ctx->CapsAdvertise(ctx, pending);
+	LeaveCriticalSection(&s->gfx_lock);
+	caps_free(pending);
+	return CHANNEL_RC_OK;
+}
+
+static UINT back_OnClose(RdpgfxClientContext *ctx)
+{
+	gate_session *s = ctx->custom;
+	EnterCriticalSection(&s->gfx_lock);
+	s->back_gfx_open = FALSE;
+	LeaveCriticalSection(&s->gfx_lock);
+	return CHANNEL_RC_OK;
+}
+
 void gate_gfx_back_connected(gate_session *s, RdpgfxClientContext *gfx)
 {
-	EnterCriticalSection(&s->lock);
+	gfx->custom = s;
+	gfx->OnOpen = back_OnOpen;
+	gfx->OnClose = back_OnClose;
+	gfx->ResetGraphics = back_ResetGraphics;
+	gfx->StartFrame = back_StartFrame;
+	gfx->EndFrame = back_EndFrame;
+	gfx->SurfaceCommand = back_SurfaceCommand;
+	gfx->DeleteEncodingContext = back_DeleteEncodingContext;
+	gfx->CreateSurface = back_CreateSurface;
+	gfx->DeleteSurface = back_DeleteSurface;
+	gfx->SolidFill = back_SolidFill;
+	gfx->SurfaceToSurface = back_SurfaceToSurface;
+	gfx->SurfaceToCache = back_SurfaceToCache;
+	gfx->CacheToSurface = back_CacheToSurface;
+	gfx->CacheImportReply = back_CacheImportReply;
+	gfx->EvictCacheEntry = back_EvictCacheEntry;
+	gfx->MapSurfaceToOutput = back_MapSurfaceToOutput;
+	gfx->MapSurfaceToWindow = back_MapSurfaceToWindow;
+	gfx->MapSurfaceToScaledOutput = back_MapSurfaceToScaledOutput;
+	gfx->MapSurfaceToScaledWindow = back_MapSurfaceToScaledWindow;
+	gfx->CapsConfirm = back_CapsConfirm;
+	EnterCriticalSection(&s->gfx_lock);
 	s->back_gfx = gfx;
-	LeaveCriticalSection(&s->lock);
+	LeaveCriticalSection(&s->gfx_lock);
 }
 
 void gate_gfx_back_disconnected(gate_session *s, RdpgfxClientContext *gfx)
 {
-	EnterCriticalSection(&s->lock);
-	if (s->back_gfx == gfx)
+	EnterCriticalSection(&s->gfx_lock);
+	if (s->back_gfx == gfx) {
 		s->back_gfx = NULL;
-	LeaveCriticalSection(&s->lock);
+		s->back_gfx_open = FALSE;
+	}
+	LeaveCriticalSection(&s->gfx_lock);
+}
+
+/* ---- front callbacks (front rdpgfx server thread) ------------------------------------------ */
+
+static UINT front_CapsAdvertise(RdpgfxServerContext *ctx, const RDPGFX_CAPS_ADVERTISE_PDU *pdu)
+{
+	gate_session *s = ctx->custom;
+	RDPGFX_CAPS_ADVERTISE_PDU *copy = caps_copy(pdu);
+	if (!copy)
+		return CHANNEL_RC_NO_MEMORY;
+	EnterCriticalSection(&s->gfx_lock);
+	if (!s->gfx_closed && s->back_gfx && s->back_gfx_open) {
+		s->back_gfx->CapsAdvertise(s->back_gfx, copy);
+		caps_free(copy);
+	} else { /* the target has not opened its channel yet: sent from back_OnOpen */
+		caps_free(s->pending_caps);
+		s->pending_caps = copy;
+	}
+	LeaveCriticalSection(&s->gfx_lock);
+	return CHANNEL_RC_OK;
+}
+
+static UINT front_FrameAcknowledge(RdpgfxServerContext *ctx, const RDPGFX_FRAME_ACKNOWLEDGE_PDU *pdu)
+{
+	gate_session *s = ctx->custom;
+	EnterCriticalSection(&s->gfx_lock);
+	if (!s->gfx_closed && s->back_gfx && s->back_gfx_open)
+		s->back_gfx->FrameAcknowledge(s->back_gfx, pdu);
+	LeaveCriticalSection(&s->gfx_lock);
+	return CHANNEL_RC_OK;
+}
+
+static UINT front_QoeFrameAcknowledge(RdpgfxServerContext *ctx,
+                                      const RDPGFX_QOE_FRAME_ACKNOWLEDGE_PDU *pdu)
+{
+	gate_session *s = ctx->custom;
+	EnterCriticalSection(&s->gfx_lock);
+	if (!s->gfx_closed && s->back_gfx && s->back_gfx_open && s->back_gfx->QoeFrameAcknowledge)
+		s->back_gfx->QoeFrameAcknowledge(s->back_gfx, pdu);
+	LeaveCriticalSection(&s->gfx_lock);
+	return CHANNEL_RC_OK;
+}
+
+static UINT front_CacheImportOffer(RdpgfxServerContext *ctx, const RDPGFX_CACHE_IMPORT_OFFER_PDU *pdu)
+{
+	gate_session *s = ctx->custom;
+	WLog_DBG(TAG, "%s cache import offer of %u entries dropped", s->sid, pdu->cacheEntriesCount);
+	return CHANNEL_RC_OK;
+}
+
+/* ---- display control bridge ------------------------------------------------------------------ */
+
+static UINT front_disp_layout(DispServerContext *ctx, const DISPLAY_CONTROL_MONITOR_LAYOUT_PDU *pdu)
+{
+	gate_session *s = ctx->custom;
+	EnterCriticalSection(&s->gfx_lock);
+	DispClientContext *bd = s->gfx_closed ? NULL : s->back_disp;
+	UINT rc = CHANNEL_RC_OK;
+	if (bd && pdu->NumMonitors > 0) {
+		DISPLAY_CONTROL_MONITOR_LAYOUT *m = calloc(pdu->NumMonitors, sizeof(*m));
+		if (m) {
+			for (UINT32 i = 0; i < pdu->NumMonitors; i++)
+				m[i] = pdu->Monitors[i];
+			rc = bd->SendMonitorLayout(bd, pdu->NumMonitors, m);
+			free(m);
+		}
+	}
+	LeaveCriticalSection(&s->gfx_lock);
+	WLog_INFO(TAG, "%s display layout from the client: %u monitor(s), first %ux%u, %s", s->sid,
+	          pdu->NumMonitors, pdu->NumMonitors ? pdu->Monitors[0].Width : 0,
+	          pdu->NumMonitors ? pdu->Monitors[0].Height : 0, bd ? "forwarded" : "no target channel");
+	(void)rc;
+	return CHANNEL_RC_OK;
+}
+
+/* ---- peer thread: open and free the front servers ------------------------------------------ */
+
+static void open_front_gfx(gate_session *s, HANDLE vcm)
+{
+	RdpgfxServerContext *g = rdpgfx_server_context_new(vcm);
+	if (!g)
+		return;
+	g->custom = s;
+	g->rdpcontext = s->peer->context;
+	g->CapsAdvertise = front_CapsAdvertise;
+	g->FrameAcknowledge = front_FrameAcknowledge;
+	g->QoeFrameAcknowledge = front_QoeFrameAcknowledge;
+	g->CacheImportOffer = front_CacheImportOffer;
+	EnterCriticalSection(&s->gfx_lock);
+	s->front_gfx = g;
+	LeaveCriticalSection(&s->gfx_lock);
+	if (!g->Open(g)) {
+		WLog_WARN(TAG, "%s cannot open the graphics pipeline towards the client", s->sid);
+		return;
+	}
+	EnterCriticalSection(&s->gfx_lock);
+	s->front_gfx_open = TRUE;
+	LeaveCriticalSection(&s->gfx_lock);
+}
+
+static void open_front_disp(gate_session *s, HANDLE vcm)
+{
+	DispServerContext *d = disp_server_context_new(vcm);
+	if (!d)
+		return;
+	d->custom = s;
+	d->rdpcontext = s->peer->context;
+	d->MaxNumMonitors = 16;
+	d->MaxMonitorAreaFactorA = 8192;
+	d->MaxMonitorAreaFactorB = 8192;
+	d->DispMonitorLayout = front_disp_layout;
+	s->front_disp = d;
+	if (d->Open(d) != CHANNEL_RC_OK) {
+		WLog_WARN(TAG, "%s cannot open display control towards the client", s->sid);
+		return;
+	}
+	s->front_disp_open = TRUE;
+	d->DisplayControlCaps(d);
 }
 
 BOOL gate_gfx_front_poll(gate_session *s)
 {
-	(void)s;
+	gate_front_context *fc = (gate_front_context *)s->peer->context;
+	if (!s->peer->activated || gate_session_state(s) != GATE_ST_RUNNING)
+		return TRUE;
+	if (WTSVirtualChannelManagerGetDrdynvcState(fc->vcm) != DRDYNVC_STATE_READY)
+		return TRUE;
+	BOOL want_gfx = s->policy.gfx && s->peer->settings->SupportGraphicsPipeline && s->back &&
+	                s->back->settings->SupportGraphicsPipeline;
+	if (want_gfx && !s->front_gfx)
+		open_front_gfx(s, fc->vcm);
+	EnterCriticalSection(&s->gfx_lock);
+	BOOL have_back_disp = s->back_disp != NULL;
+	LeaveCriticalSection(&s->gfx_lock);
+	if (s->policy.display_control && have_back_disp && !s->front_disp)
+		open_front_disp(s, fc->vcm);
 	return TRUE;
+}
+
+void gate_gfx_close_bridge(gate_session *s)
+{
+	EnterCriticalSection(&s->gfx_lock);
+	s->gfx_closed = TRUE;
+	LeaveCriticalSection(&s->gfx_lock);
 }
 
 void gate_gfx_front_free(gate_session *s)
 {
-	(void)s;
+	if (s->front_gfx) {
+		if (s->front_gfx_open)
+			s->front_gfx->Close(s->front_gfx);
+		rdpgfx_server_context_free(s->front_gfx);
+		s->front_gfx = NULL;
+		s->front_gfx_open = FALSE;
+	}
+	if (s->front_disp) {
+		if (s->front_disp_open)
+			s->front_disp->Close(s->front_disp);
+		disp_server_context_free(s->front_disp);
+		s->front_disp = NULL;
+		s->front_disp_open = FALSE;
+	}
+	caps_free(s->pending_caps);
+	s->pending_caps = NULL;
 }
+
+/* ---- the gate's own decoder (client thread: created in back PostConnect) ------------------- */
 
 BOOL gate_gfx_decoder_new(gate_session *s)
 {
-	(void)s;
+	rdpContext *ctx = s->back;
+	if (!ctx->settings->SupportGraphicsPipeline || !ctx->gdi)
+		return TRUE;
+	s->decoder = rdpgfx_client_context_new(ctx->settings);
+	if (!s->decoder)
+		return FALSE;
+	if (!gdi_graphics_pipeline_init(ctx->gdi, s->decoder)) {
+		rdpgfx_client_context_free(s->decoder);
+		s->decoder = NULL;
+		return FALSE;
+	}
 	return TRUE;
 }
 
 void gate_gfx_decoder_free(gate_session *s)
 {
-	(void)s;
+	if (!s->decoder)
+		return;
+	gdi_graphics_pipeline_uninit(s->back->gdi, s->decoder);
+	rdpgfx_client_context_free(s->decoder);
+	s->decoder = NULL;
 }

@@ -91,6 +91,15 @@ void gate_session_event(gate_session *s, gate_event_type type, const char *fmt, 
 		s->obs.on_event(s->obs.ctx, type, detail);
 }
 
+void gate_session_decode_error(gate_session *s, const char *what)
+{
+	EnterCriticalSection(&s->lock);
+	UINT64 n = ++s->decode_errors;
+	LeaveCriticalSection(&s->lock);
+	if (n <= 8 || (n & (n - 1)) == 0)
+		gate_session_event(s, GATE_EV_DECODE_ERROR, "what=%s count=%llu", what, (unsigned long long)n);
+}
+
 static BOOL running(gate_session *s)
 {
 	return gate_session_state(s) == GATE_ST_RUNNING;
@@ -251,6 +260,7 @@ static BOOL on_keyboard_pause(rdpInput *input)
 static BOOL on_refresh_rect(rdpContext *ctx, BYTE count, const RECTANGLE_16 *areas)
 {
 	gate_session *s = front_session(ctx);
+	WLog_DBG(TAG, "%s refresh request for %u area(s)", s->sid, count);
 	/* Answer from the gate's own framebuffer: it is current, and the target is not disturbed. */
 	for (BYTE i = 0; running(s) && i < count; i++) {
 		if (areas[i].right > areas[i].left && areas[i].bottom > areas[i].top)
@@ -264,6 +274,7 @@ static BOOL on_refresh_rect(rdpContext *ctx, BYTE count, const RECTANGLE_16 *are
 static BOOL on_suppress_output(rdpContext *ctx, BYTE allow, const RECTANGLE_16 *area)
 {
 	gate_session *s = front_session(ctx);
+	WLog_DBG(TAG, "%s suppress output: allow=%u", s->sid, allow);
 	/* The gate keeps decoding for the recorder, so the target is never told to stop; when the
 	 * client allows output again it gets the current screen from the framebuffer. */
 	if (allow && area && running(s))
@@ -307,12 +318,37 @@ static void start_rdpdr_observer(gate_session *s)
 	}
 }
 
+/* The first fields of FreeRDP 2.11's private rdpdr server state (channels/rdpdr/server/
+ * rdpdr_main.h). Its Stop() neither closes the channel it opened nor frees the client's computer
+ * name, which would leak per session; we release both, but only on the exact library series
+ * whose layout this mirrors. */
+typedef struct {
+	HANDLE Thread;
+	HANDLE StopEvent;
+	void *ChannelHandle;
+	UINT32 ClientId;
+	UINT16 VersionMajor;
+	UINT16 VersionMinor;
+	char *ClientComputerName;
+} gate_rdpdr_priv_2_11;
+
 static void stop_rdpdr_observer(gate_session *s)
 {
-	if (!s->front_rdpdr)
+	RdpdrServerContext *ctx = s->front_rdpdr;
+	int major = 0, minor = 0, rev = 0;
+	if (!ctx)
 		return;
-	s->front_rdpdr->Stop(s->front_rdpdr);
-	rdpdr_server_context_free(s->front_rdpdr);
+	ctx->Stop(ctx);
+	freerdp_get_version(&major, &minor, &rev);
+	if (major == 2 && minor == 11 && ctx->priv) {
+		gate_rdpdr_priv_2_11 *p = (gate_rdpdr_priv_2_11 *)ctx->priv;
+		if (p->ChannelHandle)
+			WTSVirtualChannelClose(p->ChannelHandle);
+		p->ChannelHandle = NULL;
+		free(p->ClientComputerName);
+		p->ClientComputerName = NULL;
+	}
+	rdpdr_server_context_free(ctx);
 	s->front_rdpdr = NULL;
 }
 
@@ -497,6 +533,9 @@ static BOOL front_activate(freerdp_peer *peer)
 		s->state = GATE_ST_RUNNING;
 	s->pending_width = 0;
 	LeaveCriticalSection(&s->lock);
+	WLog_DBG(TAG, "%s client activated at %llu: remotefx=%d (id %u) max_request=%u gfx=%d", s->sid, (unsigned long long)now_ms(),
+	         peer->settings->RemoteFxCodec, peer->settings->RemoteFxCodecId,
+	         peer->settings->MultifragMaxRequestSize, peer->settings->SupportGraphicsPipeline);
 	/* Repaint once activated (see the peer loop): the client's screen is empty. */
 	s->need_refresh = TRUE;
 	if (!s->front_rdpdr)
@@ -511,59 +550,73 @@ BOOL gate_front_can_draw(gate_session *s)
 	return s->peer->activated && running(s);
 }
 
-/* Sends a region of the gate's own framebuffer as uncompressed 32 bpp tiles, each small enough
- * for any client's MultifragMaxRequestSize. Used for refresh requests, after (re)activation, and
- * for target bitmaps too large to forward as they are. Caller: any thread; takes front_out. */
+/* Sends a region of the gate's own framebuffer as uncompressed 32 bpp tiles of 64x64, batched
+ * into updates that fit the client's MultifragMaxRequestSize. Used for refresh requests, after
+ * (re)activation, and for target bitmaps the client cannot take as they are.
+ * Caller: any thread; takes front_out (which also keeps the framebuffer from being resized or
+ * freed meanwhile). */
+#define FB_TILE 64u
+#define FB_MAX_RECTS 64u
+
+static BOOL fb_flush(gate_session *s, BITMAP_DATA *rects, UINT32 n)
+{
+	if (n == 0)
+		return TRUE;
+	BITMAP_UPDATE bu = { 0 };
+	bu.number = bu.count = n;
+	bu.rectangles = rects;
+	bu.skipCompression = TRUE;
+	return s->peer->update->BitmapUpdate(s->peer->context, &bu);
+}
+
 void gate_front_send_fb_region(gate_session *s, UINT32 x, UINT32 y, UINT32 w, UINT32 h)
 {
-	rdpGdi *gdi = s->back ? s->back->gdi : NULL;
-	if (!gdi || !gdi->primary_buffer || !gate_front_can_draw(s))
-		return;
-	const UINT32 tile = 64;
-	BYTE *buf = malloc(tile * tile * 4);
-	if (!buf)
-		return;
-	if (x >= (UINT32)gdi->width || y >= (UINT32)gdi->height) {
+	const size_t tile_bytes = (size_t)FB_TILE * FB_TILE * 4;
+	size_t budget = s->peer->settings->MultifragMaxRequestSize;
+	budget = budget > 2048 ? budget - 1024 : 1024;
+	UINT32 per_update = (UINT32)MAX(1, MIN(FB_MAX_RECTS, budget / (tile_bytes + 32)));
+	BYTE *buf = malloc(tile_bytes * per_update);
+	BITMAP_DATA *rects = calloc(per_update, sizeof(*rects));
+	if (!buf || !rects) {
 		free(buf);
+		free(rects);
 		return;
 	}
-	if (x + w > (UINT32)gdi->width)
-		w = (UINT32)gdi->width - x;
-	if (y + h > (UINT32)gdi->height)
-		h = (UINT32)gdi->height - y;
 	EnterCriticalSection(&s->front_out);
-	for (UINT32 ty = y; ty < y + h; ty += tile) {
-		for (UINT32 tx = x; tx < x + w; tx += tile) {
-			UINT32 tw = MIN(tile, x + w - tx), th = MIN(tile, y + h - ty);
-			/* Uncompressed bitmap data is bottom-up. */
-			for (UINT32 r = 0; r < th; r++)
-				memcpy(buf + (size_t)r * tw * 4,
+	rdpGdi *gdi = s->back ? s->back->gdi : NULL;
+	if (!gdi || !gdi->primary_buffer || !gate_front_can_draw(s) || x >= (UINT32)gdi->width ||
+	    y >= (UINT32)gdi->height)
+		goto out;
+	w = MIN(w, (UINT32)gdi->width - x);
+	h = MIN(h, (UINT32)gdi->height - y);
+	UINT32 n = 0;
+	BOOL ok = TRUE;
+	for (UINT32 ty = y; ok && ty < y + h; ty += FB_TILE) {
+		for (UINT32 tx = x; ok && tx < x + w; tx += FB_TILE) {
+			UINT32 tw = MIN(FB_TILE, x + w - tx), th = MIN(FB_TILE, y + h - ty);
+			BYTE *dst = buf + (size_t)n * tile_bytes;
+			for (UINT32 r = 0; r < th; r++) /* uncompressed bitmap data is bottom-up */
+				memcpy(dst + (size_t)r * tw * 4,
 				       gdi->primary_buffer + (size_t)(ty + th - 1 - r) * gdi->stride + (size_t)tx * 4,
 				       (size_t)tw * 4);
-			BITMAP_DATA bd = { 0 };
-			bd.destLeft = tx;
-			bd.destTop = ty;
-			bd.destRight = tx + tw - 1;
-			bd.destBottom = ty + th - 1;
-			bd.width = tw;
-			bd.height = th;
-			bd.bitsPerPixel = 32;
-			bd.bitmapLength = tw * th * 4;
-			bd.bitmapDataStream = buf;
-			bd.compressed = FALSE;
-			BITMAP_UPDATE bu = { 0 };
-			bu.number = 1;
-			bu.count = 1;
-			bu.rectangles = &bd;
-			bu.skipCompression = TRUE;
-			if (!s->peer->update->BitmapUpdate(s->peer->context, &bu)) {
-				ty = y + h;
-				break;
+			rects[n] = (BITMAP_DATA){ .destLeft = tx, .destTop = ty, .destRight = tx + tw - 1,
+				                      .destBottom = ty + th - 1, .width = tw, .height = th,
+				                      .bitsPerPixel = 32, .bitmapLength = tw * th * 4,
+				                      .bitmapDataStream = dst, .compressed = FALSE };
+			if (++n == per_update) {
+				ok = fb_flush(s, rects, n);
+				n = 0;
 			}
 		}
 	}
+	if (ok)
+		ok = fb_flush(s, rects, n);
+	if (!ok)
+		WLog_WARN(TAG, "%s sending the framebuffer region to the client failed", s->sid);
+out:
 	LeaveCriticalSection(&s->front_out);
 	free(buf);
+	free(rects);
 }
 
 /* Peer thread: the target changed its desktop size; reactivate the front with it. */
@@ -614,8 +667,9 @@ static BOOL configure_front(gate_session *s)
 	          freerdp_settings_set_bool(ps, FreeRDP_RefreshRect, TRUE) &&
 	          freerdp_settings_set_bool(ps, FreeRDP_SuppressOutput, TRUE) &&
 	          freerdp_settings_set_bool(ps, FreeRDP_SupportMonitorLayoutPdu, TRUE) &&
-	          freerdp_settings_set_bool(ps, FreeRDP_SupportGraphicsPipeline, FALSE) &&
-	          freerdp_settings_set_bool(ps, FreeRDP_RemoteFxCodec, FALSE) &&
+	          freerdp_settings_set_bool(ps, FreeRDP_SupportGraphicsPipeline, cfg->gfx) &&
+	          /* Kept only if the client announces it (Confirm Active): surface bits pass through. */
+	          freerdp_settings_set_bool(ps, FreeRDP_RemoteFxCodec, TRUE) &&
 	          freerdp_settings_set_bool(ps, FreeRDP_NSCodec, FALSE) &&
 	          freerdp_settings_set_bool(ps, FreeRDP_UnicodeInput, TRUE) &&
 	          freerdp_settings_set_bool(ps, FreeRDP_HasHorizontalWheel, TRUE) &&
@@ -643,6 +697,27 @@ static BOOL configure_front(gate_session *s)
 	return TRUE;
 }
 
+/* The client left, or the RDP library rejected one of its PDUs, before logon. Says which client
+ * it was as far as the handshake got, and names the one known incompatibility. */
+static void handshake_failed(gate_session *s)
+{
+	size_t n = 0;
+	char **names = WTSGetAcceptedChannelNames(s->peer, &n);
+	BOOL snddbg = FALSE;
+	for (size_t i = 0; i < n; i++)
+		snddbg = snddbg || !strcmp(names[i], "snddbg");
+	free(names);
+	char reason[160];
+	if (snddbg)
+		snprintf(reason, sizeof(reason),
+		         "handshake rejected: the client looks like rdesktop (it asks for 'snddbg'); FreeRDP 2.11 "
+		         "rejects its MCS Erect Domain Request; use mstsc, xfreerdp or Remmina");
+	else /* garbage, a half handshake, a TLS or NLA failure, or a client that gave up */
+		snprintf(reason, sizeof(reason), "client left or was rejected during the handshake");
+	gate_session_event(s, GATE_EV_SESSION_REFUSED, "reason=\"%s\" client=%s", reason, s->client_address);
+	gate_session_close(s, reason);
+}
+
 static void peer_loop(gate_session *s)
 {
 	freerdp_peer *peer = s->peer;
@@ -658,7 +733,10 @@ static void peer_loop(gate_session *s)
 		h[n++] = vcm_event;
 		h[n++] = s->abort_event;
 		h[n++] = s->reactivate_event;
-		DWORD rc = WaitForMultipleObjects(n, h, FALSE, 1000);
+		/* Activation completes inside CheckFileDescriptor; poll briefly until the first paint
+		 * and the channel servers are done, then wait for events. */
+		BOOL pending = s->need_refresh || (s->peer->activated && !s->front_gfx && !s->front_disp);
+		DWORD rc = WaitForMultipleObjects(n, h, FALSE, pending ? 20 : 1000);
 		if (rc == WAIT_FAILED) {
 			gate_session_close(s, "wait failed");
 			break;
@@ -666,6 +744,8 @@ static void peer_loop(gate_session *s)
 		if (WaitForSingleObject(s->abort_event, 0) == WAIT_OBJECT_0)
 			break;
 		if (!peer->CheckFileDescriptor(peer)) {
+			if (gate_session_state(s) == GATE_ST_FRONT_HANDSHAKE)
+				handshake_failed(s);
 			gate_session_close(s, "client disconnected");
 			break;
 		}
@@ -677,8 +757,10 @@ static void peer_loop(gate_session *s)
 			ResetEvent(s->reactivate_event);
 			reactivate_front(s);
 		}
+		gate_gfx_front_poll(s);
 		if (s->need_refresh && gate_front_can_draw(s)) {
 			s->need_refresh = FALSE;
+			WLog_DBG(TAG, "%s first paint of the client from the framebuffer at %llu", s->sid, (unsigned long long)now_ms());
 			gate_front_send_fb_region(s, 0, 0, peer->settings->DesktopWidth,
 			                          peer->settings->DesktopHeight);
 		}
@@ -701,6 +783,7 @@ static void free_session(gate_session *s)
 		CloseHandle(s->reactivate_event);
 	DeleteCriticalSection(&s->lock);
 	DeleteCriticalSection(&s->front_out);
+	DeleteCriticalSection(&s->gfx_lock);
 	free(s);
 }
 
@@ -711,7 +794,10 @@ static void teardown(gate_session *s)
 	/* Unblock any library write to a client that stopped reading. */
 	if (peer->sockfd >= 0)
 		shutdown(peer->sockfd, SHUT_RDWR);
+	gate_gfx_close_bridge(s);
 	BOOL back_stopped = gate_back_stop(s);
+	if (back_stopped)
+		gate_gfx_front_free(s);
 	stop_rdpdr_observer(s);
 	EnterCriticalSection(&s->lock);
 	char reason[160];
@@ -720,8 +806,13 @@ static void teardown(gate_session *s)
 	LeaveCriticalSection(&s->lock);
 	if (dropped_input)
 		gate_session_event(s, GATE_EV_INPUT_DROPPED, "count=%llu", (unsigned long long)dropped_input);
-	WLog_INFO(TAG, "%s end: reason=\"%s\" duration_ms=%llu dropped_channel_pdus=%llu", s->sid, reason,
-	          (unsigned long long)(now_ms() - s->start_ms), (unsigned long long)dpdus);
+	WLog_INFO(TAG,
+	          "%s end: reason=\"%s\" duration_ms=%llu frames=%llu gfx_frames=%llu bitmap_rects=%llu "
+	          "decode_errors=%llu dropped_channel_pdus=%llu dropped_input=%llu",
+	          s->sid, reason, (unsigned long long)(now_ms() - s->start_ms),
+	          (unsigned long long)s->frames, (unsigned long long)s->gfx_frames,
+	          (unsigned long long)s->bitmap_rects, (unsigned long long)s->decode_errors,
+	          (unsigned long long)dpdus, (unsigned long long)dropped_input);
 	if (s->obs.on_close)
 		s->obs.on_close(s->obs.ctx, reason);
 	if (s->obs.release)
@@ -781,6 +872,7 @@ BOOL gate_session_spawn(gate_server *srv, freerdp_peer *peer, UINT64 id)
 	s->reactivate_event = CreateEvent(NULL, TRUE, FALSE, NULL);
 	InitializeCriticalSectionAndSpinCount(&s->lock, 4000);
 	InitializeCriticalSectionAndSpinCount(&s->front_out, 4000);
+	InitializeCriticalSectionAndSpinCount(&s->gfx_lock, 4000);
 	if (!s->abort_event || !s->back_done_event || !s->reactivate_event)
 		goto fail;
 	peer->ContextExtra = s;

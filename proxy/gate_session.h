@@ -118,16 +118,21 @@ struct gate_session {
 	pEndPaint gdi_end_paint;
 
 	/* Front graphics pipeline and display control servers (peer thread creates/frees). */
-	RdpgfxServerContext *front_gfx;
+	RdpgfxServerContext *front_gfx; /* pointer and flag also read by back threads: gfx_lock */
 	BOOL front_gfx_open;
-	DispServerContext *front_disp;
+	DispServerContext *front_disp;  /* peer thread only */
 	BOOL front_disp_open;
 	RdpdrServerContext *front_rdpdr;
-	/* Back channels (set and cleared on the back drdynvc thread, under lock). */
+	/* Graphics pipeline and display control bridge, guarded by gfx_lock (see gate_gfx.c). */
+	CRITICAL_SECTION gfx_lock;
+	BOOL gfx_closed;              /* set first at teardown: no cross-side call starts after */
 	RdpgfxClientContext *back_gfx;
-	RdpgfxClientContext *decoder;  /* the gate's own GFX decoder (client thread creates) */
+	BOOL back_gfx_open;
 	DispClientContext *back_disp;
 	RDPGFX_CAPS_ADVERTISE_PDU *pending_caps; /* front caps waiting for the back channel */
+	/* The gate's own GFX decoder: created in back PostConnect (client thread), used on the
+	 * back drdynvc thread, freed in back PostDisconnect after that thread stopped. */
+	RdpgfxClientContext *decoder;
 
 	/* Pointer shadow cache (back update thread only). */
 	gate_pointer_entry pointers[GATE_POINTER_CACHE_MAX];
@@ -142,7 +147,7 @@ struct gate_session {
 	UINT64 dropped_channel_pdus, dropped_channel_bytes;
 	UINT64 dropped_input;
 	UINT64 frames, bitmap_rects, gfx_frames, decode_errors, dropped_updates;
-	BOOL codec_seen[16];     /* which codecs were logged once (GATE_EV_CODEC) */
+	BOOL codec_seen[18];     /* codecs logged once (GATE_EV_CODEC); back threads, write-once */
 
 	CRITICAL_SECTION front_out;
 };
@@ -175,6 +180,11 @@ BOOL gate_gfx_front_poll(gate_session *s); /* peer thread: open front gfx/disp w
 void gate_gfx_front_free(gate_session *s);
 BOOL gate_gfx_decoder_new(gate_session *s);
 void gate_gfx_decoder_free(gate_session *s);
+void gate_gfx_close_bridge(gate_session *s); /* peer thread, first step of teardown */
+BOOL gate_gfx_in_reset(void);               /* TRUE inside the decoder's ResetGraphics */
+
+/* Counts a failure of the gate's own decoder and reports it (rate-limited). Any back thread. */
+void gate_session_decode_error(gate_session *s, const char *what);
 
 /* Forwarding to the front (gate_front.c); any back thread, takes front_out. */
 BOOL gate_front_can_draw(gate_session *s);

@@ -20,6 +20,8 @@ static void print_usage(FILE *out)
 	        "      --check-config      check the configuration (and create the default files) and exit\n"
 	        "      --listen ADDR:PORT  listen on this address only (IPv6 as [ADDR]:PORT)\n"
 	        "      --target HOST:PORT  lab mode: connect every admitted client to this target\n"
+	        "      --target-cert ignore|sha256:HEX\n"
+	        "                          how the target's certificate is checked (default: refuse)\n"
 	        "  -h, --help              show this help\n"
 	        "  -V, --version           show the version\n");
 }
@@ -32,7 +34,7 @@ static int usage_error(const char *what, const char *arg)
 
 int main(int argc, char **argv)
 {
-	const char *file = NULL, *listen = NULL, *target = NULL;
+	const char *file = NULL, *listen = NULL, *target = NULL, *target_cert = NULL;
 	BOOL check = FALSE;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -47,16 +49,18 @@ int main(int argc, char **argv)
 		if (!strcmp(a, "--check-config"))
 			check = TRUE;
 		else if (!strcmp(a, "-c") || !strcmp(a, "--config") || !strcmp(a, "--listen") ||
-		         !strcmp(a, "--target")) {
+		         !strcmp(a, "--target") || !strcmp(a, "--target-cert")) {
 			if (i + 1 >= argc)
 				return usage_error("missing value for option", a);
 			const char *v = argv[++i];
-			if (a[1] == 'c' || a[2] == 'c')
+			if (!strcmp(a, "-c") || !strcmp(a, "--config"))
 				file = v;
-			else if (a[2] == 'l')
+			else if (!strcmp(a, "--listen"))
 				listen = v;
-			else
+			else if (!strcmp(a, "--target"))
 				target = v;
+			else
+				target_cert = v;
 		} else
 			return usage_error("unknown option or argument", a);
 	}
@@ -77,6 +81,11 @@ int main(int argc, char **argv)
 	}
 	if (target && !gate_config_set_target(&cfg, target, err, sizeof(err))) {
 		fprintf(stderr, "rmgate-proxy: --target %s\n", err);
+		rc = 2;
+		goto out;
+	}
+	if (target_cert && !gate_config_set_target_cert(&cfg, target_cert, err, sizeof(err))) {
+		fprintf(stderr, "rmgate-proxy: --target-cert: %s\n", err);
 		rc = 2;
 		goto out;
 	}
