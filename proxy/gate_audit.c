@@ -266,8 +266,8 @@ static void audit_on_resize(void *ctx, UINT32 width, UINT32 height)
  * the session, with the end reason. Called with a->lock held. */
 static bool permit_withdrawn(gate_audit *a, int64_t now, policy_end_reason *reason)
 {
-	if (now < a->next_permit_check_us)
-		return false;
+	if (a->permit_id == 0 || now < a->next_permit_check_us)
+		return false; /* lab mode has no permit */
 	a->next_permit_check_us = now + a->permit_poll_us;
 	policy_deny_reason deny = POLICY_DENY_NONE;
 	if (policy_permit_still_valid(a->db, a->permit_id, now, &deny) != POLICY_OK) {

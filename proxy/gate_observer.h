@@ -116,6 +116,12 @@ typedef struct {
 	/* Returns FALSE only on internal error (treated as deny). Must not block for long:
 	 * the client is waiting in its connection sequence. */
 	BOOL (*admit)(void *ctx, const gate_admission_request *req, gate_admission_decision *out);
+	/* NLA (optional): writes the NTLMv2 hash of the account `user` (UTF-16LE, lengths in
+	 * bytes) for FreeRDP's server NTLM to check the client's proof; FALSE for an unknown or
+	 * locked account. Runs on the peer thread during the handshake. When NULL, NLA uses
+	 * the configured SAM file. */
+	BOOL (*ntlm_v2_hash)(void *ctx, const WCHAR *user, UINT32 user_bytes, const WCHAR *domain,
+	                     UINT32 domain_bytes, BYTE hash[16]);
 } gate_admission;
 
 void gate_admission_decision_clear(gate_admission_decision *d);

@@ -30,10 +30,47 @@ static gate_channel_policy channel_policy_for(const policy_session_rules *rules)
 	return cp;
 }
 
+/* Lab mode: the fixed admission decides; the session is recorded and ledgered all the same. */
+static BOOL lab_admit(gate_permits *p, const gate_admission_request *req,
+                      gate_admission_decision *out)
+{
+	if (!p->lab->admit(p->lab->ctx, req, out) || !out->allow)
+		return TRUE;
+	if (out->observer.release)
+		out->observer.release(out->observer.ctx);
+	memset(&out->observer, 0, sizeof(out->observer));
+
+	policy_decision d = { .allowed = true, .port = out->target_port };
+	snprintf(d.host, sizeof(d.host), "%s", out->target_host);
+	snprintf(d.system_name, sizeof(d.system_name), "lab");
+	gate_audit_params ap = { .db = p->db,
+		                 .recordings_dir = p->recordings_dir,
+		                 .decision = &d,
+		                 .login = req->user ? req->user : "",
+		                 .source = req->client_address ? req->client_address : "",
+		                 .client_name = req->client_name,
+		                 .client_build = req->client_build,
+		                 .width = req->width,
+		                 .height = req->height,
+		                 .keyboard_layout = req->keyboard_layout };
+	char err[256];
+	gate_audit *audit = gate_audit_start(&ap, err, sizeof(err));
+	if (!audit) {
+		WLog_ERR(TAG, "lab session: %s", err);
+		gate_admission_decision_clear(out);
+		refuse(out, "The session cannot be recorded, so it is refused.");
+		return TRUE;
+	}
+	out->observer = gate_audit_observer(audit);
+	return TRUE;
+}
+
 static BOOL permits_admit(void *ctx, const gate_admission_request *req,
                           gate_admission_decision *out)
 {
 	gate_permits *p = ctx;
+	if (p->lab)
+		return lab_admit(p, req, out);
 	int64_t now = policy_now_us();
 	const char *login = req->user ? req->user : "";
 	const char *source = req->client_address ? req->client_address : "";
@@ -133,9 +170,17 @@ static BOOL permits_admit(void *ctx, const gate_admission_request *req,
 	return TRUE;
 }
 
+static BOOL permits_ntlm_v2_hash(void *ctx, const WCHAR *user, UINT32 user_bytes,
+                                 const WCHAR *domain, UINT32 domain_bytes, BYTE hash[16])
+{
+	return gate_permits_ntlm_v2_hash(ctx, user, user_bytes, domain, domain_bytes, hash);
+}
+
 gate_admission gate_permits_admission(gate_permits *p)
 {
-	return (gate_admission){ .ctx = p, .admit = permits_admit };
+	return (gate_admission){ .ctx = p,
+		                 .admit = permits_admit,
+		                 .ntlm_v2_hash = p->lab ? NULL : permits_ntlm_v2_hash };
 }
 
 BOOL gate_permits_ntlm_v2_hash(gate_permits *p, const WCHAR *user, UINT32 user_bytes,

@@ -33,8 +33,13 @@ typedef struct {
 	const char *recordings_dir; /* borrowed */
 	int idle_warning_s;         /* warn before an idle end (0 = never) */
 	int permit_poll_ms;         /* permit re-check period for live sessions */
+	/* Lab mode (a fixed target in the configuration): when set, this admission picks the
+	 * target and channel policy and no account or permit is checked; sessions are still
+	 * recorded and written to the ledger (without a permit). */
+	const gate_admission *lab;
 } gate_permits;
 
+/* The admission hook (admit + NLA hash) backed by p. */
 gate_admission gate_permits_admission(gate_permits *p);
 
 /* NLA: the NTLMv2 hash (NTOWFv2 of the account's NT hash, user and domain, as UTF-16)

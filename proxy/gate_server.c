@@ -74,7 +74,7 @@ static BOOL fixed_admit(void *ctx, const gate_admission_request *req, gate_admis
 
 gate_admission gate_admission_fixed(const gate_config *cfg)
 {
-	gate_admission a = { (void *)cfg, fixed_admit };
+	gate_admission a = { .ctx = (void *)cfg, .admit = fixed_admit };
 	return a;
 }
 

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include <winpr/sysinfo.h>
 #include <winpr/wlog.h>
 #include <winpr/wtsapi.h>
 #include <winpr/string.h>
@@ -437,6 +438,8 @@ static BOOL admit(gate_session *s, char **names, size_t n)
 		.client_build = ps->ClientBuild,
 		.channels = (const char *const *)names, .nchannels = n,
 		.nla = ps->NlaSecurity,
+		.width = ps->DesktopWidth, .height = ps->DesktopHeight,
+		.keyboard_layout = ps->KeyboardLayout,
 	};
 	gate_admission_decision d = { 0 };
 	gate_admission *a = &s->server->admission;
@@ -651,6 +654,41 @@ static void reactivate_front(gate_session *s)
 
 /* ---- peer thread ---------------------------------------------------------------------------- */
 
+/* NLA with accounts from the admission (the permit database): winpr calls this with the
+ * peer as its context and treats any nonzero return as success. */
+static SECURITY_STATUS front_ntlm_hash(void *client, const SEC_WINNT_AUTH_IDENTITY *id,
+                                       const SecBuffer *proof, const BYTE *randkey,
+                                       const BYTE *mic, const SecBuffer *micvalue, BYTE *hash)
+{
+	freerdp_peer *peer = client;
+	gate_session *s = front_session(peer->context);
+	const gate_admission *a = &s->server->admission;
+	(void)proof; (void)randkey; (void)mic; (void)micvalue;
+	if (!id || !id->User)
+		return 0;
+	return a->ntlm_v2_hash(a->ctx, (const WCHAR *)id->User, id->UserLength * 2,
+	                       (const WCHAR *)id->Domain, id->DomainLength * 2, hash) ? 1 : 0;
+}
+
+/* Peer thread, about once a second: the observer may end the session (time rules,
+ * revocation); the client is told with a logoff error it shows to the vendor. */
+static void tick_observer(gate_session *s, UINT64 *next_tick_ms)
+{
+	UINT64 now = GetTickCount64();
+	if (now < *next_tick_ms || !s->obs.on_tick || gate_session_state(s) != GATE_ST_RUNNING)
+		return;
+	*next_tick_ms = now + 1000;
+	const char *why = s->obs.on_tick(s->obs.ctx);
+	if (!why)
+		return;
+	WLog_INFO(TAG, "%s ending: %s", s->sid, why);
+	EnterCriticalSection(&s->front_out);
+	freerdp_set_error_info(s->peer->context->rdp, ERRINFO_LOGOFF_BY_USER);
+	freerdp_send_error_info(s->peer->context->rdp);
+	LeaveCriticalSection(&s->front_out);
+	gate_session_close(s, why);
+}
+
 static BOOL configure_front(gate_session *s)
 {
 	freerdp_peer *peer = s->peer;
@@ -675,8 +713,12 @@ static BOOL configure_front(gate_session *s)
 	          freerdp_settings_set_bool(ps, FreeRDP_HasHorizontalWheel, TRUE) &&
 	          freerdp_settings_set_bool(ps, FreeRDP_HasExtendedMouseEvent, TRUE) &&
 	          freerdp_settings_set_uint32(ps, FreeRDP_GlyphSupportLevel, GLYPH_SUPPORT_NONE);
-	if (ok && cfg->security == GATE_SEC_NLA)
-		ok = freerdp_settings_set_string(ps, FreeRDP_NtlmSamFile, cfg->sam_file);
+	if (ok && cfg->security == GATE_SEC_NLA) {
+		if (s->server->admission.ntlm_v2_hash)
+			peer->ComputeNtlmHash = front_ntlm_hash;
+		else
+			ok = freerdp_settings_set_string(ps, FreeRDP_NtlmSamFile, cfg->sam_file);
+	}
 	if (!ok)
 		return FALSE;
 	memset(ps->OrderSupport, 0, 32);
@@ -723,6 +765,7 @@ static void peer_loop(gate_session *s)
 	freerdp_peer *peer = s->peer;
 	gate_front_context *fc = (gate_front_context *)peer->context;
 	HANDLE vcm_event = WTSVirtualChannelManagerGetEventHandle(fc->vcm);
+	UINT64 next_tick_ms = 0;
 	for (;;) {
 		HANDLE h[40];
 		DWORD n = peer->GetEventHandles(peer, h, 36);
@@ -758,6 +801,9 @@ static void peer_loop(gate_session *s)
 			reactivate_front(s);
 		}
 		gate_gfx_front_poll(s);
+		tick_observer(s, &next_tick_ms);
+		if (WaitForSingleObject(s->abort_event, 0) == WAIT_OBJECT_0)
+			break;
 		if (s->need_refresh && gate_front_can_draw(s)) {
 			s->need_refresh = FALSE;
 			WLog_DBG(TAG, "%s first paint of the client from the framebuffer at %llu", s->sid, (unsigned long long)now_ms());
