@@ -11,6 +11,7 @@
 # product_sql SQL                      one query on the ledger (sqlite3, read-only)
 # product_probe SECONDS LOGIN PASSWORD [ARGS...]  the headless client, in the foreground
 # product_wait_sql SQL EXPECTED [TIMEOUT=20]      polls until the query prints EXPECTED
+# product_wait_true TIMEOUT CMD...             polls until CMD succeeds
 
 PRODUCT_DB=$BENCH_DIR/var/rmgate.db
 PRODUCT_POLICY=("$BUILD/rmgate-policy" -d "$PRODUCT_DB")
@@ -79,4 +80,16 @@ product_probe() {
     shift 3
     "$BUILD/bench/rdp_probe" --seconds "$seconds" -- "/v:127.0.0.1:$PRODUCT_GATE_PORT" \
         "/u:$login" "/p:$password" /cert:ignore "$@"
+}
+
+# product_wait_true TIMEOUT CMD...: polls CMD until it succeeds.
+product_wait_true() {
+    local timeout=$1 i
+    shift
+    for i in $(seq $((timeout * 5))); do
+        "$@" && return 0
+        sleep 0.2
+    done
+    echo "'$*' not true within ${timeout}s" >&2
+    return 1
 }
