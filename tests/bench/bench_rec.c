@@ -4,6 +4,7 @@
  *                                        typed text, policy events, idle, resize) used
  *                                        by tests/e2e/test_replay_cli.sh; --expect writes
  *                                        the final screen (no pointer) as PNG
+ *   bench_rec make-tiny FILE             a few-KB recording (fuzzing seed)
  *   bench_rec [run] [--minutes N]        prints size per hour, writer CPU, idle cost,
  *                                        seek time and frame export speed
  * Runs on simulated time (the writer's clock hook), so an hour takes seconds. */
@@ -186,6 +187,41 @@ static int cmd_make(const char *path, const char *expect)
 	return rc == 0 ? 0 : 1;
 }
 
+/* A small recording with every record type, as a seed for the fuzzer. */
+static int cmd_make_tiny(const char *path)
+{
+	atomic_store(&now_ns, T0);
+	rec_writer *w;
+	rec_synth s;
+	if (open_w(&w, path, 96, 64, 0x409, "T") != 0)
+		return 1;
+	rec_synth_init(&s, 96, 64, 3);
+	uint8_t img[8 * 8 * 4];
+	for (size_t i = 0; i < sizeof img; i++)
+		img[i] = (uint8_t)(i * 7);
+	rec_writer_pointer_shape(w, img, 32, 8, 8, 1, 1);
+	rec_writer_event(w, "channel_denied", "cliprdr");
+	for (int i = 0; i < 6; i++) {
+		type_text(w, &s, "ab\n");
+		rec_synth_noise(&s, 20, 10);
+		rec_synth_frame(&s, w);
+		rec_writer_mouse(w, 0x9000, 5, 6);
+		rec_writer_unicode(w, 0, 0x3042);
+		rec_writer_pointer_position(w, i, i);
+		rec_writer_drain(w);
+		tick(2 * NS);
+	}
+	rec_synth_resize(&s, 80, 40);
+	rec_synth_window(&s, 0, 0, 40, 30);
+	rec_synth_frame(&s, w);
+	rec_writer_pointer_hidden(w);
+	rec_writer_drain(w);
+	tick(NS);
+	int rc = rec_writer_close(w, "tiny", NULL, NULL);
+	rec_synth_free(&s);
+	return rc == 0 ? 0 : 1;
+}
+
 /* ---------- run: the benchmark ---------- */
 
 static const char *cmds[] = {
@@ -347,6 +383,8 @@ static void bench_seek_export(const char *path)
 
 int main(int argc, char **argv)
 {
+	if (argc >= 3 && !strcmp(argv[1], "make-tiny"))
+		return cmd_make_tiny(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "make"))
 		return cmd_make(argv[2], argc >= 5 && !strcmp(argv[3], "--expect") ? argv[4] : NULL);
 	unsigned minutes = 60;

@@ -114,4 +114,11 @@ check garbage 1 "$R" info "$T/garbage.rec" && has err "not an rmgate recording" 
     [ "$(wc -l <"$T/err")" = 1 ] && pass "garbage is rejected with one line"
 check missing 1 "$R" info "$T/nope.rec" && has err "cannot open" && pass "missing file: clear error"
 
+# The reader's fuzz target, briefly (make fuzz runs it longer).
+if tests/fuzz/run.sh 15 >"$T/fuzz.log" 2>&1; then
+    pass "fuzz_rec_reader: $(grep -o 'no crash.*' "$T/fuzz.log")"
+else
+    fail "fuzz_rec_reader" "$(tail -n 5 "$T/fuzz.log" | tr '\n' ' ')"
+fi
+
 [ "$fails" = 0 ]
