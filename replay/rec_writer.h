@@ -62,7 +62,7 @@ typedef struct rec_session_info {
 	/* Tuning (0 = default); tests and benchmarks change them. */
 	uint32_t keyframe_interval_ms; /* default 120000 */
 	uint32_t flush_interval_ms;    /* default 1000 */
-	int zstd_level;                /* default 3 */
+	int zstd_level;                /* default 6 */
 	rec_clock_fn clock;            /* NULL = CLOCK_REALTIME */
 	void *clock_ctx;
 } rec_session_info;
@@ -74,6 +74,7 @@ typedef struct rec_writer_stats {
 	uint64_t updates;   /* screen updates written (keyframes included) */
 	uint64_t keyframes;
 	uint64_t tiles;     /* tile records */
+	uint64_t copies;    /* COPY records (detected scrolls) */
 	uint64_t dropped;   /* entries dropped because the queue was full */
 	uint64_t raw_bytes; /* record bytes before compression */
 } rec_writer_stats;

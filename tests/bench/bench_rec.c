@@ -5,7 +5,7 @@
  *                                        by tests/e2e/test_replay_cli.sh; --expect writes
  *                                        the final screen (no pointer) as PNG
  *   bench_rec make-tiny FILE             a few-KB recording (fuzzing seed)
- *   bench_rec [run] [--minutes N]        prints size per hour, writer CPU, idle cost,
+ *   bench_rec [run] [--minutes N] [--level L] [--keyframe S]   prints size per hour, writer CPU, idle cost,
  *                                        seek time and frame export speed
  * Runs on simulated time (the writer's clock hook), so an hour takes seconds. */
 #include "rec_image.h"
@@ -27,6 +27,8 @@
 #define T0 1790000000000000000ull
 
 static _Atomic uint64_t now_ns;
+static int opt_level;          /* --level: zstd level (0 = writer default) */
+static uint32_t opt_keyframe;  /* --keyframe SECONDS (0 = writer default) */
 static uint64_t fake_clock(void *ctx)
 {
 	(void)ctx;
@@ -58,6 +60,7 @@ static int open_w(rec_writer **w, const char *path, uint32_t width, uint32_t hei
 	rec_session_info in = {
 		.session_id = sid, .permit_id = 5, .vendor_id = 2, .system_id = 9, .account_id = 31,
 		.width = width, .height = height, .keyboard_layout = layout, .clock = fake_clock,
+		.zstd_level = opt_level, .keyframe_interval_ms = opt_keyframe * 1000,
 	};
 	char err[256];
 	unlink(path);
@@ -243,6 +246,7 @@ static void admin_workload(rec_synth *s, rec_writer *w, unsigned minutes)
 				rec_writer_key(w, 0x4000, 0x1E);
 				rec_writer_key(w, 0x8000, 0x1E);
 				rec_synth_frame(s, w);
+				rec_writer_drain(w); /* real time: the writer keeps up */
 			} else
 				s->ndirty = 0, s->full = 0;
 			tick(250000000);
@@ -256,8 +260,10 @@ static void admin_workload(rec_synth *s, rec_writer *w, unsigned minutes)
 		if (k % 10 == 9) { /* scroll a long file: 20 s at 5 pages of 1 line/s */
 			for (int i = 0; i < 100; i++) {
 				rec_synth_scroll(s, 16);
-				if (w)
+				if (w) {
 					rec_synth_frame(s, w);
+					rec_writer_drain(w);
+				}
 				s->ndirty = 0, s->full = 0;
 				tick(200000000);
 			}
@@ -297,10 +303,10 @@ static void bench_size(uint32_t width, uint32_t height, unsigned minutes, const 
 	rec_synth_free(&s);
 	double hours = minutes / 60.0;
 	printf("admin workload %ux%u, %u simulated minutes: %.2f MB/hour (%llu updates, %llu keyframes, "
-	       "%llu tiles, %llu packets; raw records %.1f MB)\n",
+	       "%llu tiles, %llu copies, %llu packets; raw records %.1f MB)\n",
 	       width, height, minutes, st.bytes / 1e6 / hours, (unsigned long long)st.updates,
 	       (unsigned long long)st.keyframes, (unsigned long long)st.tiles,
-	       (unsigned long long)st.packets, st.raw_bytes / 1e6);
+	       (unsigned long long)st.copies, (unsigned long long)st.packets, st.raw_bytes / 1e6);
 	printf("  recorder CPU: %.2f s per simulated hour = %.2f%% of one core in real time "
 	       "(workload alone %.2f s; wall %.1f s)\n",
 	       (with - base) / hours, (with - base) / (hours * 3600) * 100, base, wall);
@@ -388,9 +394,14 @@ int main(int argc, char **argv)
 	if (argc >= 3 && !strcmp(argv[1], "make"))
 		return cmd_make(argv[2], argc >= 5 && !strcmp(argv[3], "--expect") ? argv[4] : NULL);
 	unsigned minutes = 60;
-	for (int i = 1; i + 1 < argc; i++)
+	for (int i = 1; i + 1 < argc; i++) {
 		if (!strcmp(argv[i], "--minutes"))
 			minutes = (unsigned)atoi(argv[i + 1]);
+		if (!strcmp(argv[i], "--level"))
+			opt_level = atoi(argv[i + 1]);
+		if (!strcmp(argv[i], "--keyframe"))
+			opt_keyframe = (uint32_t)atoi(argv[i + 1]);
+	}
 	if (minutes == 0)
 		minutes = 60;
 	const char *p1 = "/tmp/bench_rec_1280.rec", *p2 = "/tmp/bench_rec_1920.rec";
@@ -398,7 +409,9 @@ int main(int argc, char **argv)
 	bench_size(1920, 1080, minutes, p2);
 	bench_idle();
 	bench_seek_export(p2);
-	unlink(p1);
-	unlink(p2);
+	if (!getenv("BENCH_KEEP")) {
+		unlink(p1);
+		unlink(p2);
+	}
 	return 0;
 }
