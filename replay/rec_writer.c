@@ -99,6 +99,7 @@ struct rec_writer {
 	uint8_t *pkt; /* packet buffer */
 	size_t pkt_cap;
 	uint64_t last_sync_mono;
+	bool unsynced; /* packets written since the last fdatasync */
 	rec_fb cur;  /* latest snapshot (full screen) */
 	rec_fb prev; /* what the recording's reader has on screen */
 	bool need_keyframe;
@@ -452,6 +453,21 @@ bool rec_writer_failed(rec_writer *w)
 
 static void write_packet(rec_writer *w, size_t len);
 
+/* fdatasync at most once a second, and within a second of the last packet
+ * (the writer loop wakes for it), so a power cut loses about a second. */
+static void sync_if_due(rec_writer *w)
+{
+	uint64_t now = mono_ns();
+	if (!w->unsynced || now - w->last_sync_mono < 1000000000ull || atomic_load(&w->failed))
+		return;
+	if (fdatasync(fileno(w->file)) != 0 && errno != EINVAL) {
+		set_failed(w, strerror(errno));
+		return;
+	}
+	w->last_sync_mono = now;
+	w->unsynced = false;
+}
+
 /* Compresses the current frame into one packet and appends it to the file. */
 static void flush_frame(rec_writer *w)
 {
@@ -524,14 +540,8 @@ static void write_packet(rec_writer *w, size_t len)
 		set_failed(w, strerror(errno ? errno : EIO));
 		return;
 	}
-	uint64_t now = mono_ns();
-	if (now - w->last_sync_mono >= 1000000000ull) {
-		if (fdatasync(fileno(w->file)) != 0 && errno != EINVAL) {
-			set_failed(w, strerror(errno));
-			return;
-		}
-		w->last_sync_mono = now;
-	}
+	w->unsynced = true;
+	sync_if_due(w);
 	w->offset += 16 + len;
 	w->seq++;
 	w->st.packets++;
@@ -901,15 +911,20 @@ static void *writer_main(void *arg)
 	for (;;) {
 		pthread_mutex_lock(&w->lock);
 		while (!w->head && !w->stop) {
-			uint64_t wait = w->flush_ns;
-			if (w->frame_records) {
-				uint64_t age = mono_ns() - w->frame_first_mono;
-				if (age >= w->flush_ns)
-					break;
-				wait = w->flush_ns - age;
+			/* Sleep until new entries, the frame's flush time or the sync time. */
+			uint64_t now = mono_ns(), wait = w->flush_ns;
+			if (w->frame_records)
+				wait = w->frame_first_mono + w->flush_ns > now ? w->frame_first_mono + w->flush_ns - now : 0;
+			if (w->unsynced) {
+				uint64_t due = w->last_sync_mono + 1000000000ull;
+				uint64_t ws = due > now ? due - now : 0;
+				wait = ws < wait ? ws : wait;
 			}
+			if (wait == 0 && (w->frame_records || w->unsynced))
+				break;
 			struct timespec dl = deadline_in(wait);
-			if (pthread_cond_timedwait(&w->wake, &w->lock, &dl) == ETIMEDOUT && w->frame_records)
+			if (pthread_cond_timedwait(&w->wake, &w->lock, &dl) == ETIMEDOUT &&
+			    (w->frame_records || w->unsynced))
 				break;
 		}
 		rec_entry *batch = w->head;
@@ -926,6 +941,7 @@ static void *writer_main(void *arg)
 		free_entries(batch);
 		if (w->frame_records && mono_ns() - w->frame_first_mono >= w->flush_ns)
 			flush_frame(w);
+		sync_if_due(w);
 		pthread_mutex_lock(&w->lock);
 		w->busy = false;
 		pthread_cond_broadcast(&w->idle);

@@ -860,6 +860,48 @@ static int cmd_video(ctx *c)
 
 /* ---------- main ---------- */
 
+/* Stores the value of an option that takes one; returns 0, or 2 (usage). */
+static int set_value(opts *o, const char *name, const char *v)
+{
+	const char **text[] = { &o->out, &o->out, &o->at, &o->every, &o->digest, &o->tz, &o->layout };
+	static const char *const text_names[] = { "-o", "--output", "--at", "--every", "--digest",
+		                                  "--tz", "--layout" };
+	for (size_t i = 0; i < sizeof text_names / sizeof text_names[0]; i++)
+		if (!strcmp(name, text_names[i])) {
+			*text[i] = v;
+			return 0;
+		}
+	if (!strcmp(name, "--speed")) {
+		char *end;
+		o->speed = strtod(v, &end);
+		return *end || o->speed <= 0 ? die(2, "--speed needs a positive number") : 0;
+	}
+	unsigned *num[] = { &o->fps, &o->cols, &o->thumb, &o->idle_s };
+	static const char *const num_names[] = { "--fps", "--cols", "--width", "--idle" };
+	for (size_t i = 0; i < sizeof num_names / sizeof num_names[0]; i++)
+		if (!strcmp(name, num_names[i])) {
+			char *end;
+			unsigned long n = strtoul(v, &end, 10);
+			if (*end || n == 0 || n > 100000)
+				return die(2, "%s needs a positive number", name);
+			*num[i] = (unsigned)n;
+			return 0;
+		}
+	return die(2, "unknown option '%s' (try --help)", name);
+}
+
+static bool takes_value(const char *a)
+{
+	static const char *const names[] = { "-o", "--output", "--at", "--every", "--digest", "--tz",
+		                              "--layout", "--speed", "--fps", "--cols", "--width",
+		                              "--idle" };
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (!strcmp(a, names[i]))
+			return true;
+	return false;
+}
+
+/* Returns 0 to run, 2 on a usage error, 3 when --help/--version was answered. */
 static int parse_args(int argc, char **argv, opts *o)
 {
 	memset(o, 0, sizeof *o);
@@ -871,10 +913,6 @@ static int parse_args(int argc, char **argv, opts *o)
 	o->tz = "Asia/Tokyo";
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define VAL(name) \
-	(!strcmp(a, name) ? (v ? (i++, v) : (die(2, "%s needs a value", name), (const char *)NULL)) : NULL)
-		const char *x;
 		if (!strcmp(a, "-h") || !strcmp(a, "--help"))
 			return usage(stdout), 3;
 		if (!strcmp(a, "-V") || !strcmp(a, "--version"))
@@ -887,37 +925,12 @@ static int parse_args(int argc, char **argv, opts *o)
 			o->no_pointer = true;
 		else if (!strcmp(a, "--utc"))
 			o->tz = "UTC";
-		else if ((x = VAL("-o")) || (x = VAL("--output")))
-			o->out = x;
-		else if ((x = VAL("--at")))
-			o->at = x;
-		else if ((x = VAL("--every")))
-			o->every = x;
-		else if ((x = VAL("--digest")))
-			o->digest = x;
-		else if ((x = VAL("--tz")))
-			o->tz = x;
-		else if ((x = VAL("--layout")))
-			o->layout = x;
-		else if ((x = VAL("--speed"))) {
-			if (sscanf(x, "%lf", &o->speed) != 1)
-				return die(2, "--speed needs a number");
-		} else if ((x = VAL("--fps")) || (x = VAL("--cols")) || (x = VAL("--width")) ||
-		           (x = VAL("--idle"))) {
-			char *end;
-			unsigned long n = strtoul(x, &end, 10);
-			if (*end || n == 0 || n > 100000)
-				return die(2, "%s needs a positive number", a);
-			*(!strcmp(a, "--fps") ? &o->fps : !strcmp(a, "--cols") ? &o->cols
-			                                 : !strcmp(a, "--width") ? &o->thumb
-			                                                         : &o->idle_s) = (unsigned)n;
-		} else if (!v && a[0] == '-' && (!strcmp(a, "-o") || !strncmp(a, "--", 2)) &&
-		           (!strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "--at") ||
-		            !strcmp(a, "--every") || !strcmp(a, "--digest") || !strcmp(a, "--tz") ||
-		            !strcmp(a, "--layout") || !strcmp(a, "--speed") || !strcmp(a, "--fps") ||
-		            !strcmp(a, "--cols") || !strcmp(a, "--width") || !strcmp(a, "--idle")))
-			return 2; /* VAL already said what is missing */
-		else if (a[0] == '-' && a[1])
+		else if (takes_value(a)) {
+			if (i + 1 >= argc)
+				return die(2, "%s needs a value (try --help)", a);
+			if (set_value(o, a, argv[++i]) != 0)
+				return 2;
+		} else if (a[0] == '-' && a[1])
 			return die(2, "unknown option '%s' (try --help)", a);
 		else if (!o->cmd)
 			o->cmd = a;
@@ -925,7 +938,6 @@ static int parse_args(int argc, char **argv, opts *o)
 			o->file = a;
 		else
 			return die(2, "unexpected argument '%s' (try --help)", a);
-#undef VAL
 	}
 	if (!o->cmd) {
 		usage(stderr);
