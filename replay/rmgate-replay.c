@@ -298,8 +298,11 @@ static int cmd_verify(ctx *c)
 		return 1;
 	}
 	if (s->integrity != REC_COMPLETE) {
-		printf("FAIL %s: %s: %s; digest of the readable part (%llu packets) %s\n", c->o.file,
-		       rec_integrity_name(s->integrity), s->problem, (unsigned long long)s->packets, hex);
+		printf("FAIL %s: %s: %s; digest of the readable part (%llu packets) %s%s\n", c->o.file,
+		       rec_integrity_name(s->integrity), s->problem, (unsigned long long)s->packets, hex,
+		       !c->o.digest                       ? ""
+		       : !strcasecmp(c->o.digest, hex) ? " (matches the expected digest: the gate recorded this end after a crash)"
+		                                         : " (differs from the expected digest)");
 		return 1;
 	}
 	if (c->o.digest) {
