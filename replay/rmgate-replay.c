@@ -8,6 +8,7 @@
 #include "rec_screen.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -738,7 +739,7 @@ static pid_t start_ffmpeg(const ctx *c, uint32_t w, uint32_t h, int *fd)
 		execlp("ffmpeg", "ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f",
 		       "rawvideo", "-pix_fmt", "bgra", "-s", size, "-r", fps, "-i", "pipe:0", "-vf",
 		       "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-pix_fmt", "yuv420p", "-c:v", "libx264",
-		       "-preset", "veryfast", "-crf", "23", "-movflags", "+faststart", c->o.out,
+		       "-preset", "ultrafast", "-crf", "23", "-movflags", "+faststart", c->o.out,
 		       (char *)NULL);
 		fprintf(stderr, "%s: cannot run ffmpeg: %s (install the ffmpeg package)\n", prog,
 		        strerror(errno));
@@ -804,6 +805,14 @@ static int cmd_video(ctx *c)
 	size_t full_cap = 0;
 	bool tty = isatty(2);
 	signal(SIGPIPE, SIG_IGN);
+	/* Create the output 0600 first: ffmpeg keeps the mode of a file it truncates. */
+	int ofd = open(c->o.out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (ofd < 0) {
+		rec_player_free(&p);
+		free(canvas);
+		return die(1, "cannot create %s: %s", c->o.out, strerror(errno));
+	}
+	close(ofd);
 	int fd = -1;
 	pid_t pid = canvas ? start_ffmpeg(c, w, h, &fd) : -1;
 	int rc = 0;

@@ -85,6 +85,7 @@ check sheet 0 "$R" sheet "$T/s.rec" -o "$T/sheet.png" --every 20s --cols 4 --wid
 if check video 0 "$R" video "$T/s.rec" -o "$T/v.mp4" --speed 8; then
     n=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames,width,height -of csv=p=0 "$T/v.mp4")
     [ "$n" = "1024,768,290" ] && pass "video: 1024x768, 290 frames at speed 8" || fail "video" "ffprobe: $n"
+    [ "$(stat -c %a "$T/v.mp4")" = 600 ] && pass "video file is 0600" || fail "video mode" "$(stat -c %a "$T/v.mp4")"
 fi
 check video-skip 0 "$R" video "$T/s.rec" -o "$T/v2.mp4" --speed 8 --skip-idle &&
     n2=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 "$T/v2.mp4") &&
