@@ -775,6 +775,7 @@ static bool write_all(int fd, const void *p, size_t n)
 
 static void progress(uint64_t done, uint64_t total)
 {
+	done = done < total ? done : total;
 	int pct = total ? (int)(done * 100 / total) : 100, fill = pct * 40 / 100;
 	char d[32], t[32];
 	fmt_dur(done, d, sizeof d);
