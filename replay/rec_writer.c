@@ -1028,10 +1028,29 @@ static void destroy(rec_writer *w)
 	free(w);
 }
 
+/* Recordings show what vendors saw: warn when others can reach the directory. */
+static void check_dir_mode(const char *path)
+{
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof dir, "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	struct stat st;
+	if (stat(dir, &st) == 0 && (st.st_mode & 077))
+		WLog_WARN(TAG, "recording directory %s has mode %03o; it should be 0700", dir,
+		          (unsigned)(st.st_mode & 0777));
+}
+
 static int open_file(rec_writer *w, const char *path, char *err, size_t errlen)
 {
 	if (mkdirs(path, err, errlen) != 0)
 		return -1;
+	check_dir_mode(path);
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot create recording %s: %s", path, strerror(errno));
