@@ -69,6 +69,7 @@ struct rec_writer {
 	uint64_t qdropped;
 	rec_fb pend;      /* pending screen + dirty tiles */
 	bool pend_dirty;  /* any tile dirty in pend */
+	bool pend_fresh;  /* pend was (re)allocated: the next frame copies everything */
 	uint64_t pend_ts; /* time of the newest frame copied into pend */
 	bool stop;
 	bool busy;             /* the writer thread is writing a drained batch */
@@ -238,6 +239,7 @@ static void resize_locked(rec_writer *w, uint32_t width, uint32_t height)
 		return;
 	}
 	w->pend_dirty = true;
+	w->pend_fresh = true;
 	enqueue_locked(w, e, false);
 	w->pend_ts = e->ts;
 }
@@ -286,10 +288,14 @@ void rec_writer_frame(rec_writer *w, const uint8_t *bgra, uint32_t stride, uint3
 		resize_locked(w, width, height);
 	if (w->pend.px) {
 		rec_rect all = { 0, 0, (int32_t)width, (int32_t)height };
-		if (!rects || nrects == 0)
+		/* After open or a resize, pixels outside the dirty rectangles are not
+		 * known yet: take the whole framebuffer once. */
+		bool whole = !rects || nrects == 0 || w->pend_fresh;
+		if (whole)
 			copy_rect_locked(w, bgra, stride, all);
-		for (size_t i = 0; rects && i < nrects; i++)
+		for (size_t i = 0; !whole && i < nrects; i++)
 			copy_rect_locked(w, bgra, stride, rects[i]);
+		w->pend_fresh = false;
 	}
 	/* One marker suffices while the previous one is still the newest entry. */
 	if (w->tail && w->tail->type == ENTRY_FRAME) {
@@ -1106,6 +1112,7 @@ static int init(rec_writer *w, const char *path, const rec_session_info *info, c
 		return -1;
 	}
 	w->pend_dirty = false; /* nothing painted yet */
+	w->pend_fresh = true;
 	w->need_keyframe = true;
 	if (open_file(w, path, err, errlen) != 0)
 		return -1;

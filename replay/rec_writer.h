@@ -89,8 +89,9 @@ int rec_writer_open(rec_writer **out, const char *path, const rec_session_info *
 
 /* End of paint: `bgra` is the whole framebuffer (PIXEL_FORMAT_BGRA32, `stride`
  * bytes per row, width x height); rects are the dirty region (clipped here).
- * nrects == 0 or rects == NULL means the whole screen. A geometry different from
- * the last one is taken as a resize. The pixels are copied before returning. */
+ * nrects == 0 or rects == NULL means the whole screen; so does the first call
+ * after open or a resize. A geometry different from the last one is taken as a
+ * resize. The pixels are copied before returning. */
 void rec_writer_frame(rec_writer *w, const uint8_t *bgra, uint32_t stride, uint32_t width,
                       uint32_t height, const rec_rect *rects, size_t nrects);
 void rec_writer_resize(rec_writer *w, uint32_t width, uint32_t height);

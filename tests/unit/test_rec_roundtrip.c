@@ -418,6 +418,23 @@ static void disk_full_is_reported_and_file_stays_readable(void **state)
 	assert_memory_not_equal(s.digest, zero, 32);
 }
 
+static void first_frame_takes_the_whole_screen(void **state)
+{
+	fixture *f = *state;
+	open_writer(f, 200, 150, 60000);
+	rec_synth_window(&f->syn, 0, 0, 200, 150); /* painted before the recorder saw anything */
+	rec_rect small = { 10, 10, 5, 5 };
+	rec_writer_frame(f->w, (const uint8_t *)f->syn.px, 200 * 4, 200, 150, &small, 1);
+	rec_writer_drain(f->w);
+	f->syn.dirty[0] = (rec_rect){ 0, 0, 1, 1 };
+	f->syn.ndirty = 1;
+	f->syn.full = 0;
+	tick(f, SEC);
+	checkpoint_now(f); /* reports one pixel: the recording must already be complete */
+	close_writer(f);
+	verify_checkpoints(f);
+}
+
 typedef struct painter {
 	fixture *f;
 	uint32_t *fb;
@@ -531,6 +548,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(files_are_private_and_never_overwritten, setup, teardown),
 		cmocka_unit_test_setup_teardown(disk_full_is_reported_and_file_stays_readable, setup, teardown),
 		cmocka_unit_test_setup_teardown(concurrent_producers_lose_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(first_frame_takes_the_whole_screen, setup, teardown),
 		cmocka_unit_test_setup_teardown(rdp_pointer_masks_are_stored_as_bgra, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
