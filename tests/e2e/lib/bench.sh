@@ -217,7 +217,10 @@ bench_stop() {
         while bench_alive "$p" && ! bench__past "$deadline"; do sleep 0.05; done
     done
     for p in "${all[@]}"; do
-        bench_alive "$p" && kill -KILL "$p" 2>/dev/null
+        if bench_alive "$p"; then
+            bench_log "SIGKILL to $p ($(cat "/proc/$p/comm" 2>/dev/null)): still running 3 s after SIGTERM"
+            kill -KILL "$p" 2>/dev/null
+        fi
     done
     bench__reap "$@"
     return 0
@@ -879,7 +882,11 @@ bench_start_rdesktop() {
 
 bench__cleanup() {
     local rc=$? i pids
-    trap - EXIT INT TERM
+    # Ignore further INT/TERM (a second Ctrl-C, the runner's timeout): a
+    # cleanup cut short would leave processes and /etc/xrdp/sesman.ini behind.
+    # It is bounded: each bench_stop takes at most about 3 s.
+    trap - EXIT
+    trap '' INT TERM
     # One bench_stop for everything: every process tree is collected before
     # the first signal, so nothing escapes by being reparented meanwhile.
     pids=("${BENCH_PIDS[@]}")
