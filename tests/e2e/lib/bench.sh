@@ -663,7 +663,7 @@ bench__session_displays() {
 # reports that follow are about the next session only.
 bench_xrdp_end_sessions() {
     local pids=() p n
-    for p in $(bench__session_xvnc_pids); do
+    for p in $(bench_xrdp_xvnc_pids); do
         pids+=("$p")
         # The session process (Xvnc's parent, a fork of sesman) and its tree:
         # window manager, xterm, ssh-agent, chansrv.
@@ -685,8 +685,9 @@ bench_xrdp_end_sessions() {
     return 0
 }
 
-# PIDs of the live Xvnc servers of this sesman's sessions (from /tmp/.XN-lock).
-bench__session_xvnc_pids() {
+# bench_xrdp_xvnc_pids: the PIDs of the live Xvnc servers of this script's
+# xrdp sessions (from /tmp/.X<n>-lock), one per line.
+bench_xrdp_xvnc_pids() {
     local n pid
     for n in $(bench__session_displays); do
         pid=$(tr -dc '0-9' 2>/dev/null <"/tmp/.X$n-lock")
@@ -890,7 +891,7 @@ bench__cleanup() {
     # One bench_stop for everything: every process tree is collected before
     # the first signal, so nothing escapes by being reparented meanwhile.
     pids=("${BENCH_PIDS[@]}")
-    [ -n "${BENCH_SESMAN_LOG:-}" ] && pids+=($(bench__session_xvnc_pids))
+    [ -n "${BENCH_SESMAN_LOG:-}" ] && pids+=($(bench_xrdp_xvnc_pids))
     [ ${#pids[@]} -gt 0 ] && bench_stop "${pids[@]}"
     bench__xrdp_end_sessions_quiet
     pids=($(bench__xrdp_user_pids))
