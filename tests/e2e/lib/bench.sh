@@ -596,9 +596,35 @@ bench__xrdp_lock() {
     done
     bench_log "got the xrdp lock"
     BENCH_XRDP_T0_TICKS=$(bench__uptime_ticks)
-    if [ "$(ss -Hltn 'sport = :3350' | wc -l)" -gt 0 ]; then
-        bench_die "port 3350 is taken (an xrdp-sesman not started by the bench?): $(ss -Hltnp 'sport = :3350' | head -n 1)"
-    fi
+    bench__xrdp_free_3350
+}
+
+# Makes sure port 3350 (xrdp-sesman's, fixed) is free. Holding the lock, an
+# xrdp-sesman there is either a bench one whose script died without its
+# cleanup (SIGKILL): its config is in that script's run dir, named after the
+# script's PID; it is stopped with its xrdp; or a foreign one: the test
+# fails with its PID, after 30 s.
+bench__xrdp_free_3350() {
+    local deadline pid cmd dir owner p
+    deadline=$(bench__deadline 30)
+    while :; do
+        pid=$(ss -Hltnp 'sport = :3350' 2>/dev/null | grep -o 'pid=[0-9]*' | head -n 1 | cut -d= -f2)
+        [ -z "$(ss -Hltn 'sport = :3350' 2>/dev/null)" ] && return 0
+        cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline")
+        dir=$(printf '%s' "$cmd" | grep -o -E '/[^ ]*/e2e-run/[^/ ]+-[0-9]+/' | head -n 1)
+        owner=${dir%/}
+        owner=${owner##*-}
+        if [ -n "$dir" ] && ! bench_alive "$owner"; then
+            bench_log "stopping xrdp left by the ended bench script $owner ($dir)"
+            for p in /proc/[0-9]*; do
+                case "$(tr '\0' ' ' 2>/dev/null <"$p/cmdline")" in
+                    xrdp*"$dir"*) bench_stop "${p#/proc/}" ;;
+                esac
+            done
+        fi
+        bench__past "$deadline" && bench_die "port 3350 is taken by a process not started by a bench (pid ${pid:-?}: $cmd)"
+        sleep 0.5
+    done
 }
 
 bench__xrdp_user() {
