@@ -1,4 +1,5 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034
+# (SC2034: the BENCH_* variables set here are the API, read by the test scripts.)
 # rmgate e2e test bench: starts real RDP targets (xrdp + Xvnc, freerdp-shadow on
 # Xvfb) and real clients (xfreerdp, rdesktop), waits on logs and sockets, takes
 # and compares screenshots, reports what the target saw, and stops every
@@ -421,7 +422,7 @@ bench_screenshot_client() {
 # window even under a window manager; without such a name, the largest
 # viewable top-level window. Fails if there is none.
 bench_client_window() {
-    local ids w area best= max=0
+    local ids w area best="" max=0
     ids=$(bench_x "$1" xdotool search --onlyvisible --name '^(FreeRDP|rdesktop)' 2>/dev/null)
     [ -n "$ids" ] || ids=$(bench_x "$1" xwininfo -root -children 2>/dev/null |
         awk '/^ +0x[0-9a-f]+ / { print $1 }')
@@ -917,10 +918,10 @@ bench__cleanup() {
     # One bench_stop for everything: every process tree is collected before
     # the first signal, so nothing escapes by being reparented meanwhile.
     pids=("${BENCH_PIDS[@]}")
-    [ -n "${BENCH_SESMAN_LOG:-}" ] && pids+=($(bench_xrdp_xvnc_pids))
+    [ -n "${BENCH_SESMAN_LOG:-}" ] && mapfile -t -O "${#pids[@]}" pids < <(bench_xrdp_xvnc_pids)
     [ ${#pids[@]} -gt 0 ] && bench_stop "${pids[@]}"
     bench__xrdp_end_sessions_quiet
-    pids=($(bench__xrdp_user_pids))
+    mapfile -t pids < <(bench__xrdp_user_pids)
     [ ${#pids[@]} -gt 0 ] && bench_stop "${pids[@]}"
     if [ -n "${BENCH_CHANSRV_DIR:-}" ] && [ -d "$BENCH_CHANSRV_DIR" ]; then
         mkdir -p "$BENCH_DIR/chansrv" && cp -p "$BENCH_CHANSRV_DIR"/* "$BENCH_DIR/chansrv/" 2>/dev/null
