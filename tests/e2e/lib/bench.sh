@@ -590,10 +590,10 @@ bench__xrdp_lock() {
     local deadline
     exec {BENCH_LOCK_FD}>>"$BENCH_XRDP_LOCK"
     bench_log "waiting for the xrdp lock $BENCH_XRDP_LOCK"
-    deadline=$(bench__deadline 600)
+    deadline=$(bench__deadline 300)
     # Short flock attempts, so that a signal (INT/TERM) is handled promptly.
     until flock -w 1 "$BENCH_LOCK_FD"; do
-        bench__past "$deadline" && bench_die "xrdp lock $BENCH_XRDP_LOCK still held after 600 s"
+        bench__past "$deadline" && bench_die "xrdp lock $BENCH_XRDP_LOCK still held after 300 s (another test running long?)"
     done
     bench_log "got the xrdp lock"
     BENCH_XRDP_T0_TICKS=$(bench__uptime_ticks)
@@ -939,7 +939,7 @@ bench__cleanup() {
     else
         echo "# run dir kept: $BENCH_DIR" >&"$BENCH_ERR"
     fi
-    echo "# $BENCH_NAME: $BENCH_PASSED passed, $BENCH_FAILED failed" >&"$BENCH_ERR"
+    echo "# $BENCH_NAME: $BENCH_PASSED passed, $BENCH_FAILED failed ($(awk -v a="$(date +%s.%N)" -v b="$BENCH_T0" 'BEGIN { printf "%.1f", a - b }') s)" >&"$BENCH_ERR"
     exit "$rc"
 }
 
