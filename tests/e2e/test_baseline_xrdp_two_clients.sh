@@ -15,7 +15,7 @@ first=$(bench_xrdp_channels)
 bench_expect_no_word "first: xrdp did not add cliprdr (-clipboard)" cliprdr "$first"
 bench_expect_word "first: xrdp added rdpdr" rdpdr "$first"
 
-bench_stop "$BENCH_XFREERDP_PID"
+bench_stop_xfreerdp
 bench_xrdp_end_sessions
 bench_check "first session's Xvnc ended" test -z "$(bench_xrdp_xvnc_pids)"
 

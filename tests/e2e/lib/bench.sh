@@ -866,6 +866,7 @@ bench_start_xfreerdp() {
     shift 2
     bench_start_xvfb 1280x1024
     BENCH_XFREERDP_DISPLAY=$BENCH_DISPLAY
+    BENCH_XFREERDP_XVFB_PID=$BENCH_PID
     n=$BENCH_SEQ
     mkdir -p "$BENCH_DIR/client-home"
     local size=/size:1024x768 a
@@ -895,6 +896,7 @@ bench_start_rdesktop() {
     shift 2
     bench_start_xvfb 1280x1024
     BENCH_RDESKTOP_DISPLAY=$BENCH_DISPLAY
+    BENCH_RDESKTOP_XVFB_PID=$BENCH_PID
     n=$BENCH_SEQ
     mkdir -p "$BENCH_DIR/client-home"
     printf 'yes\n' >"$BENCH_DIR/yes"
@@ -904,6 +906,16 @@ bench_start_rdesktop() {
         rdesktop -g 1024x768 "$@" "$host:$port"
     BENCH_RDESKTOP_PID=$BENCH_PID
     bench_log "rdesktop to $host:$port on $BENCH_RDESKTOP_DISPLAY pid $BENCH_RDESKTOP_PID: $*"
+}
+
+# bench_stop_xfreerdp / bench_stop_rdesktop: stop the latest xfreerdp (or
+# rdesktop) and its Xvfb now, e.g. to disconnect before the next client.
+bench_stop_xfreerdp() {
+    bench_stop "${BENCH_XFREERDP_PID:-}" "${BENCH_XFREERDP_XVFB_PID:-}"
+}
+
+bench_stop_rdesktop() {
+    bench_stop "${BENCH_RDESKTOP_PID:-}" "${BENCH_RDESKTOP_XVFB_PID:-}"
 }
 
 # ---------------------------------------------------------------- cleanup
