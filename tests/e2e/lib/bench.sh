@@ -562,7 +562,7 @@ bench_start_shadow() {
 # run dir, on 127.0.0.1 and a free port. xrdp-sesman always listens on 3350
 # (read from /etc/xrdp/sesman.ini by xrdp), so only one xrdp target can run
 # on the machine: this takes an exclusive flock on /tmp/rmgate-e2e-xrdp.lock,
-# held until the script ends (other scripts wait for it, up to 10 minutes).
+# held until the script ends (other scripts wait for it, up to 300 s).
 # Creates the test user (BENCH_XRDP_USER/BENCH_XRDP_PASS) if missing; sets
 # chansrv's log level to DEBUG in /etc/xrdp/sesman.ini (restored at the end).
 # Sets BENCH_XRDP_PORT, BENCH_XRDP_PID, BENCH_SESMAN_PID, BENCH_XRDP_LOG,
