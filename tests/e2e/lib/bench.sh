@@ -689,6 +689,18 @@ bench__session_displays() {
 # and moves their chansrv logs out of BENCH_CHANSRV_DIR, so that the chansrv
 # reports that follow are about the next session only.
 bench_xrdp_end_sessions() {
+    bench__xrdp_stop_sessions
+    # The next session on the same display would append to the same chansrv
+    # log: move the ended sessions' logs to the run dir (chansrv-ended-N).
+    if [ -n "$(ls -A "$BENCH_CHANSRV_DIR" 2>/dev/null)" ]; then
+        BENCH_SEQ=$((BENCH_SEQ + 1))
+        mkdir -p "$BENCH_DIR/chansrv-ended-$BENCH_SEQ" &&
+            mv "$BENCH_CHANSRV_DIR"/* "$BENCH_DIR/chansrv-ended-$BENCH_SEQ/"
+    fi
+    return 0
+}
+
+bench__xrdp_stop_sessions() {
     local pids=() p n
     for p in $(bench_xrdp_xvnc_pids); do
         pids+=("$p")
@@ -698,13 +710,6 @@ bench_xrdp_end_sessions() {
         [ -n "$n" ] && [ "$n" != 1 ] && [ "$n" != "${BENCH_SESMAN_PID:-}" ] && pids+=("$n")
     done
     [ ${#pids[@]} -gt 0 ] && bench_stop "${pids[@]}"
-    # The next session on the same display would append to the same chansrv
-    # log: move the ended sessions' logs to the run dir (chansrv-ended-N).
-    if [ -n "$(ls -A "$BENCH_CHANSRV_DIR" 2>/dev/null)" ]; then
-        BENCH_SEQ=$((BENCH_SEQ + 1))
-        mkdir -p "$BENCH_DIR/chansrv-ended-$BENCH_SEQ" &&
-            mv "$BENCH_CHANSRV_DIR"/* "$BENCH_DIR/chansrv-ended-$BENCH_SEQ/"
-    fi
     for n in $(bench__session_displays); do
         bench_alive "$(tr -dc '0-9' 2>/dev/null <"/tmp/.X$n-lock")" ||
             rm -f "/tmp/.X$n-lock" "/tmp/.X11-unix/X$n"
@@ -956,7 +961,7 @@ bench__cleanup() {
 }
 
 bench__xrdp_end_sessions_quiet() {
-    [ -n "${BENCH_SESMAN_LOG:-}" ] && bench_xrdp_end_sessions 2>/dev/null
+    [ -n "${BENCH_SESMAN_LOG:-}" ] && bench__xrdp_stop_sessions 2>/dev/null
     return 0
 }
 
