@@ -598,6 +598,8 @@ bench__xrdp_lock() {
     bench_log "got the xrdp lock"
     BENCH_XRDP_T0_TICKS=$(bench__uptime_ticks)
     bench__xrdp_free_3350
+    # Only the lock holder has a chansrv dir: any other is left by a killed script.
+    rm -rf /tmp/rmgate-e2e-chansrv.*
 }
 
 # Makes sure port 3350 (xrdp-sesman's, fixed) is free. Holding the lock, an
