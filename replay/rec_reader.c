@@ -188,7 +188,9 @@ static int read_packet(rec_reader *r, bool decode)
 	if (r->expect_seq != SEQ_ANY && seq != r->expect_seq)
 		return fail(r, "packet at offset %llu has sequence %u, expected %u (packets missing or reordered)",
 		            (unsigned long long)off, seq, r->expect_seq);
-	if ((uint64_t)ph->ts.tv_sec * 1000000000ull + (uint64_t)ph->ts.tv_usec != first_ts)
+	/* pcap files hold 32-bit seconds: compare modulo 2^32 (valid past 2038). */
+	if ((uint32_t)ph->ts.tv_sec != (uint32_t)(first_ts / 1000000000ull) ||
+	    (uint64_t)ph->ts.tv_usec != first_ts % 1000000000ull)
 		return fail(r, "packet %u at offset %llu: pcap time stamp differs from the packet's time",
 		            seq, (unsigned long long)off);
 	if (r->ended && kind != REC_PKT_INDEX)
@@ -708,4 +710,16 @@ int rec_reader_scan(rec_reader *r, rec_summary *s)
 	}
 	rec_reader_rewind(r);
 	return 0;
+}
+
+int rec_reader_check_file(const char *path, rec_summary *s, char *err, size_t errlen)
+{
+	rec_reader *r;
+	if (rec_reader_open(&r, path, err, errlen) != 0)
+		return -1;
+	int rc = rec_reader_scan(r, s);
+	if (rc != 0)
+		snprintf(err, errlen, "out of memory while reading %s", path);
+	rec_reader_close(r);
+	return rc;
 }

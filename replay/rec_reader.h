@@ -109,6 +109,11 @@ typedef struct rec_summary {
  * readable (else -1 and err); any later problem is reported in s. */
 int rec_reader_scan(rec_reader *r, rec_summary *s);
 
+/* For the gate's crash recovery: open + scan + close. s->digest and s->end_ns
+ * then describe the readable part (what to store in the ledger for a session
+ * whose writer died). -1 with err when not even the header is readable. */
+int rec_reader_check_file(const char *path, rec_summary *s, char *err, size_t errlen);
+
 const char *rec_integrity_name(rec_integrity i);
 void rec_digest_hex(const uint8_t d[32], char out[65]);
 

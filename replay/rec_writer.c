@@ -69,6 +69,7 @@ struct rec_writer {
 	uint64_t qdropped;
 	rec_fb pend;      /* pending screen + dirty tiles */
 	bool pend_dirty;  /* any tile dirty in pend */
+	bool pend_fresh;  /* pend was (re)allocated: the next frame copies everything */
 	uint64_t pend_ts; /* time of the newest frame copied into pend */
 	bool stop;
 	bool busy;             /* the writer thread is writing a drained batch */
@@ -99,6 +100,7 @@ struct rec_writer {
 	uint8_t *pkt; /* packet buffer */
 	size_t pkt_cap;
 	uint64_t last_sync_mono;
+	bool unsynced; /* packets written since the last fdatasync */
 	rec_fb cur;  /* latest snapshot (full screen) */
 	rec_fb prev; /* what the recording's reader has on screen */
 	bool need_keyframe;
@@ -237,6 +239,7 @@ static void resize_locked(rec_writer *w, uint32_t width, uint32_t height)
 		return;
 	}
 	w->pend_dirty = true;
+	w->pend_fresh = true;
 	enqueue_locked(w, e, false);
 	w->pend_ts = e->ts;
 }
@@ -285,10 +288,14 @@ void rec_writer_frame(rec_writer *w, const uint8_t *bgra, uint32_t stride, uint3
 		resize_locked(w, width, height);
 	if (w->pend.px) {
 		rec_rect all = { 0, 0, (int32_t)width, (int32_t)height };
-		if (!rects || nrects == 0)
+		/* After open or a resize, pixels outside the dirty rectangles are not
+		 * known yet: take the whole framebuffer once. */
+		bool whole = !rects || nrects == 0 || w->pend_fresh;
+		if (whole)
 			copy_rect_locked(w, bgra, stride, all);
-		for (size_t i = 0; rects && i < nrects; i++)
+		for (size_t i = 0; !whole && i < nrects; i++)
 			copy_rect_locked(w, bgra, stride, rects[i]);
+		w->pend_fresh = false;
 	}
 	/* One marker suffices while the previous one is still the newest entry. */
 	if (w->tail && w->tail->type == ENTRY_FRAME) {
@@ -452,6 +459,21 @@ bool rec_writer_failed(rec_writer *w)
 
 static void write_packet(rec_writer *w, size_t len);
 
+/* fdatasync at most once a second, and within a second of the last packet
+ * (the writer loop wakes for it), so a power cut loses about a second. */
+static void sync_if_due(rec_writer *w)
+{
+	uint64_t now = mono_ns();
+	if (!w->unsynced || now - w->last_sync_mono < 1000000000ull || atomic_load(&w->failed))
+		return;
+	if (fdatasync(fileno(w->file)) != 0 && errno != EINVAL) {
+		set_failed(w, strerror(errno));
+		return;
+	}
+	w->last_sync_mono = now;
+	w->unsynced = false;
+}
+
 /* Compresses the current frame into one packet and appends it to the file. */
 static void flush_frame(rec_writer *w)
 {
@@ -524,14 +546,8 @@ static void write_packet(rec_writer *w, size_t len)
 		set_failed(w, strerror(errno ? errno : EIO));
 		return;
 	}
-	uint64_t now = mono_ns();
-	if (now - w->last_sync_mono >= 1000000000ull) {
-		if (fdatasync(fileno(w->file)) != 0 && errno != EINVAL) {
-			set_failed(w, strerror(errno));
-			return;
-		}
-		w->last_sync_mono = now;
-	}
+	w->unsynced = true;
+	sync_if_due(w);
 	w->offset += 16 + len;
 	w->seq++;
 	w->st.packets++;
@@ -669,12 +685,125 @@ static void write_keyframe(rec_writer *w, uint64_t ts)
 	w->st.updates++;
 }
 
+/* ---------- writer thread: scroll detection ---------- */
+
+/* Hash of pixels [x0,x1) of row y (alpha ignored). */
+static uint64_t row_hash(const rec_fb *fb, uint32_t y, uint32_t x0, uint32_t x1)
+{
+	const uint32_t *p = fb->px + (size_t)y * fb->w;
+	uint64_t h = 1469598103934665603ull;
+	for (uint32_t x = x0; x < x1; x++)
+		h = (h ^ (p[x] & 0xFFFFFFu)) * 1099511628211ull;
+	return h;
+}
+
+typedef struct scroll_guess {
+	int32_t dy;     /* cur row y shows prev row y + dy */
+	uint32_t a, b;  /* the matching rows [a, b) in cur */
+} scroll_guess;
+
+/* Finds the vertical shift that explains most rows of the band [y0,y1) x [x0,x1)
+ * and the longest run of rows it explains. ch/ph are cur/prev row hashes. */
+static bool best_shift(const uint64_t *ch, const uint64_t *ph, uint32_t n, scroll_guess *g)
+{
+	uint32_t best_run = 0;
+	/* Candidates: shifts that line up a sample of distinctive rows. */
+	for (uint32_t s = 0; s < n; s += n / 16 + 1) {
+		if ((s > 0 && ch[s] == ch[s - 1]) || (s + 1 < n && ch[s] == ch[s + 1]))
+			continue; /* blank or repeated rows say nothing */
+		for (uint32_t j = 0; j < n; j++) {
+			if (ph[j] != ch[s] || j == s)
+				continue;
+			int32_t dy = (int32_t)j - (int32_t)s;
+			uint32_t run = 0, start = 0;
+			for (uint32_t y = 0; y < n; y++) {
+				int64_t py = (int64_t)y + dy;
+				bool m = py >= 0 && py < n && ch[y] == ph[py];
+				run = m ? run + 1 : 0;
+				if (m && run > best_run) {
+					best_run = run;
+					start = y + 1 - run;
+					g->dy = dy;
+					g->a = start;
+					g->b = y + 1;
+				}
+			}
+		}
+	}
+	return best_run >= 32 && best_run * 4 >= n;
+}
+
+/* When a large part of the screen changed, looks for a vertical scroll of the
+ * dirty band and, if found, records it as one COPY (applied to prev too): the
+ * tile diff that follows then only sends what the copy does not explain. */
+static void detect_scroll(rec_writer *w, uint64_t ts)
+{
+	rec_fb *c = &w->cur;
+	uint32_t ty0 = c->th, ty1 = 0, tx0 = c->tw, tx1 = 0, dirty = 0;
+	for (uint32_t ty = 0; ty < c->th; ty++)
+		for (uint32_t tx = 0; tx < c->tw; tx++)
+			if (c->dirty[ty * c->tw + tx]) {
+				dirty++;
+				ty0 = ty < ty0 ? ty : ty0;
+				ty1 = ty + 1 > ty1 ? ty + 1 : ty1;
+				tx0 = tx < tx0 ? tx : tx0;
+				tx1 = tx + 1 > tx1 ? tx + 1 : tx1;
+			}
+	if (dirty < 8 || (ty1 - ty0) < 3 || dirty * 2 < (ty1 - ty0) * (tx1 - tx0))
+		return;
+	uint32_t y0 = ty0 * REC_TILE, y1 = ty1 * REC_TILE < c->h ? ty1 * REC_TILE : c->h;
+	uint32_t n = y1 - y0;
+	uint64_t *ch = malloc(sizeof *ch * n * 2);
+	if (!ch)
+		return;
+	uint64_t *ph = ch + n;
+	/* The full band first, then without its edge tiles (borders, scroll bars). */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		uint32_t x0 = tx0 * REC_TILE, x1 = tx1 * REC_TILE < c->w ? tx1 * REC_TILE : c->w;
+		if (attempt == 1) {
+			if (tx1 - tx0 < 4)
+				break;
+			x0 += REC_TILE;
+			x1 = (tx1 - 1) * REC_TILE;
+		}
+		for (uint32_t y = 0; y < n; y++) {
+			ch[y] = row_hash(c, y0 + y, x0, x1);
+			ph[y] = row_hash(&w->prev, y0 + y, x0, x1);
+		}
+		scroll_guess g;
+		if (!best_shift(ch, ph, n, &g))
+			continue;
+		uint32_t dst = y0 + g.a, src = (uint32_t)((int32_t)dst + g.dy), h = g.b - g.a;
+		uint8_t body[12];
+		rec_put_u16(body, (uint16_t)x0);
+		rec_put_u16(body + 2, (uint16_t)src);
+		rec_put_u16(body + 4, (uint16_t)(x1 - x0));
+		rec_put_u16(body + 6, (uint16_t)h);
+		rec_put_u16(body + 8, (uint16_t)x0);
+		rec_put_u16(body + 10, (uint16_t)dst);
+		emit(w, REC_T_COPY, ts, body, sizeof body);
+		for (uint32_t k = 0; k < h; k++) { /* same row order as the reader */
+			uint32_t r = dst > src ? h - 1 - k : k;
+			memmove(w->prev.px + (size_t)(dst + r) * c->w + x0,
+			        w->prev.px + (size_t)(src + r) * c->w + x0, (size_t)(x1 - x0) * 4);
+		}
+		/* prev changed under the copy: those tiles must be compared again. */
+		for (uint32_t ty = dst / REC_TILE; ty <= (dst + h - 1) / REC_TILE; ty++)
+			for (uint32_t tx = x0 / REC_TILE; tx <= (x1 - 1) / REC_TILE; tx++)
+				c->dirty[ty * c->tw + tx] = 1;
+		w->st.copies++;
+		break;
+	}
+	free(ch);
+}
+
 static void write_update(rec_writer *w, uint64_t ts)
 {
 	if (w->need_keyframe || ts >= w->last_keyframe_ts + w->keyframe_ns) {
 		write_keyframe(w, ts);
 		return;
 	}
+	detect_scroll(w, ts);
 	bool any = false;
 	for (uint32_t ty = 0; ty < w->cur.th; ty++)
 		for (uint32_t tx = 0; tx < w->cur.tw; tx++)
@@ -788,15 +917,20 @@ static void *writer_main(void *arg)
 	for (;;) {
 		pthread_mutex_lock(&w->lock);
 		while (!w->head && !w->stop) {
-			uint64_t wait = w->flush_ns;
-			if (w->frame_records) {
-				uint64_t age = mono_ns() - w->frame_first_mono;
-				if (age >= w->flush_ns)
-					break;
-				wait = w->flush_ns - age;
+			/* Sleep until new entries, the frame's flush time or the sync time. */
+			uint64_t now = mono_ns(), wait = w->flush_ns;
+			if (w->frame_records)
+				wait = w->frame_first_mono + w->flush_ns > now ? w->frame_first_mono + w->flush_ns - now : 0;
+			if (w->unsynced) {
+				uint64_t due = w->last_sync_mono + 1000000000ull;
+				uint64_t ws = due > now ? due - now : 0;
+				wait = ws < wait ? ws : wait;
 			}
+			if (wait == 0 && (w->frame_records || w->unsynced))
+				break;
 			struct timespec dl = deadline_in(wait);
-			if (pthread_cond_timedwait(&w->wake, &w->lock, &dl) == ETIMEDOUT && w->frame_records)
+			if (pthread_cond_timedwait(&w->wake, &w->lock, &dl) == ETIMEDOUT &&
+			    (w->frame_records || w->unsynced))
 				break;
 		}
 		rec_entry *batch = w->head;
@@ -813,6 +947,7 @@ static void *writer_main(void *arg)
 		free_entries(batch);
 		if (w->frame_records && mono_ns() - w->frame_first_mono >= w->flush_ns)
 			flush_frame(w);
+		sync_if_due(w);
 		pthread_mutex_lock(&w->lock);
 		w->busy = false;
 		pthread_cond_broadcast(&w->idle);
@@ -899,10 +1034,29 @@ static void destroy(rec_writer *w)
 	free(w);
 }
 
+/* Recordings show what vendors saw: warn when others can reach the directory. */
+static void check_dir_mode(const char *path)
+{
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof dir, "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	struct stat st;
+	if (stat(dir, &st) == 0 && (st.st_mode & 077))
+		WLog_WARN(TAG, "recording directory %s has mode %03o; it should be 0700", dir,
+		          (unsigned)(st.st_mode & 0777));
+}
+
 static int open_file(rec_writer *w, const char *path, char *err, size_t errlen)
 {
 	if (mkdirs(path, err, errlen) != 0)
 		return -1;
+	check_dir_mode(path);
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot create recording %s: %s", path, strerror(errno));
@@ -948,7 +1102,7 @@ static int init(rec_writer *w, const char *path, const rec_session_info *info, c
 	w->clock_ctx = info->clock_ctx;
 	w->keyframe_ns = (uint64_t)(info->keyframe_interval_ms ? info->keyframe_interval_ms : 120000) * 1000000ull;
 	w->flush_ns = (uint64_t)(info->flush_interval_ms ? info->flush_interval_ms : 1000) * 1000000ull;
-	w->level = info->zstd_level ? info->zstd_level : 3;
+	w->level = info->zstd_level ? info->zstd_level : 6;
 	w->cctx = ZSTD_createCCtx();
 	w->md = EVP_MD_CTX_new();
 	if (!w->cctx || !w->md || !fb_alloc(&w->pend, info->width, info->height) ||
@@ -958,6 +1112,7 @@ static int init(rec_writer *w, const char *path, const rec_session_info *info, c
 		return -1;
 	}
 	w->pend_dirty = false; /* nothing painted yet */
+	w->pend_fresh = true;
 	w->need_keyframe = true;
 	if (open_file(w, path, err, errlen) != 0)
 		return -1;

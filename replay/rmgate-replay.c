@@ -8,6 +8,7 @@
 #include "rec_screen.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -298,8 +299,11 @@ static int cmd_verify(ctx *c)
 		return 1;
 	}
 	if (s->integrity != REC_COMPLETE) {
-		printf("FAIL %s: %s: %s; digest of the readable part (%llu packets) %s\n", c->o.file,
-		       rec_integrity_name(s->integrity), s->problem, (unsigned long long)s->packets, hex);
+		printf("FAIL %s: %s: %s; digest of the readable part (%llu packets) %s%s\n", c->o.file,
+		       rec_integrity_name(s->integrity), s->problem, (unsigned long long)s->packets, hex,
+		       !c->o.digest                       ? ""
+		       : !strcasecmp(c->o.digest, hex) ? " (matches the expected digest: the gate recorded this end after a crash)"
+		                                         : " (differs from the expected digest)");
 		return 1;
 	}
 	if (c->o.digest) {
@@ -582,19 +586,52 @@ static int cmd_keys(ctx *c)
 
 /* ---------- frame / sheet / video ---------- */
 
-static int player_open(ctx *c, rec_player *p)
+/* A player plus the composed image of its current screen. */
+typedef struct render {
+	rec_player p;
+	uint32_t *img; /* p.scr.width * p.scr.height pixels, pointer drawn unless --no-pointer */
+	size_t cap;
+} render;
+
+static int render_open(ctx *c, render *rd)
 {
-	if (rec_player_init(p, c->r) != 0)
-		return die(1, "%s: %s", c->o.file, p->err);
+	memset(rd, 0, sizeof *rd);
+	if (rec_player_init(&rd->p, c->r) != 0)
+		return die(1, "%s: %s", c->o.file, rd->p.err);
 	return 0;
 }
 
-static void snapshot(const ctx *c, const rec_player *p, uint32_t *out)
+static void render_free(render *rd)
 {
+	rec_player_free(&rd->p);
+	free(rd->img);
+}
+
+/* Plays forward to t (or seeks there when `seek`) and composes the image. */
+static int render_at(const ctx *c, render *rd, uint64_t t, bool seek)
+{
+	int rc = seek ? rec_player_seek(&rd->p, t) : rec_player_advance(&rd->p, t, NULL, NULL);
+	if (rc != 0)
+		return die(1, "%s: %s", c->o.file, rd->p.err);
+	size_t need = (size_t)rd->p.scr.width * rd->p.scr.height * 4;
+	if (need > rd->cap) {
+		free(rd->img);
+		rd->img = malloc(need);
+		rd->cap = rd->img ? need : 0;
+		if (!rd->img)
+			return die(1, "out of memory for a %ux%u screen", rd->p.scr.width, rd->p.scr.height);
+	}
 	if (c->o.no_pointer)
-		memcpy(out, p->scr.px, (size_t)p->scr.width * p->scr.height * 4);
+		memcpy(rd->img, rd->p.scr.px, need);
 	else
-		rec_screen_compose(&p->scr, out);
+		rec_screen_compose(&rd->p.scr, rd->img);
+	return 0;
+}
+
+static int png_out(const char *path, const uint32_t *img, uint32_t w, uint32_t h)
+{
+	char err[600];
+	return rec_png_write(path, img, w, h, err, sizeof err) != 0 ? die(1, "%s", err) : 0;
 }
 
 static int cmd_frame(ctx *c)
@@ -613,26 +650,38 @@ static int cmd_frame(ctx *c)
 		fmt_time(c->sum.end_ns, b, sizeof b);
 		return die(1, "--at %s is outside the recording (%s to %s)", c->o.at, a, b);
 	}
-	rec_player p;
-	if (player_open(c, &p) != 0)
-		return 1;
-	int rc = 0;
-	if (rec_player_seek(&p, at) != 0) {
-		rc = die(1, "%s: %s", c->o.file, p.err);
-	} else {
-		uint32_t *img = malloc((size_t)p.scr.width * p.scr.height * 4);
-		char err[600];
-		if (!img)
-			rc = die(1, "out of memory");
-		else {
-			snapshot(c, &p, img);
-			if (rec_png_write(c->o.out, img, p.scr.width, p.scr.height, err, sizeof err) != 0)
-				rc = die(1, "%s", err);
-		}
-		free(img);
-	}
-	rec_player_free(&p);
+	render rd;
+	int rc = render_open(c, &rd);
+	if (rc == 0)
+		rc = render_at(c, &rd, at, true);
+	if (rc == 0)
+		rc = png_out(c->o.out, rd.img, rd.p.scr.width, rd.p.scr.height);
+	render_free(&rd);
 	return rc;
+}
+
+typedef struct sheet_layout {
+	uint32_t tw, th, cols, W, H;
+} sheet_layout;
+
+#define SHEET_PAD 8u
+#define SHEET_LABEL 22u
+
+static void sheet_put(uint32_t *sheet, const sheet_layout *L, uint64_t i, const render *rd,
+                      uint32_t *thumb, uint64_t t, uint64_t start)
+{
+	uint32_t sw = rd->p.scr.width, sh = rd->p.scr.height;
+	uint32_t dw = L->tw < sw ? L->tw : sw, dh = L->th < sh ? L->th : sh;
+	rec_image_scale(rd->img, sw, sh, thumb, dw, dh);
+	uint32_t x0 = SHEET_PAD + (uint32_t)(i % L->cols) * (L->tw + SHEET_PAD);
+	uint32_t y0 = SHEET_PAD + (uint32_t)(i / L->cols) * (L->th + SHEET_LABEL + SHEET_PAD);
+	for (uint32_t y = 0; y < dh; y++)
+		memcpy(sheet + (size_t)(y0 + y) * L->W + x0, thumb + (size_t)y * dw, (size_t)dw * 4);
+	char clk[32], d[32], text[80];
+	fmt_clock(t, clk, sizeof clk);
+	fmt_dur(t - start, d, sizeof d);
+	snprintf(text, sizeof text, "%s (+%s)", clk, d);
+	rec_image_text(sheet, L->W, L->H, (int)x0, (int)(y0 + L->th + 4), text, 0xFFFFFFFFu, 2);
 }
 
 static int cmd_sheet(ctx *c)
@@ -647,70 +696,33 @@ static int cmd_sheet(ctx *c)
 	uint64_t start = c->h->start_ns, end = c->sum.end_ns > start ? c->sum.end_ns : start;
 	uint64_t n = (end - start) / every + 1;
 	if (n > 2000)
-		return die(2, "--every %s gives %llu thumbnails; use a longer interval", c->o.every ? c->o.every : "30s",
-		           (unsigned long long)n);
-	uint32_t tw = c->o.thumb, th = (uint32_t)((uint64_t)tw * c->h->height / c->h->width);
-	if (th < 8)
-		th = 8;
-	uint32_t cols = c->o.cols < n ? c->o.cols : (uint32_t)n, rows = (uint32_t)((n + cols - 1) / cols);
-	uint32_t pad = 8, label = 22;
-	uint32_t W = cols * (tw + pad) + pad, H = rows * (th + label + pad) + pad;
-	uint32_t *sheet = malloc((size_t)W * H * 4), *thumb = malloc((size_t)tw * th * 4);
-	rec_player p;
-	int rc = 0;
-	if (!sheet || !thumb) {
-		free(sheet);
-		free(thumb);
-		return die(1, "out of memory for a %ux%u sheet", W, H);
-	}
-	for (size_t i = 0; i < (size_t)W * H; i++)
+		return die(2, "--every %s gives %llu thumbnails; use a longer interval",
+		           c->o.every ? c->o.every : "30s", (unsigned long long)n);
+	sheet_layout L = { .tw = c->o.thumb };
+	L.th = (uint32_t)((uint64_t)L.tw * c->h->height / c->h->width);
+	L.th = L.th < 8 ? 8 : L.th;
+	L.cols = c->o.cols < n ? c->o.cols : (uint32_t)n;
+	uint32_t rows = (uint32_t)((n + L.cols - 1) / L.cols);
+	L.W = L.cols * (L.tw + SHEET_PAD) + SHEET_PAD;
+	L.H = rows * (L.th + SHEET_LABEL + SHEET_PAD) + SHEET_PAD;
+	uint32_t *sheet = malloc((size_t)L.W * L.H * 4), *thumb = malloc((size_t)L.tw * L.th * 4);
+	render rd;
+	int rc = !sheet || !thumb ? die(1, "out of memory for a %ux%u sheet", L.W, L.H)
+	                          : render_open(c, &rd);
+	for (size_t i = 0; rc == 0 && i < (size_t)L.W * L.H; i++)
 		sheet[i] = 0xFF303030u;
-	if (player_open(c, &p) != 0) {
-		free(sheet);
-		free(thumb);
-		return 1;
-	}
-	uint32_t *full = NULL;
-	size_t full_cap = 0;
-	for (uint64_t i = 0; i < n && rc == 0; i++) {
+	for (uint64_t i = 0; rc == 0 && i < n; i++) {
 		uint64_t t = start + i * every;
-		if (rec_player_advance(&p, t, NULL, NULL) != 0) {
-			rc = die(1, "%s: %s", c->o.file, p.err);
-			break;
-		}
-		size_t need = (size_t)p.scr.width * p.scr.height * 4;
-		if (need > full_cap) {
-			free(full);
-			full = malloc(need);
-			full_cap = full ? need : 0;
-			if (!full) {
-				rc = die(1, "out of memory");
-				break;
-			}
-		}
-		snapshot(c, &p, full);
-		uint32_t sw = p.scr.width, sh = p.scr.height;
-		uint32_t dw = tw < sw ? tw : sw, dh = th < sh ? th : sh;
-		rec_image_scale(full, sw, sh, thumb, dw, dh);
-		uint32_t x0 = pad + (uint32_t)(i % cols) * (tw + pad);
-		uint32_t y0 = pad + (uint32_t)(i / cols) * (th + label + pad);
-		for (uint32_t y = 0; y < dh; y++)
-			memcpy(sheet + (size_t)(y0 + y) * W + x0, thumb + (size_t)y * dw, (size_t)dw * 4);
-		char clk[32], d[32], text[80];
-		fmt_clock(t, clk, sizeof clk);
-		fmt_dur(t - start, d, sizeof d);
-		snprintf(text, sizeof text, "%s (+%s)", clk, d);
-		rec_image_text(sheet, W, H, (int)x0, (int)(y0 + th + 4), text, 0xFFFFFFFFu, 2);
+		rc = render_at(c, &rd, t, false);
+		if (rc == 0)
+			sheet_put(sheet, &L, i, &rd, thumb, t, start);
 	}
-	if (rc == 0) {
-		char err[600];
-		if (rec_png_write(c->o.out, sheet, W, H, err, sizeof err) != 0)
-			rc = die(1, "%s", err);
-	}
-	free(full);
+	if (rc == 0)
+		rc = png_out(c->o.out, sheet, L.W, L.H);
+	if (sheet && thumb)
+		render_free(&rd);
 	free(sheet);
 	free(thumb);
-	rec_player_free(&p);
 	return rc;
 }
 
@@ -735,7 +747,7 @@ static pid_t start_ffmpeg(const ctx *c, uint32_t w, uint32_t h, int *fd)
 		execlp("ffmpeg", "ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f",
 		       "rawvideo", "-pix_fmt", "bgra", "-s", size, "-r", fps, "-i", "pipe:0", "-vf",
 		       "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-pix_fmt", "yuv420p", "-c:v", "libx264",
-		       "-preset", "veryfast", "-crf", "23", "-movflags", "+faststart", c->o.out,
+		       "-preset", "ultrafast", "-crf", "23", "-movflags", "+faststart", c->o.out,
 		       (char *)NULL);
 		fprintf(stderr, "%s: cannot run ffmpeg: %s (install the ffmpeg package)\n", prog,
 		        strerror(errno));
@@ -763,6 +775,7 @@ static bool write_all(int fd, const void *p, size_t n)
 
 static void progress(uint64_t done, uint64_t total)
 {
+	done = done < total ? done : total;
 	int pct = total ? (int)(done * 100 / total) : 100, fill = pct * 40 / 100;
 	char d[32], t[32];
 	fmt_dur(done, d, sizeof d);
@@ -780,86 +793,124 @@ static void canvas_put(const uint32_t *src, uint32_t sw, uint32_t sh, uint32_t *
 			dst[(size_t)y * w + x] = (x < sw && y < sh) ? src[(size_t)y * sw + x] : 0xFF000000u;
 }
 
+/* Renders frames into ffmpeg's pipe; returns 0 or 1 (message printed). */
+static int video_frames(ctx *c, render *rd, int fd, uint64_t *frames)
+{
+	uint64_t start = c->h->start_ns, end = c->sum.end_ns > start ? c->sum.end_ns : start;
+	uint64_t step = (uint64_t)(c->o.speed * 1e9 / c->o.fps);
+	step = step ? step : 1;
+	uint32_t w = rd->p.scr.width, h = rd->p.scr.height;
+	uint32_t *canvas = malloc((size_t)w * h * 4);
+	if (!canvas)
+		return die(1, "out of memory");
+	bool tty = isatty(2);
+	int rc = 0;
+	for (uint64_t t = start; t <= end + step && rc == 0; t += step) {
+		if ((rc = render_at(c, rd, t, false)) != 0)
+			break;
+		canvas_put(rd->img, rd->p.scr.width, rd->p.scr.height, canvas, w, h);
+		if (!write_all(fd, canvas, (size_t)w * h * 4)) {
+			rc = die(1, "ffmpeg stopped reading (see its message above)");
+			break;
+		}
+		++*frames;
+		if (tty && *frames % 10 == 0)
+			progress(t - start, end - start);
+		/* --skip-idle: jump over stretches where nothing is recorded. */
+		if (c->o.skip_idle && rd->p.held && rd->p.rec->ts > t + 2 * NS)
+			t = rd->p.rec->ts - NS - step;
+		if (rd->p.done && t >= end)
+			break;
+	}
+	if (tty)
+		progress(end - start, end - start), fputc('\n', stderr);
+	free(canvas);
+	return rc;
+}
+
 static int cmd_video(ctx *c)
 {
 	if (!c->o.out)
 		return die(2, "video needs -o FILE.mp4");
-	if (c->o.speed <= 0 || c->o.fps == 0 || c->o.fps > 60)
-		return die(2, "--speed must be > 0 and --fps 1..60");
+	if (c->o.fps > 60)
+		return die(2, "--fps must be 1..60");
 	if (open_recording(c, false) != 0)
 		return 1;
-	rec_player p;
-	if (player_open(c, &p) != 0)
-		return 1;
-	uint64_t start = c->h->start_ns, end = c->sum.end_ns > start ? c->sum.end_ns : start;
-	uint64_t step = (uint64_t)(c->o.speed * 1e9 / c->o.fps);
-	if (step == 0)
-		step = 1;
-	uint32_t w = p.scr.width, h = p.scr.height;
-	size_t frame_bytes = (size_t)w * h * 4;
-	uint32_t *full = NULL, *canvas = malloc(frame_bytes);
-	size_t full_cap = 0;
-	bool tty = isatty(2);
 	signal(SIGPIPE, SIG_IGN);
+	/* Create the output 0600 first: ffmpeg keeps the mode of a file it truncates. */
+	int ofd = open(c->o.out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (ofd < 0)
+		return die(1, "cannot create %s: %s", c->o.out, strerror(errno));
+	close(ofd);
+	render rd;
+	if (render_open(c, &rd) != 0)
+		return 1;
 	int fd = -1;
-	pid_t pid = canvas ? start_ffmpeg(c, w, h, &fd) : -1;
-	int rc = 0;
+	pid_t pid = start_ffmpeg(c, rd.p.scr.width, rd.p.scr.height, &fd);
 	if (pid < 0) {
-		rec_player_free(&p);
-		free(canvas);
+		render_free(&rd);
 		return die(1, "cannot start ffmpeg: %s", strerror(errno));
 	}
 	uint64_t frames = 0;
-	for (uint64_t t = start; t <= end + step && rc == 0; t += step) {
-		if (rec_player_advance(&p, t, NULL, NULL) != 0) {
-			rc = die(1, "%s: %s", c->o.file, p.err);
-			break;
-		}
-		size_t need = (size_t)p.scr.width * p.scr.height * 4;
-		if (need > full_cap) {
-			free(full);
-			full = malloc(need);
-			full_cap = full ? need : 0;
-		}
-		if (!full) {
-			rc = die(1, "out of memory");
-			break;
-		}
-		snapshot(c, &p, full);
-		canvas_put(full, p.scr.width, p.scr.height, canvas, w, h);
-		if (!write_all(fd, canvas, frame_bytes)) {
-			rc = die(1, "ffmpeg stopped reading (see its message above)");
-			break;
-		}
-		frames++;
-		if (tty && frames % 10 == 0)
-			progress(t - start, end - start);
-		/* --skip-idle: jump over stretches where nothing is recorded. */
-		if (c->o.skip_idle && p.held && p.rec->ts > t + 2 * NS)
-			t = p.rec->ts - NS - step;
-		if (p.done && t >= end)
-			break;
-	}
+	int rc = video_frames(c, &rd, fd, &frames);
 	close(fd);
 	int st = 0;
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
-	if (tty)
-		progress(end - start, end - start), fputc('\n', stderr);
 	if (rc == 0 && !(WIFEXITED(st) && WEXITSTATUS(st) == 0))
 		rc = die(1, "ffmpeg failed to write %s (exit status %d)", c->o.out,
 		         WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 	if (rc == 0)
 		fprintf(stderr, "%s: wrote %s: %llu frames at %u fps, speed %gx\n", prog, c->o.out,
 		        (unsigned long long)frames, c->o.fps, c->o.speed);
-	free(full);
-	free(canvas);
-	rec_player_free(&p);
+	render_free(&rd);
 	return rc;
 }
 
 /* ---------- main ---------- */
 
+/* Stores the value of an option that takes one; returns 0, or 2 (usage). */
+static int set_value(opts *o, const char *name, const char *v)
+{
+	const char **text[] = { &o->out, &o->out, &o->at, &o->every, &o->digest, &o->tz, &o->layout };
+	static const char *const text_names[] = { "-o", "--output", "--at", "--every", "--digest",
+		                                  "--tz", "--layout" };
+	for (size_t i = 0; i < sizeof text_names / sizeof text_names[0]; i++)
+		if (!strcmp(name, text_names[i])) {
+			*text[i] = v;
+			return 0;
+		}
+	if (!strcmp(name, "--speed")) {
+		char *end;
+		o->speed = strtod(v, &end);
+		return *end || o->speed <= 0 ? die(2, "--speed needs a positive number") : 0;
+	}
+	unsigned *num[] = { &o->fps, &o->cols, &o->thumb, &o->idle_s };
+	static const char *const num_names[] = { "--fps", "--cols", "--width", "--idle" };
+	for (size_t i = 0; i < sizeof num_names / sizeof num_names[0]; i++)
+		if (!strcmp(name, num_names[i])) {
+			char *end;
+			unsigned long n = strtoul(v, &end, 10);
+			if (*end || n == 0 || n > 100000)
+				return die(2, "%s needs a positive number", name);
+			*num[i] = (unsigned)n;
+			return 0;
+		}
+	return die(2, "unknown option '%s' (try --help)", name);
+}
+
+static bool takes_value(const char *a)
+{
+	static const char *const names[] = { "-o", "--output", "--at", "--every", "--digest", "--tz",
+		                              "--layout", "--speed", "--fps", "--cols", "--width",
+		                              "--idle" };
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (!strcmp(a, names[i]))
+			return true;
+	return false;
+}
+
+/* Returns 0 to run, 2 on a usage error, 3 when --help/--version was answered. */
 static int parse_args(int argc, char **argv, opts *o)
 {
 	memset(o, 0, sizeof *o);
@@ -871,10 +922,6 @@ static int parse_args(int argc, char **argv, opts *o)
 	o->tz = "Asia/Tokyo";
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define VAL(name) \
-	(!strcmp(a, name) ? (v ? (i++, v) : (die(2, "%s needs a value", name), (const char *)NULL)) : NULL)
-		const char *x;
 		if (!strcmp(a, "-h") || !strcmp(a, "--help"))
 			return usage(stdout), 3;
 		if (!strcmp(a, "-V") || !strcmp(a, "--version"))
@@ -887,37 +934,12 @@ static int parse_args(int argc, char **argv, opts *o)
 			o->no_pointer = true;
 		else if (!strcmp(a, "--utc"))
 			o->tz = "UTC";
-		else if ((x = VAL("-o")) || (x = VAL("--output")))
-			o->out = x;
-		else if ((x = VAL("--at")))
-			o->at = x;
-		else if ((x = VAL("--every")))
-			o->every = x;
-		else if ((x = VAL("--digest")))
-			o->digest = x;
-		else if ((x = VAL("--tz")))
-			o->tz = x;
-		else if ((x = VAL("--layout")))
-			o->layout = x;
-		else if ((x = VAL("--speed"))) {
-			if (sscanf(x, "%lf", &o->speed) != 1)
-				return die(2, "--speed needs a number");
-		} else if ((x = VAL("--fps")) || (x = VAL("--cols")) || (x = VAL("--width")) ||
-		           (x = VAL("--idle"))) {
-			char *end;
-			unsigned long n = strtoul(x, &end, 10);
-			if (*end || n == 0 || n > 100000)
-				return die(2, "%s needs a positive number", a);
-			*(!strcmp(a, "--fps") ? &o->fps : !strcmp(a, "--cols") ? &o->cols
-			                                 : !strcmp(a, "--width") ? &o->thumb
-			                                                         : &o->idle_s) = (unsigned)n;
-		} else if (!v && a[0] == '-' && (!strcmp(a, "-o") || !strncmp(a, "--", 2)) &&
-		           (!strcmp(a, "-o") || !strcmp(a, "--output") || !strcmp(a, "--at") ||
-		            !strcmp(a, "--every") || !strcmp(a, "--digest") || !strcmp(a, "--tz") ||
-		            !strcmp(a, "--layout") || !strcmp(a, "--speed") || !strcmp(a, "--fps") ||
-		            !strcmp(a, "--cols") || !strcmp(a, "--width") || !strcmp(a, "--idle")))
-			return 2; /* VAL already said what is missing */
-		else if (a[0] == '-' && a[1])
+		else if (takes_value(a)) {
+			if (i + 1 >= argc)
+				return die(2, "%s needs a value (try --help)", a);
+			if (set_value(o, a, argv[++i]) != 0)
+				return 2;
+		} else if (a[0] == '-' && a[1])
 			return die(2, "unknown option '%s' (try --help)", a);
 		else if (!o->cmd)
 			o->cmd = a;
@@ -925,7 +947,6 @@ static int parse_args(int argc, char **argv, opts *o)
 			o->file = a;
 		else
 			return die(2, "unexpected argument '%s' (try --help)", a);
-#undef VAL
 	}
 	if (!o->cmd) {
 		usage(stderr);

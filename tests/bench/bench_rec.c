@@ -4,7 +4,8 @@
  *                                        typed text, policy events, idle, resize) used
  *                                        by tests/e2e/test_replay_cli.sh; --expect writes
  *                                        the final screen (no pointer) as PNG
- *   bench_rec [run] [--minutes N]        prints size per hour, writer CPU, idle cost,
+ *   bench_rec make-tiny FILE             a few-KB recording (fuzzing seed)
+ *   bench_rec [run] [--minutes N] [--level L] [--keyframe S]   prints size per hour, writer CPU, idle cost,
  *                                        seek time and frame export speed
  * Runs on simulated time (the writer's clock hook), so an hour takes seconds. */
 #include "rec_image.h"
@@ -26,6 +27,8 @@
 #define T0 1790000000000000000ull
 
 static _Atomic uint64_t now_ns;
+static int opt_level;          /* --level: zstd level (0 = writer default) */
+static uint32_t opt_keyframe;  /* --keyframe SECONDS (0 = writer default) */
 static uint64_t fake_clock(void *ctx)
 {
 	(void)ctx;
@@ -57,6 +60,7 @@ static int open_w(rec_writer **w, const char *path, uint32_t width, uint32_t hei
 	rec_session_info in = {
 		.session_id = sid, .permit_id = 5, .vendor_id = 2, .system_id = 9, .account_id = 31,
 		.width = width, .height = height, .keyboard_layout = layout, .clock = fake_clock,
+		.zstd_level = opt_level, .keyframe_interval_ms = opt_keyframe * 1000,
 	};
 	char err[256];
 	unlink(path);
@@ -186,6 +190,41 @@ static int cmd_make(const char *path, const char *expect)
 	return rc == 0 ? 0 : 1;
 }
 
+/* A small recording with every record type, as a seed for the fuzzer. */
+static int cmd_make_tiny(const char *path)
+{
+	atomic_store(&now_ns, T0);
+	rec_writer *w;
+	rec_synth s;
+	if (open_w(&w, path, 96, 64, 0x409, "T") != 0)
+		return 1;
+	rec_synth_init(&s, 96, 64, 3);
+	uint8_t img[8 * 8 * 4];
+	for (size_t i = 0; i < sizeof img; i++)
+		img[i] = (uint8_t)(i * 7);
+	rec_writer_pointer_shape(w, img, 32, 8, 8, 1, 1);
+	rec_writer_event(w, "channel_denied", "cliprdr");
+	for (int i = 0; i < 6; i++) {
+		type_text(w, &s, "ab\n");
+		rec_synth_noise(&s, 20, 10);
+		rec_synth_frame(&s, w);
+		rec_writer_mouse(w, 0x9000, 5, 6);
+		rec_writer_unicode(w, 0, 0x3042);
+		rec_writer_pointer_position(w, i, i);
+		rec_writer_drain(w);
+		tick(2 * NS);
+	}
+	rec_synth_resize(&s, 80, 40);
+	rec_synth_window(&s, 0, 0, 40, 30);
+	rec_synth_frame(&s, w);
+	rec_writer_pointer_hidden(w);
+	rec_writer_drain(w);
+	tick(NS);
+	int rc = rec_writer_close(w, "tiny", NULL, NULL);
+	rec_synth_free(&s);
+	return rc == 0 ? 0 : 1;
+}
+
 /* ---------- run: the benchmark ---------- */
 
 static const char *cmds[] = {
@@ -207,6 +246,7 @@ static void admin_workload(rec_synth *s, rec_writer *w, unsigned minutes)
 				rec_writer_key(w, 0x4000, 0x1E);
 				rec_writer_key(w, 0x8000, 0x1E);
 				rec_synth_frame(s, w);
+				rec_writer_drain(w); /* real time: the writer keeps up */
 			} else
 				s->ndirty = 0, s->full = 0;
 			tick(250000000);
@@ -220,8 +260,10 @@ static void admin_workload(rec_synth *s, rec_writer *w, unsigned minutes)
 		if (k % 10 == 9) { /* scroll a long file: 20 s at 5 pages of 1 line/s */
 			for (int i = 0; i < 100; i++) {
 				rec_synth_scroll(s, 16);
-				if (w)
+				if (w) {
 					rec_synth_frame(s, w);
+					rec_writer_drain(w);
+				}
 				s->ndirty = 0, s->full = 0;
 				tick(200000000);
 			}
@@ -261,10 +303,10 @@ static void bench_size(uint32_t width, uint32_t height, unsigned minutes, const 
 	rec_synth_free(&s);
 	double hours = minutes / 60.0;
 	printf("admin workload %ux%u, %u simulated minutes: %.2f MB/hour (%llu updates, %llu keyframes, "
-	       "%llu tiles, %llu packets; raw records %.1f MB)\n",
+	       "%llu tiles, %llu copies, %llu packets; raw records %.1f MB)\n",
 	       width, height, minutes, st.bytes / 1e6 / hours, (unsigned long long)st.updates,
 	       (unsigned long long)st.keyframes, (unsigned long long)st.tiles,
-	       (unsigned long long)st.packets, st.raw_bytes / 1e6);
+	       (unsigned long long)st.copies, (unsigned long long)st.packets, st.raw_bytes / 1e6);
 	printf("  recorder CPU: %.2f s per simulated hour = %.2f%% of one core in real time "
 	       "(workload alone %.2f s; wall %.1f s)\n",
 	       (with - base) / hours, (with - base) / (hours * 3600) * 100, base, wall);
@@ -327,19 +369,29 @@ static void bench_seek_export(const char *path)
 	}
 	printf("seek on the %.0f-minute recording: mean %.1f ms, worst %.1f ms (%u random seeks, %zu keyframes)\n",
 	       span / 60e9, total / n * 1e3, worst * 1e3, n, rec_reader_index_count(r));
-	/* Frame export: play through composing a frame every second of recording. */
+	/* Frame export as `video` does it: 10 frames per recorded second, pointer
+	 * composed (ffmpeg's encoding not included), over the first 10 minutes. */
 	uint32_t *img = malloc((size_t)p.scr.width * p.scr.height * 4 * 2);
+	uint64_t stop = sum.start_ns + 600 * NS < sum.end_ns ? sum.start_ns + 600 * NS : sum.end_ns;
 	double t0 = wall_s();
 	rec_player_seek(&p, sum.start_ns);
 	uint64_t frames = 0;
-	for (uint64_t t = sum.start_ns; t <= sum.end_ns; t += NS) {
+	for (uint64_t t = sum.start_ns; t <= stop; t += NS / 10) {
 		rec_player_advance(&p, t, NULL, NULL);
 		rec_screen_compose(&p.scr, img);
 		frames++;
 	}
 	double d = wall_s() - t0;
-	printf("frame export (1 frame per recorded second, pointer composed): %llu frames in %.2f s = %.0fx real time\n",
-	       (unsigned long long)frames, d, span / 1e9 / d);
+	printf("frame export at 10 fps (pointer composed, before encoding): %llu frames in %.2f s = %.0fx real time\n",
+	       (unsigned long long)frames, d, (stop - sum.start_ns) / 1e9 / d);
+	/* One PNG, as `frame --at` writes it (seek included). */
+	t0 = wall_s();
+	rec_player_seek(&p, sum.start_ns + (sum.end_ns - sum.start_ns) / 3);
+	rec_screen_compose(&p.scr, img);
+	rec_png_write("/tmp/bench_rec_frame.png", img, p.scr.width, p.scr.height, err, sizeof err);
+	printf("frame --at equivalent (seek + PNG %ux%u): %.0f ms\n", p.scr.width, p.scr.height,
+	       (wall_s() - t0) * 1e3);
+	unlink("/tmp/bench_rec_frame.png");
 	free(img);
 	rec_player_free(&p);
 	rec_reader_close(r);
@@ -347,12 +399,19 @@ static void bench_seek_export(const char *path)
 
 int main(int argc, char **argv)
 {
+	if (argc >= 3 && !strcmp(argv[1], "make-tiny"))
+		return cmd_make_tiny(argv[2]);
 	if (argc >= 3 && !strcmp(argv[1], "make"))
 		return cmd_make(argv[2], argc >= 5 && !strcmp(argv[3], "--expect") ? argv[4] : NULL);
 	unsigned minutes = 60;
-	for (int i = 1; i + 1 < argc; i++)
+	for (int i = 1; i + 1 < argc; i++) {
 		if (!strcmp(argv[i], "--minutes"))
 			minutes = (unsigned)atoi(argv[i + 1]);
+		if (!strcmp(argv[i], "--level"))
+			opt_level = atoi(argv[i + 1]);
+		if (!strcmp(argv[i], "--keyframe"))
+			opt_keyframe = (uint32_t)atoi(argv[i + 1]);
+	}
 	if (minutes == 0)
 		minutes = 60;
 	const char *p1 = "/tmp/bench_rec_1280.rec", *p2 = "/tmp/bench_rec_1920.rec";
@@ -360,7 +419,9 @@ int main(int argc, char **argv)
 	bench_size(1920, 1080, minutes, p2);
 	bench_idle();
 	bench_seek_export(p2);
-	unlink(p1);
-	unlink(p2);
+	if (!getenv("BENCH_KEEP")) {
+		unlink(p1);
+		unlink(p2);
+	}
 	return 0;
 }

@@ -85,6 +85,7 @@ check sheet 0 "$R" sheet "$T/s.rec" -o "$T/sheet.png" --every 20s --cols 4 --wid
 if check video 0 "$R" video "$T/s.rec" -o "$T/v.mp4" --speed 8; then
     n=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames,width,height -of csv=p=0 "$T/v.mp4")
     [ "$n" = "1024,768,290" ] && pass "video: 1024x768, 290 frames at speed 8" || fail "video" "ffprobe: $n"
+    [ "$(stat -c %a "$T/v.mp4")" = 600 ] && pass "video file is 0600" || fail "video mode" "$(stat -c %a "$T/v.mp4")"
 fi
 check video-skip 0 "$R" video "$T/s.rec" -o "$T/v2.mp4" --speed 8 --skip-idle &&
     n2=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 "$T/v2.mp4") &&
@@ -113,5 +114,12 @@ head -c 5000 /dev/urandom >"$T/garbage.rec"
 check garbage 1 "$R" info "$T/garbage.rec" && has err "not an rmgate recording" &&
     [ "$(wc -l <"$T/err")" = 1 ] && pass "garbage is rejected with one line"
 check missing 1 "$R" info "$T/nope.rec" && has err "cannot open" && pass "missing file: clear error"
+
+# The reader's fuzz target, briefly (make fuzz runs it longer).
+if tests/fuzz/run.sh 15 >"$T/fuzz.log" 2>&1; then
+    pass "fuzz_rec_reader: $(grep -o 'no crash.*' "$T/fuzz.log")"
+else
+    fail "fuzz_rec_reader" "$(tail -n 5 "$T/fuzz.log" | tr '\n' ' ')"
+fi
 
 [ "$fails" = 0 ]

@@ -13,6 +13,7 @@
 #include "rec_synth.h"
 #include "rec_writer.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -49,6 +50,7 @@ typedef struct fixture {
 	checkpoint cp[64];
 	size_t ncp;
 	uint8_t digest[32];
+	rec_writer_stats st;
 } fixture;
 
 static int setup(void **state)
@@ -111,12 +113,11 @@ static void checkpoint_now(fixture *f)
 
 static void close_writer(fixture *f)
 {
-	rec_writer_stats st;
 	tick(f, SEC);
-	assert_int_equal(rec_writer_close(f->w, "vendor_disconnect", f->digest, &st), 0);
+	assert_int_equal(rec_writer_close(f->w, "vendor_disconnect", f->digest, &f->st), 0);
 	f->w = NULL;
-	assert_true(st.packets >= 2);
-	assert_true(st.records >= 3);
+	assert_true(f->st.packets >= 2);
+	assert_true(f->st.records >= 3);
 }
 
 static void assert_same_screen(const rec_screen *s, const checkpoint *c, size_t which)
@@ -185,12 +186,16 @@ static void scrolling_round_trips(void **state)
 	for (int i = 0; i < 200; i++) {
 		rec_synth_scroll(&f->syn, 1 + (uint32_t)(i % 16));
 		rec_synth_frame(&f->syn, f->w);
+		rec_writer_drain(f->w); /* one update per scroll step */
 		tick(f, 50000000);
 		if (i % 20 == 19)
 			checkpoint_now(f);
 	}
 	close_writer(f);
 	verify_checkpoints(f);
+	/* Scrolls are recorded as copies plus the new line, not as whole screens. */
+	assert_true(f->st.copies >= 150);
+	assert_true(f->st.tiles < 200 * 13 + 10 * 130);
 }
 
 static void noise_round_trips_across_packets(void **state)
@@ -402,13 +407,132 @@ static void disk_full_is_reported_and_file_stays_readable(void **state)
 	assert_int_equal(rec_writer_close(f->w, "recording_failed", digest, NULL), -1);
 	f->w = NULL;
 	setrlimit(RLIMIT_FSIZE, &old);
+	/* Crash recovery's view: the readable part, its digest and end time. */
+	char err[256];
+	rec_summary s;
+	assert_int_equal(rec_reader_check_file(f->path, &s, err, sizeof err), 0);
+	assert_true(s.integrity == REC_TRUNCATED || s.integrity == REC_UNFINISHED);
+	assert_true(s.tiles > 0);
+	assert_true(s.end_ns > T0);
+	static const uint8_t zero[32];
+	assert_memory_not_equal(s.digest, zero, 32);
+}
+
+static void first_frame_takes_the_whole_screen(void **state)
+{
+	fixture *f = *state;
+	open_writer(f, 200, 150, 60000);
+	rec_synth_window(&f->syn, 0, 0, 200, 150); /* painted before the recorder saw anything */
+	rec_rect small = { 10, 10, 5, 5 };
+	rec_writer_frame(f->w, (const uint8_t *)f->syn.px, 200 * 4, 200, 150, &small, 1);
+	rec_writer_drain(f->w);
+	f->syn.dirty[0] = (rec_rect){ 0, 0, 1, 1 };
+	f->syn.ndirty = 1;
+	f->syn.full = 0;
+	tick(f, SEC);
+	checkpoint_now(f); /* reports one pixel: the recording must already be complete */
+	close_writer(f);
+	verify_checkpoints(f);
+}
+
+typedef struct painter {
+	fixture *f;
+	uint32_t *fb;
+	int id;
+} painter;
+
+/* Paints its own quarter of a shared framebuffer and reports it, or sends input. */
+static void *paint_thread(void *arg)
+{
+	painter *p = arg;
+	const uint32_t W = 512, H = 256;
+	for (int i = 0; i < 300; i++) {
+		if (p->id >= 2) {
+			rec_writer_key(p->f->w, 0x4000, (uint16_t)(p->id * 16 + i % 16));
+			rec_writer_mouse(p->f->w, 0x0800, (uint16_t)i, (uint16_t)p->id);
+			continue;
+		}
+		rec_rect r = { (int32_t)((uint32_t)(i % 4) * (W / 4)), (int32_t)((uint32_t)p->id * (H / 2)),
+			       (int32_t)(W / 4), (int32_t)(H / 2) };
+		for (int32_t y = r.y; y < r.y + r.h; y++)
+			for (int32_t x = r.x; x < r.x + r.w; x++)
+				p->fb[y * W + x] = 0xFF000000u | (uint32_t)(i * 2654435761u ^ (uint32_t)(x * y + p->id));
+		rec_writer_frame(p->f->w, (const uint8_t *)p->fb, W * 4, W, H, &r, 1);
+	}
+	return NULL;
+}
+
+static void concurrent_producers_lose_nothing(void **state)
+{
+	fixture *f = *state;
+	open_writer(f, 512, 256, 60000);
+	uint32_t *fb = calloc(512 * 256, 4);
+	pthread_t t[4];
+	painter p[4];
+	for (int i = 0; i < 4; i++) {
+		p[i] = (painter){ f, fb, i };
+		assert_int_equal(pthread_create(&t[i], NULL, paint_thread, &p[i]), 0);
+	}
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	rec_writer_frame(f->w, (const uint8_t *)fb, 512 * 4, 512, 256, NULL, 0);
+	rec_writer_drain(f->w);
+	memcpy(f->syn.px, fb, 512 * 256 * 4); /* the checkpoint is the shared framebuffer */
+	f->syn.width = 512;
+	f->syn.height = 256;
+	tick(f, SEC);
+	checkpoint_now(f);
+	free(fb);
+	close_writer(f);
+	verify_checkpoints(f);
 	char err[256];
 	rec_reader *r;
 	assert_int_equal(rec_reader_open(&r, f->path, err, sizeof err), 0);
 	rec_summary s;
 	assert_int_equal(rec_reader_scan(r, &s), 0);
-	assert_true(s.integrity == REC_TRUNCATED || s.integrity == REC_UNFINISHED);
-	assert_true(s.tiles > 0);
+	assert_int_equal(s.keys, 600);
+	assert_int_equal(s.mouse, 600);
+	assert_int_equal(f->st.dropped, 0);
+	rec_reader_close(r);
+}
+
+static void rdp_pointer_masks_are_stored_as_bgra(void **state)
+{
+	fixture *f = *state;
+	open_writer(f, 64, 64, 0);
+	/* 16x16, 1 bpp: the xor mask draws a black/white pattern, the and mask makes
+	 * the left half transparent. Rows are padded to 2 bytes. */
+	uint8_t xor_mask[32], and_mask[32];
+	for (int i = 0; i < 32; i++) {
+		xor_mask[i] = (uint8_t)(i % 2 ? 0x0F : 0xF0);
+		and_mask[i] = (uint8_t)(i % 2 ? 0x00 : 0xFF);
+	}
+	assert_true(rec_writer_pointer_rdp(f->w, 1, xor_mask, 32, and_mask, 32, 16, 16, 3, 4));
+	assert_false(rec_writer_pointer_rdp(f->w, 1, xor_mask, 2, and_mask, 2, 16, 16, 3, 4));
+	close_writer(f);
+	char err[256];
+	rec_reader *r;
+	assert_int_equal(rec_reader_open(&r, f->path, err, sizeof err), 0);
+	rec_record *rec = malloc(sizeof *rec);
+	int shapes = 0;
+	while (rec_reader_next(r, rec) == 1) {
+		if (rec->type != REC_T_POINTER_SHAPE)
+			continue;
+		shapes++;
+		assert_int_equal(rec->u.shape.kind, REC_POINTER_IMAGE);
+		assert_int_equal(rec->u.shape.w, 16);
+		assert_int_equal(rec->u.shape.hot_x, 3);
+		assert_int_equal(rec->u.shape.hot_y, 4);
+		int opaque = 0, clear = 0;
+		for (int i = 0; i < 256; i++) {
+			uint8_t a = rec->u.shape.bgra[i * 4 + 3];
+			opaque += a == 0xFF;
+			clear += a == 0;
+		}
+		assert_true(opaque > 0 && clear > 0 && opaque + clear == 256);
+	}
+	assert_int_equal(shapes, 1);
+	free(rec);
 	rec_reader_close(r);
 }
 
@@ -423,6 +547,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(input_and_events_come_back_exactly, setup, teardown),
 		cmocka_unit_test_setup_teardown(files_are_private_and_never_overwritten, setup, teardown),
 		cmocka_unit_test_setup_teardown(disk_full_is_reported_and_file_stays_readable, setup, teardown),
+		cmocka_unit_test_setup_teardown(concurrent_producers_lose_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(first_frame_takes_the_whole_screen, setup, teardown),
+		cmocka_unit_test_setup_teardown(rdp_pointer_masks_are_stored_as_bgra, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
