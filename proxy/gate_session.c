@@ -466,9 +466,14 @@ static BOOL admit(gate_session *s, char **names, size_t n)
 	return TRUE;
 }
 
-static BOOL front_post_connect(freerdp_peer *peer)
+/* Admission and the connection to the target, run inside the licensing step: by then the
+ * client's identity, channels and credentials are known (Client Info), and the Demand Active
+ * has not been sent yet, so it can carry the target's geometry and drawing flags: the client
+ * never needs a reactivation at the start. Blocks the peer thread for at most the connect
+ * timeout (the client is waiting for its licence answer meanwhile). */
+static BOOL admit_and_connect(gate_session *s)
 {
-	gate_session *s = front_session(peer->context);
+	freerdp_peer *peer = s->peer;
 	rdpSettings *ps = peer->settings;
 	size_t n = 0;
 	char **names = WTSGetAcceptedChannelNames(peer, &n);
@@ -513,15 +518,39 @@ static BOOL front_post_connect(freerdp_peer *peer)
 		refuse(s, ERRINFO_SERVER_INSUFFICIENT_PRIVILEGES, why);
 		return FALSE;
 	}
-	/* Mirror the target's geometry so no reactivation is needed at the start. */
+	/* The Demand Active that follows describes the target, not the client's wish. */
 	rdpSettings *bs = s->back->settings;
 	ps->DesktopWidth = bs->DesktopWidth;
 	ps->DesktopHeight = bs->DesktopHeight;
 	ps->ColorDepth = 32;
+	/* FreeRDP reads 32 bpp planar bitmaps as BGR when dynamic colour fidelity was negotiated
+	 * (an xrdp quirk): offer the target's drawing flags, so that the client reads forwarded
+	 * bitmaps the way the gate's decoder does. The client may still lower them in its Confirm
+	 * Active; gate_back.c then sends such bitmaps from the framebuffer. */
+	ps->DrawAllowDynamicColorFidelity = bs->DrawAllowDynamicColorFidelity;
+	ps->DrawAllowSkipAlpha = bs->DrawAllowSkipAlpha;
+	ps->DrawAllowColorSubsampling = bs->DrawAllowColorSubsampling;
 	if (s->obs.on_resize)
 		s->obs.on_resize(s->obs.ctx, bs->DesktopWidth, bs->DesktopHeight);
 	gate_session_event(s, GATE_EV_TARGET_CONNECTED, "host=%s port=%u width=%u height=%u",
 	                   s->target_host, s->target_port, bs->DesktopWidth, bs->DesktopHeight);
+	return TRUE;
+}
+
+static LicenseCallbackResult front_license(freerdp_peer *peer, wStream *st)
+{
+	gate_session *s = front_session(peer->context);
+	if (gate_session_state(s) == GATE_ST_FRONT_HANDSHAKE && !admit_and_connect(s))
+		return LICENSE_CB_ABORT;
+	return s->license_cb ? s->license_cb(peer, st) : LICENSE_CB_COMPLETED;
+}
+
+/* Called by FreeRDP 2.11 once the client is active (after the capability exchange). */
+static BOOL front_post_connect(freerdp_peer *peer)
+{
+	gate_session *s = front_session(peer->context);
+	if (!s->back_connected)
+		return FALSE;
 	return gate_session_set_state(s, GATE_ST_RUNNING);
 }
 
@@ -533,7 +562,7 @@ static BOOL front_activate(freerdp_peer *peer)
 		s->state = GATE_ST_RUNNING;
 	s->pending_width = 0;
 	LeaveCriticalSection(&s->lock);
-	WLog_DBG(TAG, "%s client activated at %llu: remotefx=%d (id %u) max_request=%u gfx=%d", s->sid, (unsigned long long)now_ms(),
+	WLog_DBG(TAG, "%s client activated at %llu: dcf=%d/%d remotefx=%d (id %u) max_request=%u gfx=%d", s->sid, (unsigned long long)now_ms(), peer->settings->DrawAllowDynamicColorFidelity, s->back->settings->DrawAllowDynamicColorFidelity,
 	         peer->settings->RemoteFxCodec, peer->settings->RemoteFxCodecId,
 	         peer->settings->MultifragMaxRequestSize, peer->settings->SupportGraphicsPipeline);
 	/* Repaint once activated (see the peer loop): the client's screen is empty. */
@@ -684,6 +713,8 @@ static BOOL configure_front(gate_session *s)
 
 	peer->Logon = on_logon;
 	peer->PostConnect = front_post_connect;
+	s->license_cb = peer->LicenseCallback;
+	peer->LicenseCallback = front_license;
 	peer->Activate = front_activate;
 	peer->input->SynchronizeEvent = on_synchronize;
 	peer->input->KeyboardEvent = on_keyboard;
