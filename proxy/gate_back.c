@@ -172,6 +172,12 @@ static BOOL back_pre_connect(freerdp *instance)
 	 * bitmap codecs capability; without the pipeline, plain bitmaps pass through compressed. */
 	if (!freerdp_settings_set_bool(bs, FreeRDP_RemoteFxCodec, bs->SupportGraphicsPipeline))
 		return FALSE;
+	if (s->policy.gfx || s->policy.display_control) {
+		/* Loads drdynvc with the receipt plugin for denied dynamic channels (gate_dvc.c). */
+		char *name = GATE_DVC_RECEIPT_NAME;
+		if (!freerdp_client_add_dynamic_channel(bs, 1, &name))
+			return FALSE;
+	}
 	PubSub_SubscribeErrorInfo(instance->context->pubSub, on_error_info);
 	PubSub_SubscribeChannelConnected(instance->context->pubSub, on_channel_connected);
 	PubSub_SubscribeChannelDisconnected(instance->context->pubSub, on_channel_disconnected);
@@ -664,7 +670,7 @@ BOOL gate_back_create(gate_session *s)
 	ep.ContextSize = sizeof(gate_back_context);
 	ep.ClientNew = back_client_new;
 	ep.ClientFree = back_client_free;
-	rdpContext *ctx = freerdp_client_context_new(&ep);
+	rdpContext *ctx = gate_dvc_client_context_new(&ep);
 	if (!ctx)
 		return FALSE;
 	((gate_back_context *)ctx)->s = s;

@@ -540,8 +540,10 @@ static BOOL admit_and_connect(gate_session *s)
 static LicenseCallbackResult front_license(freerdp_peer *peer, wStream *st)
 {
 	gate_session *s = front_session(peer->context);
+	WLog_DBG(TAG, "%s licensing after %llu ms", s->sid, (unsigned long long)(now_ms() - s->start_ms));
 	if (gate_session_state(s) == GATE_ST_FRONT_HANDSHAKE && !admit_and_connect(s))
 		return LICENSE_CB_ABORT;
+	WLog_DBG(TAG, "%s target connected after %llu ms", s->sid, (unsigned long long)(now_ms() - s->start_ms));
 	return s->license_cb ? s->license_cb(peer, st) : LICENSE_CB_COMPLETED;
 }
 
@@ -774,7 +776,11 @@ static void peer_loop(gate_session *s)
 		}
 		if (WaitForSingleObject(s->abort_event, 0) == WAIT_OBJECT_0)
 			break;
-		if (!peer->CheckFileDescriptor(peer)) {
+		/* TLS may hold decrypted data the socket no longer signals: drain it now. */
+		BOOL alive = peer->CheckFileDescriptor(peer);
+		for (int i = 0; alive && i < 64 && peer->HasMoreToRead && peer->HasMoreToRead(peer); i++)
+			alive = peer->CheckFileDescriptor(peer);
+		if (!alive) {
 			if (gate_session_state(s) == GATE_ST_FRONT_HANDSHAKE)
 				handshake_failed(s);
 			gate_session_close(s, "client disconnected");

@@ -188,6 +188,11 @@ void gate_gfx_decoder_free(gate_session *s);
 void gate_gfx_close_bridge(gate_session *s); /* peer thread, first step of teardown */
 BOOL gate_gfx_in_reset(void);               /* TRUE inside the decoder's ResetGraphics */
 
+/* Dynamic-channel receipt (gate_dvc.c). */
+#define GATE_DVC_RECEIPT_NAME "rmgate-dvc-receipt"
+/* freerdp_client_context_new() plus re-registering the gate's addin provider (global). */
+rdpContext *gate_dvc_client_context_new(RDP_CLIENT_ENTRY_POINTS *ep);
+
 /* Counts a failure of the gate's own decoder and reports it (rate-limited). Any back thread. */
 void gate_session_decode_error(gate_session *s, const char *what);
 
