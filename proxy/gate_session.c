@@ -690,7 +690,8 @@ static BOOL configure_front(gate_session *s)
 	BOOL ok = freerdp_settings_set_string(ps, FreeRDP_CertificateFile, cfg->certificate) &&
 	          freerdp_settings_set_string(ps, FreeRDP_PrivateKeyFile, cfg->private_key) &&
 	          freerdp_settings_set_bool(ps, FreeRDP_RdpSecurity, FALSE) &&
-	          freerdp_settings_set_bool(ps, FreeRDP_TlsSecurity, TRUE) &&
+	          /* With nla, TLS alone must not be selectable: a client could skip authentication. */
+	          freerdp_settings_set_bool(ps, FreeRDP_TlsSecurity, cfg->security == GATE_SEC_TLS) &&
 	          freerdp_settings_set_bool(ps, FreeRDP_NlaSecurity, cfg->security == GATE_SEC_NLA) &&
 	          freerdp_settings_set_uint16(ps, FreeRDP_TLSMinVersion, 0x0303 /* TLS 1.2 */) &&
 	          freerdp_settings_set_uint32(ps, FreeRDP_ColorDepth, 32) &&
