@@ -172,6 +172,12 @@ static BOOL back_pre_connect(freerdp *instance)
 	 * bitmap codecs capability; without the pipeline, plain bitmaps pass through compressed. */
 	if (!freerdp_settings_set_bool(bs, FreeRDP_RemoteFxCodec, bs->SupportGraphicsPipeline))
 		return FALSE;
+	if (s->policy.gfx || s->policy.display_control) {
+		/* Loads drdynvc with the receipt plugin for denied dynamic channels (gate_dvc.c). */
+		char *name = GATE_DVC_RECEIPT_NAME;
+		if (!freerdp_client_add_dynamic_channel(bs, 1, &name))
+			return FALSE;
+	}
 	PubSub_SubscribeErrorInfo(instance->context->pubSub, on_error_info);
 	PubSub_SubscribeChannelConnected(instance->context->pubSub, on_channel_connected);
 	PubSub_SubscribeChannelDisconnected(instance->context->pubSub, on_channel_disconnected);
@@ -193,6 +199,17 @@ static size_t bitmap_wire_size(const BITMAP_DATA *b)
 	return n;
 }
 
+/* 32 bpp compressed bitmaps are planar; FreeRDP reads their planes as BGR or RGB depending on
+ * the negotiated dynamic colour fidelity flag. When the client ended with another value than
+ * the back, its rectangles are sent from the gate's (correctly decoded) framebuffer instead. */
+static BOOL client_reads_like_gate(gate_session *s, const BITMAP_DATA *b)
+{
+	if (b->bitsPerPixel != 32 || !b->compressed)
+		return TRUE;
+	return !s->peer->settings->DrawAllowDynamicColorFidelity ==
+	       !s->back->settings->DrawAllowDynamicColorFidelity;
+}
+
 /* Forwards a bitmap update in pieces that fit the front's MultifragMaxRequestSize; a single
  * rectangle too large for it is resent from the gate's framebuffer in small tiles. */
 static void forward_bitmaps(gate_session *s, const BITMAP_UPDATE *bu)
@@ -205,9 +222,10 @@ static void forward_bitmaps(gate_session *s, const BITMAP_UPDATE *bu)
 	while (start < bu->number) {
 		size_t used = 0;
 		UINT32 end = start;
-		while (end < bu->number && used + bitmap_wire_size(&bu->rectangles[end]) <= budget)
+		while (end < bu->number && used + bitmap_wire_size(&bu->rectangles[end]) <= budget &&
+		       client_reads_like_gate(s, &bu->rectangles[end]))
 			used += bitmap_wire_size(&bu->rectangles[end++]);
-		if (end == start) {
+		if (end == start || !client_reads_like_gate(s, &bu->rectangles[start])) {
 			const BITMAP_DATA *b = &bu->rectangles[start];
 			gate_front_send_fb_region(s, b->destLeft, b->destTop, b->destRight - b->destLeft + 1,
 			                          b->destBottom - b->destTop + 1);
@@ -247,35 +265,83 @@ static BOOL back_bitmap_update(rdpContext *ctx, const BITMAP_UPDATE *bu)
 	return TRUE;
 }
 
+static BOOL rfx_has_sync(const SURFACE_BITS_COMMAND *cmd)
+{
+	const BYTE *d = cmd->bmp.bitmapData;
+	return cmd->bmp.bitmapDataLength >= 2 && d[0] == 0xC0 && d[1] == 0xCC; /* WBT_SYNC */
+}
+
+static BOOL send_surface_bits(gate_session *s, const SURFACE_BITS_COMMAND *cmd)
+{
+	SURFACE_BITS_COMMAND out = *cmd;
+	out.bmp.codecID = s->peer->settings->RemoteFxCodecId;
+	EnterCriticalSection(&s->front_out);
+	BOOL ok = s->peer->update->SurfaceBits(s->peer->context, &out);
+	LeaveCriticalSection(&s->front_out);
+	return ok;
+}
+
+static void free_rfx_header(gate_session *s)
+{
+	if (s->rfx_header) {
+		free(s->rfx_header->bmp.bitmapData);
+		free(s->rfx_header);
+		s->rfx_header = NULL;
+	}
+}
+
+/* Keeps the RemoteFX message that carries the stream's header blocks until the client got it. */
+static void keep_rfx_header(gate_session *s, const SURFACE_BITS_COMMAND *cmd)
+{
+	free_rfx_header(s);
+	SURFACE_BITS_COMMAND *copy = calloc(1, sizeof(*copy));
+	BYTE *data = copy ? malloc(cmd->bmp.bitmapDataLength) : NULL;
+	if (!data) {
+		free(copy);
+		return;
+	}
+	*copy = *cmd;
+	memcpy(data, cmd->bmp.bitmapData, cmd->bmp.bitmapDataLength);
+	copy->bmp.bitmapData = data;
+	s->rfx_header = copy;
+}
+
 /* Legacy surface bits (RemoteFX; FreeRDP's shadow server uses them for /gfx:rfx and for the
  * first frame): decoded locally, then forwarded unchanged with the codec id renumbered to the
  * client's when the client negotiated RemoteFX; otherwise (or if it does not fit the client's
- * request size) the region is sent from the framebuffer. */
+ * request size) the region is sent from the framebuffer.
+ * A RemoteFX stream carries its header blocks only in its first message, which usually arrives
+ * while the client is still connecting: it is kept and sent first, followed by the whole screen
+ * from the framebuffer (the kept frame is stale), after which messages pass through. */
 static BOOL back_surface_bits(rdpContext *ctx, const SURFACE_BITS_COMMAND *cmd)
 {
 	gate_session *s = back_session(ctx);
 	rdpSettings *ps = s->peer->settings;
+	const BOOL rfx = cmd->bmp.codecID == RDP_CODEC_ID_REMOTEFX; /* client-side fixed ids */
 	if (s->gdi_surface_bits && !s->gdi_surface_bits(ctx, cmd))
 		gate_session_decode_error(s, "surface-bits");
+	if (rfx && !s->front_rfx_synced && rfx_has_sync(cmd))
+		keep_rfx_header(s, cmd);
 	if (!gate_front_can_draw(s))
 		return TRUE;
-	/* The client side numbers its codecs with fixed ids (RDP_CODEC_ID_*). */
-	BOOL native = cmd->bmp.codecID == RDP_CODEC_ID_REMOTEFX && ps->RemoteFxCodec;
-	if (native) {
-		SURFACE_BITS_COMMAND out = *cmd;
-		out.bmp.codecID = ps->RemoteFxCodecId;
-		EnterCriticalSection(&s->front_out);
-		native = s->peer->update->SurfaceBits(s->peer->context, &out);
-		LeaveCriticalSection(&s->front_out);
-	}
+	BOOL native = rfx && ps->RemoteFxCodec;
+	BOOL full_repaint = FALSE;
+	if (native && !s->front_rfx_synced) {
+		/* rfx_header is cmd itself when cmd carries the header blocks (kept above). */
+		const BOOL cmd_is_header = rfx_has_sync(cmd);
+		native = s->rfx_header && send_surface_bits(s, s->rfx_header);
+		s->front_rfx_synced = native;
+		full_repaint = native && !cmd_is_header;
+		free_rfx_header(s);
+	} else if (native)
+		native = send_surface_bits(s, cmd);
 	if (!s->codec_seen[17]) {
-		WLog_DBG(TAG, "%s surface bits codec %u (back remotefx id %u, client %u), %u bytes", s->sid,
-		         cmd->bmp.codecID, (unsigned)RDP_CODEC_ID_REMOTEFX, ps->RemoteFxCodecId,
-		         cmd->bmp.bitmapDataLength);
 		s->codec_seen[17] = TRUE;
 		gate_session_event(s, GATE_EV_CODEC, "codec=%s", native ? "remotefx" : "remotefx-as-bitmap");
 	}
-	if (!native)
+	if (full_repaint)
+		gate_front_send_fb_region(s, 0, 0, (UINT32)ctx->gdi->width, (UINT32)ctx->gdi->height);
+	else if (!native)
 		gate_front_send_fb_region(s, cmd->destLeft, cmd->destTop, cmd->bmp.width, cmd->bmp.height);
 	return TRUE;
 }
@@ -517,6 +583,7 @@ static void back_post_disconnect(freerdp *instance)
 	PubSub_UnsubscribeChannelConnected(instance->context->pubSub, on_channel_connected);
 	PubSub_UnsubscribeChannelDisconnected(instance->context->pubSub, on_channel_disconnected);
 	gate_gfx_decoder_free(s);
+	free_rfx_header(s);
 	EnterCriticalSection(&s->front_out); /* gate_front_send_fb_region reads the buffer */
 	gdi_free(instance);
 	LeaveCriticalSection(&s->front_out);
@@ -603,7 +670,7 @@ BOOL gate_back_create(gate_session *s)
 	ep.ContextSize = sizeof(gate_back_context);
 	ep.ClientNew = back_client_new;
 	ep.ClientFree = back_client_free;
-	rdpContext *ctx = freerdp_client_context_new(&ep);
+	rdpContext *ctx = gate_dvc_client_context_new(&ep);
 	if (!ctx)
 		return FALSE;
 	((gate_back_context *)ctx)->s = s;

@@ -287,8 +287,7 @@ static BOOL apply_key(gate_config *cfg, const char *key, const char *v, char *er
 		{ "recordings", &cfg->recordings },   { "sam_file", &cfg->sam_file },
 	};
 	struct { const char *name; BOOL *dst; } bools[] = {
-		{ "gfx", &cfg->gfx },               { "audio_output", &cfg->audio_output },
-		{ "remote_app", &cfg->remote_app }, { "observe_only", &cfg->observe_only },
+		{ "gfx", &cfg->gfx }, { "observe_only", &cfg->observe_only },
 	};
 	struct { const char *name; UINT32 *dst; long min, max; } ms[] = {
 		{ "connect_timeout", &cfg->connect_timeout_ms, 1, 300 },

@@ -46,8 +46,8 @@ typedef struct {
 	UINT32 handshake_timeout_ms;
 	UINT32 close_timeout_ms;
 	BOOL gfx;            /* offer the graphics pipeline to clients */
-	BOOL audio_output;   /* allow rdpsnd (audio output only) */
-	BOOL remote_app;     /* allow rail */
+	BOOL audio_output;   /* reserved (no key yet): rdpsnd is not bridged */
+	BOOL remote_app;     /* reserved (no key yet): rail is not bridged */
 	BOOL observe_only;   /* default policy: drop all input */
 	UINT32 max_channel_message; /* reassembly cap for static channel messages */
 } gate_config;

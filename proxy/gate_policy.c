@@ -22,13 +22,8 @@ BOOL gate_policy_static_allowed(const gate_channel_policy *p, const char *name)
 		return FALSE;
 	if (!strcmp(name, "drdynvc"))
 		return p->gfx || p->display_control;
-	if (!strcmp(name, "rdpsnd"))
-		return p->audio_output;
-	/* rdpsnd needs an rdpdr channel (with no device) to be loaded on the back. */
-	if (!strcmp(name, "rdpdr"))
-		return p->audio_output;
-	if (!strcmp(name, "rail"))
-		return p->remote_app;
+	/* rdpsnd (with its device-less rdpdr) and rail are not bridged in this version: whatever
+	 * audio_output and remote_app say, they stay denied, and the receipt says so. */
 	return FALSE;
 }
 

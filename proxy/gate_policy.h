@@ -5,7 +5,7 @@
  *   static channels: drdynvc (carrier of the dynamic channels below);
  *   dynamic channels: Microsoft::Windows::RDS::Graphics (rdpgfx),
  *                     Microsoft::Windows::RDS::DisplayControl (disp);
- *   optional (off by default): rdpsnd (audio output), rail (RemoteApp).
+ *   reserved (not bridged yet, so denied whatever they say): rdpsnd (audio output), rail.
  * Every other static or dynamic channel is denied, known or unknown.
  */
 #ifndef RMGATE_GATE_POLICY_H
@@ -17,8 +17,8 @@
 typedef struct {
 	BOOL gfx;           /* graphics pipeline DVC */
 	BOOL display_control; /* disp DVC (resize) */
-	BOOL audio_output;  /* rdpsnd static channel (requires rdpdr with no device on the back) */
-	BOOL remote_app;    /* rail */
+	BOOL audio_output;  /* reserved: rdpsnd is not bridged yet and stays denied */
+	BOOL remote_app;    /* reserved: rail is not bridged yet and stays denied */
 	BOOL observe_only;  /* drop every keyboard and mouse event of the vendor */
 } gate_channel_policy;
 

@@ -469,9 +469,14 @@ static BOOL admit(gate_session *s, char **names, size_t n)
 	return TRUE;
 }
 
-static BOOL front_post_connect(freerdp_peer *peer)
+/* Admission and the connection to the target, run inside the licensing step: by then the
+ * client's identity, channels and credentials are known (Client Info), and the Demand Active
+ * has not been sent yet, so it can carry the target's geometry and drawing flags: the client
+ * never needs a reactivation at the start. Blocks the peer thread for at most the connect
+ * timeout (the client is waiting for its licence answer meanwhile). */
+static BOOL admit_and_connect(gate_session *s)
 {
-	gate_session *s = front_session(peer->context);
+	freerdp_peer *peer = s->peer;
 	rdpSettings *ps = peer->settings;
 	size_t n = 0;
 	char **names = WTSGetAcceptedChannelNames(peer, &n);
@@ -516,15 +521,41 @@ static BOOL front_post_connect(freerdp_peer *peer)
 		refuse(s, ERRINFO_SERVER_INSUFFICIENT_PRIVILEGES, why);
 		return FALSE;
 	}
-	/* Mirror the target's geometry so no reactivation is needed at the start. */
+	/* The Demand Active that follows describes the target, not the client's wish. */
 	rdpSettings *bs = s->back->settings;
 	ps->DesktopWidth = bs->DesktopWidth;
 	ps->DesktopHeight = bs->DesktopHeight;
 	ps->ColorDepth = 32;
+	/* FreeRDP reads 32 bpp planar bitmaps as BGR when dynamic colour fidelity was negotiated
+	 * (an xrdp quirk): offer the target's drawing flags, so that the client reads forwarded
+	 * bitmaps the way the gate's decoder does. The client may still lower them in its Confirm
+	 * Active; gate_back.c then sends such bitmaps from the framebuffer. */
+	ps->DrawAllowDynamicColorFidelity = bs->DrawAllowDynamicColorFidelity;
+	ps->DrawAllowSkipAlpha = bs->DrawAllowSkipAlpha;
+	ps->DrawAllowColorSubsampling = bs->DrawAllowColorSubsampling;
 	if (s->obs.on_resize)
 		s->obs.on_resize(s->obs.ctx, bs->DesktopWidth, bs->DesktopHeight);
 	gate_session_event(s, GATE_EV_TARGET_CONNECTED, "host=%s port=%u width=%u height=%u",
 	                   s->target_host, s->target_port, bs->DesktopWidth, bs->DesktopHeight);
+	return TRUE;
+}
+
+static LicenseCallbackResult front_license(freerdp_peer *peer, wStream *st)
+{
+	gate_session *s = front_session(peer->context);
+	WLog_DBG(TAG, "%s licensing after %llu ms", s->sid, (unsigned long long)(now_ms() - s->start_ms));
+	if (gate_session_state(s) == GATE_ST_FRONT_HANDSHAKE && !admit_and_connect(s))
+		return LICENSE_CB_ABORT;
+	WLog_DBG(TAG, "%s target connected after %llu ms", s->sid, (unsigned long long)(now_ms() - s->start_ms));
+	return s->license_cb ? s->license_cb(peer, st) : LICENSE_CB_COMPLETED;
+}
+
+/* Called by FreeRDP 2.11 once the client is active (after the capability exchange). */
+static BOOL front_post_connect(freerdp_peer *peer)
+{
+	gate_session *s = front_session(peer->context);
+	if (!s->back_connected)
+		return FALSE;
 	return gate_session_set_state(s, GATE_ST_RUNNING);
 }
 
@@ -536,7 +567,7 @@ static BOOL front_activate(freerdp_peer *peer)
 		s->state = GATE_ST_RUNNING;
 	s->pending_width = 0;
 	LeaveCriticalSection(&s->lock);
-	WLog_DBG(TAG, "%s client activated at %llu: remotefx=%d (id %u) max_request=%u gfx=%d", s->sid, (unsigned long long)now_ms(),
+	WLog_DBG(TAG, "%s client activated at %llu: dcf=%d/%d remotefx=%d (id %u) max_request=%u gfx=%d", s->sid, (unsigned long long)now_ms(), peer->settings->DrawAllowDynamicColorFidelity, s->back->settings->DrawAllowDynamicColorFidelity,
 	         peer->settings->RemoteFxCodec, peer->settings->RemoteFxCodecId,
 	         peer->settings->MultifragMaxRequestSize, peer->settings->SupportGraphicsPipeline);
 	/* Repaint once activated (see the peer loop): the client's screen is empty. */
@@ -697,7 +728,8 @@ static BOOL configure_front(gate_session *s)
 	BOOL ok = freerdp_settings_set_string(ps, FreeRDP_CertificateFile, cfg->certificate) &&
 	          freerdp_settings_set_string(ps, FreeRDP_PrivateKeyFile, cfg->private_key) &&
 	          freerdp_settings_set_bool(ps, FreeRDP_RdpSecurity, FALSE) &&
-	          freerdp_settings_set_bool(ps, FreeRDP_TlsSecurity, TRUE) &&
+	          /* With nla, TLS alone must not be selectable: a client could skip authentication. */
+	          freerdp_settings_set_bool(ps, FreeRDP_TlsSecurity, cfg->security == GATE_SEC_TLS) &&
 	          freerdp_settings_set_bool(ps, FreeRDP_NlaSecurity, cfg->security == GATE_SEC_NLA) &&
 	          freerdp_settings_set_uint16(ps, FreeRDP_TLSMinVersion, 0x0303 /* TLS 1.2 */) &&
 	          freerdp_settings_set_uint32(ps, FreeRDP_ColorDepth, 32) &&
@@ -726,6 +758,8 @@ static BOOL configure_front(gate_session *s)
 
 	peer->Logon = on_logon;
 	peer->PostConnect = front_post_connect;
+	s->license_cb = peer->LicenseCallback;
+	peer->LicenseCallback = front_license;
 	peer->Activate = front_activate;
 	peer->input->SynchronizeEvent = on_synchronize;
 	peer->input->KeyboardEvent = on_keyboard;
@@ -786,7 +820,11 @@ static void peer_loop(gate_session *s)
 		}
 		if (WaitForSingleObject(s->abort_event, 0) == WAIT_OBJECT_0)
 			break;
-		if (!peer->CheckFileDescriptor(peer)) {
+		/* TLS may hold decrypted data the socket no longer signals: drain it now. */
+		BOOL alive = peer->CheckFileDescriptor(peer);
+		for (int i = 0; alive && i < 64 && peer->HasMoreToRead && peer->HasMoreToRead(peer); i++)
+			alive = peer->CheckFileDescriptor(peer);
+		if (!alive) {
 			if (gate_session_state(s) == GATE_ST_FRONT_HANDSHAKE)
 				handshake_failed(s);
 			gate_session_close(s, "client disconnected");

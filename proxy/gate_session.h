@@ -2,7 +2,8 @@
  *
  * State machine (field `state`, guarded by `lock`):
  *
- *   FRONT_HANDSHAKE --PostConnect--> ADMISSION --allow--> BACK_CONNECTING --back active--> RUNNING
+ *   FRONT_HANDSHAKE --licensing--> ADMISSION --allow--> BACK_CONNECTING --back active,
+ *                                                           front PostConnect--> RUNNING
  *         |                             | deny                  | fail/timeout           |   ^
  *         v                             v                       v                        v   |
  *      CLOSING <------------------------+-----------------------+------ REACTIVATING (front resize)
@@ -110,6 +111,7 @@ struct gate_session {
 	BOOL need_refresh;      /* peer thread only: repaint the whole front once activated */
 	BOOL front_closed;      /* guarded by the server lock: peer socket no longer valid */
 	psPeerReceiveChannelData wts_receive; /* peer thread only: the VCM's receive handler */
+	psPeerLicenseCallback license_cb;     /* peer thread only: the library's licence answer */
 
 	/* Saved gdi callbacks of the back (set in back PostConnect, client thread). */
 	pBitmapUpdate gdi_bitmap_update;
@@ -133,6 +135,9 @@ struct gate_session {
 	/* The gate's own GFX decoder: created in back PostConnect (client thread), used on the
 	 * back drdynvc thread, freed in back PostDisconnect after that thread stopped. */
 	RdpgfxClientContext *decoder;
+
+	BOOL front_rfx_synced;  /* client thread only: the client got RemoteFX header blocks */
+	SURFACE_BITS_COMMAND *rfx_header; /* client thread only: kept header message (copy) */
 
 	/* Pointer shadow cache (back update thread only). */
 	gate_pointer_entry pointers[GATE_POINTER_CACHE_MAX];
@@ -182,6 +187,11 @@ BOOL gate_gfx_decoder_new(gate_session *s);
 void gate_gfx_decoder_free(gate_session *s);
 void gate_gfx_close_bridge(gate_session *s); /* peer thread, first step of teardown */
 BOOL gate_gfx_in_reset(void);               /* TRUE inside the decoder's ResetGraphics */
+
+/* Dynamic-channel receipt (gate_dvc.c). */
+#define GATE_DVC_RECEIPT_NAME "rmgate-dvc-receipt"
+/* freerdp_client_context_new() plus re-registering the gate's addin provider (global). */
+rdpContext *gate_dvc_client_context_new(RDP_CLIENT_ENTRY_POINTS *ep);
 
 /* Counts a failure of the gate's own decoder and reports it (rate-limited). Any back thread. */
 void gate_session_decode_error(gate_session *s, const char *what);

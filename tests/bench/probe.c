@@ -5,7 +5,7 @@
  * on it (to prove the gate drops such data and keeps the session).
  *
  *   probe [--user U] [--pass P] [--mode legacy|gfx-rfx|gfx-h264] [--seconds N] [--rtt N]
- *         [--point X,Y] [--send-channel NAME:COUNT] HOST:PORT
+ *         [--point X,Y] [--send-channel NAME:COUNT] [--dump FILE.ppm] HOST:PORT
  *
  * Prints one line of key=value results; exit 0 when connected and a first frame arrived,
  * 1 otherwise, 2 on usage errors. */
@@ -34,11 +34,11 @@ typedef struct {
 } probe_context;
 
 static struct {
-	const char *host, *user, *pass, *mode, *send_name;
+	const char *host, *user, *pass, *mode, *send_name, *dump;
 	UINT16 port;
 	int seconds, rtt, send_count;
 	int px, py;
-} opt = { NULL, "bench", "bench", "gfx-h264", NULL, 0, 5, 0, 0, 60, 60 };
+} opt = { NULL, "bench", "bench", "gfx-h264", NULL, NULL, 0, 5, 0, 0, 60, 60 };
 
 static UINT64 now_us(void)
 {
@@ -188,6 +188,8 @@ static int parse_args(int argc, char **argv)
 			opt.mode = v;
 		else if (!strcmp(a, "--seconds"))
 			opt.seconds = atoi(v);
+		else if (!strcmp(a, "--dump"))
+			opt.dump = v;
 		else if (!strcmp(a, "--rtt"))
 			opt.rtt = atoi(v);
 		else if (!strcmp(a, "--point")) {
@@ -234,6 +236,23 @@ static BOOL pump(rdpContext *ctx, UINT64 until_us, BOOL (*stop)(probe_context *,
 static BOOL frame_after(probe_context *pc, UINT64 count)
 {
 	return pc->frames > count;
+}
+
+/* Writes the decoded screen as a binary PPM (what this client saw). */
+static void dump_screen(rdpContext *ctx, const char *path)
+{
+	rdpGdi *gdi = ctx->gdi;
+	FILE *f = gdi ? fopen(path, "wb") : NULL;
+	if (!f)
+		return;
+	fprintf(f, "P6\n%d %d\n255\n", gdi->width, gdi->height);
+	for (INT32 y = 0; y < gdi->height; y++)
+		for (INT32 x = 0; x < gdi->width; x++) {
+			const BYTE *p = gdi->primary_buffer + (size_t)y * gdi->stride + (size_t)x * 4;
+			BYTE rgb[3] = { p[2], p[1], p[0] }; /* BGRA32 */
+			fwrite(rgb, 1, 3, f);
+		}
+	fclose(f);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -311,6 +330,8 @@ int main(int argc, char **argv)
 	       got_frame ? "ok" : "failed", opt.mode, (double)(t_conn - t0) / 1000.0,
 	       got_frame ? (double)(first - t0) / 1000.0 : 0.0, (unsigned long long)frames, fps,
 	       (unsigned long long)bytes, mbit, nrtt, rtt_med);
+	if (opt.dump && got_frame)
+		dump_screen(ctx, opt.dump);
 	freerdp_disconnect(ctx->instance);
 	freerdp_client_context_free(ctx);
 	return got_frame ? 0 : 1;

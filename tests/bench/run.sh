@@ -56,7 +56,7 @@ start_gate() {     # sets GATE_PORT and GATE_PID
     GATE_PORT=$(free_port)
     mkdir -p "$RUN/gate"
     (cd "$RUN/gate" && exec "$OLDPWD/$BUILD/rmgate-proxy" --listen "127.0.0.1:$GATE_PORT" \
-        --target "127.0.0.1:$TARGET_PORT" >"$RUN/gate.log" 2>&1) &
+        --target "127.0.0.1:$TARGET_PORT" --target-cert ignore >"$RUN/gate.log" 2>&1) &
     GATE_PID=$!
     pids+=($GATE_PID)
     wait_port "$GATE_PORT"

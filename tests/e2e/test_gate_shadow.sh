@@ -48,6 +48,9 @@ through_gate() {
 }
 
 through_gate "gfx h264 (default)" 'gfx-avc444(v2)?'
+# freerdp-shadow offers audio input (AUDIO_INPUT) to every client: the back refuses it.
+bench_expect_log "receipt: the target's audio-input dynamic channel was refused" "$GATE_LOG" \
+    's1 dvc-denied name=AUDIO_INPUT class="audio input"' 1
 bench_expect_log "gfx h264: the client decoded H.264" "$BENCH_XFREERDP_LOG" 'H264_METABLOCK' 5
 through_gate "gfx avc420" 'gfx-avc420' /gfx:avc420
 through_gate "gfx remotefx" 'remotefx' /gfx:rfx

@@ -213,8 +213,10 @@ static void policy_denies_by_default(void **state)
 	assert_false(gate_policy_dvc_allowed(&p, "URBDRC"));
 	assert_false(gate_policy_dvc_allowed(&p, "RDCamera_Device_Enumerator"));
 	assert_false(gate_policy_dvc_allowed(&p, NULL));
-	p.audio_output = TRUE;
-	assert_true(gate_policy_static_allowed(&p, "rdpsnd"));
+	p.audio_output = TRUE; /* reserved: not bridged, so still denied */
+	assert_false(gate_policy_static_allowed(&p, "rdpsnd"));
+	p.gfx = p.display_control = FALSE;
+	assert_false(gate_policy_static_allowed(&p, "drdynvc"));
 	assert_string_equal(gate_policy_channel_class("cliprdr"), "clipboard");
 	assert_string_equal(gate_policy_channel_class("xyz"), "unknown");
 }

@@ -1,0 +1,73 @@
+#!/bin/bash
+# Front and back security: with security = nla the gate authenticates the vendor with NTLM
+# against its SAM file (right password: the session comes up; wrong password, or a client that
+# offers TLS without NLA: refused during the handshake), and the target's certificate is
+# checked against the pinned SHA-256 fingerprint (right pin: connected; wrong pin: the client is
+# refused and the gate says which fingerprint it saw).
+. "$(dirname "$0")/lib/bench.sh"
+
+bench_start_shadow 1024x768
+cert=$(find "$BENCH_DIR/shadow-home" -name 'shadow.crt' | head -n 1)
+[ -n "$cert" ] || bench_die "freerdp-shadow made no certificate"
+pin=sha256:$(openssl x509 -in "$cert" -noout -fingerprint -sha256 | cut -d= -f2)
+winpr-hash -u bench -p bench -f sam >"$BENCH_DIR/sam" || bench_die "winpr-hash failed"
+chmod 0600 "$BENCH_DIR/sam"
+
+start_gate() { # NAME PORT TARGET_CERT
+    cat >"$BENCH_DIR/$1.conf" <<CONF
+[gate]
+var_dir = $BENCH_DIR/var
+listen = 127.0.0.1:$2
+target = 127.0.0.1:$BENCH_SHADOW_PORT
+target_cert = $3
+security = nla
+sam_file = $BENCH_DIR/sam
+CONF
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0" \
+        bench_spawn "$1" "$BUILD/rmgate-proxy" -c "$BENCH_DIR/$1.conf"
+    bench_check "$1 listens" bench_wait_port "$2" 20 || exit 1
+}
+PORT=$(bench_free_port) || bench_die "no free port"
+BADPIN_PORT=$(bench_free_port) || bench_die "no free port"
+start_gate gate "$PORT" "$pin"
+GATE_PID=$BENCH_PID LOG=$BENCH_DIR/gate.log
+start_gate gate-badpin "$BADPIN_PORT" \
+    sha256:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF
+BAD_PID=$BENCH_PID BADLOG=$BENCH_DIR/gate-badpin.log
+
+# NLA with the right password, pinned target certificate.
+bench_start_xfreerdp 127.0.0.1 "$PORT" /u:bench /p:bench
+bench_check "NLA session opens its window" bench_wait_client_window "$BENCH_XFREERDP_DISPLAY" 30
+bench_expect_log "the front used NLA" "$LOG" 's1 session-start .* nla=yes' 10
+bench_expect_log "pinned target certificate accepted" "$LOG" 's1 target-connected' 10
+bench_wait_similar "$BENCH_XFREERDP_DISPLAY" "$BENCH_SHADOW_DISPLAY" "$BENCH_DIR/client.png" \
+    "$BENCH_DIR/target.png" 0.90 30
+bench_expect_similar "$BENCH_DIR/client.png" "$BENCH_DIR/target.png" 0.90 "NLA session shows the target"
+bench_stop "$BENCH_XFREERDP_PID"
+
+# Wrong password.
+bench_start_xfreerdp 127.0.0.1 "$PORT" /u:bench /p:wrong-password
+bench_check "wrong password: the client gives up" bench_wait_exit "$BENCH_XFREERDP_PID" 30
+bench_expect_log "wrong password: refused during the handshake" "$LOG" \
+    'session-refused reason="client left or was rejected during the handshake"' 10
+bench_expect_log_absent "wrong password: no admission" "$LOG" 's[2-9] admitted'
+
+# TLS without NLA must not be a way around authentication.
+n_refused=$(bench_count_log "$LOG" 'session-refused')
+bench_start_xfreerdp 127.0.0.1 "$PORT" /u:bench /p:bench /sec:tls
+bench_check "TLS-only client: gives up" bench_wait_exit "$BENCH_XFREERDP_PID" 30
+more_refused() { [ "$(bench_count_log "$LOG" 'session-refused')" -gt "$n_refused" ]; }
+bench_check "TLS-only client: refused by an nla gate" more_refused
+bench_expect_log_absent "TLS-only client: never admitted" "$LOG" 's[2-9][0-9]* admitted'
+
+# Wrong pin.
+bench_start_xfreerdp 127.0.0.1 "$BADPIN_PORT" /u:bench /p:bench
+bench_check "wrong pin: the client gives up" bench_wait_exit "$BENCH_XFREERDP_PID" 40
+bench_expect_log "wrong pin: the gate names the certificate it refused" "$BADLOG" \
+    "target certificate of 127\.0\.0\.1:$BENCH_SHADOW_PORT rejected: ${pin//:/\\:} is not pinned" 5
+bench_expect_log "wrong pin: the session is refused" "$BADLOG" 's1 session-refused reason="target ' 5
+bench_expect_log_absent "wrong pin: never connected" "$BADLOG" 'target-connected'
+
+bench_stop "$GATE_PID" "$BAD_PID"
+bench_expect_log_absent "no sanitizer report from the gates" "$BENCH_DIR" \
+    'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:'
