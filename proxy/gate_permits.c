@@ -176,11 +176,50 @@ static BOOL permits_ntlm_v2_hash(void *ctx, const WCHAR *user, UINT32 user_bytes
 	return gate_permits_ntlm_v2_hash(ctx, user, user_bytes, domain, domain_bytes, hash);
 }
 
+/* Refusals the gate decided before admission. A full gate may see a flood of connections:
+ * the ledger gets at most one too_many_sessions row a second, with the count since the last. */
+static void permits_refused(void *ctx, const char *reason, const char *login, const char *source)
+{
+	gate_permits *p = ctx;
+	int64_t now = policy_now_us();
+	if (!strcmp(reason, "bad_password")) {
+		/* A locked account's NLA fails whatever the password: record it as locked out. */
+		bool locked = false;
+		int rc = policy_account_is_locked(p->db, login, now, &locked);
+		if (rc == POLICY_OK && locked)
+			rc = policy_ledger_refused(p->db, now, POLICY_DENY_LOCKED_OUT, login, source, NULL,
+			                           "NLA logon of a locked account");
+		else if (rc == POLICY_OK)
+			rc = policy_account_logon_failed(p->db, login, source, now, &locked);
+		if (rc != POLICY_OK)
+			WLog_ERR(TAG, "failed NLA logon of %s not recorded: %s", login, policy_last_error());
+		return;
+	}
+	pthread_mutex_lock(&p->refused_lock);
+	p->refused_pending++;
+	bool write = now - p->refused_last_us >= 1000000;
+	unsigned long count = p->refused_pending;
+	if (write) {
+		p->refused_last_us = now;
+		p->refused_pending = 0;
+	}
+	pthread_mutex_unlock(&p->refused_lock);
+	if (!write)
+		return;
+	char detail[96];
+	snprintf(detail, sizeof(detail), "the gate is full (%lu connection(s) refused)", count);
+	if (policy_ledger_refused(p->db, now, POLICY_DENY_TOO_MANY_SESSIONS, login, source, NULL,
+	                          detail) != POLICY_OK)
+		WLog_ERR(TAG, "refusal not recorded: %s", policy_last_error());
+}
+
 gate_admission gate_permits_admission(gate_permits *p)
 {
+	pthread_mutex_init(&p->refused_lock, NULL);
 	return (gate_admission){ .ctx = p,
 		                 .admit = permits_admit,
-		                 .ntlm_v2_hash = p->lab ? NULL : permits_ntlm_v2_hash };
+		                 .ntlm_v2_hash = p->lab ? NULL : permits_ntlm_v2_hash,
+		                 .refused = permits_refused };
 }
 
 BOOL gate_permits_ntlm_v2_hash(gate_permits *p, const WCHAR *user, UINT32 user_bytes,

@@ -21,6 +21,7 @@
 #ifndef RMGATE_GATE_PERMITS_H
 #define RMGATE_GATE_PERMITS_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include "gate_observer.h"
@@ -37,6 +38,11 @@ typedef struct {
 	 * target and channel policy and no account or permit is checked; sessions are still
 	 * recorded and written to the ledger (without a permit). */
 	const gate_admission *lab;
+
+	/* Private: rate limit of the ledger rows for a full gate. */
+	pthread_mutex_t refused_lock; /* guards the two fields below (listener thread and tests) */
+	int64_t refused_last_us;
+	unsigned long refused_pending;
 } gate_permits;
 
 /* The admission hook (admit + NLA hash) backed by p. */

@@ -377,6 +377,7 @@ static void free_secret(char **p)
 static BOOL on_logon(freerdp_peer *peer, SEC_WINNT_AUTH_IDENTITY *id, BOOL automatic)
 {
 	gate_session *s = front_session(peer->context);
+	s->logged_on = TRUE;
 	if (!automatic || !id)
 		return TRUE; /* TLS only: the credentials come with the Client Info PDU */
 	free(s->user);
@@ -697,6 +698,8 @@ static SECURITY_STATUS front_ntlm_hash(void *client, const SEC_WINNT_AUTH_IDENTI
 	(void)proof; (void)randkey; (void)mic; (void)micvalue;
 	if (!id || !id->User)
 		return 0;
+	free(s->nla_user);
+	s->nla_user = from_unicode(id->User, id->UserLength);
 	return a->ntlm_v2_hash(a->ctx, (const WCHAR *)id->User, id->UserLength * 2,
 	                       (const WCHAR *)id->Domain, id->DomainLength * 2, hash) ? 1 : 0;
 }
@@ -791,6 +794,10 @@ static void handshake_failed(gate_session *s)
 	else /* garbage, a half handshake, a TLS or NLA failure, or a client that gave up */
 		snprintf(reason, sizeof(reason), "client left or was rejected during the handshake");
 	gate_session_event(s, GATE_EV_SESSION_REFUSED, "reason=\"%s\" client=%s", reason, s->client_address);
+	/* NLA asked for this account's hash and no logon followed: the proof did not match. */
+	const gate_admission *a = &s->server->admission;
+	if (s->nla_user && !s->logged_on && a->refused)
+		a->refused(a->ctx, "bad_password", s->nla_user, s->client_address);
 	gate_session_close(s, reason);
 }
 
@@ -853,6 +860,7 @@ static void peer_loop(gate_session *s)
 
 static void free_session(gate_session *s)
 {
+	free(s->nla_user);
 	free(s->target_host);
 	free(s->user);
 	free(s->domain);
