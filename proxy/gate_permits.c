@@ -34,7 +34,7 @@ static gate_channel_policy channel_policy_for(const policy_session_rules *rules)
 static BOOL lab_admit(gate_permits *p, const gate_admission_request *req,
                       gate_admission_decision *out)
 {
-	if (!p->lab->admit(p->lab->ctx, req, out) || !out->allow)
+	if (!p->lab->admit(p->lab->ctx, req, out) || !out->allow || p->lab_no_record)
 		return TRUE;
 	if (out->observer.release)
 		out->observer.release(out->observer.ctx);

@@ -22,6 +22,7 @@
 #define RMGATE_GATE_PERMITS_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "gate_observer.h"
@@ -38,6 +39,7 @@ typedef struct {
 	 * target and channel policy and no account or permit is checked; sessions are still
 	 * recorded and written to the ledger (without a permit). */
 	const gate_admission *lab;
+	bool lab_no_record;         /* lab mode only: no recording, no ledger (benchmarks) */
 
 	/* Private: rate limit of the ledger rows for a full gate. */
 	pthread_mutex_t refused_lock; /* guards the two fields below (listener thread and tests) */

@@ -26,6 +26,8 @@ static void print_usage(FILE *out)
 	        "      --target HOST:PORT  lab mode: connect every admitted client to this target\n"
 	        "      --target-cert ignore|sha256:HEX\n"
 	        "                          how the target's certificate is checked (default: refuse)\n"
+	        "      --no-record         lab mode only: neither record sessions nor write them to the\n"
+	        "                          ledger (to measure the recorder's cost)\n"
 	        "  -h, --help              show this help\n"
 	        "  -V, --version           show the version\n");
 }
@@ -55,7 +57,7 @@ static int load_secret_key(const gate_config *cfg, policy_secret_key **key)
 }
 
 /* Opens the ledger, closes what a crash left open, and serves until a signal. */
-static int serve(const gate_config *cfg)
+static int serve(const gate_config *cfg, BOOL no_record)
 {
 	policy_db *db = policy_open(cfg->database);
 	if (!db) {
@@ -81,7 +83,11 @@ static int serve(const gate_config *cfg)
 		                 .recordings_dir = cfg->recordings,
 		                 .idle_warning_s = 60,
 		                 .permit_poll_ms = 2000,
-		                 .lab = cfg->target.host ? &lab : NULL };
+		                 .lab = cfg->target.host ? &lab : NULL,
+		                 .lab_no_record = no_record };
+	if (no_record)
+		WLog_Print(WLog_Get("rmgate.proxy"), WLOG_WARN,
+		           "LAB MODE without recording (--no-record): sessions leave no trace");
 	if (permits.lab)
 		WLog_Print(WLog_Get("rmgate.proxy"), WLOG_WARN,
 		           "LAB MODE: every client goes to %s:%u; no account or permit is checked "
@@ -106,7 +112,7 @@ out:
 int main(int argc, char **argv)
 {
 	const char *file = NULL, *listen = NULL, *target = NULL, *target_cert = NULL;
-	BOOL check = FALSE;
+	BOOL check = FALSE, no_record = FALSE;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -119,6 +125,8 @@ int main(int argc, char **argv)
 		}
 		if (!strcmp(a, "--check-config"))
 			check = TRUE;
+		else if (!strcmp(a, "--no-record"))
+			no_record = TRUE;
 		else if (!strcmp(a, "-c") || !strcmp(a, "--config") || !strcmp(a, "--listen") ||
 		         !strcmp(a, "--target") || !strcmp(a, "--target-cert")) {
 			if (i + 1 >= argc)
@@ -180,7 +188,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rmgate-proxy: cannot initialise the RDP libraries\n");
 		goto out;
 	}
-	rc = serve(&cfg);
+	if (no_record && !cfg.target.host) {
+		fprintf(stderr, "rmgate-proxy: --no-record is only for lab mode (a fixed target): "
+		                "with permits every session is recorded\n");
+		rc = 2;
+		goto out;
+	}
+	rc = serve(&cfg, no_record);
 out:
 	gate_config_free(&cfg);
 	return rc;
