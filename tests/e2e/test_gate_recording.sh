@@ -16,8 +16,9 @@
 # colour distance (decoder rounding). So: bitmaps (lossless) must be exact; RemoteFX and H.264
 # (lossy) need 99.9% of the pixels equal within 10%. The typed text is ~0.2% of the screen, so
 # the xterm is also
-# compared on its own as ink (grey level split): the end frame's must equal the client's and
-# hold at least 100 new pixels since before typing (a typed line is ~390).
+# compared on its own as ink (grey level split): the end frame's must equal the client's
+# (exactly; up to 10 pixels on lossy paths, measured 0) and hold at least 100 new pixels since
+# before typing (a typed line is ~390).
 . "$(dirname "$0")/lib/bench.sh"
 
 REPLAY=$BUILD/rmgate-replay
@@ -47,13 +48,13 @@ ink() { convert "$1" -crop 310x110+40+300 +repage -colorspace gray -threshold 40
 # diff_pixels A B [FUZZ%=0]: the number of pixels that differ by more than FUZZ.
 diff_pixels() { compare -metric AE -fuzz "${3:-0}%" "$1" "$2" null: 2>&1; }
 
-# wait_typed CLIENT_DISPLAY REC TEXT DIR: the typed keys reach the recording (the recorder
+# wait_typed CLIENT_DISPLAY REC TEXT DIR INK_TOL: the typed keys reach the recording (the recorder
 # flushes at least once a second, so the live file shows them); then the target's xterm has
 # new text (>= 100 pixels of ink; a typed line is ~390), the client's xterm has the same ink
-# and the client's screen stands still. Leaves the client's last screenshot in DIR/client.png
+# (up to INK_TOL pixels) and the client's screen stands still. Leaves the client's last screenshot in DIR/client.png
 # (masked: DIR/client-m.png, xterm ink: DIR/ink-client.png).
 wait_typed() {
-    local cd=$1 rec=$2 text=$3 dir=$4 deadline same changed
+    local cd=$1 rec=$2 text=$3 dir=$4 tol=$5 deadline same changed
     deadline=$(bench__deadline 30)
     until "$REPLAY" keys "$rec" 2>/dev/null | grep -qF -- "$text"; do
         bench__past "$deadline" && { echo "the live recording's keys never showed '$text'" >&2; return 1; }
@@ -68,7 +69,7 @@ wait_typed() {
         ink "$dir/client.png" "$dir/ink-client.png"
         changed=$(diff_pixels "$dir/ink-target.png" "$dir/ink-before.png")
         same=$(diff_pixels "$dir/ink-client.png" "$dir/ink-target.png")
-        if [ "${changed%.*}" -ge 100 ] 2>/dev/null && [ "$same" = 0 ] &&
+        if [ "${changed%.*}" -ge 100 ] 2>/dev/null && [ "${same%.*}" -le "$tol" ] &&
             [ -f "$dir/client-prev.png" ] && [ "$(diff_pixels "$dir/client-m.png" "$dir/client-prev.png")" = 0 ]; then
             bench_log "text shown: $changed pixels of new ink in the target's xterm, the same on the client"
             return 0
@@ -91,9 +92,10 @@ expect_keys() {
     fi
 }
 
-# expect_end_frame NAME LOSSLESS DIR REC: the end frame against the client's last screen.
+# expect_end_frame NAME LOSSLESS DIR REC INK_TOL: the end frame against the client's last
+# screen.
 expect_end_frame() {
-    local name=$1 lossless=$2 dir=$3 rec=$4 n f
+    local name=$1 lossless=$2 dir=$3 rec=$4 tol=$5 n f
     bench_check "$name: frame --at end (pointer drawn)" "$REPLAY" frame "$rec" --at end -o "$dir/end-ptr.png"
     # X screenshots never contain the cursor: the comparison is without the pointer.
     bench_check "$name: frame --at end --no-pointer" \
@@ -111,8 +113,12 @@ expect_end_frame() {
             "$name: end frame equals the client's last screen within the codec's tolerance" 10
     fi
     ink "$dir/end.png" "$dir/ink-end.png"
-    bench_expect_eq "$name: end frame's xterm text equals the client's (ink pixels differing)" 0 \
-        "$(diff_pixels "$dir/ink-end.png" "$dir/ink-client.png")"
+    n=$(diff_pixels "$dir/ink-end.png" "$dir/ink-client.png")
+    if [ "${n%.*}" -le "$tol" ] 2>/dev/null; then
+        bench_pass "$name: end frame's xterm text equals the client's ($n ink pixels differ, <= $tol)"
+    else
+        bench_fail "$name: end frame's xterm text equals the client's" "$n ink pixels differ (> $tol)"
+    fi
     n=$(diff_pixels "$dir/ink-end.png" "$dir/ink-before.png")
     if [ "${n%.*}" -ge 100 ] 2>/dev/null; then
         bench_pass "$name: end frame shows the typed text ($n pixels of new ink in the xterm)"
@@ -125,8 +131,10 @@ session=0
 # through_gate NAME GATE-CODEC-REGEX LOSSLESS [XFREERDP ARGS...]: one recorded session.
 # Sets REC to its recording.
 through_gate() {
-    local name=$1 codec=$2 lossless=$3
+    local name=$1 codec=$2 lossless=$3 tol=0
     shift 3
+    # Lossy codecs may move a glyph's edge pixel across the ink threshold (measured: never).
+    [ "$lossless" = 1 ] || tol=10
     session=$((session + 1))
     local dir=$BENCH_DIR/s$session text="echo Gate:rec-$session/$RANDOM" before win
     mkdir -p "$dir"
@@ -152,7 +160,7 @@ through_gate() {
     bench_x "$BENCH_XFREERDP_DISPLAY" xdotool type --delay 20 "$text"
     bench_x "$BENCH_XFREERDP_DISPLAY" xdotool key Return
     bench_check "$name: the typed text reaches the recording and shows on the client" \
-        wait_typed "$BENCH_XFREERDP_DISPLAY" "$REC" "$text<Enter>" "$dir"
+        wait_typed "$BENCH_XFREERDP_DISPLAY" "$REC" "$text<Enter>" "$dir" "$tol"
     bench_stop_xfreerdp
     bench_expect_log "$name: session ends when the client disconnects" "$GATE_LOG" \
         "s$session end: reason=\"client disconnected\"" 15
@@ -161,7 +169,7 @@ through_gate() {
     digest=$(grep -F "recording $REC, " "$GATE_LOG" | sed -n 's/.*, digest \([0-9a-f]\{64\}\)$/\1/p' | tail -n 1)
     bench_check "$name: verify accepts the recording and the gate's digest" \
         "$REPLAY" verify "$REC" --digest "${digest:-none}"
-    expect_end_frame "$name" "$lossless" "$dir" "$REC"
+    expect_end_frame "$name" "$lossless" "$dir" "$REC" "$tol"
     expect_keys "$name: keys shows the typed text" "$REC" "$text<Enter>"
 }
 
