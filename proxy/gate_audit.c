@@ -245,10 +245,22 @@ static const char *ledger_type_for(gate_event_type type)
 	return NULL;
 }
 
+/* Recording event types are the gate's event names in the format's spelling
+ * (docs/recording-format.md: lower case with underscores, e.g. channel_denied). */
+static void recording_event_type(gate_event_type type, char *out, size_t len)
+{
+	snprintf(out, len, "%s", gate_event_name(type));
+	for (char *c = out; *c; c++)
+		if (*c == '-')
+			*c = '_';
+}
+
 static void audit_on_event(void *ctx, gate_event_type type, const char *detail)
 {
 	gate_audit *a = ctx;
-	rec_writer_event(a->rec, gate_event_name(type), detail);
+	char rec_type[64];
+	recording_event_type(type, rec_type, sizeof(rec_type));
+	rec_writer_event(a->rec, rec_type, detail);
 	const char *ledger_type = ledger_type_for(type);
 	if (ledger_type &&
 	    policy_ledger_event(a->db, a->session_id, policy_now_us(), ledger_type, detail) != POLICY_OK)

@@ -69,4 +69,8 @@ enum rec_pointer_kind {
 /* Pixel format code in the header: pixels stored as B,G,R (alpha dropped). */
 #define REC_PIXEL_BGR24 1u
 
+/* RDP pointer flags of MOUSE records that carry no pointer position (MS-RDPBCGR 2.2.8.1.1.3.1.1.3). */
+#define REC_PTR_FLAGS_HWHEEL 0x0400
+#define REC_PTR_FLAGS_WHEEL 0x0200
+
 #endif

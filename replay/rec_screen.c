@@ -139,6 +139,14 @@ int rec_screen_apply(rec_screen *s, const rec_record *rec, char *err, size_t err
 		s->ptr_x = rec->u.pos.x;
 		s->ptr_y = rec->u.pos.y;
 		return 0;
+	case REC_T_MOUSE:
+		/* The vendor's own pointer moves arrive as mouse input; a server sends a position
+		 * only when it moves the pointer itself. Wheel events carry no position. */
+		if (!(rec->u.mouse.flags & (REC_PTR_FLAGS_WHEEL | REC_PTR_FLAGS_HWHEEL))) {
+			s->ptr_x = rec->u.mouse.x;
+			s->ptr_y = rec->u.mouse.y;
+		}
+		return 0;
 	case REC_T_POINTER_SHAPE:
 		return apply_shape(s, rec, err, errlen);
 	default:
