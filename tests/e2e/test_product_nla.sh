@@ -14,7 +14,12 @@ bench_check "ledger and permit set up" eval '
     product_system shadow "$BENCH_SHADOW_PORT" &&
     product_vendor_account Acme acme acme-Pass1 &&
     product_permit Acme shadow "$today" "$today" >/dev/null' || exit 1
-PRODUCT_GATE_CONF="security = nla" product_start_gate || bench_die "gate not listening"
+# Leak detection is off for this gate only: WinPR 2.11's NTLM server returns
+# SEC_E_LOGON_DENIED before freeing the AUTHENTICATE message's fields (about 210 bytes per
+# failed logon, inside the stripped libwinpr2, which gives LSan no name to suppress it by).
+# ASan and UBSan still check everything else; the other product tests check for leaks.
+PRODUCT_GATE_CONF="security = nla" PRODUCT_GATE_ASAN=detect_leaks=0 product_start_gate ||
+    bench_die "gate not listening"
 
 bench_start_xfreerdp 127.0.0.1 "$PRODUCT_GATE_PORT" /u:acme /p:acme-Pass1 /sec:nla -gfx
 bench_check "right password: xfreerdp opens its window" bench_wait_client_window "$BENCH_XFREERDP_DISPLAY" 30

@@ -8,7 +8,8 @@
 # product_permit VENDOR SYSTEM FROM TO [ARGS...]  applies + approves; prints the id
 # product_start_gate [NAME=gate]       starts rmgate-proxy (again on the same port after a
 #                                      first start); sets PRODUCT_GATE_PORT/PID/LOG; lines in
-#                                      PRODUCT_GATE_CONF are added to its [gate] section
+#                                      PRODUCT_GATE_CONF are added to its [gate] section, and
+#                                      PRODUCT_GATE_ASAN to its ASAN_OPTIONS
 # product_sql SQL                      one query on the ledger (sqlite3, read-only)
 # product_probe SECONDS LOGIN PASSWORD [ARGS...]  the headless client, in the foreground
 # product_wait_sql SQL EXPECTED [TIMEOUT=20]      polls until the query prints EXPECTED
@@ -58,7 +59,7 @@ listen = 127.0.0.1:$PRODUCT_GATE_PORT
 target_cert = ignore
 ${PRODUCT_GATE_CONF:-}
 CONF
-    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0" \
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0${PRODUCT_GATE_ASAN:+:$PRODUCT_GATE_ASAN}" \
         bench_spawn "$name" "$BUILD/rmgate-proxy" -c "$BENCH_DIR/rmgate.conf"
     PRODUCT_GATE_PID=$BENCH_PID
     bench_wait_port "$PRODUCT_GATE_PORT" 20
