@@ -24,6 +24,11 @@
 struct gate_audit {
 	/* Set at start, read-only afterwards (any thread). */
 	policy_db *db;
+	/* The recorder, NULL once on_close has closed it. Callbacks use it under rec_lock held
+	 * for reading; on_close takes it for writing. Normally no callback runs after on_close
+	 * (gate_observer.h); the lock keeps the audit safe on the abnormal path where the gate
+	 * could not stop its back thread and leaves the audit allocated. */
+	pthread_rwlock_t rec_lock;
 	rec_writer *rec;
 	int64_t session_id, permit_id;
 	char recording_path[1024];
@@ -77,6 +82,7 @@ gate_audit *gate_audit_start(const gate_audit_params *p, char *err, size_t errle
 		return NULL;
 	}
 	pthread_mutex_init(&a->lock, NULL);
+	pthread_rwlock_init(&a->rec_lock, NULL);
 	a->db = p->db;
 	a->permit_id = d->permit_id;
 	a->last_input_us = now;
@@ -133,6 +139,7 @@ gate_audit *gate_audit_start(const gate_audit_params *p, char *err, size_t errle
 	return a;
 
 fail:
+	pthread_rwlock_destroy(&a->rec_lock);
 	pthread_mutex_destroy(&a->lock);
 	free(a);
 	return NULL;
@@ -149,6 +156,21 @@ const char *gate_audit_recording_path(const gate_audit *a)
 }
 
 /* ---- observer callbacks ------------------------------------------------------------------ */
+
+/* The recorder for one call, or NULL after on_close; pair with rec_put(). */
+static rec_writer *rec_get(gate_audit *a)
+{
+	pthread_rwlock_rdlock(&a->rec_lock);
+	rec_writer *w = a->rec;
+	if (!w)
+		pthread_rwlock_unlock(&a->rec_lock);
+	return w;
+}
+
+static void rec_put(gate_audit *a)
+{
+	pthread_rwlock_unlock(&a->rec_lock);
+}
 
 static void note_input(gate_audit *a)
 {
@@ -169,57 +191,79 @@ static void audit_on_frame(void *ctx, const BYTE *bgra, UINT32 stride, UINT32 wi
 	 * whole-screen update is as good and needs no allocation on the paint path. */
 	enum { MAX_RECTS = 128 };
 	rec_rect rr[MAX_RECTS];
-	if (nrects == 0 || nrects > MAX_RECTS) {
-		rec_writer_frame(a->rec, bgra, stride, width, height, NULL, 0);
-		return;
-	}
+	if (nrects > MAX_RECTS)
+		nrects = 0; /* the whole screen */
 	for (size_t i = 0; i < nrects; i++)
 		rr[i] = (rec_rect){ (int32_t)rects[i].x, (int32_t)rects[i].y, (int32_t)rects[i].w,
 			            (int32_t)rects[i].h };
-	rec_writer_frame(a->rec, bgra, stride, width, height, rr, nrects);
+	rec_writer *w = rec_get(a);
+	if (!w)
+		return;
+	rec_writer_frame(w, bgra, stride, width, height, nrects ? rr : NULL, nrects);
+	rec_put(a);
 }
 
 static void audit_on_pointer_position(void *ctx, UINT32 x, UINT32 y)
 {
 	gate_audit *a = ctx;
-	rec_writer_pointer_position(a->rec, (int32_t)x, (int32_t)y);
+	rec_writer *w = rec_get(a);
+	if (!w)
+		return;
+	rec_writer_pointer_position(w, (int32_t)x, (int32_t)y);
+	rec_put(a);
 }
 
 static void audit_on_pointer_shape(void *ctx, const gate_pointer_shape *shape)
 {
 	gate_audit *a = ctx;
+	rec_writer *w = rec_get(a);
+	if (!w)
+		return;
 	switch (shape->kind) {
 	case GATE_POINTER_HIDDEN:
-		rec_writer_pointer_hidden(a->rec);
+		rec_writer_pointer_hidden(w);
 		break;
 	case GATE_POINTER_SYSTEM_DEFAULT:
-		rec_writer_pointer_default(a->rec);
+		rec_writer_pointer_default(w);
 		break;
 	case GATE_POINTER_BITMAP:
-		rec_writer_pointer_shape(a->rec, shape->bgra, shape->width * 4, shape->width,
-		                         shape->height, shape->hotspot_x, shape->hotspot_y);
+		rec_writer_pointer_shape(w, shape->bgra, shape->width * 4, shape->width, shape->height,
+		                         shape->hotspot_x, shape->hotspot_y);
 		break;
 	}
+	rec_put(a);
 }
 
 static void audit_on_key(void *ctx, UINT16 flags, UINT16 scancode)
 {
 	gate_audit *a = ctx;
-	rec_writer_key(a->rec, flags, scancode);
+	rec_writer *w = rec_get(a);
+	if (!w)
+		return;
+	rec_writer_key(w, flags, scancode);
+	rec_put(a);
 	note_input(a);
 }
 
 static void audit_on_unicode(void *ctx, UINT16 flags, UINT16 code)
 {
 	gate_audit *a = ctx;
-	rec_writer_unicode(a->rec, flags, code);
+	rec_writer *w = rec_get(a);
+	if (!w)
+		return;
+	rec_writer_unicode(w, flags, code);
+	rec_put(a);
 	note_input(a);
 }
 
 static void audit_on_mouse(void *ctx, UINT16 flags, UINT16 x, UINT16 y)
 {
 	gate_audit *a = ctx;
-	rec_writer_mouse(a->rec, flags, x, y);
+	rec_writer *w = rec_get(a);
+	if (!w)
+		return;
+	rec_writer_mouse(w, flags, x, y);
+	rec_put(a);
 	note_input(a);
 }
 
@@ -260,7 +304,11 @@ static void audit_on_event(void *ctx, gate_event_type type, const char *detail)
 	gate_audit *a = ctx;
 	char rec_type[64];
 	recording_event_type(type, rec_type, sizeof(rec_type));
-	rec_writer_event(a->rec, rec_type, detail);
+	rec_writer *w = rec_get(a);
+	if (!w)
+		return;
+	rec_writer_event(w, rec_type, detail);
+	rec_put(a);
 	const char *ledger_type = ledger_type_for(type);
 	if (ledger_type &&
 	    policy_ledger_event(a->db, a->session_id, policy_now_us(), ledger_type, detail) != POLICY_OK)
@@ -271,7 +319,11 @@ static void audit_on_event(void *ctx, gate_event_type type, const char *detail)
 static void audit_on_resize(void *ctx, UINT32 width, UINT32 height)
 {
 	gate_audit *a = ctx;
-	rec_writer_resize(a->rec, width, height);
+	rec_writer *w = rec_get(a);
+	if (!w)
+		return;
+	rec_writer_resize(w, width, height);
+	rec_put(a);
 }
 
 /* Polls the permit at most every permit_poll_us; returns true when it no longer allows
@@ -331,22 +383,26 @@ static const char *audit_on_tick(void *ctx)
 	}
 	pthread_mutex_unlock(&a->lock);
 
+	rec_writer *w = rec_get(a);
+	if (!w)
+		return result;
 	if (warn) {
-		rec_writer_event(a->rec, POLICY_EV_IDLE_WARNING, v.message);
+		rec_writer_event(w, POLICY_EV_IDLE_WARNING, v.message);
 		policy_ledger_event(a->db, a->session_id, now, POLICY_EV_IDLE_WARNING, v.message);
 	}
-	if (!result && rec_writer_failed(a->rec))
-		return "Session ended: the recording failed.";
+	if (!result && rec_writer_failed(w))
+		result = "Session ended: the recording failed.";
+	rec_put(a);
 	return result;
 }
 
 /* The gate's close reasons are sentences; the ledger wants one of its end reasons. A
  * reason decided by on_tick wins over what the gate saw (it closed because of it). */
-static policy_end_reason end_reason_for(gate_audit *a, const char *gate_reason)
+static policy_end_reason end_reason_for(gate_audit *a, rec_writer *w, const char *gate_reason)
 {
 	if (a->tick_ended)
 		return a->tick_reason;
-	if (rec_writer_failed(a->rec))
+	if (rec_writer_failed(w))
 		return POLICY_END_ERROR;
 	if (!gate_reason)
 		return POLICY_END_ERROR;
@@ -364,8 +420,16 @@ static void audit_on_close(void *ctx, const char *reason)
 	gate_audit *a = ctx;
 	int64_t now = policy_now_us();
 
+	/* Take the recorder away from every other callback first. */
+	pthread_rwlock_wrlock(&a->rec_lock);
+	rec_writer *w = a->rec;
+	a->rec = NULL;
+	pthread_rwlock_unlock(&a->rec_lock);
+	if (!w)
+		return;
+
 	pthread_mutex_lock(&a->lock);
-	policy_end_reason end = end_reason_for(a, reason);
+	policy_end_reason end = end_reason_for(a, w, reason);
 	int64_t gap = now - a->last_input_us;
 	if (gap > IDLE_GRACE_US)
 		a->idle_us += gap - IDLE_GRACE_US;
@@ -374,11 +438,10 @@ static void audit_on_close(void *ctx, const char *reason)
 
 	char end_text[256];
 	snprintf(end_text, sizeof(end_text), "%s", policy_end_name(end));
-	rec_writer_event(a->rec, "end_detail", reason ? reason : "");
+	rec_writer_event(w, "end_detail", reason ? reason : "");
 	uint8_t digest[32];
 	rec_writer_stats stats = { 0 };
-	bool rec_ok = rec_writer_close(a->rec, end_text, digest, &stats) == 0;
-	a->rec = NULL;
+	bool rec_ok = rec_writer_close(w, end_text, digest, &stats) == 0;
 	char digest_hex[65];
 	rec_digest_hex(digest, digest_hex);
 	if (!rec_ok) {
@@ -407,6 +470,7 @@ static void audit_release(void *ctx)
 	gate_audit *a = ctx;
 	if (a->rec) /* the session never reached on_close */
 		rec_writer_close(a->rec, "error", NULL, NULL);
+	pthread_rwlock_destroy(&a->rec_lock);
 	pthread_mutex_destroy(&a->lock);
 	free(a);
 }

@@ -111,6 +111,12 @@ static BOOL permits_admit(void *ctx, const gate_admission_request *req,
 	}
 
 	policy_credentials creds = { 0 };
+	if (d.inject_credentials && p->target_cert_ignored) {
+		policy_ledger_event(p->db, 0, now, POLICY_EV_REFUSED,
+		                    "injected credentials need a checked target certificate (target_cert)");
+		refuse(out, "The gate cannot log on to the system for you now; tell the city.");
+		return TRUE;
+	}
 	if (d.inject_credentials) {
 		if (!p->secret_key ||
 		    policy_system_credentials(p->db, p->secret_key, d.system_id, &creds) != POLICY_OK) {

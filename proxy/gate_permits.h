@@ -40,6 +40,9 @@ typedef struct {
 	 * recorded and written to the ledger (without a permit). */
 	const gate_admission *lab;
 	bool lab_no_record;         /* lab mode only: no recording, no ledger (benchmarks) */
+	/* The target certificate is not checked (target_cert = ignore): injected credentials
+	 * could then reach an impostor, so systems in inject mode are refused. */
+	bool target_cert_ignored;
 
 	/* Private: rate limit of the ledger rows for a full gate. */
 	pthread_mutex_t refused_lock; /* guards the two fields below (listener thread and tests) */

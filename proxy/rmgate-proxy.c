@@ -56,6 +56,20 @@ static int load_secret_key(const gate_config *cfg, policy_secret_key **key)
 	return rc;
 }
 
+/* Lab mode checks no account or permit, so it must not be reachable from the network. */
+static BOOL lab_listens_on_loopback_only(const gate_config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_listen; i++) {
+		const char *h = cfg->listen[i].host;
+		if (strncmp(h, "127.", 4) != 0 && strcmp(h, "::1") != 0 && strcmp(h, "localhost") != 0) {
+			fprintf(stderr, "rmgate-proxy: lab mode (a fixed target, no permit checks) listens "
+			                "on loopback only, not on %s; remove 'target' to use permits\n", h);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
 /* Opens the ledger, closes what a crash left open, and serves until a signal. */
 static int serve(const gate_config *cfg, BOOL no_record)
 {
@@ -77,6 +91,8 @@ static int serve(const gate_config *cfg, BOOL no_record)
 	if (load_secret_key(cfg, &key) != 0)
 		goto out;
 
+	if (cfg->target.host && !lab_listens_on_loopback_only(cfg))
+		goto out;
 	gate_admission lab = gate_admission_fixed(cfg);
 	gate_permits permits = { .db = db,
 		                 .secret_key = key,
@@ -84,7 +100,8 @@ static int serve(const gate_config *cfg, BOOL no_record)
 		                 .idle_warning_s = 60,
 		                 .permit_poll_ms = 2000,
 		                 .lab = cfg->target.host ? &lab : NULL,
-		                 .lab_no_record = no_record };
+		                 .lab_no_record = no_record,
+		                 .target_cert_ignored = cfg->target_cert_ignore };
 	if (no_record)
 		WLog_Print(WLog_Get("rmgate.proxy"), WLOG_WARN,
 		           "LAB MODE without recording (--no-record): sessions leave no trace");

@@ -279,7 +279,14 @@ static void injected_credentials_go_to_the_target_not_from_the_vendor(void **sta
 	assert_false(d.allow);
 	gate_admission_decision_clear(&d);
 
+	/* Nor when the target's certificate is not checked: the secret could reach an impostor. */
 	f->permits.secret_key = key;
+	f->permits.target_cert_ignored = true;
+	assert_true(f->admission.admit(f->admission.ctx, &req, &d));
+	assert_false(d.allow);
+	gate_admission_decision_clear(&d);
+
+	f->permits.target_cert_ignored = false;
 	assert_true(f->admission.admit(f->admission.ctx, &req, &d));
 	assert_true(d.allow);
 	assert_int_equal(d.target_port, 3391);
@@ -290,6 +297,27 @@ static void injected_credentials_go_to_the_target_not_from_the_vendor(void **sta
 	d.observer.release(d.observer.ctx);
 	gate_admission_decision_clear(&d);
 	policy_secret_key_free(key);
+}
+
+/* If the gate cannot stop its back thread, late callbacks may still come after on_close:
+ * they must do nothing (the recording is closed and its digest is in the ledger). */
+static void callbacks_after_close_do_nothing(void **state)
+{
+	fixture *f = *state;
+	gate_admission_request req = request("acme1", "s3cret!");
+	gate_admission_decision d = { 0 };
+	assert_true(f->admission.admit(f->admission.ctx, &req, &d));
+	assert_true(d.allow);
+	d.observer.on_close(d.observer.ctx, "client disconnected");
+	paint_and_type(&d.observer);
+	d.observer.on_resize(d.observer.ctx, 800, 600);
+	assert_null(d.observer.on_tick(d.observer.ctx));
+	d.observer.release(d.observer.ctx);
+	gate_admission_decision_clear(&d);
+	char denied[16];
+	query_text(f->db_path, "SELECT COUNT(*) FROM events WHERE type = 'channel_denied'", denied,
+	           sizeof(denied));
+	assert_string_equal(denied, "0");
 }
 
 /* ---- gate_limits: pure time rules ---- */
@@ -350,6 +378,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(revoking_the_permit_ends_the_live_session_as_revoked, setup, teardown),
 		cmocka_unit_test_setup_teardown(no_recording_possible_means_no_session, setup, teardown),
 		cmocka_unit_test_setup_teardown(injected_credentials_go_to_the_target_not_from_the_vendor, setup, teardown),
+		cmocka_unit_test_setup_teardown(callbacks_after_close_do_nothing, setup, teardown),
 		cmocka_unit_test(idle_vendor_is_warned_then_ended_at_the_idle_timeout),
 		cmocka_unit_test(maximum_duration_and_window_end_end_the_session),
 		cmocka_unit_test(earliest_passed_limit_is_the_reason),
