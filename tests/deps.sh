@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian 12 packages that building, running and testing rmgate need,
 # and only those that are missing (checked with dpkg -s). Run as root.
-set -eu
+set -u
 
 PACKAGES="
 build-essential pkg-config clang
@@ -28,6 +28,20 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
+apt-get update -qq || exit 1
+# xrdp is installed only as a test target: its package would start a system RDP server on
+# 0.0.0.0:3389 (and sesman on 3350, which the test bench needs). Keep every service these
+# packages bring from starting, for the length of this install (Debian's policy-rc.d).
+rc_policy=/usr/sbin/policy-rc.d
+own_rc_policy=0
+if [ ! -e "$rc_policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$rc_policy" && chmod 0755 "$rc_policy" && own_rc_policy=1
+fi
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing
+status=$?
+[ "$own_rc_policy" = 1 ] && rm -f "$rc_policy"
+if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    systemctl disable --now xrdp xrdp-sesman >/dev/null 2>&1 || true
+fi
+exit $status
