@@ -116,16 +116,24 @@ static int next_id(policy_db *db, const char *table, int64_t *id)
 	return rc == SQLITE_ROW ? POLICY_OK : pol_sql_fail(db, "ledger");
 }
 
-/* Appends one row: vals[1] must be the seq placeholder (filled here). The
- * caller holds the lock; this runs its own transaction unless the caller
- * has one open (then the caller commits or rolls back). */
-static int chain_append(policy_db *db, const char *table, const char *cols, lval *vals, int n)
+/* Appends one row: vals[1] must be the seq placeholder (filled here). With
+ * new_id, vals[0] is the row's id, chosen here as MAX(id) + 1 and returned.
+ * The caller holds the lock; this runs its own transaction unless the caller
+ * has one open (then the caller commits or rolls back). The id and the seq
+ * are read inside that write transaction (BEGIN IMMEDIATE): another process
+ * appending to the same file waits for it, so both never pick the same id. */
+static int chain_append(policy_db *db, const char *table, const char *cols, lval *vals, int n, int64_t *new_id)
 {
 	bool own = sqlite3_get_autocommit(db->sql);
 	if (own && pol_begin(db))
 		return POLICY_ERR_DB;
 	int64_t seq;
 	uint8_t prev[HASH_LEN], hash[HASH_LEN];
+	if (new_id) {
+		if (next_id(db, table, new_id))
+			goto fail;
+		vals[0] = vi(*new_id);
+	}
 	if (read_head(db, &seq, prev))
 		goto fail;
 	vals[1] = vi(seq + 1);
@@ -208,13 +216,10 @@ int policy_ledger_session_start(policy_db *db, int64_t start_us, const policy_se
 	char *rid = bounded(s->recording_id), *rpath = bounded(s->recording_path);
 	pol_lock(db);
 	int64_t id = 0;
-	int status = next_id(db, "sessions", &id);
-	if (!status) {
-		lval v[] = { vi(id), vi(0), vi(start_us), vid(s->permit_id), vid(s->account_id), vt(login),
-			     vid(s->vendor_id), vid(s->system_id), vt(source), vt(client ? client : ""),
-			     vi(s->client_build), vt(rid), vt(rpath) };
-		status = chain_append(db, "sessions", SESSION_COLS, v, (int)(sizeof v / sizeof v[0]));
-	}
+	lval v[] = { vi(0), vi(0), vi(start_us), vid(s->permit_id), vid(s->account_id), vt(login),
+		     vid(s->vendor_id), vid(s->system_id), vt(source), vt(client ? client : ""),
+		     vi(s->client_build), vt(rid), vt(rpath) };
+	int status = chain_append(db, "sessions", SESSION_COLS, v, (int)(sizeof v / sizeof v[0]), &id);
 	pol_unlock(db);
 	free(login); free(source); free(client); free(rid); free(rpath);
 	if (!status && session_id)
@@ -251,12 +256,20 @@ int policy_ledger_session_end(policy_db *db, int64_t session_id, const policy_se
 		return pol_fail(POLICY_ERR_INVALID, "session end counters out of range");
 	char *rpath = bounded(e->recording_path), *digest = bounded(e->recording_digest_hex);
 	pol_lock(db);
-	int status = session_is_open(db, session_id);
+	/* the check and the append in one write transaction: another process
+	 * ending the same session meanwhile gives STATE, not a constraint error */
+	int status = pol_begin(db);
+	if (!status)
+		status = session_is_open(db, session_id);
 	if (!status) {
 		lval v[] = { vi(session_id), vi(0), vi(e->end_us), vt(policy_end_name(e->reason)),
 			     vi((int64_t)e->bytes), vi((int64_t)e->frames), vi(e->idle_us), vt(rpath), vt(digest) };
-		status = chain_append(db, "session_ends", END_COLS, v, (int)(sizeof v / sizeof v[0]));
+		status = chain_append(db, "session_ends", END_COLS, v, (int)(sizeof v / sizeof v[0]), NULL);
 	}
+	if (!status)
+		status = pol_commit(db);
+	else
+		pol_rollback(db);
 	pol_unlock(db);
 	free(rpath);
 	free(digest);
@@ -269,12 +282,10 @@ static int append_event(policy_db *db, int64_t session_id, int64_t at_us, const 
                         const char *actor)
 {
 	int64_t id = 0;
-	if (next_id(db, "events", &id))
-		return POLICY_ERR_DB;
 	char *d = bounded(detail ? detail : ""), *l = bounded(login), *s = bounded(source), *a = bounded(actor);
-	lval v[] = { vi(id), vi(0), vid(session_id), vi(at_us), vt(type), vt(d ? d : ""), vt(l), vt(s), vt(reason),
+	lval v[] = { vi(0), vi(0), vid(session_id), vi(at_us), vt(type), vt(d ? d : ""), vt(l), vt(s), vt(reason),
 		     vid(system_id), vt(a) };
-	int status = chain_append(db, "events", EVENT_COLS, v, (int)(sizeof v / sizeof v[0]));
+	int status = chain_append(db, "events", EVENT_COLS, v, (int)(sizeof v / sizeof v[0]), &id);
 	free(d); free(l); free(s); free(a);
 	return status;
 }

@@ -3,6 +3,7 @@
  * inserted directly in the database file (as with the sqlite3 tool). */
 #include "test_policy_common.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 
 static int setup(void **state)
@@ -275,6 +276,52 @@ static void a_locked_database_gives_a_clear_error_and_changes_nothing(void **sta
 	assert_int_equal(policy_vendor_add(t->db, "Blocked", NULL, &id), POLICY_OK);
 }
 
+/* Two handles on one file stand for the gate and a concurrent rmgate-policy
+ * process (separate connections, no shared mutex). */
+#define RACE_ROWS 300
+
+typedef struct {
+	policy_db *db;
+	int failures;
+	char error[256];
+} racer;
+
+static void *race_appends(void *arg)
+{
+	racer *r = arg;
+	policy_session_start s = { .login = "acme1", .source = "203.0.113.9" };
+	for (int i = 0; i < RACE_ROWS; i++) {
+		int64_t id;
+		int rc = i % 3 == 0 ? policy_ledger_session_start(r->db, i, &s, &id)
+			 : i % 3 == 1 ? policy_ledger_event(r->db, 0, i, "race", NULL)
+				      : policy_ledger_refused(r->db, i, POLICY_DENY_UNKNOWN_ACCOUNT, "x", "::1", NULL, NULL);
+		if (rc != POLICY_OK && r->failures++ == 0)
+			snprintf(r->error, sizeof r->error, "%s", policy_last_error());
+	}
+	return NULL;
+}
+
+static void two_processes_appending_at_once_lose_nothing(void **state)
+{
+	tdb *t = *state;
+	racer r[2] = { { .db = t->db }, { .db = policy_open_existing(t->path) } };
+	assert_non_null(r[1].db);
+	for (int k = 0; k < 2; k++)
+		policy_set_busy_timeout(r[k].db, 60000);
+	pthread_t th[2];
+	for (int k = 0; k < 2; k++)
+		assert_int_equal(pthread_create(&th[k], NULL, race_appends, &r[k]), 0);
+	for (int k = 0; k < 2; k++)
+		pthread_join(th[k], NULL);
+	policy_close(r[1].db);
+	for (int k = 0; k < 2; k++)
+		if (r[k].failures)
+			fail_msg("handle %d: %d appends failed, first: %s", k, r[k].failures, r[k].error);
+	policy_verify_result v = verify(t);
+	assert_true(v.ok);
+	assert_int_equal(v.rows, 2 * RACE_ROWS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -294,6 +341,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(over_long_texts_from_the_network_are_cut, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_read_only_database_gives_a_clear_error_and_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_locked_database_gives_a_clear_error_and_changes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(two_processes_appending_at_once_lose_nothing, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
