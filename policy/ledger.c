@@ -476,9 +476,21 @@ static void describe(cursor *c, char *buf, size_t len)
 		 (long long)sqlite3_column_int64(c->st, 0), (long long)sqlite3_column_int64(c->st, 1));
 }
 
-/* Checks rows in seq order across the cursors. Lock held. */
-static int verify_rows(policy_db *db, cursor *cur, int ncur, policy_verify_result *out, uint8_t running[HASH_LEN],
-                       int64_t *seq)
+static void anchor_mismatch(const policy_ledger_anchor *anchor, const uint8_t running[HASH_LEN],
+                            policy_verify_result *out)
+{
+	char have[2 * HASH_LEN + 1], want[2 * HASH_LEN + 1];
+	to_hex(running, HASH_LEN, have);
+	to_hex(anchor->hash, HASH_LEN, want);
+	snprintf(out->problem, sizeof out->problem,
+		 "the chain's hash at seq %lld is %s but the anchor says %s: the ledger was rewritten at or before"
+		 " that row", (long long)anchor->seq, have, want);
+}
+
+/* Checks rows in seq order across the cursors, and the anchor (may be
+ * NULL) when its row is reached. Lock held. */
+static int verify_rows(policy_db *db, cursor *cur, int ncur, const policy_ledger_anchor *anchor,
+                       policy_verify_result *out, uint8_t running[HASH_LEN], int64_t *seq)
 {
 	char where[128];
 	for (;;) {
@@ -509,6 +521,10 @@ static int verify_rows(policy_db *db, cursor *cur, int ncur, policy_verify_resul
 		memcpy(running, hash, HASH_LEN);
 		*seq = s;
 		out->rows++;
+		if (anchor && s == anchor->seq && memcmp(running, anchor->hash, HASH_LEN)) {
+			anchor_mismatch(anchor, running, out);
+			return POLICY_OK;
+		}
 		if (cursor_step(db, c))
 			return POLICY_ERR_DB;
 	}
@@ -534,7 +550,40 @@ static int check_triggers(policy_db *db, policy_verify_result *out)
 	return POLICY_OK;
 }
 
+int policy_ledger_anchor_parse(const char *text, policy_ledger_anchor *out)
+{
+	memset(out, 0, sizeof *out);
+	const char *p = text ? text : "";
+	int64_t seq = 0;
+	for (; *p >= '0' && *p <= '9' && seq <= (INT64_MAX - 9) / 10; p++)
+		seq = seq * 10 + (*p - '0');
+	const char *hex = p + 1;
+	bool ok = p != text && *p == ':' && seq >= 1 && strlen(hex) == 2 * HASH_LEN;
+	for (size_t i = 0; ok && i < HASH_LEN; i++) {
+		int v = 0;
+		for (int k = 0; k < 2 && ok; k++) {
+			char c = hex[2 * i + k];
+			int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+				: c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+			ok = d >= 0;
+			v = v * 16 + d;
+		}
+		out->hash[i] = (uint8_t)v;
+	}
+	if (!ok)
+		return pol_fail(POLICY_ERR_INVALID,
+		                "'%.80s' is not a ledger anchor: give SEQ:HASH as printed by a report or verify,"
+		                " e.g. 42:<64 hex digits>", text ? text : "");
+	out->seq = seq;
+	return POLICY_OK;
+}
+
 int policy_ledger_verify(policy_db *db, policy_verify_result *out)
+{
+	return policy_ledger_verify_anchor(db, NULL, out);
+}
+
+int policy_ledger_verify_anchor(policy_db *db, const policy_ledger_anchor *anchor, policy_verify_result *out)
 {
 	memset(out, 0, sizeof *out);
 	uint8_t running[HASH_LEN] = { 0 }, head[HASH_LEN];
@@ -551,12 +600,16 @@ int policy_ledger_verify(policy_db *db, policy_verify_result *out)
 		for (int k = 0; k < 3 && !status; k++)
 			status = cursor_step(db, &cur[k]);
 		if (!status)
-			status = verify_rows(db, cur, 3, out, running, &seq);
+			status = verify_rows(db, cur, 3, anchor, out, running, &seq);
 	}
 	if (!status && !out->problem[0] && (seq != head_seq || memcmp(running, head, HASH_LEN)))
 		snprintf(out->problem, sizeof out->problem,
 			 "the chain ends at seq %lld but the ledger head records seq %lld: rows at the end were deleted or the head was edited",
 			 (long long)seq, (long long)head_seq);
+	if (!status && !out->problem[0] && anchor && seq < anchor->seq)
+		snprintf(out->problem, sizeof out->problem,
+			 "the anchor is at seq %lld but the ledger has only %lld rows: rows were removed, or the anchor is"
+			 " from another ledger", (long long)anchor->seq, (long long)seq);
 	if (!status && !out->problem[0])
 		status = check_triggers(db, out);
 	for (int k = 0; k < 3; k++)
@@ -564,6 +617,7 @@ int policy_ledger_verify(policy_db *db, policy_verify_result *out)
 	pol_rollback(db);
 	pol_unlock(db);
 	to_hex(running, HASH_LEN, out->head_hex);
+	out->head_seq = seq;
 	out->ok = !status && !out->problem[0];
 	if (!status && !out->ok)
 		WLog_WARN(POLICY_TAG, "ledger verification failed: %s", out->problem);
