@@ -26,6 +26,11 @@ has() { grep -qF -- "$2" "$T/$1"; }
 for f in "$R" "$GEN"; do
     [ -x "$f" ] || { echo "FAIL: setup: $f missing (run make)"; exit 1; }
 done
+# The generator's long benchmark runs only when asked ("run"): --help and no arguments print usage.
+check gen-help 0 timeout 20 "$GEN" --help && has out "bench_rec run" && pass "bench_rec --help prints usage"
+check gen-noargs 2 timeout 20 "$GEN" && has err "usage:" && pass "bench_rec without arguments prints usage, exit 2"
+check gen-badopt 2 timeout 20 "$GEN" run --minutes soon && pass "bench_rec run with a bad option value is a usage error"
+
 read -r DIGEST SIZE < <("$GEN" make "$T/s.rec" --expect "$T/expected.png") ||
     { echo "FAIL: setup: bench_rec make failed"; exit 1; }
 [ -s "$T/s.rec" ] && [ "$(stat -c %a "$T/s.rec")" = 600 ] && pass "recording is created 0600" ||
