@@ -34,7 +34,7 @@ static void print_usage(FILE *out)
 	      "  report monthly --month YYYY-MM [--section S] [--format html|csv|json] [-o FILE]\n"
 	      "  calendar holidays YEAR [--json] | calendar due YYYY-MM | calendar next-open DATE\n"
 	      "  calendar close DATE [--reason TEXT] | calendar closed [--json]\n"
-	      "  verify\n"
+	      "  verify [--anchor SEQ:HASH]\n"
 	      "\n"
 	      "Dates are YYYY-MM-DD in Asia/Tokyo. The key file defaults to secret.key beside DB.\n"
 	      "Exit status: 0 done, 1 refused or invalid, 2 usage.\n"

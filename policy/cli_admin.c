@@ -180,15 +180,25 @@ int cli_account(policy_db *db, int argc, char **argv)
 
 int cli_verify(policy_db *db, int argc, char **argv)
 {
-	(void)argv;
-	if (argc)
-		return cli_usage("verify takes no arguments");
+	static const cli_optspec spec[] = { { "anchor", OPT_VALUE }, { NULL, 0 } };
+	cli_args a;
+	if (cli_parse("verify", argc, argv, spec, &a))
+		return CLI_USAGE;
+	if (a.npos)
+		return cli_usage("verify takes no positional arguments (only --anchor SEQ:HASH)");
+	policy_ledger_anchor anchor;
+	const char *text = cli_get(&a, "anchor");
+	if (text && policy_ledger_anchor_parse(text, &anchor))
+		return cli_usage("%s", policy_last_error());
 	policy_verify_result r;
-	if (policy_ledger_verify(db, &r))
+	if (policy_ledger_verify_anchor(db, text ? &anchor : NULL, &r))
 		return cli_fail();
 	if (!r.ok)
 		return cli_error("ledger verification FAILED: %s", r.problem);
-	printf("ledger ok: %lld rows, head %s\n", (long long)r.rows, r.head_hex);
+	printf("ledger ok: %lld rows, head %lld:%s", (long long)r.rows, (long long)r.head_seq, r.head_hex);
+	if (text)
+		printf(", anchor seq %lld matches", (long long)anchor.seq);
+	putchar('\n');
 	return CLI_OK;
 }
 

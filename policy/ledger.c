@@ -116,16 +116,24 @@ static int next_id(policy_db *db, const char *table, int64_t *id)
 	return rc == SQLITE_ROW ? POLICY_OK : pol_sql_fail(db, "ledger");
 }
 
-/* Appends one row: vals[1] must be the seq placeholder (filled here). The
- * caller holds the lock; this runs its own transaction unless the caller
- * has one open (then the caller commits or rolls back). */
-static int chain_append(policy_db *db, const char *table, const char *cols, lval *vals, int n)
+/* Appends one row: vals[1] must be the seq placeholder (filled here). With
+ * new_id, vals[0] is the row's id, chosen here as MAX(id) + 1 and returned.
+ * The caller holds the lock; this runs its own transaction unless the caller
+ * has one open (then the caller commits or rolls back). The id and the seq
+ * are read inside that write transaction (BEGIN IMMEDIATE): another process
+ * appending to the same file waits for it, so both never pick the same id. */
+static int chain_append(policy_db *db, const char *table, const char *cols, lval *vals, int n, int64_t *new_id)
 {
 	bool own = sqlite3_get_autocommit(db->sql);
 	if (own && pol_begin(db))
 		return POLICY_ERR_DB;
 	int64_t seq;
 	uint8_t prev[HASH_LEN], hash[HASH_LEN];
+	if (new_id) {
+		if (next_id(db, table, new_id))
+			goto fail;
+		vals[0] = vi(*new_id);
+	}
 	if (read_head(db, &seq, prev))
 		goto fail;
 	vals[1] = vi(seq + 1);
@@ -208,13 +216,10 @@ int policy_ledger_session_start(policy_db *db, int64_t start_us, const policy_se
 	char *rid = bounded(s->recording_id), *rpath = bounded(s->recording_path);
 	pol_lock(db);
 	int64_t id = 0;
-	int status = next_id(db, "sessions", &id);
-	if (!status) {
-		lval v[] = { vi(id), vi(0), vi(start_us), vid(s->permit_id), vid(s->account_id), vt(login),
-			     vid(s->vendor_id), vid(s->system_id), vt(source), vt(client ? client : ""),
-			     vi(s->client_build), vt(rid), vt(rpath) };
-		status = chain_append(db, "sessions", SESSION_COLS, v, (int)(sizeof v / sizeof v[0]));
-	}
+	lval v[] = { vi(0), vi(0), vi(start_us), vid(s->permit_id), vid(s->account_id), vt(login),
+		     vid(s->vendor_id), vid(s->system_id), vt(source), vt(client ? client : ""),
+		     vi(s->client_build), vt(rid), vt(rpath) };
+	int status = chain_append(db, "sessions", SESSION_COLS, v, (int)(sizeof v / sizeof v[0]), &id);
 	pol_unlock(db);
 	free(login); free(source); free(client); free(rid); free(rpath);
 	if (!status && session_id)
@@ -251,12 +256,20 @@ int policy_ledger_session_end(policy_db *db, int64_t session_id, const policy_se
 		return pol_fail(POLICY_ERR_INVALID, "session end counters out of range");
 	char *rpath = bounded(e->recording_path), *digest = bounded(e->recording_digest_hex);
 	pol_lock(db);
-	int status = session_is_open(db, session_id);
+	/* the check and the append in one write transaction: another process
+	 * ending the same session meanwhile gives STATE, not a constraint error */
+	int status = pol_begin(db);
+	if (!status)
+		status = session_is_open(db, session_id);
 	if (!status) {
 		lval v[] = { vi(session_id), vi(0), vi(e->end_us), vt(policy_end_name(e->reason)),
 			     vi((int64_t)e->bytes), vi((int64_t)e->frames), vi(e->idle_us), vt(rpath), vt(digest) };
-		status = chain_append(db, "session_ends", END_COLS, v, (int)(sizeof v / sizeof v[0]));
+		status = chain_append(db, "session_ends", END_COLS, v, (int)(sizeof v / sizeof v[0]), NULL);
 	}
+	if (!status)
+		status = pol_commit(db);
+	else
+		pol_rollback(db);
 	pol_unlock(db);
 	free(rpath);
 	free(digest);
@@ -269,12 +282,10 @@ static int append_event(policy_db *db, int64_t session_id, int64_t at_us, const 
                         const char *actor)
 {
 	int64_t id = 0;
-	if (next_id(db, "events", &id))
-		return POLICY_ERR_DB;
 	char *d = bounded(detail ? detail : ""), *l = bounded(login), *s = bounded(source), *a = bounded(actor);
-	lval v[] = { vi(id), vi(0), vid(session_id), vi(at_us), vt(type), vt(d ? d : ""), vt(l), vt(s), vt(reason),
+	lval v[] = { vi(0), vi(0), vid(session_id), vi(at_us), vt(type), vt(d ? d : ""), vt(l), vt(s), vt(reason),
 		     vid(system_id), vt(a) };
-	int status = chain_append(db, "events", EVENT_COLS, v, (int)(sizeof v / sizeof v[0]));
+	int status = chain_append(db, "events", EVENT_COLS, v, (int)(sizeof v / sizeof v[0]), &id);
 	free(d); free(l); free(s); free(a);
 	return status;
 }
@@ -465,9 +476,21 @@ static void describe(cursor *c, char *buf, size_t len)
 		 (long long)sqlite3_column_int64(c->st, 0), (long long)sqlite3_column_int64(c->st, 1));
 }
 
-/* Checks rows in seq order across the cursors. Lock held. */
-static int verify_rows(policy_db *db, cursor *cur, int ncur, policy_verify_result *out, uint8_t running[HASH_LEN],
-                       int64_t *seq)
+static void anchor_mismatch(const policy_ledger_anchor *anchor, const uint8_t running[HASH_LEN],
+                            policy_verify_result *out)
+{
+	char have[2 * HASH_LEN + 1], want[2 * HASH_LEN + 1];
+	to_hex(running, HASH_LEN, have);
+	to_hex(anchor->hash, HASH_LEN, want);
+	snprintf(out->problem, sizeof out->problem,
+		 "the chain's hash at seq %lld is %s but the anchor says %s: the ledger was rewritten at or before"
+		 " that row", (long long)anchor->seq, have, want);
+}
+
+/* Checks rows in seq order across the cursors, and the anchor (may be
+ * NULL) when its row is reached. Lock held. */
+static int verify_rows(policy_db *db, cursor *cur, int ncur, const policy_ledger_anchor *anchor,
+                       policy_verify_result *out, uint8_t running[HASH_LEN], int64_t *seq)
 {
 	char where[128];
 	for (;;) {
@@ -498,6 +521,10 @@ static int verify_rows(policy_db *db, cursor *cur, int ncur, policy_verify_resul
 		memcpy(running, hash, HASH_LEN);
 		*seq = s;
 		out->rows++;
+		if (anchor && s == anchor->seq && memcmp(running, anchor->hash, HASH_LEN)) {
+			anchor_mismatch(anchor, running, out);
+			return POLICY_OK;
+		}
 		if (cursor_step(db, c))
 			return POLICY_ERR_DB;
 	}
@@ -523,7 +550,40 @@ static int check_triggers(policy_db *db, policy_verify_result *out)
 	return POLICY_OK;
 }
 
+int policy_ledger_anchor_parse(const char *text, policy_ledger_anchor *out)
+{
+	memset(out, 0, sizeof *out);
+	const char *p = text ? text : "";
+	int64_t seq = 0;
+	for (; *p >= '0' && *p <= '9' && seq <= (INT64_MAX - 9) / 10; p++)
+		seq = seq * 10 + (*p - '0');
+	const char *hex = p + 1;
+	bool ok = p != text && *p == ':' && seq >= 1 && strlen(hex) == 2 * HASH_LEN;
+	for (size_t i = 0; ok && i < HASH_LEN; i++) {
+		int v = 0;
+		for (int k = 0; k < 2 && ok; k++) {
+			char c = hex[2 * i + k];
+			int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+				: c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+			ok = d >= 0;
+			v = v * 16 + d;
+		}
+		out->hash[i] = (uint8_t)v;
+	}
+	if (!ok)
+		return pol_fail(POLICY_ERR_INVALID,
+		                "'%.80s' is not a ledger anchor: give SEQ:HASH as printed by a report or verify,"
+		                " e.g. 42:<64 hex digits>", text ? text : "");
+	out->seq = seq;
+	return POLICY_OK;
+}
+
 int policy_ledger_verify(policy_db *db, policy_verify_result *out)
+{
+	return policy_ledger_verify_anchor(db, NULL, out);
+}
+
+int policy_ledger_verify_anchor(policy_db *db, const policy_ledger_anchor *anchor, policy_verify_result *out)
 {
 	memset(out, 0, sizeof *out);
 	uint8_t running[HASH_LEN] = { 0 }, head[HASH_LEN];
@@ -540,12 +600,16 @@ int policy_ledger_verify(policy_db *db, policy_verify_result *out)
 		for (int k = 0; k < 3 && !status; k++)
 			status = cursor_step(db, &cur[k]);
 		if (!status)
-			status = verify_rows(db, cur, 3, out, running, &seq);
+			status = verify_rows(db, cur, 3, anchor, out, running, &seq);
 	}
 	if (!status && !out->problem[0] && (seq != head_seq || memcmp(running, head, HASH_LEN)))
 		snprintf(out->problem, sizeof out->problem,
 			 "the chain ends at seq %lld but the ledger head records seq %lld: rows at the end were deleted or the head was edited",
 			 (long long)seq, (long long)head_seq);
+	if (!status && !out->problem[0] && anchor && seq < anchor->seq)
+		snprintf(out->problem, sizeof out->problem,
+			 "the anchor is at seq %lld but the ledger has only %lld rows: rows were removed, or the anchor is"
+			 " from another ledger", (long long)anchor->seq, (long long)seq);
 	if (!status && !out->problem[0])
 		status = check_triggers(db, out);
 	for (int k = 0; k < 3; k++)
@@ -553,6 +617,7 @@ int policy_ledger_verify(policy_db *db, policy_verify_result *out)
 	pol_rollback(db);
 	pol_unlock(db);
 	to_hex(running, HASH_LEN, out->head_hex);
+	out->head_seq = seq;
 	out->ok = !status && !out->problem[0];
 	if (!status && !out->ok)
 		WLog_WARN(POLICY_TAG, "ledger verification failed: %s", out->problem);

@@ -100,12 +100,31 @@ void policy_open_sessions_free(policy_open_session *list, size_t count);
 typedef struct {
 	bool ok;
 	int64_t rows;       /* rows checked */
+	int64_t head_seq;   /* seq of the last row checked (0: empty ledger) */
 	char head_hex[65];  /* hash of the last row checked */
-	char problem[256];  /* first problem found (ok == false) */
+	char problem[320];  /* first problem found (ok == false) */
 } policy_verify_result;
 
 /* Recomputes the chain. Returns POLICY_OK (result filled, ok true or false)
  * or an error if the database cannot be read. */
 int policy_ledger_verify(policy_db *db, policy_verify_result *out);
+
+/* A head printed earlier (reports, `verify`) as "SEQ:HEX": the chain's hash
+ * after row SEQ. The chain has no key, so someone who rewrites every row
+ * and the head passes policy_ledger_verify; the hash at SEQ still differs
+ * from a printed anchor unless the rows up to SEQ are unchanged. */
+typedef struct {
+	int64_t seq; /* >= 1 */
+	uint8_t hash[32];
+} policy_ledger_anchor;
+
+/* Parses "SEQ:HEX" (SEQ a positive decimal, HEX 64 hex digits, either
+ * case). POLICY_ERR_INVALID with a message on anything else. */
+int policy_ledger_anchor_parse(const char *text, policy_ledger_anchor *out);
+
+/* As policy_ledger_verify; with an anchor (may be NULL) it also fails when
+ * the running hash at anchor->seq differs from anchor->hash or the ledger
+ * ends before anchor->seq. */
+int policy_ledger_verify_anchor(policy_db *db, const policy_ledger_anchor *anchor, policy_verify_result *out);
 
 #endif

@@ -46,16 +46,17 @@ static const char *end_label(const char *reason)
 	return reason;
 }
 
-/* The ledger head (hex) for the report footer. Lock held. */
-static void head_hex(policy_db *db, char out[65])
+#define HEAD_TEXT_LEN 96 /* "SEQ:" + 64 hex digits + NUL */
+
+/* The ledger head for the report footer as "SEQ:HASH" (lowercase hex), the
+ * form `rmgate-policy verify --anchor` takes; "-" for an empty ledger. Lock held. */
+static void head_text(policy_db *db, char out[HEAD_TEXT_LEN])
 {
 	strcpy(out, "-");
-	sqlite3_stmt *st = pol_prepare(db, "SELECT hex(hash), seq FROM ledger_head WHERE id = 1");
-	if (st && sqlite3_step(st) == SQLITE_ROW) {
-		const char *h = (const char *)sqlite3_column_text(st, 0);
-		for (int i = 0; h && h[i] && i < 64; i++)
-			out[i] = (char)(h[i] >= 'A' && h[i] <= 'F' ? h[i] + 32 : h[i]), out[i + 1] = '\0';
-	}
+	sqlite3_stmt *st = pol_prepare(db, "SELECT lower(hex(hash)), seq FROM ledger_head WHERE id = 1");
+	if (st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 64)
+		snprintf(out, HEAD_TEXT_LEN, "%lld:%s", (long long)sqlite3_column_int64(st, 1),
+		         (const char *)sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
 }
 
@@ -141,9 +142,9 @@ int policy_report_register(policy_db *db, int year, int month, const char *syste
 	sqlite3_bind_int64(st, 1, from);
 	sqlite3_bind_int64(st, 2, to);
 	pol_bind_text(st, 3, system);
-	char mtext[16], head[65];
+	char mtext[16], head[HEAD_TEXT_LEN];
 	snprintf(mtext, sizeof mtext, "%04d年%02d月", year, month);
-	head_hex(db, head);
+	head_text(db, head);
 	rr_meta meta[] = { { "対象月", "month", mtext }, { "システム", "system", system ? system : "全システム" },
 			   { "台帳ハッシュ", "ledger_head", head } };
 	rr_renderer r;
@@ -401,11 +402,11 @@ static int render_monthly(policy_db *db, groups *gs, int year, int month, const 
 	int status = pol_load_closed_days(db, &extra);
 	if (status)
 		return status;
-	char due[11], mtext[16], head[65];
+	char due[11], mtext[16], head[HEAD_TEXT_LEN];
 	cal_format_date(cal_report_due(year, month, &extra), due);
 	free((void *)extra.days);
 	snprintf(mtext, sizeof mtext, "%04d年%02d月", year, month);
-	head_hex(db, head);
+	head_text(db, head);
 	rr_meta meta[] = { { "対象月", "month", mtext },
 			   { "所管課", "section", section ? section : "全課" },
 			   { "提出期限", "due", due },

@@ -150,7 +150,10 @@ static bool parse_key_text(const char *text, size_t len, uint8_t key[KEY_LEN])
 	return true;
 }
 
-/* The checks on an open key file: a regular file nobody else may touch. */
+/* The checks on an open key file (fstat of the descriptor, so nothing can
+ * be swapped in between): a regular file of ours that nobody else may touch.
+ * The owner is checked before the mode: a file of another user could have
+ * its mode changed back by that user at any time. */
 static int check_key_file(int fd, const char *path)
 {
 	struct stat st;
@@ -158,6 +161,9 @@ static int check_key_file(int fd, const char *path)
 		return pol_fail(POLICY_ERR_IO, "cannot read key file %s: %s", path, strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		return pol_fail(POLICY_ERR_KEY, "key file %s is not a regular file", path);
+	if (st.st_uid != geteuid())
+		return pol_fail(POLICY_ERR_KEY, "key file %s is owned by uid %u, not by this process (uid %u); refusing it"
+				" (chown it to the user the gate runs as)", path, (unsigned)st.st_uid, (unsigned)geteuid());
 	if (st.st_mode & 077)
 		return pol_fail(POLICY_ERR_KEY, "key file %s has mode %04o: group or others may use it; refusing it (chmod 600 %s)",
 				path, (unsigned)(st.st_mode & 07777), path);
@@ -169,9 +175,15 @@ int policy_secret_key_load(const char *path, policy_secret_key **out)
 	*out = NULL;
 	if (!path || !*path)
 		return pol_fail(POLICY_ERR_INVALID, "no key file path given");
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NOFOLLOW: a symbolic link could point the gate at a file someone
+	 * else controls; O_NONBLOCK: opening a FIFO must not hang (it is then
+	 * refused as not a regular file). */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0 && errno == ENOENT)
 		return pol_fail(POLICY_ERR_IO, "key file %s does not exist; create it with 'rmgate-policy secret-key init'", path);
+	if (fd < 0 && errno == ELOOP)
+		return pol_fail(POLICY_ERR_KEY, "key file %s is a symbolic link; refusing it (give the path of the file itself)",
+				path);
 	if (fd < 0)
 		return pol_fail(POLICY_ERR_IO, "cannot open key file %s: %s", path, strerror(errno));
 	int status = check_key_file(fd, path);

@@ -29,7 +29,7 @@
 #define REC_MAX_RECORD 131072u /* one typed record, header included */
 #define REC_REC_HDR_LEN 14u    /* u16 type, u32 length, u64 time (ns) */
 #define REC_MAX_TEXT 1024u     /* session id, event type/detail, end reason */
-#define REC_MAX_DIM 16384u     /* screen width/height */
+#define REC_MAX_DIM 8192u      /* screen width/height: 256 MiB of BGRA at most */
 #define REC_MAX_POINTER 160u   /* pointer image width/height */
 #define REC_MAX_INDEX 6000u    /* entries in the index trailer */
 

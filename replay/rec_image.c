@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <png.h>
 #include <setjmp.h>
 #include <stdio.h>
@@ -44,7 +45,14 @@ static int png_body(FILE *f, const uint32_t *bgra, uint32_t w, uint32_t h, uint8
 int rec_png_write(const char *path, const uint32_t *bgra, uint32_t w, uint32_t h, char *err,
                   size_t errlen)
 {
+	/* The mode of open() applies only when it creates the file: an existing
+	 * file is made 0600 too (a screen may show personal data). */
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd >= 0 && fchmod(fd, 0600) != 0) {
+		snprintf(err, errlen, "cannot make %s private (mode 0600): %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
 	FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
 	if (!f) {
 		snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));

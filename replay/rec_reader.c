@@ -48,6 +48,7 @@ struct rec_reader {
 	bool truncated;
 	bool corrupt;
 	char err[512];
+	char why[128]; /* what made the current record malformed, when known */
 	/* index */
 	idx_entry *idx;
 	size_t nidx;
@@ -235,9 +236,15 @@ static int read_packet(rec_reader *r, bool decode)
 
 /* ---------- records ---------- */
 
-static bool geom_ok(uint32_t w, uint32_t h)
+/* The limit keeps a crafted file of a few hundred bytes from making the
+ * player allocate and fill gigabytes for each KEYFRAME/RESIZE. */
+static bool geom_ok(rec_reader *r, uint32_t w, uint32_t h)
 {
-	return w >= 1 && h >= 1 && w <= REC_MAX_DIM && h <= REC_MAX_DIM;
+	if (w >= 1 && h >= 1 && w <= REC_MAX_DIM && h <= REC_MAX_DIM)
+		return true;
+	snprintf(r->why, sizeof r->why, "screen %ux%u is outside the format's limit (1..%u in each direction)", w, h,
+	         REC_MAX_DIM);
+	return false;
 }
 
 static bool parse_header(rec_reader *r, rec_rd *b)
@@ -252,7 +259,7 @@ static bool parse_header(rec_reader *r, rec_rd *b)
 	          rec_rd_text(b, h->session_id, sizeof h->session_id, REC_MAX_TEXT) &&
 	          rec_rd_text(b, h->gate_version, sizeof h->gate_version, REC_MAX_TEXT);
 	if (!ok || ver != REC_FORMAT_VERSION || h->pixel_format != REC_PIXEL_BGR24 ||
-	    tile != REC_TILE || !geom_ok(w, ht))
+	    tile != REC_TILE || !geom_ok(r, w, ht))
 		return false;
 	h->version = ver;
 	h->width = w;
@@ -292,7 +299,7 @@ static bool parse_body(rec_reader *r, rec_rd *b, rec_record *rec)
 		return r->pkt_seq == 0 && r->pkt_seen == 0 && parse_header(r, b);
 	case REC_T_KEYFRAME:
 	case REC_T_RESIZE:
-		if (!rec_rd_u16(b, &a) || !rec_rd_u16(b, &c) || !geom_ok(a, c))
+		if (!rec_rd_u16(b, &a) || !rec_rd_u16(b, &c) || !geom_ok(r, a, c))
 			return false;
 		rec->u.geom.width = a;
 		rec->u.geom.height = c;
@@ -394,11 +401,15 @@ int rec_reader_next(rec_reader *r, rec_record *rec)
 	rec_rd_init(&body, r->raw + r->raw_pos + REC_REC_HDR_LEN, len - REC_REC_HDR_LEN);
 	bool first = r->pkt_seq == 0 && r->pkt_seen == 0;
 	bool ok;
+	r->why[0] = '\0';
 	if (r->pkt_kind == REC_PKT_INDEX)
 		ok = type == REC_T_INDEX && r->pkt_records == 1 && parse_index(r, &body, false);
 	else
 		ok = type != REC_T_INDEX && (type == REC_T_HEADER) == first && !r->ended &&
 		     parse_body(r, &body, rec);
+	if (!ok && r->why[0])
+		return fail(r, "packet %u at offset %llu: record of type %u: %s", r->pkt_seq,
+		            (unsigned long long)r->pkt_off, type, r->why);
 	if (!ok || rec_rd_left(&body) != 0)
 		return fail(r, "packet %u at offset %llu: malformed record of type %u", r->pkt_seq,
 		            (unsigned long long)r->pkt_off, type);

@@ -58,7 +58,7 @@ typedef struct rec_session_info {
 	int64_t system_id;
 	int64_t account_id;
 	const char *gate_version; /* NULL = RMGATE_VERSION of this build */
-	uint32_t width, height;   /* initial geometry, 1..16384 */
+	uint32_t width, height;   /* initial geometry, 1..REC_MAX_DIM (8192) */
 	uint32_t keyboard_layout; /* FreeRDP layout id: 0x409 US, 0xE0010411 Japanese 106/109 */
 	uint64_t start_ns;        /* 0 = now */
 	/* Tuning (0 = default); tests and benchmarks change them. */

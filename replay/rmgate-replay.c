@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -837,10 +838,16 @@ static int cmd_video(ctx *c)
 	if (open_recording(c, false) != 0)
 		return 1;
 	signal(SIGPIPE, SIG_IGN);
-	/* Create the output 0600 first: ffmpeg keeps the mode of a file it truncates. */
+	/* Make the output 0600 first: ffmpeg keeps the mode of a file it
+	 * truncates, and open()'s mode applies only when it creates the file. */
 	int ofd = open(c->o.out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (ofd < 0)
 		return die(1, "cannot create %s: %s", c->o.out, strerror(errno));
+	if (fchmod(ofd, 0600) != 0) {
+		int e = errno;
+		close(ofd);
+		return die(1, "cannot make %s private (mode 0600): %s", c->o.out, strerror(e));
+	}
 	close(ofd);
 	render rd;
 	if (render_open(c, &rd) != 0)

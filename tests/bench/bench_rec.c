@@ -5,8 +5,9 @@
  *                                        by tests/e2e/test_replay_cli.sh; --expect writes
  *                                        the final screen (no pointer) as PNG
  *   bench_rec make-tiny FILE             a few-KB recording (fuzzing seed)
- *   bench_rec [run] [--minutes N] [--level L] [--keyframe S]   prints size per hour, writer CPU, idle cost,
- *                                        seek time and frame export speed
+ *   bench_rec run [--minutes N] [--level L] [--keyframe S]   prints size per hour, writer CPU, idle cost,
+ *                                        seek time and frame export speed (about 1.5 min)
+ *   bench_rec --help                     usage; no arguments at all: usage on stderr, exit 2
  * Runs on simulated time (the writer's clock hook), so an hour takes seconds. */
 #include "rec_image.h"
 #include "rec_reader.h"
@@ -397,23 +398,57 @@ static void bench_seek_export(const char *path)
 	rec_reader_close(r);
 }
 
+static const char usage_text[] =
+	"usage: bench_rec make FILE [--expect PNG]   scripted 4-minute session for the e2e tests\n"
+	"       bench_rec make-tiny FILE             a few-KB recording (fuzzing seed)\n"
+	"       bench_rec run [--minutes N] [--level L] [--keyframe S]\n"
+	"                                            the benchmark (N simulated minutes per size,\n"
+	"                                            default 60; about 1.5 min of real time)\n"
+	"       bench_rec --help\n";
+
+static int usage(FILE *out, int status)
+{
+	fputs(usage_text, out);
+	return status;
+}
+
+/* A decimal option value 0..1000000, else -1. */
+static long option_value(const char *text)
+{
+	char *end;
+	unsigned long v = strtoul(text, &end, 10);
+	return *text >= '0' && *text <= '9' && !*end && v <= 1000000 ? (long)v : -1;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc >= 3 && !strcmp(argv[1], "make-tiny"))
-		return cmd_make_tiny(argv[2]);
-	if (argc >= 3 && !strcmp(argv[1], "make"))
-		return cmd_make(argv[2], argc >= 5 && !strcmp(argv[3], "--expect") ? argv[4] : NULL);
-	unsigned minutes = 60;
-	for (int i = 1; i + 1 < argc; i++) {
-		if (!strcmp(argv[i], "--minutes"))
-			minutes = (unsigned)atoi(argv[i + 1]);
-		if (!strcmp(argv[i], "--level"))
-			opt_level = atoi(argv[i + 1]);
-		if (!strcmp(argv[i], "--keyframe"))
-			opt_keyframe = (uint32_t)atoi(argv[i + 1]);
+	if (argc < 2)
+		return usage(stderr, 2); /* the benchmark is long: run it only when asked */
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return usage(stdout, 0);
+	if (!strcmp(argv[1], "make-tiny"))
+		return argc == 3 ? cmd_make_tiny(argv[2]) : usage(stderr, 2);
+	if (!strcmp(argv[1], "make")) {
+		if (argc == 3 || (argc == 5 && !strcmp(argv[3], "--expect")))
+			return cmd_make(argv[2], argc == 5 ? argv[4] : NULL);
+		return usage(stderr, 2);
 	}
-	if (minutes == 0)
-		minutes = 60;
+	if (strcmp(argv[1], "run"))
+		return usage(stderr, 2);
+	unsigned minutes = 60;
+	for (int i = 2; i < argc; i += 2) {
+		long v = i + 1 < argc ? option_value(argv[i + 1]) : -1;
+		if (v < 0 || (v == 0 && !strcmp(argv[i], "--minutes")))
+			return usage(stderr, 2);
+		if (!strcmp(argv[i], "--minutes"))
+			minutes = (unsigned)v;
+		else if (!strcmp(argv[i], "--level"))
+			opt_level = (int)v;
+		else if (!strcmp(argv[i], "--keyframe"))
+			opt_keyframe = (uint32_t)v;
+		else
+			return usage(stderr, 2);
+	}
 	const char *p1 = "/tmp/bench_rec_1280.rec", *p2 = "/tmp/bench_rec_1920.rec";
 	bench_size(1280, 800, minutes, p1);
 	bench_size(1920, 1080, minutes, p2);

@@ -26,6 +26,11 @@ has() { grep -qF -- "$2" "$T/$1"; }
 for f in "$R" "$GEN"; do
     [ -x "$f" ] || { echo "FAIL: setup: $f missing (run make)"; exit 1; }
 done
+# The generator's long benchmark runs only when asked ("run"): --help and no arguments print usage.
+check gen-help 0 timeout 20 "$GEN" --help && has out "bench_rec run" && pass "bench_rec --help prints usage"
+check gen-noargs 2 timeout 20 "$GEN" && has err "usage:" && pass "bench_rec without arguments prints usage, exit 2"
+check gen-badopt 2 timeout 20 "$GEN" run --minutes soon && pass "bench_rec run with a bad option value is a usage error"
+
 read -r DIGEST SIZE < <("$GEN" make "$T/s.rec" --expect "$T/expected.png") ||
     { echo "FAIL: setup: bench_rec make failed"; exit 1; }
 [ -s "$T/s.rec" ] && [ "$(stat -c %a "$T/s.rec")" = 600 ] && pass "recording is created 0600" ||
@@ -66,6 +71,15 @@ if check frame-ptr 0 "$R" frame "$T/s.rec" --at end -o "$T/endp.png"; then
     [ "$ae" != 0 ] && [ "$ae" -lt 400 ] 2>/dev/null && pass "frame draws the pointer ($ae pixels)" ||
         fail "frame draws the pointer" "AE=$ae"
 fi
+# An existing output file with a wider mode is made private too (the image may show personal data).
+printf old >"$T/old.png" && chmod 644 "$T/old.png"
+check frame-existing 0 "$R" frame "$T/s.rec" --at end -o "$T/old.png" &&
+    [ "$(stat -c %a "$T/old.png")" = 600 ] && pass "frame over an existing 0644 file leaves it 0600" ||
+    fail "frame over an existing 0644 file" "mode $(stat -c %a "$T/old.png")"
+printf old >"$T/old-sheet.png" && chmod 644 "$T/old-sheet.png"
+check sheet-existing 0 "$R" sheet "$T/s.rec" -o "$T/old-sheet.png" --every 60s --width 100 &&
+    [ "$(stat -c %a "$T/old-sheet.png")" = 600 ] && pass "sheet over an existing 0644 file leaves it 0600" ||
+    fail "sheet over an existing 0644 file" "mode $(stat -c %a "$T/old-sheet.png")"
 check frame-30 0 "$R" frame "$T/s.rec" --at 30 -o "$T/a.png" &&
     check frame-mmss 0 "$R" frame "$T/s.rec" --at 00:00:30 -o "$T/b.png" &&
     check frame-wall 0 "$R" frame "$T/s.rec" --at "2026-09-21 23:13:50" -o "$T/c.png" &&
@@ -87,6 +101,10 @@ if check video 0 "$R" video "$T/s.rec" -o "$T/v.mp4" --speed 8; then
     [ "$n" = "1024,768,290" ] && pass "video: 1024x768, 290 frames at speed 8" || fail "video" "ffprobe: $n"
     [ "$(stat -c %a "$T/v.mp4")" = 600 ] && pass "video file is 0600" || fail "video mode" "$(stat -c %a "$T/v.mp4")"
 fi
+printf old >"$T/old.mp4" && chmod 644 "$T/old.mp4"
+check video-existing 0 "$R" video "$T/s.rec" -o "$T/old.mp4" --speed 64 &&
+    [ "$(stat -c %a "$T/old.mp4")" = 600 ] && pass "video over an existing 0644 file leaves it 0600" ||
+    fail "video over an existing 0644 file" "mode $(stat -c %a "$T/old.mp4")"
 check video-skip 0 "$R" video "$T/s.rec" -o "$T/v2.mp4" --speed 8 --skip-idle &&
     n2=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 "$T/v2.mp4") &&
     [ "$n2" -lt 100 ] && pass "video --skip-idle drops idle stretches ($n2 frames)" || fail "video --skip-idle" "${n2:-?} frames"

@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +111,37 @@ static inline int64_t tpermit(tdb *t, policy_permit_application a)
 	assert_int_equal(policy_permit_step_apply(t->db, id, POLICY_STEP_APPROVE, "副CISO", NULL, jst_us(2025, 3, 25, 9, 0)),
 			 POLICY_OK);
 	return id;
+}
+
+/* A full rewrite of the chain with the sqlite3 library, as someone with
+ * write access to the file could do: the ledger tables and head of `path`
+ * are replaced by those of `forged` (a ledger written by the same code, so
+ * every hash is valid), and the guard triggers are put back as they were. */
+static inline void tledger_rewrite(const char *path, const char *forged)
+{
+	sqlite3 *raw;
+	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(raw, "SELECT group_concat(sql, ';') || ';' FROM sqlite_master"
+					   " WHERE type = 'trigger'", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	char *triggers = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	char *sql = sqlite3_mprintf(
+		"ATTACH %Q AS f; BEGIN;"
+		" DROP TRIGGER sessions_append_only_u; DROP TRIGGER sessions_append_only_d;"
+		" DROP TRIGGER ends_append_only_u; DROP TRIGGER ends_append_only_d;"
+		" DROP TRIGGER events_append_only_u; DROP TRIGGER events_append_only_d;"
+		" DELETE FROM session_ends; DELETE FROM events; DELETE FROM sessions; DELETE FROM ledger_head;"
+		" INSERT INTO sessions SELECT * FROM f.sessions; INSERT INTO session_ends SELECT * FROM f.session_ends;"
+		" INSERT INTO events SELECT * FROM f.events; INSERT INTO ledger_head SELECT * FROM f.ledger_head;"
+		" %s COMMIT; DETACH f;", forged, triggers);
+	char *err = NULL;
+	if (sqlite3_exec(raw, sql, NULL, NULL, &err) != SQLITE_OK)
+		fail_msg("rewriting the ledger failed: %s", err ? err : "?");
+	sqlite3_free(sql);
+	free(triggers);
+	sqlite3_close(raw);
 }
 
 #endif

@@ -3,6 +3,7 @@
  * inserted directly in the database file (as with the sqlite3 tool). */
 #include "test_policy_common.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 
 static int setup(void **state)
@@ -275,6 +276,141 @@ static void a_locked_database_gives_a_clear_error_and_changes_nothing(void **sta
 	assert_int_equal(policy_vendor_add(t->db, "Blocked", NULL, &id), POLICY_OK);
 }
 
+/* Two handles on one file stand for the gate and a concurrent rmgate-policy
+ * process (separate connections, no shared mutex). */
+#define RACE_ROWS 300
+
+typedef struct {
+	policy_db *db;
+	int failures;
+	char error[256];
+} racer;
+
+static void *race_appends(void *arg)
+{
+	racer *r = arg;
+	policy_session_start s = { .login = "acme1", .source = "203.0.113.9" };
+	for (int i = 0; i < RACE_ROWS; i++) {
+		int64_t id;
+		int rc = i % 3 == 0 ? policy_ledger_session_start(r->db, i, &s, &id)
+			 : i % 3 == 1 ? policy_ledger_event(r->db, 0, i, "race", NULL)
+				      : policy_ledger_refused(r->db, i, POLICY_DENY_UNKNOWN_ACCOUNT, "x", "::1", NULL, NULL);
+		if (rc != POLICY_OK && r->failures++ == 0)
+			snprintf(r->error, sizeof r->error, "%s", policy_last_error());
+	}
+	return NULL;
+}
+
+static void two_processes_appending_at_once_lose_nothing(void **state)
+{
+	tdb *t = *state;
+	racer r[2] = { { .db = t->db }, { .db = policy_open_existing(t->path) } };
+	assert_non_null(r[1].db);
+	for (int k = 0; k < 2; k++)
+		policy_set_busy_timeout(r[k].db, 60000);
+	pthread_t th[2];
+	for (int k = 0; k < 2; k++)
+		assert_int_equal(pthread_create(&th[k], NULL, race_appends, &r[k]), 0);
+	for (int k = 0; k < 2; k++)
+		pthread_join(th[k], NULL);
+	policy_close(r[1].db);
+	for (int k = 0; k < 2; k++)
+		if (r[k].failures)
+			fail_msg("handle %d: %d appends failed, first: %s", k, r[k].failures, r[k].error);
+	policy_verify_result v = verify(t);
+	assert_true(v.ok);
+	assert_int_equal(v.rows, 2 * RACE_ROWS);
+}
+
+/* The anchor a report prints for the current head. */
+static policy_ledger_anchor anchor_now(tdb *t)
+{
+	policy_verify_result v = verify(t);
+	assert_true(v.ok);
+	char text[96];
+	snprintf(text, sizeof text, "%lld:%s", (long long)v.head_seq, v.head_hex);
+	policy_ledger_anchor a;
+	assert_int_equal(policy_ledger_anchor_parse(text, &a), POLICY_OK);
+	assert_int_equal(a.seq, v.head_seq);
+	return a;
+}
+
+static void anchors_are_parsed_strictly(void **state)
+{
+	(void)state;
+	policy_ledger_anchor a;
+	char good[80] = "12:0aF0";
+	for (int i = 4; i < 64; i++)
+		strcat(good, "0");
+	assert_int_equal(policy_ledger_anchor_parse(good, &a), POLICY_OK);
+	assert_int_equal(a.seq, 12);
+	assert_int_equal(a.hash[0], 0x0a);
+	assert_int_equal(a.hash[1], 0xf0);
+	const char *bad[] = { NULL, "", "12", "12:", ":00", "0:" , "-1:00", "x:00", "12:abc" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_int_equal(policy_ledger_anchor_parse(bad[i], &a), POLICY_ERR_INVALID);
+	char text[80];
+	snprintf(text, sizeof text, "0%s", good + 2); /* seq 0 */
+	assert_int_equal(policy_ledger_anchor_parse(text, &a), POLICY_ERR_INVALID);
+	snprintf(text, sizeof text, "%sg", good); /* 65 digits */
+	assert_int_equal(policy_ledger_anchor_parse(text, &a), POLICY_ERR_INVALID);
+	good[40] = 'g';
+	assert_int_equal(policy_ledger_anchor_parse(good, &a), POLICY_ERR_INVALID);
+	assert_non_null(strstr(policy_last_error(), "SEQ:HASH"));
+}
+
+static void a_printed_anchor_verifies_after_later_appends(void **state)
+{
+	tdb *t = *state;
+	int64_t s1, s2;
+	fill(t, &s1, &s2);
+	policy_ledger_anchor a = anchor_now(t);
+	assert_int_equal(a.seq, 7);
+	assert_int_equal(policy_ledger_event(t->db, s2, 1, "later", NULL), POLICY_OK);
+	policy_verify_result v;
+	assert_int_equal(policy_ledger_verify_anchor(t->db, &a, &v), POLICY_OK);
+	assert_true(v.ok);
+	assert_int_equal(v.head_seq, 8);
+	a.hash[31] ^= 1;
+	assert_int_equal(policy_ledger_verify_anchor(t->db, &a, &v), POLICY_OK);
+	assert_false(v.ok);
+	assert_non_null(strstr(v.problem, "at seq 7"));
+}
+
+static void an_anchor_past_the_end_fails(void **state)
+{
+	tdb *t = *state;
+	int64_t s1, s2;
+	fill(t, &s1, &s2);
+	policy_ledger_anchor a = anchor_now(t);
+	a.seq = 8;
+	policy_verify_result v;
+	assert_int_equal(policy_ledger_verify_anchor(t->db, &a, &v), POLICY_OK);
+	assert_false(v.ok);
+	assert_non_null(strstr(v.problem, "only 7 rows"));
+}
+
+static void a_fully_rewritten_chain_passes_verify_but_not_its_anchor(void **state)
+{
+	tdb *t = *state;
+	int64_t s1, s2;
+	fill(t, &s1, &s2);
+	policy_ledger_anchor a = anchor_now(t);
+	/* the forger writes another history of 8 rows with the real code */
+	tdb *f = tdb_new();
+	policy_session_start s = { .login = "acme1", .source = "203.0.113.9" };
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(policy_ledger_session_start(f->db, i, &s, &s1), POLICY_OK);
+	tledger_rewrite(t->path, f->path);
+	tdb_free(f);
+	policy_verify_result v = verify(t);
+	assert_true(v.ok); /* the chain alone cannot tell */
+	assert_int_equal(v.rows, 8);
+	assert_int_equal(policy_ledger_verify_anchor(t->db, &a, &v), POLICY_OK);
+	assert_false(v.ok);
+	assert_non_null(strstr(v.problem, "rewritten"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -294,6 +430,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(over_long_texts_from_the_network_are_cut, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_read_only_database_gives_a_clear_error_and_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_locked_database_gives_a_clear_error_and_changes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(two_processes_appending_at_once_lose_nothing, setup, teardown),
+		cmocka_unit_test(anchors_are_parsed_strictly),
+		cmocka_unit_test_setup_teardown(a_printed_anchor_verifies_after_later_appends, setup, teardown),
+		cmocka_unit_test_setup_teardown(an_anchor_past_the_end_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_fully_rewritten_chain_passes_verify_but_not_its_anchor, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -242,6 +242,51 @@ static void a_key_file_others_may_read_is_refused(void **state)
 	policy_secret_key_free(k);
 }
 
+static void a_key_file_owned_by_another_user_is_refused(void **state)
+{
+	fixture *f = *state;
+	policy_secret_key *k = (policy_secret_key *)1;
+	const char *path = f->key_path;
+	uid_t other = 65534;
+	if (geteuid() == 0) {
+		assert_int_equal(chown(f->key_path, other, other), 0); /* private mode, someone else's file */
+	} else {
+		path = "/etc/passwd"; /* readable, owned by root: the owner is checked before the content */
+		other = 0;
+	}
+	assert_int_equal(policy_secret_key_load(path, &k), POLICY_ERR_KEY);
+	assert_null(k);
+	char want[64];
+	snprintf(want, sizeof want, "owned by uid %u", (unsigned)other);
+	assert_non_null(strstr(policy_last_error(), want));
+}
+
+static void a_symbolic_link_to_a_key_file_is_refused(void **state)
+{
+	fixture *f = *state;
+	policy_secret_key *k = (policy_secret_key *)1;
+	char link[200];
+	snprintf(link, sizeof link, "%s/link.key", f->t->dir);
+	assert_int_equal(symlink(f->key_path, link), 0);
+	assert_int_equal(policy_secret_key_load(link, &k), POLICY_ERR_KEY);
+	assert_null(k);
+	assert_non_null(strstr(policy_last_error(), "symbolic link"));
+	assert_int_equal(policy_secret_key_load(f->key_path, &k), POLICY_OK); /* the file itself is fine */
+	policy_secret_key_free(k);
+}
+
+static void a_fifo_as_key_file_is_refused_without_blocking(void **state)
+{
+	fixture *f = *state;
+	policy_secret_key *k = (policy_secret_key *)1;
+	char fifo[200];
+	snprintf(fifo, sizeof fifo, "%s/fifo.key", f->t->dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(policy_secret_key_load(fifo, &k), POLICY_ERR_KEY); /* a blocking open would hang here */
+	assert_null(k);
+	assert_non_null(strstr(policy_last_error(), "not a regular file"));
+}
+
 static void missing_or_malformed_key_files_are_clear_errors(void **state)
 {
 	fixture *f = *state;
@@ -512,6 +557,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_row_edited_with_sql_fails_to_decrypt, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_row_moved_to_another_system_fails_to_decrypt, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_key_file_others_may_read_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_key_file_owned_by_another_user_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_symbolic_link_to_a_key_file_is_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_fifo_as_key_file_is_refused_without_blocking, setup, teardown),
 		cmocka_unit_test_setup_teardown(missing_or_malformed_key_files_are_clear_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(key_files_are_private_and_never_replaced, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_password_never_reaches_the_database_file_in_clear, setup, teardown),
