@@ -17,6 +17,7 @@
 #include <freerdp/error.h>
 #include <freerdp/settings.h>
 #include <freerdp/constants.h>
+#include <freerdp/codec/planar.h>
 
 #define TAG "rmgate.proxy.session"
 #define RECEIPT_TAG "rmgate.proxy.receipt"
@@ -581,13 +582,16 @@ BOOL gate_front_can_draw(gate_session *s)
 	return s->peer->activated && running(s);
 }
 
-/* Sends a region of the gate's own framebuffer as uncompressed 32 bpp tiles of 64x64, batched
- * into updates that fit the client's MultifragMaxRequestSize. Used for refresh requests, after
- * (re)activation, and for target bitmaps the client cannot take as they are.
+/* Sends a region of the gate's own framebuffer as 64x64 tiles, planar-compressed (RDP 6.0
+ * bitmap codec, the FreeRDP encoder) or raw when that fails, batched into updates that fit the
+ * client's MultifragMaxRequestSize. Used for refresh requests, after (re)activation, and for
+ * target updates the client cannot take as they are.
  * Caller: any thread; takes front_out (which also keeps the framebuffer from being resized or
- * freed meanwhile). */
+ * freed meanwhile, and guards the session's planar encoder). */
 #define FB_TILE 64u
 #define FB_MAX_RECTS 64u
+#define GATE_BITMAP_COMPRESSION 0x0001
+#define GATE_NO_BITMAP_COMPRESSION_HDR 0x0400
 
 static BOOL fb_flush(gate_session *s, BITMAP_DATA *rects, UINT32 n)
 {
@@ -600,14 +604,48 @@ static BOOL fb_flush(gate_session *s, BITMAP_DATA *rects, UINT32 n)
 	return s->peer->update->BitmapUpdate(s->peer->context, &bu);
 }
 
+/* Compresses one tile into dst (capacity FB_TILE*FB_TILE*4) or copies it raw (bottom-up). */
+static void fb_tile(gate_session *s, rdpGdi *gdi, UINT32 tx, UINT32 ty, UINT32 tw, UINT32 th,
+                    BYTE *dst, BITMAP_DATA *bd)
+{
+	rdpSettings *ps = s->peer->settings;
+	const BYTE *src = gdi->primary_buffer + (size_t)ty * gdi->stride + (size_t)tx * 4;
+	*bd = (BITMAP_DATA){ .destLeft = tx, .destTop = ty, .destRight = tx + tw - 1,
+		                 .destBottom = ty + th - 1, .width = tw, .height = th, .bitsPerPixel = 32,
+		                 .bitmapDataStream = dst };
+	if (!s->planar)
+		s->planar = freerdp_bitmap_planar_context_new(
+		    PLANAR_FORMAT_HEADER_RLE | (ps->DrawAllowSkipAlpha ? PLANAR_FORMAT_HEADER_NA : 0), FB_TILE,
+		    FB_TILE);
+	/* With an alpha plane, FreeRDP clients read the colour planes as BGR when dynamic colour
+	 * fidelity was negotiated: feed the encoder accordingly. */
+	UINT32 fmt = (!ps->DrawAllowSkipAlpha && ps->DrawAllowDynamicColorFidelity) ? PIXEL_FORMAT_RGBA32
+	                                                                              : PIXEL_FORMAT_BGRA32;
+	UINT32 size = FB_TILE * FB_TILE * 4;
+	if (s->planar && freerdp_bitmap_planar_context_reset(s->planar, tw, th) &&
+	    freerdp_bitmap_compress_planar(s->planar, src, fmt, tw, th, (UINT32)gdi->stride, dst, &size) &&
+	    size > 0 && size < tw * th * 4) {
+		bd->compressed = TRUE;
+		bd->flags = GATE_BITMAP_COMPRESSION | GATE_NO_BITMAP_COMPRESSION_HDR;
+		bd->bitmapLength = size;
+		bd->cbCompMainBodySize = size;
+		bd->cbScanWidth = tw * 4;
+		bd->cbUncompressedSize = tw * th * 4;
+		return;
+	}
+	for (UINT32 r = 0; r < th; r++) /* uncompressed bitmap data is bottom-up */
+		memcpy(dst + (size_t)r * tw * 4, src + (size_t)(th - 1 - r) * gdi->stride, (size_t)tw * 4);
+	bd->compressed = FALSE;
+	bd->bitmapLength = tw * th * 4;
+}
+
 void gate_front_send_fb_region(gate_session *s, UINT32 x, UINT32 y, UINT32 w, UINT32 h)
 {
 	const size_t tile_bytes = (size_t)FB_TILE * FB_TILE * 4;
 	size_t budget = s->peer->settings->MultifragMaxRequestSize;
 	budget = budget > 2048 ? budget - 1024 : 1024;
-	UINT32 per_update = (UINT32)MAX(1, MIN(FB_MAX_RECTS, budget / (tile_bytes + 32)));
-	BYTE *buf = malloc(tile_bytes * per_update);
-	BITMAP_DATA *rects = calloc(per_update, sizeof(*rects));
+	BYTE *buf = malloc(tile_bytes * FB_MAX_RECTS);
+	BITMAP_DATA *rects = calloc(FB_MAX_RECTS, sizeof(*rects));
 	if (!buf || !rects) {
 		free(buf);
 		free(rects);
@@ -621,22 +659,29 @@ void gate_front_send_fb_region(gate_session *s, UINT32 x, UINT32 y, UINT32 w, UI
 	w = MIN(w, (UINT32)gdi->width - x);
 	h = MIN(h, (UINT32)gdi->height - y);
 	UINT32 n = 0;
+	size_t used = 0;
 	BOOL ok = TRUE;
 	for (UINT32 ty = y; ok && ty < y + h; ty += FB_TILE) {
 		for (UINT32 tx = x; ok && tx < x + w; tx += FB_TILE) {
+			BITMAP_DATA bd;
 			UINT32 tw = MIN(FB_TILE, x + w - tx), th = MIN(FB_TILE, y + h - ty);
-			BYTE *dst = buf + (size_t)n * tile_bytes;
-			for (UINT32 r = 0; r < th; r++) /* uncompressed bitmap data is bottom-up */
-				memcpy(dst + (size_t)r * tw * 4,
-				       gdi->primary_buffer + (size_t)(ty + th - 1 - r) * gdi->stride + (size_t)tx * 4,
-				       (size_t)tw * 4);
-			rects[n] = (BITMAP_DATA){ .destLeft = tx, .destTop = ty, .destRight = tx + tw - 1,
-				                      .destBottom = ty + th - 1, .width = tw, .height = th,
-				                      .bitsPerPixel = 32, .bitmapLength = tw * th * 4,
-				                      .bitmapDataStream = dst, .compressed = FALSE };
-			if (++n == per_update) {
+			fb_tile(s, gdi, tx, ty, tw, th, buf + (size_t)n * tile_bytes, &bd);
+			if (n > 0 && used + bd.bitmapLength + 64 > budget) {
+				/* flush what is queued; the new tile moves to slot 0 */
+				BITMAP_DATA keep = bd;
+				memmove(buf, buf + (size_t)n * tile_bytes, bd.bitmapLength);
+				keep.bitmapDataStream = buf;
 				ok = fb_flush(s, rects, n);
 				n = 0;
+				used = 0;
+				bd = keep;
+			}
+			rects[n++] = bd;
+			used += bd.bitmapLength + 64;
+			if (n == FB_MAX_RECTS) {
+				ok = ok && fb_flush(s, rects, n);
+				n = 0;
+				used = 0;
 			}
 		}
 	}
@@ -819,6 +864,7 @@ static void free_session(gate_session *s)
 		CloseHandle(s->back_done_event);
 	if (s->reactivate_event)
 		CloseHandle(s->reactivate_event);
+	freerdp_bitmap_planar_context_free(s->planar);
 	DeleteCriticalSection(&s->lock);
 	DeleteCriticalSection(&s->front_out);
 	DeleteCriticalSection(&s->gfx_lock);

@@ -39,6 +39,7 @@
 #include <freerdp/peer.h>
 #include <freerdp/client.h>
 #include <freerdp/gdi/gdi.h>
+#include <freerdp/codec/planar.h>
 #include <freerdp/server/rdpgfx.h>
 #include <freerdp/server/disp.h>
 #include <freerdp/server/rdpdr.h>
@@ -155,6 +156,7 @@ struct gate_session {
 	BOOL codec_seen[18];     /* codecs logged once (GATE_EV_CODEC); back threads, write-once */
 
 	CRITICAL_SECTION front_out;
+	BITMAP_PLANAR_CONTEXT *planar; /* guarded by front_out: encoder of framebuffer tiles */
 };
 
 /* Creates a session for an accepted peer (takes ownership of peer) and starts its peer thread.
