@@ -149,14 +149,26 @@ static BOOL channel_is_open(gate_session *s, UINT16 id)
 	return FALSE;
 }
 
+/* Bytes accepted so far for the message being reassembled on an open channel: a client that
+ * never sends CHANNEL_FLAG_LAST must not make the library's buffer grow without bound. */
+static BOOL within_message_cap(gate_session *s, UINT16 id, size_t size, UINT32 flags)
+{
+	size_t slot = (id == WTSChannelGetId(s->peer, "drdynvc")) ? 0 : 1;
+	if (flags & CHANNEL_FLAG_FIRST)
+		s->rx_message_bytes[slot] = 0;
+	s->rx_message_bytes[slot] += size;
+	return s->rx_message_bytes[slot] <= s->cfg->max_channel_message;
+}
+
 static BOOL front_receive_channel_data(freerdp_peer *peer, UINT16 id, const BYTE *data, size_t size,
                                        UINT32 flags, size_t total)
 {
 	gate_session *s = front_session(peer->context);
-	BOOL drop = !channel_is_open(s, id) || total > s->cfg->max_channel_message;
+	BOOL drop = !channel_is_open(s, id) || total > s->cfg->max_channel_message ||
+	            !within_message_cap(s, id, size, flags);
 	if (!drop && s->wts_receive && s->wts_receive(peer, id, data, size, flags, total))
 		return TRUE;
-	/* Never disconnect for this: drop, count, and report once per channel message start. */
+	/* Never disconnect for this: drop, count, and report (rate-limited). */
 	EnterCriticalSection(&s->lock);
 	s->dropped_channel_pdus++;
 	s->dropped_channel_bytes += size;

@@ -113,6 +113,7 @@ struct gate_session {
 	BOOL front_closed;      /* guarded by the server lock: peer socket no longer valid */
 	psPeerReceiveChannelData wts_receive; /* peer thread only: the VCM's receive handler */
 	psPeerLicenseCallback license_cb;     /* peer thread only: the library's licence answer */
+	size_t rx_message_bytes[2];           /* peer thread only: drdynvc, rdpdr reassembly size */
 
 	/* Saved gdi callbacks of the back (set in back PostConnect, client thread). */
 	pBitmapUpdate gdi_bitmap_update;
