@@ -226,9 +226,7 @@ static void forward_bitmaps(gate_session *s, const BITMAP_UPDATE *bu)
 		       client_reads_like_gate(s, &bu->rectangles[end]))
 			used += bitmap_wire_size(&bu->rectangles[end++]);
 		if (end == start || !client_reads_like_gate(s, &bu->rectangles[start])) {
-			const BITMAP_DATA *b = &bu->rectangles[start];
-			gate_front_send_fb_region(s, b->destLeft, b->destTop, b->destRight - b->destLeft + 1,
-			                          b->destBottom - b->destTop + 1);
+			s->fb_pending = TRUE; /* sent from the framebuffer at the end of this paint */
 			start++;
 			continue;
 		}
@@ -342,7 +340,7 @@ static BOOL back_surface_bits(rdpContext *ctx, const SURFACE_BITS_COMMAND *cmd)
 	if (full_repaint)
 		gate_front_send_fb_region(s, 0, 0, (UINT32)ctx->gdi->width, (UINT32)ctx->gdi->height);
 	else if (!native)
-		gate_front_send_fb_region(s, cmd->destLeft, cmd->destTop, cmd->bmp.width, cmd->bmp.height);
+		s->fb_pending = TRUE; /* only the tiles that changed, at the end of this paint */
 	return TRUE;
 }
 
@@ -371,7 +369,11 @@ static BOOL back_end_paint(rdpContext *ctx)
 		if (s->obs.on_frame)
 			s->obs.on_frame(s->obs.ctx, gdi->primary_buffer, gdi->stride, (UINT32)gdi->width,
 			                (UINT32)gdi->height, rects, n);
+		/* Updates the client could not take as they came: send what changed, re-encoded. */
+		for (size_t i = 0; s->fb_pending && i < n; i++)
+			gate_front_send_fb_region(s, rects[i].x, rects[i].y, rects[i].w, rects[i].h);
 	}
+	s->fb_pending = FALSE;
 	/* Always reset, or gdi keeps growing cinvalid. */
 	hwnd->invalid->null = TRUE;
 	hwnd->ninvalid = 0;

@@ -139,6 +139,7 @@ struct gate_session {
 	RdpgfxClientContext *decoder;
 
 	BOOL front_rfx_synced;  /* client thread only: the client got RemoteFX header blocks */
+	BOOL fb_pending;        /* update thread only: resend this paint's dirty rects from the fb */
 	SURFACE_BITS_COMMAND *rfx_header; /* client thread only: kept header message (copy) */
 
 	/* Pointer shadow cache (back update thread only). */
