@@ -18,6 +18,7 @@
 #include <freerdp/settings.h>
 #include <freerdp/constants.h>
 #include <freerdp/codec/planar.h>
+#include <winpr/ntlm.h>
 
 #define TAG "rmgate.proxy.session"
 #define RECEIPT_TAG "rmgate.proxy.receipt"
@@ -739,6 +740,33 @@ static void reactivate_front(gate_session *s)
 
 /* ---- peer thread ---------------------------------------------------------------------------- */
 
+/* NTLM (NLA) on the front: the NTOWFv2 hash of the account named in the client's
+ * AUTHENTICATE message. WinPR treats the return value as a boolean: nonzero = found. */
+static SECURITY_STATUS front_ntlm_hash(void *client, const SEC_WINNT_AUTH_IDENTITY *id,
+                                       const SecBuffer *proof, const BYTE *randkey, const BYTE *mic,
+                                       const SecBuffer *micvalue, BYTE *ntlmhash)
+{
+	freerdp_peer *peer = client;
+	gate_session *s = front_session(peer->context);
+	(void)proof;
+	(void)randkey;
+	(void)mic;
+	(void)micvalue;
+	char *user = from_unicode(id->User, id->UserLength);
+	char *domain = from_unicode(id->Domain, id->DomainLength);
+	BYTE nt[16];
+	BOOL found = user && domain && gate_sam_lookup(s->server->sam, user, domain, nt) &&
+	             NTOWFv2FromHashW(nt, (LPWSTR)id->User, id->UserLength * 2, (LPWSTR)id->Domain,
+	                              id->DomainLength * 2, ntlmhash);
+	memset(nt, 0, sizeof(nt));
+	if (!found)
+		WLog_WARN(TAG, "%s NLA: no account \"%s\" (domain \"%s\") in the SAM file", s->sid,
+		          user ? user : "?", domain ? domain : "?");
+	free(user);
+	free(domain);
+	return found ? 1 : 0;
+}
+
 static BOOL configure_front(gate_session *s)
 {
 	freerdp_peer *peer = s->peer;
@@ -764,8 +792,9 @@ static BOOL configure_front(gate_session *s)
 	          freerdp_settings_set_bool(ps, FreeRDP_HasHorizontalWheel, TRUE) &&
 	          freerdp_settings_set_bool(ps, FreeRDP_HasExtendedMouseEvent, TRUE) &&
 	          freerdp_settings_set_uint32(ps, FreeRDP_GlyphSupportLevel, GLYPH_SUPPORT_NONE);
-	if (ok && cfg->security == GATE_SEC_NLA)
-		ok = freerdp_settings_set_string(ps, FreeRDP_NtlmSamFile, cfg->sam_file);
+	/* NLA: the gate answers NTLM from its own account table (gate_sam.h). */
+	if (cfg->security == GATE_SEC_NLA)
+		peer->ComputeNtlmHash = front_ntlm_hash;
 	if (!ok)
 		return FALSE;
 	memset(ps->OrderSupport, 0, 32);
@@ -883,6 +912,24 @@ static void free_session(gate_session *s)
 	free(s);
 }
 
+/* FreeRDP 2.11 copies the NLA identity (user, domain, password) into the peer and never frees
+ * it: zero and free it here (a leak per session otherwise, and a password left in memory). */
+static void wipe_peer_identity(freerdp_peer *peer)
+{
+	SEC_WINNT_AUTH_IDENTITY *id = &peer->identity;
+	if (id->User)
+		memset(id->User, 0, (size_t)id->UserLength * 2);
+	if (id->Domain)
+		memset(id->Domain, 0, (size_t)id->DomainLength * 2);
+	if (id->Password)
+		memset(id->Password, 0, (size_t)id->PasswordLength * 2);
+	/* winpr allocates them with calloc (sspi_CopyAuthIdentity); 2.11 exports no free. */
+	free(id->User);
+	free(id->Domain);
+	free(id->Password);
+	memset(id, 0, sizeof(*id));
+}
+
 static void teardown(gate_session *s)
 {
 	freerdp_peer *peer = s->peer;
@@ -927,6 +974,7 @@ static void teardown(gate_session *s)
 		return;
 	}
 	gate_back_free(s);
+	wipe_peer_identity(peer);
 	freerdp_peer_context_free(peer);
 	freerdp_peer_free(peer);
 	/* Last: the server waits for an empty table at shutdown. */

@@ -94,7 +94,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rmgate-proxy: %s%s%s\n", file ? file : "", file ? ": " : "", err);
 		goto out;
 	}
+	gate_sam *sam = NULL;
+	if (cfg.security == GATE_SEC_NLA && !(sam = gate_sam_load(cfg.sam_file, err, sizeof(err)))) {
+		fprintf(stderr, "rmgate-proxy: %s\n", err);
+		goto out;
+	}
 	if (check) {
+		gate_sam_free(sam);
 		printf("configuration OK: %zu listen address(es), target %s%s%u, security %s, max_sessions %d\n",
 		       cfg.n_listen, cfg.target.host ? cfg.target.host : "(none)", cfg.target.host ? ":" : "",
 		       cfg.target.port, cfg.security == GATE_SEC_NLA ? "nla" : "tls", cfg.max_sessions);
@@ -106,14 +112,17 @@ int main(int argc, char **argv)
 	if (!getenv("WLOG_LEVEL") && !getenv("WLOG_FILTER"))
 		WLog_AddStringLogFilters("rmgate.*:INFO");
 	if (!gate_global_init()) {
+		gate_sam_free(sam);
 		fprintf(stderr, "rmgate-proxy: cannot initialise the RDP libraries\n");
 		goto out;
 	}
 	gate_server *srv = gate_server_new(&cfg, NULL);
 	if (!srv) {
+		gate_sam_free(sam);
 		fprintf(stderr, "rmgate-proxy: out of memory\n");
 		goto out;
 	}
+	gate_server_set_sam(srv, sam);
 	rc = gate_server_run(srv, TRUE);
 	if (rc != 0)
 		fprintf(stderr, "rmgate-proxy: cannot listen on every configured address (see the log)\n");
