@@ -680,14 +680,12 @@ void gate_front_send_fb_region(gate_session *s, UINT32 x, UINT32 y, UINT32 w, UI
 			UINT32 tw = MIN(FB_TILE, x + w - tx), th = MIN(FB_TILE, y + h - ty);
 			fb_tile(s, gdi, tx, ty, tw, th, buf + (size_t)n * tile_bytes, &bd);
 			if (n > 0 && used + bd.bitmapLength + 64 > budget) {
-				/* flush what is queued; the new tile moves to slot 0 */
-				BITMAP_DATA keep = bd;
-				memmove(buf, buf + (size_t)n * tile_bytes, bd.bitmapLength);
-				keep.bitmapDataStream = buf;
+				/* send what is queued first, then move the new tile to slot 0 */
 				ok = fb_flush(s, rects, n);
+				memmove(buf, buf + (size_t)n * tile_bytes, bd.bitmapLength);
+				bd.bitmapDataStream = buf;
 				n = 0;
 				used = 0;
-				bd = keep;
 			}
 			rects[n++] = bd;
 			used += bd.bitmapLength + 64;
