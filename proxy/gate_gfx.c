@@ -173,10 +173,18 @@ static RDPGFX_CAPS_ADVERTISE_PDU *caps_copy(const RDPGFX_CAPS_ADVERTISE_PDU *in)
 		free(out);
 		return NULL;
 	}
+	/* FreeRDP 2.11's client sender writes 4 bytes of flags and zero-fills length - 4: a
+	 * length below 4 overflows it (review #1). Real sets are 4 or 16 bytes long. */
 	for (UINT16 i = 0; i < in->capsSetCount; i++)
-		if (known_caps_version(in->capsSets[i].version))
+		if (known_caps_version(in->capsSets[i].version) && in->capsSets[i].length >= 4 &&
+		    in->capsSets[i].length <= 16)
 			out->capsSets[out->capsSetCount++] = in->capsSets[i];
 	return out;
+}
+
+RDPGFX_CAPS_ADVERTISE_PDU *gate_gfx_caps_filter(const RDPGFX_CAPS_ADVERTISE_PDU *in)
+{
+	return caps_copy(in);
 }
 
 static void caps_free(RDPGFX_CAPS_ADVERTISE_PDU *p)

@@ -191,6 +191,10 @@ BOOL gate_gfx_decoder_new(gate_session *s);
 void gate_gfx_decoder_free(gate_session *s);
 void gate_gfx_close_bridge(gate_session *s); /* peer thread, first step of teardown */
 BOOL gate_gfx_in_reset(void);               /* TRUE inside the decoder's ResetGraphics */
+/* The copy of a client's CapsAdvertise that goes to the target: only capability sets the gate's
+ * decoder knows, with a length FreeRDP's sender handles. NULL without memory; the caller frees
+ * capsSets, then the struct. */
+RDPGFX_CAPS_ADVERTISE_PDU *gate_gfx_caps_filter(const RDPGFX_CAPS_ADVERTISE_PDU *in);
 
 /* Dynamic-channel receipt (gate_dvc.c). */
 #define GATE_DVC_RECEIPT_NAME "rmgate-dvc-receipt"
