@@ -146,7 +146,17 @@ static UINT back_SurfaceCommand(RdpgfxClientContext *ctx, const RDPGFX_SURFACE_C
 static UINT back_CapsConfirm(RdpgfxClientContext *ctx, const RDPGFX_CAPS_CONFIRM_PDU *pdu)
 {
 	gate_session *s = ctx->custom;
-	TO_FRONT(s, fg->CapsConfirm(fg, pdu));
+	/* FreeRDP 2.11's server sender computes 8 + length in 32 bits: forward only a copy with
+	 * a length a capability set can have (review #2). */
+	if (!pdu->capsSet || (pdu->capsSet->length != 4 && pdu->capsSet->length != 16)) {
+		WLog_ERR(TAG, "%s invalid graphics capabilities from the target (length %u)", s->sid,
+		         pdu->capsSet ? pdu->capsSet->length : 0);
+		gate_session_close(s, "invalid capabilities from target");
+		return CHANNEL_RC_OK; /* the close is the answer; the channel goes with the session */
+	}
+	RDPGFX_CAPSET cs = *pdu->capsSet;
+	RDPGFX_CAPS_CONFIRM_PDU copy = { .capsSet = &cs };
+	TO_FRONT(s, fg->CapsConfirm(fg, &copy));
 	if (pdu->capsSet)
 		gate_session_event(s, GATE_EV_CODEC, "gfx-caps version=0x%08x flags=0x%08x",
 		                   pdu->capsSet->version, pdu->capsSet->flags);

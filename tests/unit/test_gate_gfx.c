@@ -16,6 +16,26 @@
 
 #include "gate_session.h"
 
+static gate_session *session_new(void)
+{
+	gate_session *s = calloc(1, sizeof(*s));
+	assert_non_null(s);
+	strcpy(s->sid, "s-test");
+	InitializeCriticalSection(&s->lock);
+	InitializeCriticalSection(&s->gfx_lock);
+	s->abort_event = CreateEvent(NULL, TRUE, FALSE, NULL);
+	s->state = GATE_ST_RUNNING;
+	return s;
+}
+
+static void session_free(gate_session *s)
+{
+	CloseHandle(s->abort_event);
+	DeleteCriticalSection(&s->gfx_lock);
+	DeleteCriticalSection(&s->lock);
+	free(s);
+}
+
 /* #1: only known versions with a length of 4 to 16 bytes reach the target. */
 static void client_caps_with_bad_length_are_dropped(void **state)
 {
@@ -39,10 +59,51 @@ static void client_caps_with_bad_length_are_dropped(void **state)
 	free(out);
 }
 
+/* #2: a CapsConfirm from the target with an impossible length closes the session and is not
+ * handed to FreeRDP's server sender (which computes 8 + length in 32 bits); a valid one passes. */
+static UINT confirm_sent_len;
+static UINT count_confirm(RdpgfxServerContext *ctx, const RDPGFX_CAPS_CONFIRM_PDU *pdu)
+{
+	(void)ctx;
+	confirm_sent_len = pdu->capsSet->length;
+	return CHANNEL_RC_OK;
+}
+
+static void target_caps_confirm_with_bad_length_closes(void **state)
+{
+	(void)state;
+	static const UINT32 bad[] = { 0xFFFFFFF8u, 0, 3, 8, 17 };
+	for (size_t i = 0; i < ARRAYSIZE(bad) + 2; i++) {
+		gate_session *s = session_new();
+		RdpgfxServerContext *front = rdpgfx_server_context_new(NULL);
+		assert_non_null(front);
+		front->CapsConfirm = count_confirm;
+		s->front_gfx = front;
+		s->front_gfx_open = TRUE;
+		RdpgfxClientContext back = { 0 };
+		gate_gfx_back_connected(s, &back);
+		UINT32 len = i < ARRAYSIZE(bad) ? bad[i] : (i == ARRAYSIZE(bad) ? 4 : 16);
+		RDPGFX_CAPSET cs = { .version = RDPGFX_CAPVERSION_10, .length = len };
+		RDPGFX_CAPS_CONFIRM_PDU pdu = { .capsSet = &cs };
+		confirm_sent_len = 0;
+		back.CapsConfirm(&back, &pdu);
+		if (i < ARRAYSIZE(bad)) {
+			assert_int_equal(gate_session_state(s), GATE_ST_CLOSING);
+			assert_int_equal(confirm_sent_len, 0);
+		} else {
+			assert_int_equal(gate_session_state(s), GATE_ST_RUNNING);
+			assert_int_equal(confirm_sent_len, len);
+		}
+		rdpgfx_server_context_free(front);
+		session_free(s);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(client_caps_with_bad_length_are_dropped),
+		cmocka_unit_test(target_caps_confirm_with_bad_length_closes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
