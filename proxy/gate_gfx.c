@@ -454,6 +454,18 @@ void gate_gfx_decoder_free(gate_session *s)
 {
 	if (!s->decoder)
 		return;
+	/* freerdp_disconnect has freed the codecs before PostDisconnect runs: surfaces deleted by
+	 * rdpgfx_client_context_free must not reach them (review #3). */
+	UINT16 *ids = NULL;
+	UINT16 count = 0;
+	if (s->decoder->GetSurfaceIds(s->decoder, &ids, &count) == CHANNEL_RC_OK) {
+		for (UINT16 i = 0; i < count; i++) {
+			gdiGfxSurface *surface = s->decoder->GetSurfaceData(s->decoder, ids[i]);
+			if (surface)
+				surface->codecs = NULL;
+		}
+	}
+	free(ids);
 	gdi_graphics_pipeline_uninit(s->back->gdi, s->decoder);
 	rdpgfx_client_context_free(s->decoder);
 	s->decoder = NULL;

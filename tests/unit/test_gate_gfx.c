@@ -99,11 +99,54 @@ static void target_caps_confirm_with_bad_length_closes(void **state)
 	}
 }
 
+/* #3: freerdp_disconnect frees the codecs before PostDisconnect frees the decoder; surfaces the
+ * decoder still holds must not reach the freed codecs (ASan reports it otherwise). */
+static BOOL cnew(freerdp *i, rdpContext *c) { (void)i; (void)c; return TRUE; }
+static void cfree(freerdp *i, rdpContext *c) { (void)i; (void)c; }
+
+static void decoder_freed_after_codecs(void **state)
+{
+	(void)state;
+	RDP_CLIENT_ENTRY_POINTS ep = { 0 };
+	ep.Size = sizeof(ep);
+	ep.Version = RDP_CLIENT_INTERFACE_VERSION;
+	ep.ContextSize = sizeof(rdpClientContext);
+	ep.ClientNew = cnew;
+	ep.ClientFree = cfree;
+	rdpContext *ctx = freerdp_client_context_new(&ep);
+	assert_non_null(ctx);
+	ctx->settings->DesktopWidth = 256;
+	ctx->settings->DesktopHeight = 256;
+	ctx->settings->SupportGraphicsPipeline = TRUE;
+	ctx->codecs = codecs_new(ctx); /* as rdp_client_connect does */
+	assert_true(gdi_init(ctx->instance, PIXEL_FORMAT_BGRA32));
+	gate_session *s = session_new();
+	s->back = ctx;
+	assert_true(gate_gfx_decoder_new(s));
+	assert_non_null(s->decoder);
+	RDPGFX_CREATE_SURFACE_PDU cs = { .surfaceId = 1, .width = 64, .height = 64,
+		                             .pixelFormat = GFX_PIXEL_FORMAT_XRGB_8888 };
+	assert_int_equal(s->decoder->CreateSurface(s->decoder, &cs), CHANNEL_RC_OK);
+	/* rdp_client_disconnect frees the codecs: stand in for it with a poisoned block (what a
+	 * freed one may hold), so any later read through it crashes in every build. */
+	rdpCodecs saved = *ctx->codecs;
+	memset(ctx->codecs, 0x41, sizeof(saved));
+	gate_gfx_decoder_free(s);
+	assert_null(s->decoder);
+	*ctx->codecs = saved;
+	codecs_free(ctx->codecs);
+	ctx->codecs = NULL;
+	gdi_free(ctx->instance);
+	freerdp_client_context_free(ctx);
+	session_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(client_caps_with_bad_length_are_dropped),
 		cmocka_unit_test(target_caps_confirm_with_bad_length_closes),
+		cmocka_unit_test(decoder_freed_after_codecs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
