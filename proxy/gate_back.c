@@ -42,7 +42,15 @@ static int verify_x509(freerdp *instance, const BYTE *pem, size_t len, const cha
 {
 	gate_session *s = back_session(instance->context);
 	const gate_config *cfg = s->cfg;
-	(void)flags;
+	/* FreeRDP 2.11 follows a Server Redirection PDU on its own: the back must never reach a
+	 * host the permit does not name, whatever certificate it shows (review #4). */
+	if ((flags & VERIFY_CERT_FLAG_REDIRECT) || !host || strcmp(host, s->target_host) != 0 ||
+	    port != s->target_port) {
+		WLog_ERR(TAG, "%s certificate of %s:%u refused: not the permitted target %s:%u%s", s->sid,
+		         host ? host : "?", port, s->target_host, s->target_port,
+		         (flags & VERIFY_CERT_FLAG_REDIRECT) ? " (server redirection is not followed)" : "");
+		return 0;
+	}
 	if (cfg->target_cert_ignore) {
 		WLog_WARN(TAG, "%s target certificate of %s:%u not checked (target_cert = ignore)", s->sid,
 		          host, port);
@@ -695,6 +703,14 @@ static void wipe_password(gate_session *s)
 	}
 }
 
+/* TRUE when the library has moved the back to another host or port (server redirection). */
+static BOOL redirected(gate_session *s)
+{
+	const rdpSettings *bs = s->back->settings;
+	return !bs->ServerHostname || strcmp(bs->ServerHostname, s->target_host) != 0 ||
+	       bs->ServerPort != s->target_port;
+}
+
 static DWORD WINAPI client_thread(LPVOID arg)
 {
 	gate_session *s = arg;
@@ -725,6 +741,10 @@ static DWORD WINAPI client_thread(LPVOID arg)
 			break;
 		if (!freerdp_check_event_handles(s->back) || freerdp_shall_disconnect(instance)) {
 			gate_session_close(s, "target disconnected");
+			break;
+		}
+		if (redirected(s)) {
+			gate_session_close(s, "target redirected the connection");
 			break;
 		}
 	}
