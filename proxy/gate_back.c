@@ -581,8 +581,12 @@ static BOOL back_post_connect(freerdp *instance)
 	u->pointer->PointerLarge = back_pointer_large;
 	u->pointer->PointerCached = back_pointer_cached;
 	instance->heartbeat->ServerHeartbeat = back_heartbeat;
-	if (!gate_gfx_decoder_new(s))
-		WLog_WARN(TAG, "%s no graphics pipeline decoder: the recording will miss GFX frames", s->sid);
+	/* Without the decoder, GFX frames would be shown but not recorded: refuse (review #8). */
+	if (!gate_gfx_decoder_new(s)) {
+		WLog_ERR(TAG, "%s no graphics pipeline decoder: refusing, the recording would miss frames",
+		         s->sid);
+		return FALSE;
+	}
 	return TRUE;
 }
 
