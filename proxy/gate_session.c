@@ -480,6 +480,21 @@ static BOOL admit(gate_session *s, char **names, size_t n)
 	return TRUE;
 }
 
+static void wipe_peer_identity(freerdp_peer *peer);
+
+/* The vendor's credentials are only needed for admission: FreeRDP 2.11 keeps a copy of the
+ * NLA identity in the peer for the whole session (never freed) and the Client Info password in
+ * the settings (review #7). The session's own copy is wiped after the back connect. */
+static void wipe_front_credentials(gate_session *s)
+{
+	rdpSettings *ps = s->peer->settings;
+	wipe_peer_identity(s->peer);
+	if (ps->Password) {
+		memset(ps->Password, 0, strlen(ps->Password));
+		freerdp_settings_set_string(ps, FreeRDP_Password, NULL);
+	}
+}
+
 /* Admission and the connection to the target, run inside the licensing step: by then the
  * client's identity, channels and credentials are known (Client Info), and the Demand Active
  * has not been sent yet, so it can carry the target's geometry and drawing flags: the client
@@ -504,6 +519,7 @@ static BOOL admit_and_connect(gate_session *s)
 	                   ps->ColorDepth, ps->KeyboardLayout, ps->NlaSecurity ? "yes" : "no",
 	                   ps->SupportGraphicsPipeline ? "yes" : "no");
 	BOOL ok = admit(s, names, n);
+	wipe_front_credentials(s);
 	if (ok) {
 		report_offer(s, names, n);
 		gate_policy_describe(&s->policy, policy, sizeof(policy));
