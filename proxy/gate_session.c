@@ -151,14 +151,51 @@ static BOOL channel_is_open(gate_session *s, UINT16 id)
 }
 
 /* Bytes accepted so far for the message being reassembled on an open channel: a client that
- * never sends CHANNEL_FLAG_LAST must not make the library's buffer grow without bound. */
-static BOOL within_message_cap(gate_session *s, UINT16 id, size_t size, UINT32 flags)
+ * never sends CHANNEL_FLAG_LAST, sends more than the declared total, or sends fragments without
+ * a FIRST must not make the library's buffer grow without bound (review #6). */
+static BOOL within_message_cap(gate_session *s, UINT16 id, const BYTE *data, size_t size,
+                               UINT32 flags, size_t total)
 {
 	size_t slot = (id == WTSChannelGetId(s->peer, "drdynvc")) ? 0 : 1;
-	if (flags & CHANNEL_FLAG_FIRST)
+	size_t cap = s->cfg->max_channel_message;
+	if (flags & CHANNEL_FLAG_FIRST) {
 		s->rx_message_bytes[slot] = 0;
+		s->rx_in_message[slot] = slot != 0 || gate_session_dvc_first_ok(data, size, cap);
+	}
+	if (!s->rx_in_message[slot])
+		return FALSE; /* the rest of a dropped message, or data without a FIRST */
 	s->rx_message_bytes[slot] += size;
-	return s->rx_message_bytes[slot] <= s->cfg->max_channel_message;
+	BOOL ok = s->rx_message_bytes[slot] <= total && s->rx_message_bytes[slot] <= cap;
+	if (!ok || (flags & CHANNEL_FLAG_LAST))
+		s->rx_in_message[slot] = FALSE;
+	return ok;
+}
+
+/* drdynvc header (MS-RDPEDYC 2.2): cmd in the high nibble, Sp and cbChId in the low bits;
+ * field sizes 1, 2 or 4 bytes. */
+static BOOL dvc_read_var(const BYTE **p, const BYTE *end, unsigned code, UINT32 *out)
+{
+	static const size_t len[4] = { 1, 2, 4, 4 };
+	size_t n = len[code & 3];
+	if ((size_t)(end - *p) < n)
+		return FALSE;
+	*out = 0;
+	for (size_t i = 0; i < n; i++)
+		*out |= (UINT32)(*p)[i] << (8 * i);
+	*p += n;
+	return TRUE;
+}
+
+BOOL gate_session_dvc_first_ok(const BYTE *data, size_t size, size_t cap)
+{
+	const BYTE *p = data, *end = data + size;
+	UINT32 channel = 0, length = 0;
+	if (size < 1 || (data[0] >> 4) != 0x02 /* DATA_FIRST_PDU */)
+		return TRUE;
+	p++;
+	if (!dvc_read_var(&p, end, data[0], &channel) || !dvc_read_var(&p, end, data[0] >> 2, &length))
+		return TRUE; /* too short: the library refuses it without allocating */
+	return length <= cap;
 }
 
 static BOOL front_receive_channel_data(freerdp_peer *peer, UINT16 id, const BYTE *data, size_t size,
@@ -166,7 +203,7 @@ static BOOL front_receive_channel_data(freerdp_peer *peer, UINT16 id, const BYTE
 {
 	gate_session *s = front_session(peer->context);
 	BOOL drop = !channel_is_open(s, id) || total > s->cfg->max_channel_message ||
-	            !within_message_cap(s, id, size, flags);
+	            !within_message_cap(s, id, data, size, flags, total);
 	if (!drop && s->wts_receive && s->wts_receive(peer, id, data, size, flags, total))
 		return TRUE;
 	/* Never disconnect for this: drop, count, and report (rate-limited). */

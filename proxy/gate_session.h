@@ -114,6 +114,7 @@ struct gate_session {
 	psPeerReceiveChannelData wts_receive; /* peer thread only: the VCM's receive handler */
 	psPeerLicenseCallback license_cb;     /* peer thread only: the library's licence answer */
 	size_t rx_message_bytes[2];           /* peer thread only: drdynvc, rdpdr reassembly size */
+	BOOL rx_in_message[2];                /* peer thread only: a FIRST fragment was accepted */
 
 	/* Saved gdi callbacks of the back (set in back PostConnect, client thread). */
 	pBitmapUpdate gdi_bitmap_update;
@@ -200,6 +201,10 @@ RDPGFX_CAPS_ADVERTISE_PDU *gate_gfx_caps_filter(const RDPGFX_CAPS_ADVERTISE_PDU 
 #define GATE_DVC_RECEIPT_NAME "rmgate-dvc-receipt"
 /* freerdp_client_context_new() plus re-registering the gate's addin provider (global). */
 rdpContext *gate_dvc_client_context_new(RDP_CLIENT_ENTRY_POINTS *ep);
+
+/* FALSE when a complete-message start on drdynvc is a DATA_FIRST PDU announcing more than cap
+ * bytes (FreeRDP 2.11's server pre-allocates the announced length). Any other data: TRUE. */
+BOOL gate_session_dvc_first_ok(const BYTE *data, size_t size, size_t cap);
 
 /* Counts a failure of the gate's own decoder and reports it (rate-limited). Any back thread. */
 void gate_session_decode_error(gate_session *s, const char *what);
