@@ -394,9 +394,13 @@ static BOOL back_desktop_resize(rdpContext *ctx)
 {
 	gate_session *s = back_session(ctx);
 	rdpSettings *bs = ctx->settings;
+	/* gdi_resize frees primary_buffer: the other back thread paints it under update->mux
+	 * (review #9). Lock order: update->mux, then front_out. */
+	EnterCriticalSection(&ctx->update->mux);
 	EnterCriticalSection(&s->front_out); /* gate_front_send_fb_region reads the buffer */
 	BOOL ok = gdi_resize(ctx->gdi, bs->DesktopWidth, bs->DesktopHeight);
 	LeaveCriticalSection(&s->front_out);
+	LeaveCriticalSection(&ctx->update->mux);
 	if (!ok)
 		gate_session_decode_error(s, "resize");
 	if (s->obs.on_resize)
