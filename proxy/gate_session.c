@@ -780,6 +780,7 @@ static void reactivate_front(gate_session *s)
 		return;
 	}
 	WLog_INFO(TAG, "%s reactivating the front at %ux%u", s->sid, w, hgt);
+	s->reactivate_deadline_ms = now_ms() + s->cfg->handshake_timeout_ms;
 	EnterCriticalSection(&s->front_out);
 	ps->DesktopWidth = w;
 	ps->DesktopHeight = hgt;
@@ -931,6 +932,11 @@ static void peer_loop(gate_session *s)
 		if (WaitForSingleObject(s->reactivate_event, 0) == WAIT_OBJECT_0) {
 			ResetEvent(s->reactivate_event);
 			reactivate_front(s);
+		}
+		/* A client that never answers the reactivation must not hold the target (review #10). */
+		if (gate_session_state(s) == GATE_ST_REACTIVATING && now_ms() > s->reactivate_deadline_ms) {
+			gate_session_close(s, "client did not complete the reactivation in time");
+			break;
 		}
 		gate_gfx_front_poll(s);
 		if (s->need_refresh && gate_front_can_draw(s)) {

@@ -108,6 +108,7 @@ struct gate_session {
 	HANDLE abort_event;     /* manual reset: close the session (any thread may set) */
 	HANDLE back_done_event; /* manual reset: back connect finished (ok or not) */
 	HANDLE reactivate_event;/* manual reset (reset by the peer thread): new front size */
+	UINT64 reactivate_deadline_ms; /* peer thread only: a REACTIVATING client must answer by then */
 	BOOL back_connected;    /* written by the client thread before back_done_event */
 	BOOL need_refresh;      /* peer thread only: repaint the whole front once activated */
 	BOOL front_closed;      /* guarded by the server lock: peer socket no longer valid */
