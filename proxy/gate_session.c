@@ -93,6 +93,25 @@ void gate_session_event(gate_session *s, gate_event_type type, const char *fmt, 
 		s->obs.on_event(s->obs.ctx, type, detail);
 }
 
+const char *gate_session_escape(char *out, size_t outlen, const char *in)
+{
+	size_t o = 0;
+	if (!outlen)
+		return out;
+	for (const unsigned char *p = (const unsigned char *)(in ? in : ""); *p; p++) {
+		BOOL esc = *p <= ' ' || *p == 0x7f || *p == '"' || *p == '\\';
+		size_t need = esc ? 4 : 1;
+		if (o + need >= outlen)
+			break;
+		if (esc)
+			o += (size_t)snprintf(out + o, outlen - o, "\\x%02X", *p);
+		else
+			out[o++] = (char)*p;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 void gate_session_decode_error(gate_session *s, const char *what)
 {
 	EnterCriticalSection(&s->lock);
@@ -338,8 +357,9 @@ static BOOL on_suppress_output(rdpContext *ctx, BYTE allow, const RECTANGLE_16 *
 static void rdpdr_device(RdpdrServerContext *ctx, const char *kind, UINT32 id, const char *name)
 {
 	gate_session *s = ctx->data;
+	char esc[GATE_ESCAPED_MAX];
 	gate_session_event(s, GATE_EV_DEVICE_ANNOUNCED, "type=%s id=%u name=\"%s\" forwarded=no", kind,
-	                   id, name ? name : "");
+	                   id, gate_session_escape(esc, sizeof(esc), name));
 }
 
 static void rdpdr_drive(RdpdrServerContext *c, UINT32 id, const char *n) { rdpdr_device(c, "drive", id, n); }
@@ -442,11 +462,13 @@ static void report_offer(gate_session *s, char **names, size_t n)
 {
 	rdpSettings *ps = s->peer->settings;
 	for (size_t i = 0; i < n; i++) {
-		gate_session_event(s, GATE_EV_CHANNEL_OFFERED, "name=%s", names[i]);
+		char esc[GATE_ESCAPED_MAX];
+		gate_session_escape(esc, sizeof(esc), names[i]);
+		gate_session_event(s, GATE_EV_CHANNEL_OFFERED, "name=%s", esc);
 		if (gate_policy_static_allowed(&s->policy, names[i]))
-			gate_session_event(s, GATE_EV_CHANNEL_ALLOWED, "name=%s", names[i]);
+			gate_session_event(s, GATE_EV_CHANNEL_ALLOWED, "name=%s", esc);
 		else
-			gate_session_event(s, GATE_EV_CHANNEL_DENIED, "name=%s class=\"%s\"", names[i],
+			gate_session_event(s, GATE_EV_CHANNEL_DENIED, "name=%s class=\"%s\"", esc,
 			                   gate_policy_channel_class(names[i]));
 	}
 	struct { const char *flag; BOOL on, allowed; } flags[] = {
@@ -549,9 +571,11 @@ static BOOL admit_and_connect(gate_session *s)
 		free(names);
 		return FALSE;
 	}
+	char esc[GATE_ESCAPED_MAX];
 	gate_session_event(s, GATE_EV_SESSION_START,
 	                   "client=%s name=\"%s\" build=%u os=\"%s\" size=%ux%u bpp=%u layout=0x%08x nla=%s gfx=%s",
-	                   s->client_address, ps->ClientHostname ? ps->ClientHostname : "", ps->ClientBuild,
+	                   s->client_address, gate_session_escape(esc, sizeof(esc), ps->ClientHostname),
+	                   ps->ClientBuild,
 	                   freerdp_peer_os_major_type_string(peer), ps->DesktopWidth, ps->DesktopHeight,
 	                   ps->ColorDepth, ps->KeyboardLayout, ps->NlaSecurity ? "yes" : "no",
 	                   ps->SupportGraphicsPipeline ? "yes" : "no");
@@ -560,7 +584,8 @@ static BOOL admit_and_connect(gate_session *s)
 	if (ok) {
 		report_offer(s, names, n);
 		gate_policy_describe(&s->policy, policy, sizeof(policy));
-		WLog_INFO(TAG, "%s admitted: user=\"%s\" target=%s:%u policy=%s", s->sid, s->user,
+		WLog_INFO(TAG, "%s admitted: user=\"%s\" target=%s:%u policy=%s", s->sid,
+		          gate_session_escape(esc, sizeof(esc), s->user),
 		          s->target_host, s->target_port, policy);
 	}
 	free(names);

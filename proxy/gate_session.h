@@ -203,6 +203,12 @@ RDPGFX_CAPS_ADVERTISE_PDU *gate_gfx_caps_filter(const RDPGFX_CAPS_ADVERTISE_PDU 
 /* freerdp_client_context_new() plus re-registering the gate's addin provider (global). */
 rdpContext *gate_dvc_client_context_new(RDP_CLIENT_ENTRY_POINTS *ep);
 
+/* Copies a client-supplied value (device, host, channel or user name) for a receipt detail or
+ * a log line: '"', '\\', spaces, control bytes and DEL become \xHH, so the value cannot end its
+ * field or add a key. Truncates to fit; out always ends with NUL. Returns out. */
+#define GATE_ESCAPED_MAX 256
+const char *gate_session_escape(char *out, size_t outlen, const char *in);
+
 /* FALSE when a complete-message start on drdynvc is a DATA_FIRST PDU announcing more than cap
  * bytes (FreeRDP 2.11's server pre-allocates the announced length). Any other data: TRUE. */
 BOOL gate_session_dvc_first_ok(const BYTE *data, size_t size, size_t cap);
