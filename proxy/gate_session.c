@@ -367,6 +367,8 @@ static void rdpdr_printer(RdpdrServerContext *c, UINT32 id, const char *n) { rdp
 static void rdpdr_port(RdpdrServerContext *c, UINT32 id, const char *n) { rdpdr_device(c, "port", id, n); }
 static void rdpdr_smartcard(RdpdrServerContext *c, UINT32 id, const char *n) { rdpdr_device(c, "smartcard", id, n); }
 
+static void stop_rdpdr_observer(gate_session *s);
+
 static void start_rdpdr_observer(gate_session *s)
 {
 	gate_front_context *fc = (gate_front_context *)s->peer->context;
@@ -384,8 +386,8 @@ static void start_rdpdr_observer(gate_session *s)
 	s->front_rdpdr = ctx;
 	if (ctx->Start(ctx) != CHANNEL_RC_OK) {
 		WLog_WARN(TAG, "%s rdpdr observer did not start", s->sid);
-		s->front_rdpdr = NULL;
-		rdpdr_server_context_free(ctx);
+		/* Start may have opened the channel before failing: close it too (review #18a). */
+		stop_rdpdr_observer(s);
 	}
 }
 
