@@ -1042,9 +1042,13 @@ static void teardown(gate_session *s)
 	          (unsigned long long)dpdus, (unsigned long long)dropped_input);
 	if (s->obs.on_close)
 		s->obs.on_close(s->obs.ctx, reason);
-	if (s->obs.release)
-		s->obs.release(s->obs.ctx);
-	memset(&s->obs, 0, sizeof(s->obs));
+	/* With the back thread still alive, its callbacks may still reach the observer: keep it
+	 * (leaked like the rest of the session; on_close made later callbacks no-ops) (review #5). */
+	if (back_stopped) {
+		if (s->obs.release)
+			s->obs.release(s->obs.ctx);
+		memset(&s->obs, 0, sizeof(s->obs));
+	}
 	/* The watchdog must not touch the socket once it is closed (see gate_server.c). */
 	EnterCriticalSection(&s->server->lock);
 	s->front_closed = TRUE;
