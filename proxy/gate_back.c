@@ -44,8 +44,9 @@ static int verify_x509(freerdp *instance, const BYTE *pem, size_t len, const cha
 	const gate_config *cfg = s->cfg;
 	/* FreeRDP 2.11 follows a Server Redirection PDU on its own: the back must never reach a
 	 * host the permit does not name, whatever certificate it shows (review #4). */
+	const UINT16 want_port = s->target_port ? s->target_port : 3389; /* FreeRDP's default */
 	if ((flags & VERIFY_CERT_FLAG_REDIRECT) || !host || strcmp(host, s->target_host) != 0 ||
-	    port != s->target_port) {
+	    port != want_port) {
 		WLog_ERR(TAG, "%s certificate of %s:%u refused: not the permitted target %s:%u%s", s->sid,
 		         host ? host : "?", port, s->target_host, s->target_port,
 		         (flags & VERIFY_CERT_FLAG_REDIRECT) ? " (server redirection is not followed)" : "");
