@@ -42,7 +42,16 @@ static int verify_x509(freerdp *instance, const BYTE *pem, size_t len, const cha
 {
 	gate_session *s = back_session(instance->context);
 	const gate_config *cfg = s->cfg;
-	(void)flags;
+	/* FreeRDP 2.11 follows a Server Redirection PDU on its own: the back must never reach a
+	 * host the permit does not name, whatever certificate it shows (review #4). */
+	const UINT16 want_port = s->target_port ? s->target_port : 3389; /* FreeRDP's default */
+	if ((flags & VERIFY_CERT_FLAG_REDIRECT) || !host || strcmp(host, s->target_host) != 0 ||
+	    port != want_port) {
+		WLog_ERR(TAG, "%s certificate of %s:%u refused: not the permitted target %s:%u%s", s->sid,
+		         host ? host : "?", port, s->target_host, s->target_port,
+		         (flags & VERIFY_CERT_FLAG_REDIRECT) ? " (server redirection is not followed)" : "");
+		return 0;
+	}
 	if (cfg->target_cert_ignore) {
 		WLog_WARN(TAG, "%s target certificate of %s:%u not checked (target_cert = ignore)", s->sid,
 		          host, port);
@@ -226,9 +235,7 @@ static void forward_bitmaps(gate_session *s, const BITMAP_UPDATE *bu)
 		       client_reads_like_gate(s, &bu->rectangles[end]))
 			used += bitmap_wire_size(&bu->rectangles[end++]);
 		if (end == start || !client_reads_like_gate(s, &bu->rectangles[start])) {
-			const BITMAP_DATA *b = &bu->rectangles[start];
-			gate_front_send_fb_region(s, b->destLeft, b->destTop, b->destRight - b->destLeft + 1,
-			                          b->destBottom - b->destTop + 1);
+			s->fb_pending = TRUE; /* sent from the framebuffer at the end of this paint */
 			start++;
 			continue;
 		}
@@ -342,7 +349,7 @@ static BOOL back_surface_bits(rdpContext *ctx, const SURFACE_BITS_COMMAND *cmd)
 	if (full_repaint)
 		gate_front_send_fb_region(s, 0, 0, (UINT32)ctx->gdi->width, (UINT32)ctx->gdi->height);
 	else if (!native)
-		gate_front_send_fb_region(s, cmd->destLeft, cmd->destTop, cmd->bmp.width, cmd->bmp.height);
+		s->fb_pending = TRUE; /* only the tiles that changed, at the end of this paint */
 	return TRUE;
 }
 
@@ -371,7 +378,11 @@ static BOOL back_end_paint(rdpContext *ctx)
 		if (s->obs.on_frame)
 			s->obs.on_frame(s->obs.ctx, gdi->primary_buffer, gdi->stride, (UINT32)gdi->width,
 			                (UINT32)gdi->height, rects, n);
+		/* Updates the client could not take as they came: send what changed, re-encoded. */
+		for (size_t i = 0; s->fb_pending && i < n; i++)
+			gate_front_send_fb_region(s, rects[i].x, rects[i].y, rects[i].w, rects[i].h);
 	}
+	s->fb_pending = FALSE;
 	/* Always reset, or gdi keeps growing cinvalid. */
 	hwnd->invalid->null = TRUE;
 	hwnd->ninvalid = 0;
@@ -384,9 +395,13 @@ static BOOL back_desktop_resize(rdpContext *ctx)
 {
 	gate_session *s = back_session(ctx);
 	rdpSettings *bs = ctx->settings;
+	/* gdi_resize frees primary_buffer: the other back thread paints it under update->mux
+	 * (review #9). Lock order: update->mux, then front_out. */
+	EnterCriticalSection(&ctx->update->mux);
 	EnterCriticalSection(&s->front_out); /* gate_front_send_fb_region reads the buffer */
 	BOOL ok = gdi_resize(ctx->gdi, bs->DesktopWidth, bs->DesktopHeight);
 	LeaveCriticalSection(&s->front_out);
+	LeaveCriticalSection(&ctx->update->mux);
 	if (!ok)
 		gate_session_decode_error(s, "resize");
 	if (s->obs.on_resize)
@@ -571,8 +586,12 @@ static BOOL back_post_connect(freerdp *instance)
 	u->pointer->PointerLarge = back_pointer_large;
 	u->pointer->PointerCached = back_pointer_cached;
 	instance->heartbeat->ServerHeartbeat = back_heartbeat;
-	if (!gate_gfx_decoder_new(s))
-		WLog_WARN(TAG, "%s no graphics pipeline decoder: the recording will miss GFX frames", s->sid);
+	/* Without the decoder, GFX frames would be shown but not recorded: refuse (review #8). */
+	if (!gate_gfx_decoder_new(s)) {
+		WLog_ERR(TAG, "%s no graphics pipeline decoder: refusing, the recording would miss frames",
+		         s->sid);
+		return FALSE;
+	}
 	return TRUE;
 }
 
@@ -693,6 +712,14 @@ static void wipe_password(gate_session *s)
 	}
 }
 
+/* TRUE when the library has moved the back to another host or port (server redirection). */
+static BOOL redirected(gate_session *s)
+{
+	const rdpSettings *bs = s->back->settings;
+	return !bs->ServerHostname || strcmp(bs->ServerHostname, s->target_host) != 0 ||
+	       bs->ServerPort != s->target_port;
+}
+
 static DWORD WINAPI client_thread(LPVOID arg)
 {
 	gate_session *s = arg;
@@ -723,6 +750,10 @@ static DWORD WINAPI client_thread(LPVOID arg)
 			break;
 		if (!freerdp_check_event_handles(s->back) || freerdp_shall_disconnect(instance)) {
 			gate_session_close(s, "target disconnected");
+			break;
+		}
+		if (redirected(s)) {
+			gate_session_close(s, "target redirected the connection");
 			break;
 		}
 	}

@@ -146,7 +146,17 @@ static UINT back_SurfaceCommand(RdpgfxClientContext *ctx, const RDPGFX_SURFACE_C
 static UINT back_CapsConfirm(RdpgfxClientContext *ctx, const RDPGFX_CAPS_CONFIRM_PDU *pdu)
 {
 	gate_session *s = ctx->custom;
-	TO_FRONT(s, fg->CapsConfirm(fg, pdu));
+	/* FreeRDP 2.11's server sender computes 8 + length in 32 bits: forward only a copy with
+	 * a length a capability set can have (review #2). */
+	if (!pdu->capsSet || (pdu->capsSet->length != 4 && pdu->capsSet->length != 16)) {
+		WLog_ERR(TAG, "%s invalid graphics capabilities from the target (length %u)", s->sid,
+		         pdu->capsSet ? pdu->capsSet->length : 0);
+		gate_session_close(s, "invalid capabilities from target");
+		return CHANNEL_RC_OK; /* the close is the answer; the channel goes with the session */
+	}
+	RDPGFX_CAPSET cs = *pdu->capsSet;
+	RDPGFX_CAPS_CONFIRM_PDU copy = { .capsSet = &cs };
+	TO_FRONT(s, fg->CapsConfirm(fg, &copy));
 	if (pdu->capsSet)
 		gate_session_event(s, GATE_EV_CODEC, "gfx-caps version=0x%08x flags=0x%08x",
 		                   pdu->capsSet->version, pdu->capsSet->flags);
@@ -173,10 +183,18 @@ static RDPGFX_CAPS_ADVERTISE_PDU *caps_copy(const RDPGFX_CAPS_ADVERTISE_PDU *in)
 		free(out);
 		return NULL;
 	}
+	/* FreeRDP 2.11's client sender writes 4 bytes of flags and zero-fills length - 4: a
+	 * length below 4 overflows it (review #1). Real sets are 4 or 16 bytes long. */
 	for (UINT16 i = 0; i < in->capsSetCount; i++)
-		if (known_caps_version(in->capsSets[i].version))
+		if (known_caps_version(in->capsSets[i].version) && in->capsSets[i].length >= 4 &&
+		    in->capsSets[i].length <= 16)
 			out->capsSets[out->capsSetCount++] = in->capsSets[i];
 	return out;
+}
+
+RDPGFX_CAPS_ADVERTISE_PDU *gate_gfx_caps_filter(const RDPGFX_CAPS_ADVERTISE_PDU *in)
+{
+	return caps_copy(in);
 }
 
 static void caps_free(RDPGFX_CAPS_ADVERTISE_PDU *p)
@@ -436,6 +454,18 @@ void gate_gfx_decoder_free(gate_session *s)
 {
 	if (!s->decoder)
 		return;
+	/* freerdp_disconnect has freed the codecs before PostDisconnect runs: surfaces deleted by
+	 * rdpgfx_client_context_free must not reach them (review #3). */
+	UINT16 *ids = NULL;
+	UINT16 count = 0;
+	if (s->decoder->GetSurfaceIds(s->decoder, &ids, &count) == CHANNEL_RC_OK) {
+		for (UINT16 i = 0; i < count; i++) {
+			gdiGfxSurface *surface = s->decoder->GetSurfaceData(s->decoder, ids[i]);
+			if (surface)
+				surface->codecs = NULL;
+		}
+	}
+	free(ids);
 	gdi_graphics_pipeline_uninit(s->back->gdi, s->decoder);
 	rdpgfx_client_context_free(s->decoder);
 	s->decoder = NULL;

@@ -236,10 +236,17 @@ gate_server *gate_server_new(const gate_config *cfg, const gate_admission *admis
 	return srv;
 }
 
+void gate_server_set_sam(gate_server *srv, gate_sam *sam)
+{
+	gate_sam_free(srv->sam);
+	srv->sam = sam;
+}
+
 void gate_server_free(gate_server *srv)
 {
 	if (!srv)
 		return;
+	gate_sam_free(srv->sam);
 	freerdp_listener_free(srv->listener);
 	CloseHandle(srv->stop_event);
 	DeleteCriticalSection(&srv->lock);

@@ -17,6 +17,7 @@
 
 #include "gate_config.h"
 #include "gate_observer.h"
+#include "gate_sam.h"
 
 typedef struct gate_session gate_session;
 
@@ -30,10 +31,13 @@ typedef struct gate_server {
 	size_t nsessions;
 	UINT64 next_id;
 	UINT64 refused_full, total_sessions;
+	gate_sam *sam;           /* NLA accounts (owned; read-only; NULL with security = tls) */
 } gate_server;
 
 gate_server *gate_server_new(const gate_config *cfg, const gate_admission *admission);
 void gate_server_free(gate_server *srv);
+/* Hands the NLA account table to the server (owned from then on). Before run(). */
+void gate_server_set_sam(gate_server *srv, gate_sam *sam);
 int gate_server_run(gate_server *srv, BOOL handle_signals);
 void gate_server_stop(gate_server *srv);
 

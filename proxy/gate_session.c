@@ -18,6 +18,8 @@
 #include <freerdp/error.h>
 #include <freerdp/settings.h>
 #include <freerdp/constants.h>
+#include <freerdp/codec/planar.h>
+#include <winpr/ntlm.h>
 
 #define TAG "rmgate.proxy.session"
 #define RECEIPT_TAG "rmgate.proxy.receipt"
@@ -92,6 +94,25 @@ void gate_session_event(gate_session *s, gate_event_type type, const char *fmt, 
 		s->obs.on_event(s->obs.ctx, type, detail);
 }
 
+const char *gate_session_escape(char *out, size_t outlen, const char *in)
+{
+	size_t o = 0;
+	if (!outlen)
+		return out;
+	for (const unsigned char *p = (const unsigned char *)(in ? in : ""); *p; p++) {
+		BOOL esc = *p <= ' ' || *p == 0x7f || *p == '"' || *p == '\\';
+		size_t need = esc ? 4 : 1;
+		if (o + need >= outlen)
+			break;
+		if (esc)
+			o += (size_t)snprintf(out + o, outlen - o, "\\x%02X", *p);
+		else
+			out[o++] = (char)*p;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 void gate_session_decode_error(gate_session *s, const char *what)
 {
 	EnterCriticalSection(&s->lock);
@@ -149,14 +170,63 @@ static BOOL channel_is_open(gate_session *s, UINT16 id)
 	return FALSE;
 }
 
+/* Bytes accepted so far for the message being reassembled on an open channel: a client that
+ * never sends CHANNEL_FLAG_LAST, sends more than the declared total, or sends fragments without
+ * a FIRST must not make the library's buffer grow without bound (review #6). */
+static BOOL within_message_cap(gate_session *s, UINT16 id, const BYTE *data, size_t size,
+                               UINT32 flags, size_t total)
+{
+	size_t slot = (id == WTSChannelGetId(s->peer, "drdynvc")) ? 0 : 1;
+	size_t cap = s->cfg->max_channel_message;
+	if (flags & CHANNEL_FLAG_FIRST) {
+		s->rx_message_bytes[slot] = 0;
+		s->rx_in_message[slot] = slot != 0 || gate_session_dvc_first_ok(data, size, cap);
+	}
+	if (!s->rx_in_message[slot])
+		return FALSE; /* the rest of a dropped message, or data without a FIRST */
+	s->rx_message_bytes[slot] += size;
+	BOOL ok = s->rx_message_bytes[slot] <= total && s->rx_message_bytes[slot] <= cap;
+	if (!ok || (flags & CHANNEL_FLAG_LAST))
+		s->rx_in_message[slot] = FALSE;
+	return ok;
+}
+
+/* drdynvc header (MS-RDPEDYC 2.2): cmd in the high nibble, Sp and cbChId in the low bits;
+ * field sizes 1, 2 or 4 bytes. */
+static BOOL dvc_read_var(const BYTE **p, const BYTE *end, unsigned code, UINT32 *out)
+{
+	static const size_t len[4] = { 1, 2, 4, 4 };
+	size_t n = len[code & 3];
+	if ((size_t)(end - *p) < n)
+		return FALSE;
+	*out = 0;
+	for (size_t i = 0; i < n; i++)
+		*out |= (UINT32)(*p)[i] << (8 * i);
+	*p += n;
+	return TRUE;
+}
+
+BOOL gate_session_dvc_first_ok(const BYTE *data, size_t size, size_t cap)
+{
+	const BYTE *p = data, *end = data + size;
+	UINT32 channel = 0, length = 0;
+	if (size < 1 || (data[0] >> 4) != 0x02 /* DATA_FIRST_PDU */)
+		return TRUE;
+	p++;
+	if (!dvc_read_var(&p, end, data[0], &channel) || !dvc_read_var(&p, end, data[0] >> 2, &length))
+		return TRUE; /* too short: the library refuses it without allocating */
+	return length <= cap;
+}
+
 static BOOL front_receive_channel_data(freerdp_peer *peer, UINT16 id, const BYTE *data, size_t size,
                                        UINT32 flags, size_t total)
 {
 	gate_session *s = front_session(peer->context);
-	BOOL drop = !channel_is_open(s, id) || total > s->cfg->max_channel_message;
+	BOOL drop = !channel_is_open(s, id) || total > s->cfg->max_channel_message ||
+	            !within_message_cap(s, id, data, size, flags, total);
 	if (!drop && s->wts_receive && s->wts_receive(peer, id, data, size, flags, total))
 		return TRUE;
-	/* Never disconnect for this: drop, count, and report once per channel message start. */
+	/* Never disconnect for this: drop, count, and report (rate-limited). */
 	EnterCriticalSection(&s->lock);
 	s->dropped_channel_pdus++;
 	s->dropped_channel_bytes += size;
@@ -288,14 +358,17 @@ static BOOL on_suppress_output(rdpContext *ctx, BYTE allow, const RECTANGLE_16 *
 static void rdpdr_device(RdpdrServerContext *ctx, const char *kind, UINT32 id, const char *name)
 {
 	gate_session *s = ctx->data;
+	char esc[GATE_ESCAPED_MAX];
 	gate_session_event(s, GATE_EV_DEVICE_ANNOUNCED, "type=%s id=%u name=\"%s\" forwarded=no", kind,
-	                   id, name ? name : "");
+	                   id, gate_session_escape(esc, sizeof(esc), name));
 }
 
 static void rdpdr_drive(RdpdrServerContext *c, UINT32 id, const char *n) { rdpdr_device(c, "drive", id, n); }
 static void rdpdr_printer(RdpdrServerContext *c, UINT32 id, const char *n) { rdpdr_device(c, "printer", id, n); }
 static void rdpdr_port(RdpdrServerContext *c, UINT32 id, const char *n) { rdpdr_device(c, "port", id, n); }
 static void rdpdr_smartcard(RdpdrServerContext *c, UINT32 id, const char *n) { rdpdr_device(c, "smartcard", id, n); }
+
+static void stop_rdpdr_observer(gate_session *s);
 
 static void start_rdpdr_observer(gate_session *s)
 {
@@ -314,8 +387,8 @@ static void start_rdpdr_observer(gate_session *s)
 	s->front_rdpdr = ctx;
 	if (ctx->Start(ctx) != CHANNEL_RC_OK) {
 		WLog_WARN(TAG, "%s rdpdr observer did not start", s->sid);
-		s->front_rdpdr = NULL;
-		rdpdr_server_context_free(ctx);
+		/* Start may have opened the channel before failing: close it too (review #18a). */
+		stop_rdpdr_observer(s);
 	}
 }
 
@@ -393,11 +466,13 @@ static void report_offer(gate_session *s, char **names, size_t n)
 {
 	rdpSettings *ps = s->peer->settings;
 	for (size_t i = 0; i < n; i++) {
-		gate_session_event(s, GATE_EV_CHANNEL_OFFERED, "name=%s", names[i]);
+		char esc[GATE_ESCAPED_MAX];
+		gate_session_escape(esc, sizeof(esc), names[i]);
+		gate_session_event(s, GATE_EV_CHANNEL_OFFERED, "name=%s", esc);
 		if (gate_policy_static_allowed(&s->policy, names[i]))
-			gate_session_event(s, GATE_EV_CHANNEL_ALLOWED, "name=%s", names[i]);
+			gate_session_event(s, GATE_EV_CHANNEL_ALLOWED, "name=%s", esc);
 		else
-			gate_session_event(s, GATE_EV_CHANNEL_DENIED, "name=%s class=\"%s\"", names[i],
+			gate_session_event(s, GATE_EV_CHANNEL_DENIED, "name=%s class=\"%s\"", esc,
 			                   gate_policy_channel_class(names[i]));
 	}
 	struct { const char *flag; BOOL on, allowed; } flags[] = {
@@ -470,6 +545,21 @@ static BOOL admit(gate_session *s, char **names, size_t n)
 	return TRUE;
 }
 
+static void wipe_peer_identity(freerdp_peer *peer);
+
+/* The vendor's credentials are only needed for admission: FreeRDP 2.11 keeps a copy of the
+ * NLA identity in the peer for the whole session (never freed) and the Client Info password in
+ * the settings (review #7). The session's own copy is wiped after the back connect. */
+static void wipe_front_credentials(gate_session *s)
+{
+	rdpSettings *ps = s->peer->settings;
+	wipe_peer_identity(s->peer);
+	if (ps->Password) {
+		memset(ps->Password, 0, strlen(ps->Password));
+		freerdp_settings_set_string(ps, FreeRDP_Password, NULL);
+	}
+}
+
 /* Admission and the connection to the target, run inside the licensing step: by then the
  * client's identity, channels and credentials are known (Client Info), and the Demand Active
  * has not been sent yet, so it can carry the target's geometry and drawing flags: the client
@@ -487,17 +577,21 @@ static BOOL admit_and_connect(gate_session *s)
 		free(names);
 		return FALSE;
 	}
+	char esc[GATE_ESCAPED_MAX];
 	gate_session_event(s, GATE_EV_SESSION_START,
 	                   "client=%s name=\"%s\" build=%u os=\"%s\" size=%ux%u bpp=%u layout=0x%08x nla=%s gfx=%s",
-	                   s->client_address, ps->ClientHostname ? ps->ClientHostname : "", ps->ClientBuild,
+	                   s->client_address, gate_session_escape(esc, sizeof(esc), ps->ClientHostname),
+	                   ps->ClientBuild,
 	                   freerdp_peer_os_major_type_string(peer), ps->DesktopWidth, ps->DesktopHeight,
 	                   ps->ColorDepth, ps->KeyboardLayout, ps->NlaSecurity ? "yes" : "no",
 	                   ps->SupportGraphicsPipeline ? "yes" : "no");
 	BOOL ok = admit(s, names, n);
+	wipe_front_credentials(s);
 	if (ok) {
 		report_offer(s, names, n);
 		gate_policy_describe(&s->policy, policy, sizeof(policy));
-		WLog_INFO(TAG, "%s admitted: user=\"%s\" target=%s:%u policy=%s", s->sid, s->user,
+		WLog_INFO(TAG, "%s admitted: user=\"%s\" target=%s:%u policy=%s", s->sid,
+		          gate_session_escape(esc, sizeof(esc), s->user),
 		          s->target_host, s->target_port, policy);
 	}
 	free(names);
@@ -585,13 +679,16 @@ BOOL gate_front_can_draw(gate_session *s)
 	return s->peer->activated && running(s);
 }
 
-/* Sends a region of the gate's own framebuffer as uncompressed 32 bpp tiles of 64x64, batched
- * into updates that fit the client's MultifragMaxRequestSize. Used for refresh requests, after
- * (re)activation, and for target bitmaps the client cannot take as they are.
+/* Sends a region of the gate's own framebuffer as 64x64 tiles, planar-compressed (RDP 6.0
+ * bitmap codec, the FreeRDP encoder) or raw when that fails, batched into updates that fit the
+ * client's MultifragMaxRequestSize. Used for refresh requests, after (re)activation, and for
+ * target updates the client cannot take as they are.
  * Caller: any thread; takes front_out (which also keeps the framebuffer from being resized or
- * freed meanwhile). */
+ * freed meanwhile, and guards the session's planar encoder). */
 #define FB_TILE 64u
 #define FB_MAX_RECTS 64u
+#define GATE_BITMAP_COMPRESSION 0x0001
+#define GATE_NO_BITMAP_COMPRESSION_HDR 0x0400
 
 static BOOL fb_flush(gate_session *s, BITMAP_DATA *rects, UINT32 n)
 {
@@ -604,14 +701,48 @@ static BOOL fb_flush(gate_session *s, BITMAP_DATA *rects, UINT32 n)
 	return s->peer->update->BitmapUpdate(s->peer->context, &bu);
 }
 
+/* Compresses one tile into dst (capacity FB_TILE*FB_TILE*4) or copies it raw (bottom-up). */
+static void fb_tile(gate_session *s, rdpGdi *gdi, UINT32 tx, UINT32 ty, UINT32 tw, UINT32 th,
+                    BYTE *dst, BITMAP_DATA *bd)
+{
+	rdpSettings *ps = s->peer->settings;
+	const BYTE *src = gdi->primary_buffer + (size_t)ty * gdi->stride + (size_t)tx * 4;
+	*bd = (BITMAP_DATA){ .destLeft = tx, .destTop = ty, .destRight = tx + tw - 1,
+		                 .destBottom = ty + th - 1, .width = tw, .height = th, .bitsPerPixel = 32,
+		                 .bitmapDataStream = dst };
+	if (!s->planar)
+		s->planar = freerdp_bitmap_planar_context_new(
+		    PLANAR_FORMAT_HEADER_RLE | (ps->DrawAllowSkipAlpha ? PLANAR_FORMAT_HEADER_NA : 0), FB_TILE,
+		    FB_TILE);
+	/* With an alpha plane, FreeRDP clients read the colour planes as BGR when dynamic colour
+	 * fidelity was negotiated: feed the encoder accordingly. */
+	UINT32 fmt = (!ps->DrawAllowSkipAlpha && ps->DrawAllowDynamicColorFidelity) ? PIXEL_FORMAT_RGBA32
+	                                                                              : PIXEL_FORMAT_BGRA32;
+	UINT32 size = FB_TILE * FB_TILE * 4;
+	if (s->planar && freerdp_bitmap_planar_context_reset(s->planar, tw, th) &&
+	    freerdp_bitmap_compress_planar(s->planar, src, fmt, tw, th, (UINT32)gdi->stride, dst, &size) &&
+	    size > 0 && size < tw * th * 4) {
+		bd->compressed = TRUE;
+		bd->flags = GATE_BITMAP_COMPRESSION | GATE_NO_BITMAP_COMPRESSION_HDR;
+		bd->bitmapLength = size;
+		bd->cbCompMainBodySize = size;
+		bd->cbScanWidth = tw * 4;
+		bd->cbUncompressedSize = tw * th * 4;
+		return;
+	}
+	for (UINT32 r = 0; r < th; r++) /* uncompressed bitmap data is bottom-up */
+		memcpy(dst + (size_t)r * tw * 4, src + (size_t)(th - 1 - r) * gdi->stride, (size_t)tw * 4);
+	bd->compressed = FALSE;
+	bd->bitmapLength = tw * th * 4;
+}
+
 void gate_front_send_fb_region(gate_session *s, UINT32 x, UINT32 y, UINT32 w, UINT32 h)
 {
 	const size_t tile_bytes = (size_t)FB_TILE * FB_TILE * 4;
 	size_t budget = s->peer->settings->MultifragMaxRequestSize;
 	budget = budget > 2048 ? budget - 1024 : 1024;
-	UINT32 per_update = (UINT32)MAX(1, MIN(FB_MAX_RECTS, budget / (tile_bytes + 32)));
-	BYTE *buf = malloc(tile_bytes * per_update);
-	BITMAP_DATA *rects = calloc(per_update, sizeof(*rects));
+	BYTE *buf = malloc(tile_bytes * FB_MAX_RECTS);
+	BITMAP_DATA *rects = calloc(FB_MAX_RECTS, sizeof(*rects));
 	if (!buf || !rects) {
 		free(buf);
 		free(rects);
@@ -625,22 +756,27 @@ void gate_front_send_fb_region(gate_session *s, UINT32 x, UINT32 y, UINT32 w, UI
 	w = MIN(w, (UINT32)gdi->width - x);
 	h = MIN(h, (UINT32)gdi->height - y);
 	UINT32 n = 0;
+	size_t used = 0;
 	BOOL ok = TRUE;
 	for (UINT32 ty = y; ok && ty < y + h; ty += FB_TILE) {
 		for (UINT32 tx = x; ok && tx < x + w; tx += FB_TILE) {
+			BITMAP_DATA bd;
 			UINT32 tw = MIN(FB_TILE, x + w - tx), th = MIN(FB_TILE, y + h - ty);
-			BYTE *dst = buf + (size_t)n * tile_bytes;
-			for (UINT32 r = 0; r < th; r++) /* uncompressed bitmap data is bottom-up */
-				memcpy(dst + (size_t)r * tw * 4,
-				       gdi->primary_buffer + (size_t)(ty + th - 1 - r) * gdi->stride + (size_t)tx * 4,
-				       (size_t)tw * 4);
-			rects[n] = (BITMAP_DATA){ .destLeft = tx, .destTop = ty, .destRight = tx + tw - 1,
-				                      .destBottom = ty + th - 1, .width = tw, .height = th,
-				                      .bitsPerPixel = 32, .bitmapLength = tw * th * 4,
-				                      .bitmapDataStream = dst, .compressed = FALSE };
-			if (++n == per_update) {
+			fb_tile(s, gdi, tx, ty, tw, th, buf + (size_t)n * tile_bytes, &bd);
+			if (n > 0 && used + bd.bitmapLength + 64 > budget) {
+				/* send what is queued first, then move the new tile to slot 0 */
 				ok = fb_flush(s, rects, n);
+				memmove(buf, buf + (size_t)n * tile_bytes, bd.bitmapLength);
+				bd.bitmapDataStream = buf;
 				n = 0;
+				used = 0;
+			}
+			rects[n++] = bd;
+			used += bd.bitmapLength + 64;
+			if (n == FB_MAX_RECTS) {
+				ok = ok && fb_flush(s, rects, n);
+				n = 0;
+				used = 0;
 			}
 		}
 	}
@@ -675,6 +811,7 @@ static void reactivate_front(gate_session *s)
 		return;
 	}
 	WLog_INFO(TAG, "%s reactivating the front at %ux%u", s->sid, w, hgt);
+	s->reactivate_deadline_ms = now_ms() + s->cfg->handshake_timeout_ms;
 	EnterCriticalSection(&s->front_out);
 	ps->DesktopWidth = w;
 	ps->DesktopHeight = hgt;
@@ -686,30 +823,54 @@ static void reactivate_front(gate_session *s)
 
 /* ---- peer thread ---------------------------------------------------------------------------- */
 
-/* NLA with accounts from the admission (the permit database): winpr calls this with the
- * peer as its context and treats any nonzero return as success. */
+/* NTLM (NLA) on the front: the NTOWFv2 hash of the account named in the client's
+ * AUTHENTICATE message, from the admission (the permit database) when it answers NLA, else
+ * from the lab-mode SAM table. WinPR treats the return value as a boolean: nonzero = found. */
 static SECURITY_STATUS front_ntlm_hash(void *client, const SEC_WINNT_AUTH_IDENTITY *id,
-                                       const SecBuffer *proof, const BYTE *randkey,
-                                       const BYTE *mic, const SecBuffer *micvalue, BYTE *hash)
+                                       const SecBuffer *proof, const BYTE *randkey, const BYTE *mic,
+                                       const SecBuffer *micvalue, BYTE *ntlmhash)
 {
 	freerdp_peer *peer = client;
 	gate_session *s = front_session(peer->context);
 	const gate_admission *a = &s->server->admission;
-	(void)proof; (void)randkey; (void)mic; (void)micvalue;
+	(void)proof;
+	(void)randkey;
+	(void)mic;
+	(void)micvalue;
 	if (!id || !id->User)
 		return 0;
+	char *user = from_unicode(id->User, id->UserLength);
+	char *domain = from_unicode(id->Domain, id->DomainLength);
+	BOOL found = FALSE;
+	if (a->ntlm_v2_hash) {
+		found = a->ntlm_v2_hash(a->ctx, (const WCHAR *)id->User, id->UserLength * 2,
+		                        (const WCHAR *)id->Domain, id->DomainLength * 2, ntlmhash);
+	} else {
+		BYTE nt[16];
+		found = user && domain && gate_sam_lookup(s->server->sam, user, domain, nt) &&
+		        NTOWFv2FromHashW(nt, (LPWSTR)id->User, id->UserLength * 2, (LPWSTR)id->Domain,
+		                         id->DomainLength * 2, ntlmhash);
+		memset(nt, 0, sizeof(nt));
+	}
+	if (!found)
+		WLog_WARN(TAG, "%s NLA: no usable account \"%s\" (domain \"%s\")", s->sid,
+		          user ? user : "?", domain ? domain : "?");
+	/* Kept to record a failed logon if no Logon follows (handshake_failed). */
 	free(s->nla_user);
-	s->nla_user = from_unicode(id->User, id->UserLength);
-	return a->ntlm_v2_hash(a->ctx, (const WCHAR *)id->User, id->UserLength * 2,
-	                       (const WCHAR *)id->Domain, id->DomainLength * 2, hash) ? 1 : 0;
+	s->nla_user = user;
+	free(domain);
+	return found ? 1 : 0;
 }
 
 /* Peer thread, about once a second: the observer may end the session (time rules,
- * revocation); the client is told with a logoff error it shows to the vendor. */
+ * revocation), also while a reactivation is pending (a client that never answers must not
+ * outstay its permit); the client is told with a logoff error it shows to the vendor. */
 static void tick_observer(gate_session *s, UINT64 *next_tick_ms)
 {
 	UINT64 now = GetTickCount64();
-	if (now < *next_tick_ms || !s->obs.on_tick || gate_session_state(s) != GATE_ST_RUNNING)
+	gate_state st = gate_session_state(s);
+	if (now < *next_tick_ms || !s->obs.on_tick ||
+	    (st != GATE_ST_RUNNING && st != GATE_ST_REACTIVATING))
 		return;
 	*next_tick_ms = now + 1000;
 	const char *why = s->obs.on_tick(s->obs.ctx);
@@ -748,12 +909,9 @@ static BOOL configure_front(gate_session *s)
 	          freerdp_settings_set_bool(ps, FreeRDP_HasHorizontalWheel, TRUE) &&
 	          freerdp_settings_set_bool(ps, FreeRDP_HasExtendedMouseEvent, TRUE) &&
 	          freerdp_settings_set_uint32(ps, FreeRDP_GlyphSupportLevel, GLYPH_SUPPORT_NONE);
-	if (ok && cfg->security == GATE_SEC_NLA) {
-		if (s->server->admission.ntlm_v2_hash)
-			peer->ComputeNtlmHash = front_ntlm_hash;
-		else
-			ok = freerdp_settings_set_string(ps, FreeRDP_NtlmSamFile, cfg->sam_file);
-	}
+	/* NLA: the gate answers NTLM itself (the permit database, or the lab-mode SAM table). */
+	if (cfg->security == GATE_SEC_NLA)
+		peer->ComputeNtlmHash = front_ntlm_hash;
 	if (!ok)
 		return FALSE;
 	memset(ps->OrderSupport, 0, 32);
@@ -845,6 +1003,11 @@ static void peer_loop(gate_session *s)
 			ResetEvent(s->reactivate_event);
 			reactivate_front(s);
 		}
+		/* A client that never answers the reactivation must not hold the target (review #10). */
+		if (gate_session_state(s) == GATE_ST_REACTIVATING && now_ms() > s->reactivate_deadline_ms) {
+			gate_session_close(s, "client did not complete the reactivation in time");
+			break;
+		}
 		gate_gfx_front_poll(s);
 		tick_observer(s, &next_tick_ms);
 		if (WaitForSingleObject(s->abort_event, 0) == WAIT_OBJECT_0)
@@ -873,10 +1036,29 @@ static void free_session(gate_session *s)
 		CloseHandle(s->back_done_event);
 	if (s->reactivate_event)
 		CloseHandle(s->reactivate_event);
+	freerdp_bitmap_planar_context_free(s->planar);
 	DeleteCriticalSection(&s->lock);
 	DeleteCriticalSection(&s->front_out);
 	DeleteCriticalSection(&s->gfx_lock);
 	free(s);
+}
+
+/* FreeRDP 2.11 copies the NLA identity (user, domain, password) into the peer and never frees
+ * it: zero and free it here (a leak per session otherwise, and a password left in memory). */
+static void wipe_peer_identity(freerdp_peer *peer)
+{
+	SEC_WINNT_AUTH_IDENTITY *id = &peer->identity;
+	if (id->User)
+		memset(id->User, 0, (size_t)id->UserLength * 2);
+	if (id->Domain)
+		memset(id->Domain, 0, (size_t)id->DomainLength * 2);
+	if (id->Password)
+		memset(id->Password, 0, (size_t)id->PasswordLength * 2);
+	/* winpr allocates them with calloc (sspi_CopyAuthIdentity); 2.11 exports no free. */
+	free(id->User);
+	free(id->Domain);
+	free(id->Password);
+	memset(id, 0, sizeof(*id));
 }
 
 static void teardown(gate_session *s)
@@ -907,9 +1089,13 @@ static void teardown(gate_session *s)
 	          (unsigned long long)dpdus, (unsigned long long)dropped_input);
 	if (s->obs.on_close)
 		s->obs.on_close(s->obs.ctx, reason);
-	if (s->obs.release)
-		s->obs.release(s->obs.ctx);
-	memset(&s->obs, 0, sizeof(s->obs));
+	/* With the back thread still alive, its callbacks may still reach the observer: keep it
+	 * (leaked like the rest of the session; on_close made later callbacks no-ops) (review #5). */
+	if (back_stopped) {
+		if (s->obs.release)
+			s->obs.release(s->obs.ctx);
+		memset(&s->obs, 0, sizeof(s->obs));
+	}
 	/* The watchdog must not touch the socket once it is closed (see gate_server.c). */
 	EnterCriticalSection(&s->server->lock);
 	s->front_closed = TRUE;
@@ -923,6 +1109,7 @@ static void teardown(gate_session *s)
 		return;
 	}
 	gate_back_free(s);
+	wipe_peer_identity(peer);
 	freerdp_peer_context_free(peer);
 	freerdp_peer_free(peer);
 	/* Last: the server waits for an empty table at shutdown. */

@@ -39,6 +39,7 @@
 #include <freerdp/peer.h>
 #include <freerdp/client.h>
 #include <freerdp/gdi/gdi.h>
+#include <freerdp/codec/planar.h>
 #include <freerdp/server/rdpgfx.h>
 #include <freerdp/server/disp.h>
 #include <freerdp/server/rdpdr.h>
@@ -109,11 +110,14 @@ struct gate_session {
 	HANDLE abort_event;     /* manual reset: close the session (any thread may set) */
 	HANDLE back_done_event; /* manual reset: back connect finished (ok or not) */
 	HANDLE reactivate_event;/* manual reset (reset by the peer thread): new front size */
+	UINT64 reactivate_deadline_ms; /* peer thread only: a REACTIVATING client must answer by then */
 	BOOL back_connected;    /* written by the client thread before back_done_event */
 	BOOL need_refresh;      /* peer thread only: repaint the whole front once activated */
 	BOOL front_closed;      /* guarded by the server lock: peer socket no longer valid */
 	psPeerReceiveChannelData wts_receive; /* peer thread only: the VCM's receive handler */
 	psPeerLicenseCallback license_cb;     /* peer thread only: the library's licence answer */
+	size_t rx_message_bytes[2];           /* peer thread only: drdynvc, rdpdr reassembly size */
+	BOOL rx_in_message[2];                /* peer thread only: a FIRST fragment was accepted */
 
 	/* Saved gdi callbacks of the back (set in back PostConnect, client thread). */
 	pBitmapUpdate gdi_bitmap_update;
@@ -139,6 +143,7 @@ struct gate_session {
 	RdpgfxClientContext *decoder;
 
 	BOOL front_rfx_synced;  /* client thread only: the client got RemoteFX header blocks */
+	BOOL fb_pending;        /* update thread only: resend this paint's dirty rects from the fb */
 	SURFACE_BITS_COMMAND *rfx_header; /* client thread only: kept header message (copy) */
 
 	/* Pointer shadow cache (back update thread only). */
@@ -157,6 +162,7 @@ struct gate_session {
 	BOOL codec_seen[18];     /* codecs logged once (GATE_EV_CODEC); back threads, write-once */
 
 	CRITICAL_SECTION front_out;
+	BITMAP_PLANAR_CONTEXT *planar; /* guarded by front_out: encoder of framebuffer tiles */
 };
 
 /* Creates a session for an accepted peer (takes ownership of peer) and starts its peer thread.
@@ -189,11 +195,25 @@ BOOL gate_gfx_decoder_new(gate_session *s);
 void gate_gfx_decoder_free(gate_session *s);
 void gate_gfx_close_bridge(gate_session *s); /* peer thread, first step of teardown */
 BOOL gate_gfx_in_reset(void);               /* TRUE inside the decoder's ResetGraphics */
+/* The copy of a client's CapsAdvertise that goes to the target: only capability sets the gate's
+ * decoder knows, with a length FreeRDP's sender handles. NULL without memory; the caller frees
+ * capsSets, then the struct. */
+RDPGFX_CAPS_ADVERTISE_PDU *gate_gfx_caps_filter(const RDPGFX_CAPS_ADVERTISE_PDU *in);
 
 /* Dynamic-channel receipt (gate_dvc.c). */
 #define GATE_DVC_RECEIPT_NAME "rmgate-dvc-receipt"
 /* freerdp_client_context_new() plus re-registering the gate's addin provider (global). */
 rdpContext *gate_dvc_client_context_new(RDP_CLIENT_ENTRY_POINTS *ep);
+
+/* Copies a client-supplied value (device, host, channel or user name) for a receipt detail or
+ * a log line: '"', '\\', spaces, control bytes and DEL become \xHH, so the value cannot end its
+ * field or add a key. Truncates to fit; out always ends with NUL. Returns out. */
+#define GATE_ESCAPED_MAX 256
+const char *gate_session_escape(char *out, size_t outlen, const char *in);
+
+/* FALSE when a complete-message start on drdynvc is a DATA_FIRST PDU announcing more than cap
+ * bytes (FreeRDP 2.11's server pre-allocates the announced length). Any other data: TRUE. */
+BOOL gate_session_dvc_first_ok(const BYTE *data, size_t size, size_t cap);
 
 /* Counts a failure of the gate's own decoder and reports it (rate-limited). Any back thread. */
 void gate_session_decode_error(gate_session *s, const char *what);

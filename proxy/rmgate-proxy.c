@@ -71,12 +71,13 @@ static BOOL lab_listens_on_loopback_only(const gate_config *cfg)
 }
 
 /* Opens the ledger, closes what a crash left open, and serves until a signal. */
-static int serve(const gate_config *cfg, BOOL no_record)
+static int serve(const gate_config *cfg, BOOL no_record, gate_sam *sam)
 {
 	policy_db *db = policy_open(cfg->database);
 	if (!db) {
 		fprintf(stderr, "rmgate-proxy: cannot open the database %s: %s\n", cfg->database,
 		        policy_last_error());
+		gate_sam_free(sam);
 		return 1;
 	}
 	int recovered = gate_audit_recover(db);
@@ -116,11 +117,14 @@ static int serve(const gate_config *cfg, BOOL no_record)
 		fprintf(stderr, "rmgate-proxy: out of memory\n");
 		goto out;
 	}
+	gate_server_set_sam(srv, sam); /* the server owns it from here */
+	sam = NULL;
 	rc = gate_server_run(srv, TRUE);
 	if (rc != 0)
 		fprintf(stderr, "rmgate-proxy: cannot listen on every configured address (see the log)\n");
 	gate_server_free(srv);
 out:
+	gate_sam_free(sam);
 	policy_secret_key_free(key);
 	policy_close(db);
 	return rc;
@@ -190,7 +194,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rmgate-proxy: %s%s%s\n", file ? file : "", file ? ": " : "", err);
 		goto out;
 	}
+	/* Lab mode's NLA accounts; with permits, NLA uses the database's accounts. */
+	gate_sam *sam = NULL;
+	if (cfg.security == GATE_SEC_NLA && cfg.target.host &&
+	    !(sam = gate_sam_load(cfg.sam_file, err, sizeof(err)))) {
+		fprintf(stderr, "rmgate-proxy: %s\n", err);
+		goto out;
+	}
 	if (check) {
+		gate_sam_free(sam);
 		printf("configuration OK: %zu listen address(es), target %s%s%u, security %s, max_sessions %d\n",
 		       cfg.n_listen, cfg.target.host ? cfg.target.host : "(none)", cfg.target.host ? ":" : "",
 		       cfg.target.port, cfg.security == GATE_SEC_NLA ? "nla" : "tls", cfg.max_sessions);
@@ -202,16 +214,18 @@ int main(int argc, char **argv)
 	if (!getenv("WLOG_LEVEL") && !getenv("WLOG_FILTER"))
 		WLog_AddStringLogFilters("rmgate.*:INFO");
 	if (!gate_global_init()) {
+		gate_sam_free(sam);
 		fprintf(stderr, "rmgate-proxy: cannot initialise the RDP libraries\n");
 		goto out;
 	}
 	if (no_record && !cfg.target.host) {
+		gate_sam_free(sam);
 		fprintf(stderr, "rmgate-proxy: --no-record is only for lab mode (a fixed target): "
 		                "with permits every session is recorded\n");
 		rc = 2;
 		goto out;
 	}
-	rc = serve(&cfg, no_record);
+	rc = serve(&cfg, no_record, sam);
 out:
 	gate_config_free(&cfg);
 	return rc;

@@ -5,7 +5,8 @@
  * on it (to prove the gate drops such data and keeps the session).
  *
  *   probe [--user U] [--pass P] [--mode legacy|gfx-rfx|gfx-h264] [--seconds N] [--rtt N]
- *         [--point X,Y] [--send-channel NAME:COUNT] [--dump FILE.ppm] HOST:PORT
+ *         [--point X,Y] [--send-channel NAME:COUNT] [--dump FILE.ppm] [--max-request BYTES]
+ *         HOST:PORT
  *
  * Prints one line of key=value results; exit 0 when connected and a first frame arrived,
  * 1 otherwise, 2 on usage errors. */
@@ -36,9 +37,9 @@ typedef struct {
 static struct {
 	const char *host, *user, *pass, *mode, *send_name, *dump;
 	UINT16 port;
-	int seconds, rtt, send_count;
+	int seconds, rtt, send_count, max_request;
 	int px, py;
-} opt = { NULL, "bench", "bench", "gfx-h264", NULL, NULL, 0, 5, 0, 0, 60, 60 };
+} opt = { NULL, "bench", "bench", "gfx-h264", NULL, NULL, 0, 5, 0, 0, 0, 60, 60 };
 
 static UINT64 now_us(void)
 {
@@ -151,7 +152,9 @@ static BOOL configure(rdpSettings *s)
 	       freerdp_settings_set_bool(s, FreeRDP_AudioPlayback, FALSE) &&
 	       freerdp_settings_set_bool(s, FreeRDP_NetworkAutoDetect, FALSE) &&
 	       freerdp_settings_set_bool(s, FreeRDP_SupportHeartbeatPdu, FALSE) &&
-	       freerdp_settings_set_bool(s, FreeRDP_SupportMultitransport, FALSE);
+	       freerdp_settings_set_bool(s, FreeRDP_SupportMultitransport, FALSE) &&
+	       (opt.max_request <= 0 ||
+	        freerdp_settings_set_uint32(s, FreeRDP_MultifragMaxRequestSize, (UINT32)opt.max_request));
 }
 
 static int usage(const char *why)
@@ -188,6 +191,8 @@ static int parse_args(int argc, char **argv)
 			opt.mode = v;
 		else if (!strcmp(a, "--seconds"))
 			opt.seconds = atoi(v);
+		else if (!strcmp(a, "--max-request"))
+			opt.max_request = atoi(v);
 		else if (!strcmp(a, "--dump"))
 			opt.dump = v;
 		else if (!strcmp(a, "--rtt"))

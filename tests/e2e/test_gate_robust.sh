@@ -82,7 +82,16 @@ bench_expect_log "data on the unopened channel dropped and counted" "$GATE_LOG" 
 bench_expect_log "that session ended normally" "$GATE_LOG" \
     's5 end: reason="client disconnected" .*dropped_channel_pdus=5 ' 15
 
-# s6..s10: five concurrent sessions; a sixth connection is refused by max_sessions.
+# s6: a client with a small maximum request size (16 KiB): updates are split for it, and what it
+# decoded equals the target's screen.
+bench_check "a client with a 16 KiB request limit gets a correct screen" \
+    "$PROBE" --mode legacy --seconds 2 --max-request 16384 --dump "$BENCH_DIR/small.ppm" "127.0.0.1:$GATE_PORT"
+bench_screenshot "$BENCH_SHADOW_DISPLAY" "$BENCH_DIR/small-target.png"
+convert "$BENCH_DIR/small.ppm" "$BENCH_DIR/small.png"
+bench_expect_similar "$BENCH_DIR/small.png" "$BENCH_DIR/small-target.png" 0.90 \
+    "small request limit: the client's screen matches the target"
+
+# s7..s11: five concurrent sessions; a sixth connection is refused by max_sessions.
 pids=()
 for i in 1 2 3 4 5; do
     bench_start_xfreerdp 127.0.0.1 "$GATE_PORT" /u:bench /p:bench /bpp:24
@@ -91,7 +100,7 @@ done
 wait_sessions() {
     local i
     for i in $(seq 300); do
-        [ "$(bench_count_log "$GATE_LOG" 's([6-9]|10) target-connected')" -ge 5 ] && return 0
+        [ "$(bench_count_log "$GATE_LOG" 's([7-9]|1[01]) target-connected')" -ge 5 ] && return 0
         sleep 0.2
     done
     return 1
@@ -111,7 +120,7 @@ bench_stop "${pids[@]}"
 wait_ends() {
     local i
     for i in $(seq 150); do
-        [ "$(bench_count_log "$GATE_LOG" 's([6-9]|10) end: reason="client disconnected"')" -ge 5 ] && return 0
+        [ "$(bench_count_log "$GATE_LOG" 's([7-9]|1[01]) end: reason="client disconnected"')" -ge 5 ] && return 0
         sleep 0.2
     done
     return 1
