@@ -61,7 +61,7 @@ bench_expect_log "wrong password: refused during the handshake" "$FAILLOG" \
     'session-refused reason="client left or was rejected during the handshake"' 10
 bench_start_xfreerdp 127.0.0.1 "$FAIL_PORT" /u:nobody /p:bench
 bench_check "unknown user: the client gives up" bench_wait_exit "$BENCH_XFREERDP_PID" 30
-bench_expect_log "unknown user: the gate says so" "$FAILLOG" 'NLA: no account "nobody"' 10
+bench_expect_log "unknown user: the gate says so" "$FAILLOG" 'NLA: no usable account "nobody"' 10
 bench_expect_log_absent "failed logons: never admitted" "$FAILLOG" 'admitted'
 
 # TLS without NLA must not be a way around authentication.
