@@ -547,11 +547,14 @@ BOOL gate_config_load(gate_config *cfg, const char *file, char *err, size_t errl
 
 BOOL gate_config_validate(const gate_config *cfg, char *err, size_t errlen)
 {
-	if (cfg->security == GATE_SEC_NLA && !cfg->sam_file) {
-		seterr(err, errlen, "security = nla needs sam_file (create it with winpr-hash)");
+	/* With permits, NLA checks the accounts of the database; only lab mode (a fixed target,
+	 * no accounts) needs a SAM file. */
+	BOOL lab = cfg->target.host != NULL;
+	if (lab && cfg->security == GATE_SEC_NLA && !cfg->sam_file) {
+		seterr(err, errlen, "security = nla in lab mode (a fixed target) needs sam_file (create it with winpr-hash)");
 		return FALSE;
 	}
-	if (cfg->security == GATE_SEC_NLA && access(cfg->sam_file, R_OK) != 0) {
+	if (cfg->sam_file && cfg->security == GATE_SEC_NLA && access(cfg->sam_file, R_OK) != 0) {
 		seterr(err, errlen, "sam_file '%s' is not readable: %s", cfg->sam_file, strerror(errno));
 		return FALSE;
 	}

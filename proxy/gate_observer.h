@@ -71,6 +71,11 @@ typedef struct gate_observer {
 	void (*on_mouse)(void *ctx, UINT16 flags, UINT16 x, UINT16 y); /* PTR_* / PTR_XFLAGS_* */
 	void (*on_event)(void *ctx, gate_event_type type, const char *detail);
 	void (*on_resize)(void *ctx, UINT32 width, UINT32 height);
+	/* About once a second on the peer thread while the session runs: returns the sentence
+	 * why the session must end now (it is then closed with that reason, shown to the
+	 * client), or NULL to go on. Used for idle timeouts, maximum durations, permit
+	 * windows and revocations. */
+	const char *(*on_tick)(void *ctx);
 	void (*on_close)(void *ctx, const char *reason);
 	void (*release)(void *ctx);
 } gate_observer;
@@ -90,6 +95,8 @@ typedef struct {
 	const char *const *channels; /* static channels the client offered */
 	size_t nchannels;
 	BOOL nla;                   /* TRUE when the front authenticated with NLA */
+	UINT32 width, height;       /* the client's desktop size */
+	UINT32 keyboard_layout;     /* the client's keyboard layout id */
 } gate_admission_request;
 
 typedef struct {
@@ -109,6 +116,16 @@ typedef struct {
 	/* Returns FALSE only on internal error (treated as deny). Must not block for long:
 	 * the client is waiting in its connection sequence. */
 	BOOL (*admit)(void *ctx, const gate_admission_request *req, gate_admission_decision *out);
+	/* NLA (optional): writes the NTLMv2 hash of the account `user` (UTF-16LE, lengths in
+	 * bytes) for FreeRDP's server NTLM to check the client's proof; FALSE for an unknown or
+	 * locked account. Runs on the peer thread during the handshake. When NULL, NLA uses
+	 * the configured SAM file. */
+	BOOL (*ntlm_v2_hash)(void *ctx, const WCHAR *user, UINT32 user_bytes, const WCHAR *domain,
+	                     UINT32 domain_bytes, BYTE hash[16]);
+	/* Optional: a connection refused before admission could decide, for the ledger:
+	 * "too_many_sessions" (the session limit, login NULL; listener thread) or
+	 * "bad_password" (an NLA logon that failed after ntlm_v2_hash; peer thread). */
+	void (*refused)(void *ctx, const char *reason, const char *login, const char *source);
 } gate_admission;
 
 void gate_admission_decision_clear(gate_admission_decision *d);

@@ -74,7 +74,7 @@ static BOOL fixed_admit(void *ctx, const gate_admission_request *req, gate_admis
 
 gate_admission gate_admission_fixed(const gate_config *cfg)
 {
-	gate_admission a = { (void *)cfg, fixed_admit };
+	gate_admission a = { .ctx = (void *)cfg, .admit = fixed_admit };
 	return a;
 }
 
@@ -200,6 +200,8 @@ static BOOL peer_accepted(freerdp_listener *listener, freerdp_peer *peer)
 	if (full) {
 		WLog_WARN(TAG, "refused connection from %s: max_sessions (%d) reached", peer->hostname,
 		          srv->cfg->max_sessions);
+		if (srv->admission.refused)
+			srv->admission.refused(srv->admission.ctx, "too_many_sessions", NULL, peer->hostname);
 		return FALSE; /* the listener closes the socket and frees the peer */
 	}
 	/* On failure the listener closes the socket and frees the peer. */

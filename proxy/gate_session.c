@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include <winpr/sysinfo.h>
 #include <winpr/wlog.h>
 #include <winpr/wtsapi.h>
 #include <winpr/string.h>
@@ -390,6 +391,7 @@ static void free_secret(char **p)
 static BOOL on_logon(freerdp_peer *peer, SEC_WINNT_AUTH_IDENTITY *id, BOOL automatic)
 {
 	gate_session *s = front_session(peer->context);
+	s->logged_on = TRUE;
 	if (!automatic || !id)
 		return TRUE; /* TLS only: the credentials come with the Client Info PDU */
 	free(s->user);
@@ -451,6 +453,8 @@ static BOOL admit(gate_session *s, char **names, size_t n)
 		.client_build = ps->ClientBuild,
 		.channels = (const char *const *)names, .nchannels = n,
 		.nla = ps->NlaSecurity,
+		.width = ps->DesktopWidth, .height = ps->DesktopHeight,
+		.keyboard_layout = ps->KeyboardLayout,
 	};
 	gate_admission_decision d = { 0 };
 	gate_admission *a = &s->server->admission;
@@ -738,31 +742,56 @@ static void reactivate_front(gate_session *s)
 
 /* ---- peer thread ---------------------------------------------------------------------------- */
 
-/* NTLM (NLA) on the front: the NTOWFv2 hash of the account named in the client's
- * AUTHENTICATE message. WinPR treats the return value as a boolean: nonzero = found. */
+/* NLA on the front: the NTLMv2 hash of the account named in the client's AUTHENTICATE
+ * message, from the admission (the permit database) when it offers accounts, else (lab mode)
+ * from the gate's own SAM table (gate_sam.h; WinPR's SAM code leaks per logon in 2.11).
+ * winpr calls this with the peer as its context and treats any nonzero return as success. */
 static SECURITY_STATUS front_ntlm_hash(void *client, const SEC_WINNT_AUTH_IDENTITY *id,
-                                       const SecBuffer *proof, const BYTE *randkey, const BYTE *mic,
-                                       const SecBuffer *micvalue, BYTE *ntlmhash)
+                                       const SecBuffer *proof, const BYTE *randkey,
+                                       const BYTE *mic, const SecBuffer *micvalue, BYTE *hash)
 {
 	freerdp_peer *peer = client;
 	gate_session *s = front_session(peer->context);
-	(void)proof;
-	(void)randkey;
-	(void)mic;
-	(void)micvalue;
-	char *user = from_unicode(id->User, id->UserLength);
+	const gate_admission *a = &s->server->admission;
+	(void)proof; (void)randkey; (void)mic; (void)micvalue;
+	if (!id || !id->User)
+		return 0;
+	free(s->nla_user);
+	s->nla_user = from_unicode(id->User, id->UserLength);
+	if (a->ntlm_v2_hash)
+		return a->ntlm_v2_hash(a->ctx, (const WCHAR *)id->User, id->UserLength * 2,
+		                       (const WCHAR *)id->Domain, id->DomainLength * 2, hash) ? 1 : 0;
 	char *domain = from_unicode(id->Domain, id->DomainLength);
 	BYTE nt[16];
-	BOOL found = user && domain && gate_sam_lookup(s->server->sam, user, domain, nt) &&
+	BOOL found = s->nla_user && domain &&
+	             gate_sam_lookup(s->server->sam, s->nla_user, domain, nt) &&
 	             NTOWFv2FromHashW(nt, (LPWSTR)id->User, id->UserLength * 2, (LPWSTR)id->Domain,
-	                              id->DomainLength * 2, ntlmhash);
+	                              id->DomainLength * 2, hash);
 	memset(nt, 0, sizeof(nt));
 	if (!found)
 		WLog_WARN(TAG, "%s NLA: no account \"%s\" (domain \"%s\") in the SAM file", s->sid,
-		          user ? user : "?", domain ? domain : "?");
-	free(user);
+		          s->nla_user ? s->nla_user : "?", domain ? domain : "?");
 	free(domain);
 	return found ? 1 : 0;
+}
+
+/* Peer thread, about once a second: the observer may end the session (time rules,
+ * revocation); the client is told with a logoff error it shows to the vendor. */
+static void tick_observer(gate_session *s, UINT64 *next_tick_ms)
+{
+	UINT64 now = GetTickCount64();
+	if (now < *next_tick_ms || !s->obs.on_tick || gate_session_state(s) != GATE_ST_RUNNING)
+		return;
+	*next_tick_ms = now + 1000;
+	const char *why = s->obs.on_tick(s->obs.ctx);
+	if (!why)
+		return;
+	WLog_INFO(TAG, "%s ending: %s", s->sid, why);
+	EnterCriticalSection(&s->front_out);
+	freerdp_set_error_info(s->peer->context->rdp, ERRINFO_LOGOFF_BY_USER);
+	freerdp_send_error_info(s->peer->context->rdp);
+	LeaveCriticalSection(&s->front_out);
+	gate_session_close(s, why);
 }
 
 static BOOL configure_front(gate_session *s)
@@ -790,7 +819,8 @@ static BOOL configure_front(gate_session *s)
 	          freerdp_settings_set_bool(ps, FreeRDP_HasHorizontalWheel, TRUE) &&
 	          freerdp_settings_set_bool(ps, FreeRDP_HasExtendedMouseEvent, TRUE) &&
 	          freerdp_settings_set_uint32(ps, FreeRDP_GlyphSupportLevel, GLYPH_SUPPORT_NONE);
-	/* NLA: the gate answers NTLM from its own account table (gate_sam.h). */
+	/* NLA: the gate answers NTLM itself (front_ntlm_hash): accounts from the admission, or the
+	 * lab-mode SAM table loaded at start. */
 	if (cfg->security == GATE_SEC_NLA)
 		peer->ComputeNtlmHash = front_ntlm_hash;
 	if (!ok)
@@ -833,6 +863,10 @@ static void handshake_failed(gate_session *s)
 	else /* garbage, a half handshake, a TLS or NLA failure, or a client that gave up */
 		snprintf(reason, sizeof(reason), "client left or was rejected during the handshake");
 	gate_session_event(s, GATE_EV_SESSION_REFUSED, "reason=\"%s\" client=%s", reason, s->client_address);
+	/* NLA asked for this account's hash and no logon followed: the proof did not match. */
+	const gate_admission *a = &s->server->admission;
+	if (s->nla_user && !s->logged_on && a->refused)
+		a->refused(a->ctx, "bad_password", s->nla_user, s->client_address);
 	gate_session_close(s, reason);
 }
 
@@ -841,6 +875,7 @@ static void peer_loop(gate_session *s)
 	freerdp_peer *peer = s->peer;
 	gate_front_context *fc = (gate_front_context *)peer->context;
 	HANDLE vcm_event = WTSVirtualChannelManagerGetEventHandle(fc->vcm);
+	UINT64 next_tick_ms = 0;
 	for (;;) {
 		HANDLE h[40];
 		DWORD n = peer->GetEventHandles(peer, h, 36);
@@ -880,6 +915,9 @@ static void peer_loop(gate_session *s)
 			reactivate_front(s);
 		}
 		gate_gfx_front_poll(s);
+		tick_observer(s, &next_tick_ms);
+		if (WaitForSingleObject(s->abort_event, 0) == WAIT_OBJECT_0)
+			break;
 		if (s->need_refresh && gate_front_can_draw(s)) {
 			s->need_refresh = FALSE;
 			WLog_DBG(TAG, "%s first paint of the client from the framebuffer at %llu", s->sid, (unsigned long long)now_ms());
@@ -891,6 +929,7 @@ static void peer_loop(gate_session *s)
 
 static void free_session(gate_session *s)
 {
+	free(s->nla_user);
 	free(s->target_host);
 	free(s->user);
 	free(s->domain);

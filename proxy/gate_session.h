@@ -101,6 +101,8 @@ struct gate_session {
 	char *target_host;
 	UINT16 target_port;
 	char *user, *domain, *password; /* for the back; password zeroed and freed after connect */
+	char *nla_user;  /* peer thread: the account NLA asked a hash for (NULL = none yet) */
+	BOOL logged_on;  /* peer thread: the front's logon completed (NLA or Client Info) */
 
 	/* Back side: created by the peer thread in ADMISSION, freed by it at teardown. */
 	rdpContext *back;

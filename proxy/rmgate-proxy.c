@@ -2,11 +2,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <winpr/wlog.h>
 
 #include "gate_config.h"
+#include "gate_audit.h"
+#include "gate_permits.h"
 #include "gate_server.h"
+#include "secret.h"
 
 static void print_usage(FILE *out)
 {
@@ -30,6 +34,77 @@ static int usage_error(const char *what, const char *arg)
 {
 	fprintf(stderr, "rmgate-proxy: %s '%s' (try --help)\n", what, arg);
 	return 2;
+}
+
+/* Loads the key of injected target credentials when the operator created one (beside the
+ * database). A key file that exists but cannot be used stops the gate: a silent fallback
+ * would refuse every injecting system later with a vaguer reason. */
+static int load_secret_key(const gate_config *cfg, policy_secret_key **key)
+{
+	*key = NULL;
+	char *path = policy_secret_key_default_path(cfg->database);
+	if (!path)
+		return -1;
+	int rc = 0;
+	if (access(path, F_OK) == 0 && policy_secret_key_load(path, key) != POLICY_OK) {
+		fprintf(stderr, "rmgate-proxy: %s\n", policy_last_error());
+		rc = -1;
+	}
+	free(path);
+	return rc;
+}
+
+/* Opens the ledger, closes what a crash left open, and serves until a signal. */
+static int serve(const gate_config *cfg, gate_sam *sam)
+{
+	policy_db *db = policy_open(cfg->database);
+	if (!db) {
+		fprintf(stderr, "rmgate-proxy: cannot open the database %s: %s\n", cfg->database,
+		        policy_last_error());
+		gate_sam_free(sam);
+		return 1;
+	}
+	int recovered = gate_audit_recover(db);
+	if (recovered < 0)
+		fprintf(stderr, "rmgate-proxy: crash recovery failed: %s\n", policy_last_error());
+	else if (recovered > 0)
+		WLog_Print(WLog_Get("rmgate.proxy"), WLOG_WARN,
+		           "%d session(s) left open by a crash were closed as aborted", recovered);
+
+	policy_secret_key *key = NULL;
+	int rc = 1;
+	if (load_secret_key(cfg, &key) != 0)
+		goto out;
+
+	gate_admission lab = gate_admission_fixed(cfg);
+	gate_permits permits = { .db = db,
+		                 .secret_key = key,
+		                 .recordings_dir = cfg->recordings,
+		                 .idle_warning_s = 60,
+		                 .permit_poll_ms = 2000,
+		                 .lab = cfg->target.host ? &lab : NULL };
+	if (permits.lab)
+		WLog_Print(WLog_Get("rmgate.proxy"), WLOG_WARN,
+		           "LAB MODE: every client goes to %s:%u; no account or permit is checked "
+		           "(sessions are still recorded and written to the ledger)",
+		           cfg->target.host, cfg->target.port);
+	gate_admission admission = gate_permits_admission(&permits);
+	gate_server *srv = gate_server_new(cfg, &admission);
+	if (!srv) {
+		fprintf(stderr, "rmgate-proxy: out of memory\n");
+		goto out;
+	}
+	gate_server_set_sam(srv, sam); /* owned by the server from here */
+	sam = NULL;
+	rc = gate_server_run(srv, TRUE);
+	if (rc != 0)
+		fprintf(stderr, "rmgate-proxy: cannot listen on every configured address (see the log)\n");
+	gate_server_free(srv);
+out:
+	gate_sam_free(sam);
+	policy_secret_key_free(key);
+	policy_close(db);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -94,8 +169,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rmgate-proxy: %s%s%s\n", file ? file : "", file ? ": " : "", err);
 		goto out;
 	}
+	/* Lab mode's NLA accounts; with permits the database answers (gate_permits). */
 	gate_sam *sam = NULL;
-	if (cfg.security == GATE_SEC_NLA && !(sam = gate_sam_load(cfg.sam_file, err, sizeof(err)))) {
+	if (cfg.security == GATE_SEC_NLA && cfg.sam_file &&
+	    !(sam = gate_sam_load(cfg.sam_file, err, sizeof(err)))) {
 		fprintf(stderr, "rmgate-proxy: %s\n", err);
 		goto out;
 	}
@@ -116,17 +193,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "rmgate-proxy: cannot initialise the RDP libraries\n");
 		goto out;
 	}
-	gate_server *srv = gate_server_new(&cfg, NULL);
-	if (!srv) {
-		gate_sam_free(sam);
-		fprintf(stderr, "rmgate-proxy: out of memory\n");
-		goto out;
-	}
-	gate_server_set_sam(srv, sam);
-	rc = gate_server_run(srv, TRUE);
-	if (rc != 0)
-		fprintf(stderr, "rmgate-proxy: cannot listen on every configured address (see the log)\n");
-	gate_server_free(srv);
+	rc = serve(&cfg, sam);
 out:
 	gate_config_free(&cfg);
 	return rc;

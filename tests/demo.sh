@@ -1,14 +1,25 @@
 #!/bin/bash
-# `make run`: starts a local demo target (freerdp-shadow on a virtual X display
-# showing a live clock and a terminal running top) and the gate in front of it,
-# on the embedded default configuration, then prints how to connect.
-# Ctrl-C stops everything this script started.
+# `make run`: the gate on its embedded default, in front of a local demo target.
+#
+# 1. A demo target: freerdp-shadow on a virtual X display showing a live clock
+#    and a terminal running top, on 127.0.0.1:${RMGATE_DEMO_TARGET_PORT:-33890}.
+# 2. The database ./var/rmgate.db (the gate's default) gets, once, a demo section,
+#    vendor, system (the demo target), account and an approved permit until the end
+#    of the fiscal year.
+# 3. The gate runs in the foreground on the embedded default (./var, loopback).
+# It prints how to connect, list the ledger and replay the recording.
+# Ctrl-C stops the gate and the demo target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-RUN=${RMGATE_DEMO_DIR:-$PWD/var/demo}
-GATE_LISTEN=${RMGATE_DEMO_LISTEN:-127.0.0.1:3389}
-mkdir -p -m 0700 "$RUN"
+VAR=$PWD/var
+RUN=$VAR/demo
+TARGET_PORT=${RMGATE_DEMO_TARGET_PORT:-33890}
+GATE_LISTEN=127.0.0.1:3389   # the embedded default
+DB=$VAR/rmgate.db
+POLICY="$BUILD/rmgate-policy -d $DB"
+LOGIN=demo PASSWORD=demo-pass
+mkdir -p -m 0700 "$VAR" "$RUN"
 
 pids=()
 stop_all() {
@@ -18,43 +29,66 @@ stop_all() {
 trap stop_all EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+port_busy() { (exec 9<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for port in "$TARGET_PORT" "${GATE_LISTEN##*:}"; do
+    if port_busy "$port"; then
+        echo "make run: port $port on 127.0.0.1 is already in use (another gate, xrdp?); stop it first." >&2
+        exit 1
+    fi
+done
 
-# A virtual display; Xvfb picks a free display number and writes it to fd 3.
+# --- the demo target ---------------------------------------------------------------
 exec 3>"$RUN/xvfb.display"
 Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp >"$RUN/xvfb.log" 2>&1 &
 pids+=($!)
 exec 3>&-
 for _ in $(seq 100); do [ -s "$RUN/xvfb.display" ] && break; sleep 0.05; done
 display=":$(cat "$RUN/xvfb.display")"
-
 DISPLAY=$display xclock -update 1 -geometry 300x300+20+20 >/dev/null 2>&1 & pids+=($!)
 DISPLAY=$display xterm -geometry 100x30+340+20 -e top >/dev/null 2>&1 & pids+=($!)
-
-target_port=$(free_port)
-HOME=$RUN DISPLAY=$display freerdp-shadow-cli /bind-address:127.0.0.1 /port:"$target_port" \
+DISPLAY=$display xterm -geometry 60x12+20+360 -T 'type here' >/dev/null 2>&1 & pids+=($!)
+HOME=$RUN DISPLAY=$display freerdp-shadow-cli /bind-address:127.0.0.1 /port:"$TARGET_PORT" \
     -auth /sec:tls >"$RUN/shadow.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 200); do
-    grep -q "Listening on" "$RUN/shadow.log" 2>/dev/null && break
-    (exec 9<>"/dev/tcp/127.0.0.1/$target_port") 2>/dev/null && break
-    sleep 0.05
-done
+for _ in $(seq 200); do port_busy "$TARGET_PORT" && break; sleep 0.05; done
+port_busy "$TARGET_PORT" || { echo "make run: the demo target did not start (see $RUN/shadow.log)" >&2; exit 1; }
+# The gate checks the target's certificate: pin the demo target's own.
+target_pin=$(openssl x509 -in "$RUN/.config/freerdp/shadow/shadow.crt" -noout -fingerprint -sha256 \
+    | sed 's/.*=/sha256:/')
 
-cat <<MSG
-Demo target: freerdp-shadow on display $display, port $target_port (log $RUN/shadow.log)
-MSG
-
-if ! "$BUILD/rmgate-proxy" --help 2>/dev/null | grep -q -- '--target'; then
-    echo "The gate is not built yet (it lands with the gate issue). Press Ctrl-C to stop the demo target."
-    wait
-    exit 0
+# --- the demo permit (once) ------------------------------------------------------------
+if [ ! -f "$DB" ]; then
+    today=$(TZ=Asia/Tokyo date +%F)
+    year=$(TZ=Asia/Tokyo date +%Y); month=$(TZ=Asia/Tokyo date +%-m)
+    fy_end=$(( month >= 4 ? year + 1 : year ))-03-31
+    $POLICY init >/dev/null
+    $POLICY section add "Demo Section" --officer "Demo Officer" >/dev/null
+    $POLICY vendor add "Demo Vendor" >/dev/null
+    $POLICY system add demo --class lgwan --host 127.0.0.1 --port "$TARGET_PORT" \
+        --section "Demo Section" --idle-timeout 15 >/dev/null
+    printf '%s\n' "$PASSWORD" | $POLICY account add "Demo Vendor" "$LOGIN" --password-stdin >/dev/null
+    permit=$($POLICY permit apply --vendor "Demo Vendor" --system demo --section "Demo Section" \
+        --purpose "demonstration" --from "$today" --to "$fy_end" \
+        --contract-from "$today" --contract-to "$fy_end" --table 1 --confirm-all)
+    $POLICY permit decide "$permit" --approve --by "Demo Deputy CISO" >/dev/null
+    echo "Demo data: vendor 'Demo Vendor', account '$LOGIN', system 'demo', permit $permit (approved)."
 fi
 
-echo "Gate: listening on $GATE_LISTEN, in front of the demo target."
-echo "Connect with:  xfreerdp /v:$GATE_LISTEN /u:demo /p:demo /cert:ignore"
-"$BUILD/rmgate-proxy" --listen "$GATE_LISTEN" --target "127.0.0.1:$target_port" &
+month=$(TZ=Asia/Tokyo date +%Y-%m)
+cat <<MSG
+
+Demo target: freerdp-shadow on display $display, 127.0.0.1:$TARGET_PORT (log $RUN/shadow.log)
+The gate listens on $GATE_LISTEN (embedded default; database, recordings, certificate in ./var),
+and accepts only the demo target's certificate ($target_pin).
+
+  Connect:   xfreerdp /v:$GATE_LISTEN /u:$LOGIN /p:$PASSWORD /cert:ignore
+  Ledger:    $POLICY session list
+             $POLICY report register --month $month --format csv
+  Replay:    $BUILD/rmgate-replay info var/recordings/<recording>.pcap
+             $BUILD/rmgate-replay frame var/recordings/<recording>.pcap --at end -o last.png
+
+Ctrl-C stops the gate and the demo target.
+MSG
+"$BUILD/rmgate-proxy" --target-cert "$target_pin" &
 pids+=($!)
 wait "${pids[-1]}"

@@ -1,4 +1,5 @@
-/* The default (lab-mode) admission hook and the policy value it hands to sessions. */
+/* The default (lab-mode) admission hook (gate_admission_fixed) and the policy value it hands
+ * to sessions. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -1,4 +1,5 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034
+# (SC2034: the BENCH_* variables set here are the API, read by the test scripts.)
 # rmgate e2e test bench: starts real RDP targets (xrdp + Xvnc, freerdp-shadow on
 # Xvfb) and real clients (xfreerdp, rdesktop), waits on logs and sockets, takes
 # and compares screenshots, reports what the target saw, and stops every
@@ -217,7 +218,10 @@ bench_stop() {
         while bench_alive "$p" && ! bench__past "$deadline"; do sleep 0.05; done
     done
     for p in "${all[@]}"; do
-        bench_alive "$p" && kill -KILL "$p" 2>/dev/null
+        if bench_alive "$p"; then
+            bench_log "SIGKILL to $p ($(cat "/proc/$p/comm" 2>/dev/null)): still running 3 s after SIGTERM"
+            kill -KILL "$p" 2>/dev/null
+        fi
     done
     bench__reap "$@"
     return 0
@@ -418,7 +422,7 @@ bench_screenshot_client() {
 # window even under a window manager; without such a name, the largest
 # viewable top-level window. Fails if there is none.
 bench_client_window() {
-    local ids w area best= max=0
+    local ids w area best="" max=0
     ids=$(bench_x "$1" xdotool search --onlyvisible --name '^(FreeRDP|rdesktop)' 2>/dev/null)
     [ -n "$ids" ] || ids=$(bench_x "$1" xwininfo -root -children 2>/dev/null |
         awk '/^ +0x[0-9a-f]+ / { print $1 }')
@@ -558,7 +562,7 @@ bench_start_shadow() {
 # run dir, on 127.0.0.1 and a free port. xrdp-sesman always listens on 3350
 # (read from /etc/xrdp/sesman.ini by xrdp), so only one xrdp target can run
 # on the machine: this takes an exclusive flock on /tmp/rmgate-e2e-xrdp.lock,
-# held until the script ends (other scripts wait for it, up to 10 minutes).
+# held until the script ends (other scripts wait for it, up to 300 s).
 # Creates the test user (BENCH_XRDP_USER/BENCH_XRDP_PASS) if missing; sets
 # chansrv's log level to DEBUG in /etc/xrdp/sesman.ini (restored at the end).
 # Sets BENCH_XRDP_PORT, BENCH_XRDP_PID, BENCH_SESMAN_PID, BENCH_XRDP_LOG,
@@ -586,16 +590,44 @@ bench__xrdp_lock() {
     local deadline
     exec {BENCH_LOCK_FD}>>"$BENCH_XRDP_LOCK"
     bench_log "waiting for the xrdp lock $BENCH_XRDP_LOCK"
-    deadline=$(bench__deadline 600)
+    deadline=$(bench__deadline 300)
     # Short flock attempts, so that a signal (INT/TERM) is handled promptly.
     until flock -w 1 "$BENCH_LOCK_FD"; do
-        bench__past "$deadline" && bench_die "xrdp lock $BENCH_XRDP_LOCK still held after 600 s"
+        bench__past "$deadline" && bench_die "xrdp lock $BENCH_XRDP_LOCK still held after 300 s (another test running long?)"
     done
     bench_log "got the xrdp lock"
     BENCH_XRDP_T0_TICKS=$(bench__uptime_ticks)
-    if [ "$(ss -Hltn 'sport = :3350' | wc -l)" -gt 0 ]; then
-        bench_die "port 3350 is taken (an xrdp-sesman not started by the bench?): $(ss -Hltnp 'sport = :3350' | head -n 1)"
-    fi
+    bench__xrdp_free_3350
+    # Only the lock holder has a chansrv dir: any other is left by a killed script.
+    rm -rf /tmp/rmgate-e2e-chansrv.*
+}
+
+# Makes sure port 3350 (xrdp-sesman's, fixed) is free. Holding the lock, an
+# xrdp-sesman there is either a bench one whose script died without its
+# cleanup (SIGKILL): its config is in that script's run dir, named after the
+# script's PID; it is stopped with its xrdp; or a foreign one: the test
+# fails with its PID, after 30 s.
+bench__xrdp_free_3350() {
+    local deadline pid cmd dir owner p
+    deadline=$(bench__deadline 30)
+    while :; do
+        pid=$(ss -Hltnp 'sport = :3350' 2>/dev/null | grep -o 'pid=[0-9]*' | head -n 1 | cut -d= -f2)
+        [ -z "$(ss -Hltn 'sport = :3350' 2>/dev/null)" ] && return 0
+        cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline")
+        dir=$(printf '%s' "$cmd" | grep -o -E '/[^ ]*/e2e-run/[^/ ]+-[0-9]+/' | head -n 1)
+        owner=${dir%/}
+        owner=${owner##*-}
+        if [ -n "$dir" ] && ! bench_alive "$owner"; then
+            bench_log "stopping xrdp left by the ended bench script $owner ($dir)"
+            for p in /proc/[0-9]*; do
+                case "$(tr '\0' ' ' 2>/dev/null <"$p/cmdline")" in
+                    xrdp*"$dir"*) bench_stop "${p#/proc/}" ;;
+                esac
+            done
+        fi
+        bench__past "$deadline" && bench_die "port 3350 is taken by a process not started by a bench (pid ${pid:-?}: $cmd)"
+        sleep 0.5
+    done
 }
 
 bench__xrdp_user() {
@@ -659,15 +691,7 @@ bench__session_displays() {
 # and moves their chansrv logs out of BENCH_CHANSRV_DIR, so that the chansrv
 # reports that follow are about the next session only.
 bench_xrdp_end_sessions() {
-    local pids=() p n
-    for p in $(bench__session_xvnc_pids); do
-        pids+=("$p")
-        # The session process (Xvnc's parent, a fork of sesman) and its tree:
-        # window manager, xterm, ssh-agent, chansrv.
-        n=$(bench__ppid "$p")
-        [ -n "$n" ] && [ "$n" != 1 ] && [ "$n" != "${BENCH_SESMAN_PID:-}" ] && pids+=("$n")
-    done
-    [ ${#pids[@]} -gt 0 ] && bench_stop "${pids[@]}"
+    bench__xrdp_stop_sessions
     # The next session on the same display would append to the same chansrv
     # log: move the ended sessions' logs to the run dir (chansrv-ended-N).
     if [ -n "$(ls -A "$BENCH_CHANSRV_DIR" 2>/dev/null)" ]; then
@@ -675,6 +699,19 @@ bench_xrdp_end_sessions() {
         mkdir -p "$BENCH_DIR/chansrv-ended-$BENCH_SEQ" &&
             mv "$BENCH_CHANSRV_DIR"/* "$BENCH_DIR/chansrv-ended-$BENCH_SEQ/"
     fi
+    return 0
+}
+
+bench__xrdp_stop_sessions() {
+    local pids=() p n
+    for p in $(bench_xrdp_xvnc_pids); do
+        pids+=("$p")
+        # The session process (Xvnc's parent, a fork of sesman) and its tree:
+        # window manager, xterm, ssh-agent, chansrv.
+        n=$(bench__ppid "$p")
+        [ -n "$n" ] && [ "$n" != 1 ] && [ "$n" != "${BENCH_SESMAN_PID:-}" ] && pids+=("$n")
+    done
+    [ ${#pids[@]} -gt 0 ] && bench_stop "${pids[@]}"
     for n in $(bench__session_displays); do
         bench_alive "$(tr -dc '0-9' 2>/dev/null <"/tmp/.X$n-lock")" ||
             rm -f "/tmp/.X$n-lock" "/tmp/.X11-unix/X$n"
@@ -682,8 +719,9 @@ bench_xrdp_end_sessions() {
     return 0
 }
 
-# PIDs of the live Xvnc servers of this sesman's sessions (from /tmp/.XN-lock).
-bench__session_xvnc_pids() {
+# bench_xrdp_xvnc_pids: the PIDs of the live Xvnc servers of this script's
+# xrdp sessions (from /tmp/.X<n>-lock), one per line.
+bench_xrdp_xvnc_pids() {
     local n pid
     for n in $(bench__session_displays); do
         pid=$(tr -dc '0-9' 2>/dev/null <"/tmp/.X$n-lock")
@@ -835,6 +873,7 @@ bench_start_xfreerdp() {
     shift 2
     bench_start_xvfb 1280x1024
     BENCH_XFREERDP_DISPLAY=$BENCH_DISPLAY
+    BENCH_XFREERDP_XVFB_PID=$BENCH_PID
     n=$BENCH_SEQ
     mkdir -p "$BENCH_DIR/client-home"
     local size=/size:1024x768 a
@@ -864,6 +903,7 @@ bench_start_rdesktop() {
     shift 2
     bench_start_xvfb 1280x1024
     BENCH_RDESKTOP_DISPLAY=$BENCH_DISPLAY
+    BENCH_RDESKTOP_XVFB_PID=$BENCH_PID
     n=$BENCH_SEQ
     mkdir -p "$BENCH_DIR/client-home"
     printf 'yes\n' >"$BENCH_DIR/yes"
@@ -875,18 +915,32 @@ bench_start_rdesktop() {
     bench_log "rdesktop to $host:$port on $BENCH_RDESKTOP_DISPLAY pid $BENCH_RDESKTOP_PID: $*"
 }
 
+# bench_stop_xfreerdp / bench_stop_rdesktop: stop the latest xfreerdp (or
+# rdesktop) and its Xvfb now, e.g. to disconnect before the next client.
+bench_stop_xfreerdp() {
+    bench_stop "${BENCH_XFREERDP_PID:-}" "${BENCH_XFREERDP_XVFB_PID:-}"
+}
+
+bench_stop_rdesktop() {
+    bench_stop "${BENCH_RDESKTOP_PID:-}" "${BENCH_RDESKTOP_XVFB_PID:-}"
+}
+
 # ---------------------------------------------------------------- cleanup
 
 bench__cleanup() {
     local rc=$? i pids
-    trap - EXIT INT TERM
+    # Ignore further INT/TERM (a second Ctrl-C, the runner's timeout): a
+    # cleanup cut short would leave processes and /etc/xrdp/sesman.ini behind.
+    # It is bounded: each bench_stop takes at most about 3 s.
+    trap - EXIT
+    trap '' INT TERM
     # One bench_stop for everything: every process tree is collected before
     # the first signal, so nothing escapes by being reparented meanwhile.
     pids=("${BENCH_PIDS[@]}")
-    [ -n "${BENCH_SESMAN_LOG:-}" ] && pids+=($(bench__session_xvnc_pids))
+    [ -n "${BENCH_SESMAN_LOG:-}" ] && mapfile -t -O "${#pids[@]}" pids < <(bench_xrdp_xvnc_pids)
     [ ${#pids[@]} -gt 0 ] && bench_stop "${pids[@]}"
     bench__xrdp_end_sessions_quiet
-    pids=($(bench__xrdp_user_pids))
+    mapfile -t pids < <(bench__xrdp_user_pids)
     [ ${#pids[@]} -gt 0 ] && bench_stop "${pids[@]}"
     if [ -n "${BENCH_CHANSRV_DIR:-}" ] && [ -d "$BENCH_CHANSRV_DIR" ]; then
         mkdir -p "$BENCH_DIR/chansrv" && cp -p "$BENCH_CHANSRV_DIR"/* "$BENCH_DIR/chansrv/" 2>/dev/null
@@ -904,12 +958,12 @@ bench__cleanup() {
     else
         echo "# run dir kept: $BENCH_DIR" >&"$BENCH_ERR"
     fi
-    echo "# $BENCH_NAME: $BENCH_PASSED passed, $BENCH_FAILED failed" >&"$BENCH_ERR"
+    echo "# $BENCH_NAME: $BENCH_PASSED passed, $BENCH_FAILED failed ($(awk -v a="$(date +%s.%N)" -v b="$BENCH_T0" 'BEGIN { printf "%.1f", a - b }') s)" >&"$BENCH_ERR"
     exit "$rc"
 }
 
 bench__xrdp_end_sessions_quiet() {
-    [ -n "${BENCH_SESMAN_LOG:-}" ] && bench_xrdp_end_sessions 2>/dev/null
+    [ -n "${BENCH_SESMAN_LOG:-}" ] && bench__xrdp_stop_sessions 2>/dev/null
     return 0
 }
 

@@ -1,0 +1,285 @@
+/* account.c: vendor accounts, password hashes and lock-out (see account.h). */
+#include "account.h"
+#include "ledger.h"
+#include "ledger_internal.h"
+#include "md4.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SALT_LEN 16
+#define PW_HASH_LEN 32
+#define MAX_PASSWORD 256
+
+/* UTF-8 to UTF-16LE; invalid bytes become U+FFFD. Returns bytes written. */
+static size_t utf16le(const char *s, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p && n + 4 <= cap) {
+		uint32_t cp = 0xFFFD;
+		int extra = 0;
+		if (*p < 0x80) {
+			cp = *p;
+		} else if ((*p & 0xE0) == 0xC0) {
+			cp = *p & 0x1F, extra = 1;
+		} else if ((*p & 0xF0) == 0xE0) {
+			cp = *p & 0x0F, extra = 2;
+		} else if ((*p & 0xF8) == 0xF0) {
+			cp = *p & 0x07, extra = 3;
+		}
+		p++;
+		for (int k = 0; k < extra; k++, p++) {
+			if ((*p & 0xC0) != 0x80) {
+				cp = 0xFFFD;
+				break;
+			}
+			cp = cp << 6 | (*p & 0x3F);
+		}
+		if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			cp = 0xFFFD;
+		if (cp >= 0x10000) {
+			uint32_t v = cp - 0x10000, hi = 0xD800 | (v >> 10), lo = 0xDC00 | (v & 0x3FF);
+			out[n++] = (uint8_t)hi, out[n++] = (uint8_t)(hi >> 8);
+			out[n++] = (uint8_t)lo, out[n++] = (uint8_t)(lo >> 8);
+		} else {
+			out[n++] = (uint8_t)cp, out[n++] = (uint8_t)(cp >> 8);
+		}
+	}
+	return n;
+}
+
+void policy_nt_hash(const char *password, uint8_t out[16])
+{
+	uint8_t buf[MAX_PASSWORD * 4 + 4];
+	size_t n = utf16le(password, buf, sizeof buf);
+	pol_md4(buf, n, out);
+	OPENSSL_cleanse(buf, sizeof buf);
+}
+
+static bool pbkdf2(const char *password, const uint8_t *salt, int iterations, uint8_t out[PW_HASH_LEN])
+{
+	return PKCS5_PBKDF2_HMAC(password, (int)strlen(password), salt, SALT_LEN, iterations, EVP_sha256(),
+				 PW_HASH_LEN, out) == 1;
+}
+
+int policy_account_add(policy_db *db, const char *vendor, const char *login, const char *password, int64_t *id_out)
+{
+	if (!login || !*login || strlen(login) > 256 || strpbrk(login, "\\@ \t\r\n"))
+		return pol_fail(POLICY_ERR_INVALID, "login must be 1-256 characters without spaces, '\\' or '@'");
+	if (!password || !*password || strlen(password) > MAX_PASSWORD)
+		return pol_fail(POLICY_ERR_INVALID, "password must be 1-%d bytes", MAX_PASSWORD);
+	uint8_t salt[SALT_LEN], hash[PW_HASH_LEN], nt[16];
+	if (RAND_bytes(salt, SALT_LEN) != 1)
+		return pol_fail(POLICY_ERR_INVALID, "no random bytes for a salt");
+	pol_lock(db);
+	int iterations = db->pbkdf2_iter;
+	pol_unlock(db);
+	if (!pbkdf2(password, salt, iterations, hash))
+		return pol_fail(POLICY_ERR_INVALID, "PBKDF2 failed");
+	policy_nt_hash(password, nt);
+
+	pol_lock(db);
+	int64_t vendor_id = 0;
+	int status = pol_id_by_name(db, "vendors", vendor, &vendor_id);
+	if (!status) {
+		sqlite3_stmt *st = pol_prepare(db, "INSERT INTO accounts(vendor_id, login, pw_salt, pw_iterations, pw_hash,"
+						   " nt_hash, created_us) VALUES (?,?,?,?,?,?,?)");
+		status = POLICY_ERR_DB;
+		if (st) {
+			sqlite3_bind_int64(st, 1, vendor_id);
+			pol_bind_text(st, 2, login);
+			sqlite3_bind_blob(st, 3, salt, SALT_LEN, SQLITE_TRANSIENT);
+			sqlite3_bind_int(st, 4, iterations);
+			sqlite3_bind_blob(st, 5, hash, PW_HASH_LEN, SQLITE_TRANSIENT);
+			sqlite3_bind_blob(st, 6, nt, 16, SQLITE_TRANSIENT);
+			sqlite3_bind_int64(st, 7, policy_now_us());
+			int rc = sqlite3_step(st);
+			sqlite3_finalize(st);
+			if (rc == SQLITE_CONSTRAINT)
+				status = pol_fail(POLICY_ERR_EXISTS, "an account with login '%s' already exists", login);
+			else if (rc != SQLITE_DONE)
+				status = pol_sql_fail(db, "adding an account");
+			else {
+				status = POLICY_OK;
+				if (id_out)
+					*id_out = sqlite3_last_insert_rowid(db->sql);
+			}
+		}
+	}
+	pol_unlock(db);
+	OPENSSL_cleanse(hash, sizeof hash);
+	OPENSSL_cleanse(nt, sizeof nt);
+	return status;
+}
+
+typedef struct {
+	int64_t id;
+	char login[257]; /* canonical spelling */
+	uint8_t salt[SALT_LEN], hash[PW_HASH_LEN], nt[16];
+	int iterations;
+} account_row;
+
+/* Loads an enabled account; NOT_FOUND if none. Lock held. */
+static int load_account(policy_db *db, const char *login, account_row *a)
+{
+	sqlite3_stmt *st = pol_prepare(db, "SELECT id, login, pw_salt, pw_iterations, pw_hash, nt_hash FROM accounts"
+					   " WHERE login = ? AND disabled = 0");
+	if (!st)
+		return POLICY_ERR_DB;
+	pol_bind_text(st, 1, login);
+	int rc = sqlite3_step(st);
+	int status = POLICY_OK;
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 2) == SALT_LEN && sqlite3_column_bytes(st, 4) == PW_HASH_LEN &&
+	    sqlite3_column_bytes(st, 5) == 16) {
+		a->id = sqlite3_column_int64(st, 0);
+		snprintf(a->login, sizeof a->login, "%s", (const char *)sqlite3_column_text(st, 1));
+		memcpy(a->salt, sqlite3_column_blob(st, 2), SALT_LEN);
+		a->iterations = sqlite3_column_int(st, 3);
+		memcpy(a->hash, sqlite3_column_blob(st, 4), PW_HASH_LEN);
+		memcpy(a->nt, sqlite3_column_blob(st, 5), 16);
+	} else if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+		status = pol_fail(POLICY_ERR_NOT_FOUND, "no usable account '%s'", login ? login : "");
+	} else {
+		status = pol_sql_fail(db, "looking up an account");
+	}
+	sqlite3_finalize(st);
+	return status;
+}
+
+/* Failures of `login` within the lock-out window. Lock held. */
+static int recent_failures(policy_db *db, const char *login, int64_t now_us, int *count)
+{
+	sqlite3_stmt *st = pol_prepare(db, "SELECT COUNT(*) FROM events WHERE login = ? COLLATE NOCASE AND type = 'refused'"
+					   " AND reason = 'bad_password' AND at_us > ? AND at_us <= ?");
+	if (!st)
+		return POLICY_ERR_DB;
+	pol_bind_text(st, 1, login);
+	sqlite3_bind_int64(st, 2, now_us - (int64_t)db->lock_minutes * 60 * 1000000);
+	sqlite3_bind_int64(st, 3, now_us);
+	int rc = sqlite3_step(st);
+	*count = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? POLICY_OK : pol_sql_fail(db, "counting failed logons");
+}
+
+int pol_account_locked_locked(policy_db *db, const char *login, int64_t now_us, bool *locked)
+{
+	int n = 0;
+	int status = recent_failures(db, login, now_us, &n);
+	*locked = !status && n >= db->lock_failures;
+	return status;
+}
+
+/* Records one failure and the lock-out it may cause. Lock held. */
+static int record_failure(policy_db *db, const char *login, const char *source, int64_t now_us, bool *locked_now)
+{
+	int status = pol_ledger_refused_locked(db, now_us, POLICY_DENY_BAD_PASSWORD, login, source, 0, "wrong password");
+	int n = 0;
+	if (!status)
+		status = recent_failures(db, login, now_us, &n);
+	bool locked = !status && n >= db->lock_failures;
+	if (locked && n == db->lock_failures) {
+		char detail[96];
+		snprintf(detail, sizeof detail, "%d failed logons within %d minutes", n, db->lock_minutes);
+		status = pol_ledger_event_locked(db, 0, now_us, POLICY_EV_ACCOUNT_LOCKED, detail, login);
+	}
+	if (locked_now)
+		*locked_now = locked;
+	return status;
+}
+
+int policy_account_check_password(policy_db *db, const char *login, const char *password, const char *source,
+                                  int64_t now_us, policy_deny_reason *deny)
+{
+	account_row a;
+	bool locked = false;
+	*deny = POLICY_DENY_NONE;
+	pol_lock(db);
+	int status = load_account(db, login, &a);
+	if (status == POLICY_ERR_NOT_FOUND) {
+		*deny = POLICY_DENY_UNKNOWN_ACCOUNT;
+		status = pol_ledger_refused_locked(db, now_us, *deny, login, source, 0, "unknown account");
+	} else if (!status && !(status = pol_account_locked_locked(db, a.login, now_us, &locked)) && locked) {
+		*deny = POLICY_DENY_LOCKED_OUT;
+		status = pol_ledger_refused_locked(db, now_us, *deny, a.login, source, 0, "account locked");
+	}
+	pol_unlock(db);
+	if (status || *deny)
+		goto out;
+
+	/* The slow hash runs unlocked so other threads are not held up. */
+	uint8_t got[PW_HASH_LEN];
+	bool ok = password && strlen(password) <= MAX_PASSWORD && pbkdf2(password, a.salt, a.iterations, got) &&
+		  CRYPTO_memcmp(got, a.hash, PW_HASH_LEN) == 0;
+	OPENSSL_cleanse(got, sizeof got);
+	if (!ok) {
+		*deny = POLICY_DENY_BAD_PASSWORD;
+		pol_lock(db);
+		status = record_failure(db, a.login, source, now_us, NULL);
+		pol_unlock(db);
+	}
+out:
+	OPENSSL_cleanse(&a, sizeof a);
+	return status;
+}
+
+int policy_account_nt_hash(policy_db *db, const char *login, uint8_t nt_hash[16])
+{
+	account_row a;
+	pol_lock(db);
+	int status = load_account(db, login, &a);
+	pol_unlock(db);
+	if (!status)
+		memcpy(nt_hash, a.nt, 16);
+	OPENSSL_cleanse(&a, sizeof a);
+	return status;
+}
+
+int policy_account_logon_failed(policy_db *db, const char *login, const char *source, int64_t now_us, bool *locked_now)
+{
+	account_row a;
+	pol_lock(db);
+	int status = load_account(db, login, &a);
+	if (status == POLICY_ERR_NOT_FOUND)
+		status = pol_ledger_refused_locked(db, now_us, POLICY_DENY_UNKNOWN_ACCOUNT, login, source, 0, "unknown account");
+	else if (!status)
+		status = record_failure(db, a.login, source, now_us, locked_now);
+	pol_unlock(db);
+	OPENSSL_cleanse(&a, sizeof a);
+	return status;
+}
+
+int policy_account_is_locked(policy_db *db, const char *login, int64_t now_us, bool *locked)
+{
+	pol_lock(db);
+	int status = pol_account_locked_locked(db, login, now_us, locked);
+	pol_unlock(db);
+	return status;
+}
+
+int policy_account_set_disabled(policy_db *db, const char *login, bool disabled)
+{
+	pol_lock(db);
+	int status = POLICY_ERR_DB;
+	sqlite3_stmt *st = pol_prepare(db, "UPDATE accounts SET disabled = ? WHERE login = ?");
+	if (st) {
+		sqlite3_bind_int(st, 1, disabled);
+		pol_bind_text(st, 2, login);
+		int rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			status = pol_sql_fail(db, "changing an account");
+		else if (sqlite3_changes(db->sql) == 0)
+			status = pol_fail(POLICY_ERR_NOT_FOUND, "no account '%s'", login ? login : "");
+		else
+			status = POLICY_OK;
+	}
+	pol_unlock(db);
+	if (!status)
+		WLog_INFO(POLICY_TAG, "account %s %s", login, disabled ? "disabled" : "enabled");
+	return status;
+}

@@ -1,0 +1,167 @@
+/* admin.c: sections, vendors, systems and closed days (see admin.h). */
+#include "admin.h"
+#include "policy_internal.h"
+
+#include <string.h>
+
+static const char *const class_names[] = { "mynumber", "lgwan", "internet" };
+
+const char *policy_class_name(policy_system_class c)
+{
+	return (unsigned)c < 3 ? class_names[c] : "unknown";
+}
+
+bool policy_class_parse(const char *text, policy_system_class *out)
+{
+	for (int i = 0; text && i < 3; i++) {
+		if (!strcmp(text, class_names[i])) {
+			*out = (policy_system_class)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool blank(const char *s)
+{
+	return !s || !*s;
+}
+
+/* Runs one INSERT already bound; maps a UNIQUE failure to EXISTS. */
+static int insert_step(policy_db *db, sqlite3_stmt *st, const char *kind, const char *name, int64_t *id_out)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_CONSTRAINT)
+		return pol_fail(POLICY_ERR_EXISTS, "a %s named '%s' already exists", kind, name);
+	if (rc != SQLITE_DONE)
+		return pol_sql_fail(db, kind);
+	if (id_out)
+		*id_out = sqlite3_last_insert_rowid(db->sql);
+	return POLICY_OK;
+}
+
+int policy_section_add(policy_db *db, const char *name, const char *officer, int64_t *id_out)
+{
+	if (blank(name))
+		return pol_fail(POLICY_ERR_INVALID, "a section needs a name");
+	pol_lock(db);
+	int status = POLICY_ERR_DB;
+	sqlite3_stmt *st = pol_prepare(db, "INSERT INTO sections(name, officer, created_us) VALUES (?,?,?)");
+	if (st) {
+		pol_bind_text(st, 1, name);
+		pol_bind_text(st, 2, officer ? officer : "");
+		sqlite3_bind_int64(st, 3, policy_now_us());
+		status = insert_step(db, st, "section", name, id_out);
+	}
+	pol_unlock(db);
+	return status;
+}
+
+int policy_vendor_add(policy_db *db, const char *name, const char *prime, int64_t *id_out)
+{
+	if (blank(name))
+		return pol_fail(POLICY_ERR_INVALID, "a vendor needs a name");
+	pol_lock(db);
+	int status = POLICY_OK;
+	int64_t prime_id = 0;
+	if (prime) {
+		status = pol_id_by_name(db, "vendors", prime, &prime_id);
+		if (status == POLICY_ERR_NOT_FOUND)
+			status = pol_fail(POLICY_ERR_NOT_FOUND, "prime vendor '%s' is unknown; add it first with 'vendor add'", prime);
+	}
+	if (!status && prime) {
+		sqlite3_stmt *q = pol_prepare(db, "SELECT prime_id IS NOT NULL FROM vendors WHERE id = ?");
+		if (!q) {
+			status = POLICY_ERR_DB;
+		} else {
+			sqlite3_bind_int64(q, 1, prime_id);
+			if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0))
+				status = pol_fail(POLICY_ERR_INVALID, "'%s' is itself a subcontractor; a prime vendor must be a direct contractor", prime);
+			sqlite3_finalize(q);
+		}
+	}
+	if (!status) {
+		sqlite3_stmt *st = pol_prepare(db, "INSERT INTO vendors(name, prime_id, created_us) VALUES (?,?,?)");
+		status = POLICY_ERR_DB;
+		if (st) {
+			pol_bind_text(st, 1, name);
+			if (prime)
+				sqlite3_bind_int64(st, 2, prime_id);
+			sqlite3_bind_int64(st, 3, policy_now_us());
+			status = insert_step(db, st, "vendor", name, id_out);
+		}
+	}
+	pol_unlock(db);
+	return status;
+}
+
+static int check_system_spec(const policy_system_spec *s)
+{
+	if (blank(s->name))
+		return pol_fail(POLICY_ERR_INVALID, "a system needs a name");
+	if ((unsigned)s->cls > POLICY_CLASS_INTERNET)
+		return pol_fail(POLICY_ERR_INVALID, "system class must be mynumber, lgwan or internet");
+	if (blank(s->host))
+		return pol_fail(POLICY_ERR_INVALID, "system '%s' needs a host", s->name);
+	if (s->port < 1 || s->port > 65535)
+		return pol_fail(POLICY_ERR_INVALID, "port %d of system '%s' is not in 1-65535", s->port, s->name);
+	if (blank(s->section))
+		return pol_fail(POLICY_ERR_INVALID, "system '%s' needs its owner section", s->name);
+	if (s->idle_timeout_s < 0 || s->max_duration_s < 0)
+		return pol_fail(POLICY_ERR_INVALID, "timeouts must not be negative");
+	if (s->channels & ~(unsigned)POLICY_CHANNEL_AUDIO_OUT)
+		return pol_fail(POLICY_ERR_INVALID, "unknown channel bits 0x%x", s->channels);
+	return POLICY_OK;
+}
+
+int policy_system_add(policy_db *db, const policy_system_spec *s, int64_t *id_out)
+{
+	int status = check_system_spec(s);
+	if (status)
+		return status;
+	pol_lock(db);
+	int64_t section_id = 0;
+	status = pol_id_by_name(db, "sections", s->section, &section_id);
+	if (!status) {
+		sqlite3_stmt *st = pol_prepare(db,
+			"INSERT INTO systems(name, class, host, port, section_id, credentials, idle_timeout_s,"
+			" max_duration_s, observe_only, channels, created_us) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+		status = POLICY_ERR_DB;
+		if (st) {
+			pol_bind_text(st, 1, s->name);
+			pol_bind_text(st, 2, policy_class_name(s->cls));
+			pol_bind_text(st, 3, s->host);
+			sqlite3_bind_int(st, 4, s->port);
+			sqlite3_bind_int64(st, 5, section_id);
+			pol_bind_text(st, 6, s->inject_credentials ? "inject" : "passthrough");
+			sqlite3_bind_int(st, 7, s->idle_timeout_s ? s->idle_timeout_s : 900);
+			sqlite3_bind_int(st, 8, s->max_duration_s ? s->max_duration_s : 14400);
+			sqlite3_bind_int(st, 9, s->observe_only);
+			sqlite3_bind_int(st, 10, (int)s->channels);
+			sqlite3_bind_int64(st, 11, policy_now_us());
+			status = insert_step(db, st, "system", s->name, id_out);
+		}
+	}
+	pol_unlock(db);
+	return status;
+}
+
+int policy_closed_day_add(policy_db *db, const char *date, const char *reason)
+{
+	cal_date d;
+	if (!cal_parse_date(date, &d))
+		return pol_fail(POLICY_ERR_INVALID, "'%s' is not a date YYYY-MM-DD", date ? date : "");
+	char buf[11];
+	cal_format_date(d, buf);
+	pol_lock(db);
+	int status = POLICY_ERR_DB;
+	sqlite3_stmt *st = pol_prepare(db, "INSERT INTO closed_days(day, reason) VALUES (?,?)");
+	if (st) {
+		pol_bind_text(st, 1, buf);
+		pol_bind_text(st, 2, reason ? reason : "");
+		status = insert_step(db, st, "closed day", buf, NULL);
+	}
+	pol_unlock(db);
+	return status;
+}

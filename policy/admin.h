@@ -1,0 +1,51 @@
+/* admin.h: the registry of sections, vendors, systems and closed days.
+ *
+ * Contract: as policy.h (any thread; POLICY_OK or a negative status with
+ * policy_last_error()). Names are unique per kind; adding an existing name
+ * fails with POLICY_ERR_EXISTS and changes nothing.
+ */
+#ifndef RMGATE_POLICY_ADMIN_H
+#define RMGATE_POLICY_ADMIN_H
+
+#include "policy.h"
+
+typedef enum {
+	POLICY_CLASS_MYNUMBER, /* My Number domain: Table 1 only */
+	POLICY_CLASS_LGWAN,    /* LGWAN domain: Table 1 only */
+	POLICY_CLASS_INTERNET, /* internet-connected: Table 1 or 2 */
+} policy_system_class;
+
+/* Channels a session may open beyond the display (bit set; 0 = none). */
+enum {
+	POLICY_CHANNEL_AUDIO_OUT = 1u << 0, /* rdpsnd: target sound to the vendor */
+};
+
+const char *policy_class_name(policy_system_class c);
+bool policy_class_parse(const char *text, policy_system_class *out);
+
+/* Adds an owner section with its security officer (may be NULL). */
+int policy_section_add(policy_db *db, const char *name, const char *officer, int64_t *id_out);
+
+/* Adds a vendor; `prime` names the prime vendor when this one is a
+ * subcontractor (NULL for a prime vendor). A prime must itself be a prime. */
+int policy_vendor_add(policy_db *db, const char *name, const char *prime, int64_t *id_out);
+
+typedef struct {
+	const char *name;
+	policy_system_class cls;
+	const char *host;
+	int port;               /* 1-65535 */
+	const char *section;    /* owning section's name */
+	bool inject_credentials;/* false = passthrough */
+	int idle_timeout_s;     /* 0 = default 900 */
+	int max_duration_s;     /* 0 = default 14400 */
+	bool observe_only;
+	unsigned channels;      /* POLICY_CHANNEL_* */
+} policy_system_spec;
+
+int policy_system_add(policy_db *db, const policy_system_spec *spec, int64_t *id_out);
+
+/* Extra closed days for the report due date ("YYYY-MM-DD"). */
+int policy_closed_day_add(policy_db *db, const char *date, const char *reason);
+
+#endif

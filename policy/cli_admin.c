@@ -1,0 +1,280 @@
+/* cli_admin.c: section, vendor, system, account, calendar and verify commands. */
+#include "account.h"
+#include "admin.h"
+#include "cli.h"
+#include "ledger.h"
+
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const cli_optspec list_opts[] = { { "json", OPT_FLAG }, { NULL, 0 } };
+
+static int list(policy_db *db, const char *cmd, int argc, char **argv, const char *sql)
+{
+	cli_args a;
+	if (cli_parse(cmd, argc, argv, list_opts, &a))
+		return CLI_USAGE;
+	if (a.npos)
+		return cli_usage("%s: unexpected argument '%s'", cmd, a.pos[0]);
+	return cli_print_query(db, stdout, cli_has(&a, "json"), sql, 0, NULL);
+}
+
+static int section_cmd(policy_db *db, int argc, char **argv)
+{
+	static const cli_optspec spec[] = { { "officer", OPT_VALUE }, { NULL, 0 } };
+	if (argc >= 1 && !strcmp(argv[0], "list"))
+		return list(db, "section list", argc - 1, argv + 1,
+			    "SELECT id, name, officer, (SELECT COUNT(*) FROM systems WHERE section_id = s.id) AS systems"
+			    " FROM sections s ORDER BY id");
+	if (argc < 1 || strcmp(argv[0], "add"))
+		return cli_usage("section: use 'section add NAME [--officer NAME]' or 'section list'");
+	cli_args a;
+	if (cli_parse("section add", argc - 1, argv + 1, spec, &a))
+		return CLI_USAGE;
+	if (a.npos != 1)
+		return cli_usage("section add: give exactly one NAME");
+	int64_t id;
+	if (policy_section_add(db, a.pos[0], cli_get(&a, "officer"), &id))
+		return cli_fail();
+	printf("%lld\n", (long long)id);
+	return CLI_OK;
+}
+
+static int vendor_cmd(policy_db *db, int argc, char **argv)
+{
+	static const cli_optspec spec[] = { { "prime", OPT_VALUE }, { NULL, 0 } };
+	if (argc >= 1 && !strcmp(argv[0], "list"))
+		return list(db, "vendor list", argc - 1, argv + 1,
+			    "SELECT v.id, v.name, p.name AS prime FROM vendors v LEFT JOIN vendors p ON p.id = v.prime_id ORDER BY v.id");
+	if (argc < 1 || strcmp(argv[0], "add"))
+		return cli_usage("vendor: use 'vendor add NAME [--prime VENDOR]' or 'vendor list'");
+	cli_args a;
+	if (cli_parse("vendor add", argc - 1, argv + 1, spec, &a))
+		return CLI_USAGE;
+	if (a.npos != 1)
+		return cli_usage("vendor add: give exactly one NAME");
+	int64_t id;
+	if (policy_vendor_add(db, a.pos[0], cli_get(&a, "prime"), &id))
+		return cli_fail();
+	printf("%lld\n", (long long)id);
+	return CLI_OK;
+}
+
+static int minutes_opt(const cli_args *a, const char *name, int *seconds)
+{
+	const char *v = cli_get(a, name);
+	*seconds = 0;
+	if (!v)
+		return CLI_OK;
+	char *end;
+	long m = strtol(v, &end, 10);
+	if (!*v || *end || m < 1 || m > 7 * 24 * 60)
+		return cli_usage("system add: --%s '%s' must be minutes between 1 and 10080", name, v);
+	*seconds = (int)m * 60;
+	return CLI_OK;
+}
+
+static int system_add(policy_db *db, int argc, char **argv)
+{
+	static const cli_optspec spec[] = { { "class", OPT_VALUE },       { "host", OPT_VALUE },
+					    { "port", OPT_VALUE },        { "section", OPT_VALUE },
+					    { "credentials", OPT_VALUE }, { "idle-timeout", OPT_VALUE },
+					    { "max-duration", OPT_VALUE },{ "observe-only", OPT_FLAG },
+					    { "allow-audio", OPT_FLAG },  { NULL, 0 } };
+	cli_args a;
+	if (cli_parse("system add", argc, argv, spec, &a))
+		return CLI_USAGE;
+	if (a.npos != 1)
+		return cli_usage("system add: give exactly one NAME");
+	policy_system_spec s = { .name = a.pos[0], .host = cli_get(&a, "host"), .section = cli_get(&a, "section") };
+	const char *cls = cli_get(&a, "class"), *port = cli_get(&a, "port"), *cred = cli_get(&a, "credentials");
+	if (!cls || !s.host || !port || !s.section)
+		return cli_usage("system add: --class, --host, --port and --section are required");
+	if (!policy_class_parse(cls, &s.cls))
+		return cli_usage("system add: --class must be mynumber, lgwan or internet, not '%s'", cls);
+	char *end;
+	long p = strtol(port, &end, 10);
+	if (!*port || *end || p < 1 || p > 65535)
+		return cli_usage("system add: --port '%s' is not a port number 1-65535", port);
+	s.port = (int)p;
+	if (cred && strcmp(cred, "passthrough") && strcmp(cred, "inject"))
+		return cli_usage("system add: --credentials must be passthrough or inject");
+	s.inject_credentials = cred && !strcmp(cred, "inject");
+	if (minutes_opt(&a, "idle-timeout", &s.idle_timeout_s) || minutes_opt(&a, "max-duration", &s.max_duration_s))
+		return CLI_USAGE;
+	s.observe_only = cli_has(&a, "observe-only");
+	s.channels = cli_has(&a, "allow-audio") ? POLICY_CHANNEL_AUDIO_OUT : 0;
+	int64_t id;
+	if (policy_system_add(db, &s, &id))
+		return cli_fail();
+	printf("%lld\n", (long long)id);
+	return CLI_OK;
+}
+
+static int system_cmd(policy_db *db, const char *path, int argc, char **argv)
+{
+	if (argc >= 1 && !strcmp(argv[0], "list"))
+		return list(db, "system list", argc - 1, argv + 1,
+			    "SELECT s.id, s.name, s.class, s.host, s.port, c.name AS section, s.credentials,"
+			    " CASE WHEN x.system_id IS NULL THEN '' ELSE 'stored' END AS secret,"
+			    " s.idle_timeout_s, s.max_duration_s, s.observe_only, s.channels"
+			    " FROM systems s JOIN sections c ON c.id = s.section_id"
+			    " LEFT JOIN system_secrets x ON x.system_id = s.id ORDER BY s.id");
+	if (argc >= 1 && !strcmp(argv[0], "add"))
+		return system_add(db, argc - 1, argv + 1);
+	if (argc >= 1 && (!strcmp(argv[0], "secret") || !strcmp(argv[0], "secret-clear")))
+		return cli_system_secret(db, path, argc, argv);
+	return cli_usage("system: use 'system add NAME ...', 'system secret SYSTEM ...', 'system secret-clear SYSTEM'"
+			 " or 'system list'");
+}
+
+int cli_admin(policy_db *db, const char *path, int argc, char **argv)
+{
+	if (!strcmp(argv[0], "section"))
+		return section_cmd(db, argc - 1, argv + 1);
+	if (!strcmp(argv[0], "vendor"))
+		return vendor_cmd(db, argc - 1, argv + 1);
+	return system_cmd(db, path, argc - 1, argv + 1);
+}
+
+/* Reads one line (the password) from stdin without its line end. */
+static int read_password(char *buf, size_t len)
+{
+	if (!fgets(buf, (int)len, stdin))
+		return cli_error("account add: no password on standard input");
+	size_t n = strlen(buf);
+	if (n == len - 1 && buf[n - 1] != '\n')
+		return cli_error("account add: the password is longer than %zu bytes", len - 2);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	return CLI_OK;
+}
+
+int cli_account(policy_db *db, int argc, char **argv)
+{
+	static const cli_optspec spec[] = { { "password-stdin", OPT_FLAG }, { NULL, 0 } };
+	if (argc >= 1 && !strcmp(argv[0], "list"))
+		return list(db, "account list", argc - 1, argv + 1,
+			    "SELECT a.id, a.login, v.name AS vendor, a.disabled FROM accounts a"
+			    " JOIN vendors v ON v.id = a.vendor_id ORDER BY a.id");
+	if (argc == 2 && (!strcmp(argv[0], "disable") || !strcmp(argv[0], "enable")))
+		return policy_account_set_disabled(db, argv[1], argv[0][0] == 'd') ? cli_fail() : CLI_OK;
+	if (argc < 1 || strcmp(argv[0], "add"))
+		return cli_usage("account: use 'account add VENDOR LOGIN --password-stdin', 'account disable|enable LOGIN' or 'account list'");
+	cli_args a;
+	if (cli_parse("account add", argc - 1, argv + 1, spec, &a))
+		return CLI_USAGE;
+	if (a.npos != 2 || !cli_has(&a, "password-stdin"))
+		return cli_usage("account add: use 'account add VENDOR LOGIN --password-stdin'");
+	char pw[260];
+	int rc = read_password(pw, sizeof pw);
+	int64_t id = 0;
+	if (!rc && policy_account_add(db, a.pos[0], a.pos[1], pw, &id))
+		rc = cli_fail();
+	OPENSSL_cleanse(pw, sizeof pw);
+	if (!rc)
+		printf("%lld\n", (long long)id);
+	return rc;
+}
+
+int cli_verify(policy_db *db, int argc, char **argv)
+{
+	(void)argv;
+	if (argc)
+		return cli_usage("verify takes no arguments");
+	policy_verify_result r;
+	if (policy_ledger_verify(db, &r))
+		return cli_fail();
+	if (!r.ok)
+		return cli_error("ledger verification FAILED: %s", r.problem);
+	printf("ledger ok: %lld rows, head %s\n", (long long)r.rows, r.head_hex);
+	return CLI_OK;
+}
+
+static int holidays(int argc, char **argv)
+{
+	cli_args a;
+	if (cli_parse("calendar holidays", argc, argv, list_opts, &a))
+		return CLI_USAGE;
+	char *end;
+	long y = a.npos == 1 ? strtol(a.pos[0], &end, 10) : 0;
+	if (a.npos != 1 || *end || y < CAL_FIRST_YEAR || y > CAL_LAST_YEAR)
+		return cli_usage("calendar holidays: give a YEAR from %d to %d", CAL_FIRST_YEAR, CAL_LAST_YEAR);
+	cal_date days[32];
+	const char *names[32];
+	int n = cal_year_holidays((int)y, days, names, 32);
+	bool json = cli_has(&a, "json");
+	if (json)
+		fputc('[', stdout);
+	for (int i = 0; i < n; i++) {
+		char d[11];
+		cal_format_date(days[i], d);
+		if (json) {
+			printf("%s{\"date\": \"%s\", \"name\": ", i ? ",\n " : "\n ", d);
+			cli_json_string(stdout, names[i]);
+			fputc('}', stdout);
+		} else {
+			printf("%s  %s\n", d, names[i]);
+		}
+	}
+	if (json)
+		fputs("\n]\n", stdout);
+	return CLI_OK;
+}
+
+static int due(policy_db *db, int argc, char **argv)
+{
+	int y, m;
+	if (argc != 1 || !cal_parse_month(argv[0], &y, &m))
+		return cli_usage("calendar due: give a month YYYY-MM");
+	cal_closed_days extra;
+	if (pol_load_closed_days(db, &extra))
+		return cli_fail();
+	char d[11];
+	cal_format_date(cal_report_due(y, m, &extra), d);
+	free((void *)extra.days);
+	printf("%s\n", d);
+	return CLI_OK;
+}
+
+static int next_open(policy_db *db, int argc, char **argv)
+{
+	cal_date day;
+	if (argc != 1 || !cal_parse_date(argv[0], &day))
+		return cli_usage("calendar next-open: give a DATE YYYY-MM-DD");
+	cal_closed_days extra;
+	if (pol_load_closed_days(db, &extra))
+		return cli_fail();
+	char d[11];
+	cal_format_date(cal_next_open_day(day, &extra), d);
+	free((void *)extra.days);
+	printf("%s\n", d);
+	return CLI_OK;
+}
+
+int cli_calendar(policy_db *db, int argc, char **argv)
+{
+	static const cli_optspec close_spec[] = { { "reason", OPT_VALUE }, { NULL, 0 } };
+	if (argc < 1)
+		return cli_usage("calendar: use holidays, due, next-open, close or closed");
+	if (!strcmp(argv[0], "holidays"))
+		return holidays(argc - 1, argv + 1);
+	if (!strcmp(argv[0], "due"))
+		return due(db, argc - 1, argv + 1);
+	if (!strcmp(argv[0], "next-open"))
+		return next_open(db, argc - 1, argv + 1);
+	if (!strcmp(argv[0], "closed"))
+		return list(db, "calendar closed", argc - 1, argv + 1, "SELECT day, reason FROM closed_days ORDER BY day");
+	if (!strcmp(argv[0], "close")) {
+		cli_args a;
+		if (cli_parse("calendar close", argc - 1, argv + 1, close_spec, &a))
+			return CLI_USAGE;
+		if (a.npos != 1)
+			return cli_usage("calendar close: give one DATE YYYY-MM-DD");
+		if (policy_closed_day_add(db, a.pos[0], cli_get(&a, "reason")))
+			return cli_fail();
+		return CLI_OK;
+	}
+	return cli_usage("calendar: unknown subcommand '%s'", argv[0]);
+}

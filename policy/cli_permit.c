@@ -1,0 +1,203 @@
+/* cli_permit.c: permit apply / decide / order / suspend / resume / revoke / end / list / show. */
+#include "cli.h"
+#include "permit.h"
+
+#include <string.h>
+
+#define PERMIT_VIEW                                                                                       \
+	"SELECT p.id, p.state, c.name AS section, v.name AS vendor, pv.name AS prime, s.name AS system,"    \
+	" s.class, p.purpose, p.from_date, p.to_date, p.contract_from, p.contract_to, p.table_no,"          \
+	" p.sources, p.observe_only, p.applied_by, " CLI_LOCAL("p.applied_us") " AS applied,"              \
+	" " CLI_LOCAL("p.updated_us") " AS updated"                                                          \
+	" FROM permits p JOIN sections c ON c.id = p.section_id JOIN vendors v ON v.id = p.vendor_id"       \
+	" LEFT JOIN vendors pv ON pv.id = p.prime_vendor_id JOIN systems s ON s.id = p.system_id"
+
+static int apply(policy_db *db, int argc, char **argv)
+{
+	static const cli_optspec spec[] = {
+		{ "vendor", OPT_VALUE },        { "prime", OPT_VALUE },       { "system", OPT_VALUE },
+		{ "section", OPT_VALUE },       { "purpose", OPT_VALUE },     { "from", OPT_VALUE },
+		{ "to", OPT_VALUE },            { "contract-from", OPT_VALUE },{ "contract-to", OPT_VALUE },
+		{ "source", OPT_MULTI },        { "table", OPT_VALUE },       { "confirm", OPT_MULTI },
+		{ "confirm-all", OPT_FLAG },    { "observe-only", OPT_FLAG }, { "by", OPT_VALUE },
+		{ NULL, 0 },
+	};
+	cli_args a;
+	if (cli_parse("permit apply", argc, argv, spec, &a))
+		return CLI_USAGE;
+	if (a.npos)
+		return cli_usage("permit apply: unexpected argument '%s'", a.pos[0]);
+	const char *required[] = { "vendor", "system", "section", "purpose", "from", "to", "contract-from", "contract-to", "table" };
+	for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
+		if (!cli_has(&a, required[i]))
+			return cli_usage("permit apply: --%s is required", required[i]);
+	const char *table = cli_get(&a, "table");
+	if (strcmp(table, "1") && strcmp(table, "2"))
+		return cli_usage("permit apply: --table must be 1 or 2");
+	if (!cli_has(&a, "confirm") && !cli_has(&a, "confirm-all"))
+		return cli_usage("permit apply: confirm the table's items with --confirm ITEM... or --confirm-all");
+	const char *sources[64], *confirm[32];
+	policy_permit_application app = {
+		.section = cli_get(&a, "section"), .vendor = cli_get(&a, "vendor"), .prime = cli_get(&a, "prime"),
+		.system = cli_get(&a, "system"), .purpose = cli_get(&a, "purpose"), .from = cli_get(&a, "from"),
+		.to = cli_get(&a, "to"), .contract_from = cli_get(&a, "contract-from"),
+		.contract_to = cli_get(&a, "contract-to"), .sources = sources,
+		.n_sources = cli_all(&a, "source", sources, 64), .table = table[0] - '0', .confirm = confirm,
+		.n_confirm = cli_all(&a, "confirm", confirm, 32), .confirm_all = cli_has(&a, "confirm-all"),
+		.observe_only = cli_has(&a, "observe-only"), .applicant = cli_get(&a, "by"),
+	};
+	int64_t id;
+	if (policy_permit_apply(db, &app, policy_now_us(), &id))
+		return cli_fail();
+	printf("%lld\n", (long long)id);
+	return CLI_OK;
+}
+
+/* Form 2 (許可/不許可通知書) as text, after a decision. */
+static void print_notice(policy_db *db, int64_t id, bool approved, const char *by, const char *reason)
+{
+	char idbuf[24];
+	snprintf(idbuf, sizeof idbuf, "%lld", (long long)id);
+	const char *bind[] = { idbuf };
+	printf("%s\n", approved ? "リモート保守等許可通知書 (様式第2号)" : "リモート保守等不許可通知書 (様式第2号)");
+	cli_print_record(db, stdout, false,
+			 "SELECT p.id AS 許可番号, c.name AS 申請課, v.name AS 事業者, s.name AS システム,"
+			 " p.purpose AS 目的, p.from_date || ' - ' || p.to_date AS 期間, p.sources AS 接続元"
+			 " FROM permits p JOIN sections c ON c.id = p.section_id JOIN vendors v ON v.id = p.vendor_id"
+			 " JOIN systems s ON s.id = p.system_id WHERE p.id = ?1",
+			 1, bind);
+	/* labels padded by display width: two columns per kanji */
+	printf("決定             %s\n決定者           %s\n", approved ? "許可する" : "許可しない", by);
+	if (reason && *reason)
+		printf("理由             %s\n", reason);
+}
+
+static int step_cmd(policy_db *db, const char *verb, int argc, char **argv)
+{
+	static const cli_optspec spec[] = { { "by", OPT_VALUE },      { "reason", OPT_VALUE },
+					    { "approve", OPT_FLAG },  { "refuse", OPT_FLAG },
+					    { "suspend", OPT_FLAG },  { NULL, 0 } };
+	char cmd[32];
+	snprintf(cmd, sizeof cmd, "permit %s", verb);
+	cli_args a;
+	if (cli_parse(cmd, argc, argv, spec, &a))
+		return CLI_USAGE;
+	int64_t id;
+	if (a.npos != 1)
+		return cli_usage("%s: give one permit ID", cmd);
+	if (cli_id(a.pos[0], "permit ID", &id))
+		return CLI_USAGE;
+	bool decide = !strcmp(verb, "decide");
+	if (decide ? (cli_has(&a, "approve") == cli_has(&a, "refuse")) : (cli_has(&a, "approve") || cli_has(&a, "refuse")))
+		return cli_usage(decide ? "%s: give exactly one of --approve or --refuse" : "%s: --approve/--refuse belong to 'permit decide'", cmd);
+	if (cli_has(&a, "suspend") && strcmp(verb, "order"))
+		return cli_usage("%s: --suspend belongs to 'permit order'", cmd);
+	if (!cli_has(&a, "by"))
+		return cli_usage("%s: --by NAME is required", cmd);
+	if (!decide && !cli_has(&a, "reason"))
+		return cli_usage("%s: --reason TEXT is required", cmd);
+	policy_permit_step step;
+	if (decide)
+		step = cli_has(&a, "approve") ? POLICY_STEP_APPROVE : POLICY_STEP_REFUSE;
+	else if (!strcmp(verb, "order"))
+		step = cli_has(&a, "suspend") ? POLICY_STEP_ORDER_SUSPEND : POLICY_STEP_ORDER;
+	else if (!strcmp(verb, "suspend"))
+		step = POLICY_STEP_SUSPEND;
+	else if (!strcmp(verb, "resume"))
+		step = POLICY_STEP_RESUME;
+	else if (!strcmp(verb, "revoke"))
+		step = POLICY_STEP_REVOKE;
+	else
+		step = POLICY_STEP_END;
+	if (policy_permit_step_apply(db, id, step, cli_get(&a, "by"), cli_get(&a, "reason"), policy_now_us()))
+		return cli_fail();
+	if (decide)
+		print_notice(db, id, step == POLICY_STEP_APPROVE, cli_get(&a, "by"), cli_get(&a, "reason"));
+	else {
+		policy_permit_state s;
+		if (!policy_permit_state_of(db, id, &s))
+			printf("permit %lld is now %s\n", (long long)id, policy_permit_state_name(s));
+	}
+	return CLI_OK;
+}
+
+static int list(policy_db *db, int argc, char **argv)
+{
+	static const cli_optspec spec[] = { { "json", OPT_FLAG }, { "state", OPT_VALUE }, { NULL, 0 } };
+	cli_args a;
+	if (cli_parse("permit list", argc, argv, spec, &a))
+		return CLI_USAGE;
+	if (a.npos)
+		return cli_usage("permit list: unexpected argument '%s'", a.pos[0]);
+	const char *state = cli_get(&a, "state");
+	const char *bind[] = { state };
+	return cli_print_query(db, stdout, cli_has(&a, "json"),
+			       state ? "SELECT p.id, p.state, v.name AS vendor, s.name AS system, p.from_date, p.to_date"
+				       " FROM permits p JOIN vendors v ON v.id = p.vendor_id JOIN systems s ON s.id = p.system_id"
+				       " WHERE p.state = ?1 ORDER BY p.id"
+				     : "SELECT p.id, p.state, v.name AS vendor, s.name AS system, p.from_date, p.to_date"
+				       " FROM permits p JOIN vendors v ON v.id = p.vendor_id JOIN systems s ON s.id = p.system_id"
+				       " ORDER BY p.id",
+			       state ? 1 : 0, bind);
+}
+
+static int show(policy_db *db, int argc, char **argv)
+{
+	static const cli_optspec spec[] = { { "json", OPT_FLAG }, { NULL, 0 } };
+	cli_args a;
+	int64_t id;
+	if (cli_parse("permit show", argc, argv, spec, &a))
+		return CLI_USAGE;
+	if (a.npos != 1 || cli_id(a.pos[0], "permit ID", &id))
+		return cli_usage("permit show: give one permit ID");
+	bool json = cli_has(&a, "json");
+	char idbuf[24];
+	snprintf(idbuf, sizeof idbuf, "%lld", (long long)id);
+	const char *bind[] = { idbuf };
+	if (json)
+		fputs("{\"permit\": ", stdout);
+	int rc = cli_print_record(db, stdout, json, PERMIT_VIEW " WHERE p.id = ?1", 1, bind);
+	if (rc)
+		return rc;
+	fputs(json ? ",\n\"checklist\": " : "\nchecklist (all confirmed):\n", stdout);
+	rc = cli_print_query(db, stdout, json, "SELECT table_no, item, confirmed FROM permit_checklist WHERE permit_id = ?1 ORDER BY rowid", 1, bind);
+	fputs(json ? ",\n\"history\": " : "\nhistory:\n", stdout);
+	if (!rc)
+		rc = cli_print_query(db, stdout, json,
+				     "SELECT " CLI_LOCAL("at_us") " AS at, actor, action, from_state, to_state, reason"
+				     " FROM permit_history WHERE permit_id = ?1 ORDER BY id", 1, bind);
+	if (json)
+		fputs("}\n", stdout);
+	return rc;
+}
+
+static int items(void)
+{
+	for (int t = 1; t <= 2; t++) {
+		printf("Table %d:", t);
+		for (const char *const *it = policy_table_items(t); *it; it++)
+			printf(" %s", *it);
+		putchar('\n');
+	}
+	return CLI_OK;
+}
+
+int cli_permit(policy_db *db, int argc, char **argv)
+{
+	if (argc < 1)
+		return cli_usage("permit: give a subcommand (apply, decide, order, suspend, resume, revoke, end, list, show, items)");
+	const char *v = argv[0];
+	if (!strcmp(v, "apply"))
+		return apply(db, argc - 1, argv + 1);
+	if (!strcmp(v, "list"))
+		return list(db, argc - 1, argv + 1);
+	if (!strcmp(v, "show"))
+		return show(db, argc - 1, argv + 1);
+	if (!strcmp(v, "items"))
+		return items();
+	const char *steps[] = { "decide", "order", "suspend", "resume", "revoke", "end" };
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+		if (!strcmp(v, steps[i]))
+			return step_cmd(db, v, argc - 1, argv + 1);
+	return cli_usage("permit: unknown subcommand '%s'", v);
+}

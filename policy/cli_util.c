@@ -1,0 +1,297 @@
+/* cli_util.c: argument parsing and table/JSON output for rmgate-policy. */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cli_usage(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("rmgate-policy: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (try rmgate-policy --help)\n", stderr);
+	return CLI_USAGE;
+}
+
+int cli_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("rmgate-policy: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return CLI_REFUSED;
+}
+
+int cli_fail(void)
+{
+	return cli_error("%s", policy_last_error());
+}
+
+static const cli_optspec *find_spec(const cli_optspec *spec, const char *name, size_t len)
+{
+	for (; spec && spec->name; spec++)
+		if (strlen(spec->name) == len && !strncmp(spec->name, name, len))
+			return spec;
+	return NULL;
+}
+
+static int add_opt(cli_args *out, const char *name, const char *value)
+{
+	if (out->nopt >= CLI_MAX_OPTS)
+		return cli_usage("too many options");
+	out->opt[out->nopt].name = name;
+	out->opt[out->nopt].value = value;
+	out->nopt++;
+	return CLI_OK;
+}
+
+int cli_parse(const char *cmd, int argc, char **argv, const cli_optspec *spec, cli_args *out)
+{
+	memset(out, 0, sizeof *out);
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		if (strncmp(a, "--", 2) || !a[2]) {
+			if (out->npos >= CLI_MAX_POS)
+				return cli_usage("%s: too many arguments", cmd);
+			out->pos[out->npos++] = a;
+			continue;
+		}
+		const char *name = a + 2, *eq = strchr(name, '=');
+		size_t len = eq ? (size_t)(eq - name) : strlen(name);
+		const cli_optspec *s = find_spec(spec, name, len);
+		if (!s)
+			return cli_usage("%s: unknown option '%s'", cmd, a);
+		if (s->kind == OPT_FLAG) {
+			if (eq)
+				return cli_usage("%s: option --%s takes no value", cmd, s->name);
+			if (add_opt(out, s->name, ""))
+				return CLI_USAGE;
+		} else if (eq) {
+			if (add_opt(out, s->name, eq + 1))
+				return CLI_USAGE;
+		} else {
+			if (i + 1 >= argc || !strncmp(argv[i + 1], "--", 2))
+				return cli_usage("%s: option --%s needs a value", cmd, s->name);
+			do {
+				if (add_opt(out, s->name, argv[++i]))
+					return CLI_USAGE;
+			} while (s->kind == OPT_MULTI && i + 1 < argc && strncmp(argv[i + 1], "--", 2));
+		}
+	}
+	return CLI_OK;
+}
+
+const char *cli_get(const cli_args *a, const char *name)
+{
+	const char *v = NULL;
+	for (int i = 0; i < a->nopt; i++)
+		if (!strcmp(a->opt[i].name, name))
+			v = a->opt[i].value; /* the last one wins */
+	return v;
+}
+
+bool cli_has(const cli_args *a, const char *name)
+{
+	return cli_get(a, name) != NULL;
+}
+
+size_t cli_all(const cli_args *a, const char *name, const char **out, size_t max)
+{
+	size_t n = 0;
+	for (int i = 0; i < a->nopt && n < max; i++)
+		if (!strcmp(a->opt[i].name, name))
+			out[n++] = a->opt[i].value;
+	return n;
+}
+
+int cli_id(const char *text, const char *what, int64_t *id)
+{
+	char *end;
+	if (!text)
+		return cli_usage("missing %s", what);
+	long long v = strtoll(text, &end, 10);
+	if (!*text || *end || v <= 0)
+		return cli_usage("%s '%s' is not a positive number", what, text);
+	*id = v;
+	return CLI_OK;
+}
+
+void cli_json_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+		switch (*p) {
+		case '"': fputs("\\\"", out); break;
+		case '\\': fputs("\\\\", out); break;
+		case '\n': fputs("\\n", out); break;
+		case '\r': fputs("\\r", out); break;
+		case '\t': fputs("\\t", out); break;
+		default:
+			if (*p < 0x20)
+				fprintf(out, "\\u%04x", *p);
+			else
+				fputc(*p, out);
+		}
+	}
+	fputc('"', out);
+}
+
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (*p < '0' || *p > '9')
+			return false;
+	return true;
+}
+
+static sqlite3_stmt *prepare_bound(policy_db *db, const char *sql, int nbind, const char *const *binds)
+{
+	sqlite3_stmt *st = pol_prepare(db, sql);
+	for (int i = 0; st && i < nbind; i++) {
+		if (binds[i] && all_digits(binds[i]) && strlen(binds[i]) < 19)
+			sqlite3_bind_int64(st, i + 1, strtoll(binds[i], NULL, 10));
+		else
+			pol_bind_text(st, i + 1, binds[i]);
+	}
+	return st;
+}
+
+static void json_value(FILE *out, sqlite3_stmt *st, int c)
+{
+	switch (sqlite3_column_type(st, c)) {
+	case SQLITE_NULL: fputs("null", out); break;
+	case SQLITE_INTEGER: fprintf(out, "%lld", (long long)sqlite3_column_int64(st, c)); break;
+	default: cli_json_string(out, (const char *)sqlite3_column_text(st, c));
+	}
+}
+
+static void json_object(FILE *out, sqlite3_stmt *st)
+{
+	fputc('{', out);
+	for (int c = 0; c < sqlite3_column_count(st); c++) {
+		if (c)
+			fputs(", ", out);
+		cli_json_string(out, sqlite3_column_name(st, c));
+		fputs(": ", out);
+		json_value(out, st, c);
+	}
+	fputc('}', out);
+}
+
+/* Display width of UTF-8 text: wide (CJK) characters count 2. */
+static int width(const char *s)
+{
+	int w = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p & 0xC0) == 0x80)
+			continue;
+		w += *p >= 0xE0 ? 2 : 1;
+	}
+	return w;
+}
+
+typedef struct {
+	char **cells;
+	size_t n, cap;
+} cell_buf;
+
+static int push_cell(cell_buf *b, const char *text)
+{
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 64;
+		char **grown = realloc(b->cells, cap * sizeof *grown);
+		if (!grown)
+			return -1;
+		b->cells = grown;
+		b->cap = cap;
+	}
+	b->cells[b->n] = strdup(text ? text : "-");
+	return b->cells[b->n++] ? 0 : -1;
+}
+
+static void print_table(FILE *out, cell_buf *b, int ncol)
+{
+	int *w = calloc((size_t)ncol, sizeof *w);
+	if (!w)
+		return;
+	for (size_t i = 0; i < b->n; i++)
+		if (width(b->cells[i]) > w[i % (size_t)ncol])
+			w[i % (size_t)ncol] = width(b->cells[i]);
+	for (size_t i = 0; i < b->n; i++) {
+		int c = (int)(i % (size_t)ncol);
+		bool last = c == ncol - 1;
+		fputs(b->cells[i], out);
+		if (last)
+			fputc('\n', out);
+		else
+			fprintf(out, "%*s", w[c] - width(b->cells[i]) + 2, "");
+	}
+	free(w);
+}
+
+int cli_print_query(policy_db *db, FILE *out, bool json, const char *sql, int nbind, const char *const *binds)
+{
+	sqlite3_stmt *st = prepare_bound(db, sql, nbind, binds);
+	if (!st)
+		return cli_fail();
+	int ncol = sqlite3_column_count(st), rc, rows = 0;
+	cell_buf b = { 0 };
+	for (int c = 0; !json && c < ncol; c++)
+		push_cell(&b, sqlite3_column_name(st, c));
+	if (json)
+		fputc('[', out);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (json) {
+			fputs(rows ? ",\n " : "\n ", out);
+			json_object(out, st);
+		} else {
+			for (int c = 0; c < ncol; c++)
+				push_cell(&b, (const char *)sqlite3_column_text(st, c));
+		}
+		rows++;
+	}
+	if (json)
+		fputs(rows ? "\n]\n" : "]\n", out);
+	else if (rows)
+		print_table(out, &b, ncol);
+	for (size_t i = 0; i < b.n; i++)
+		free(b.cells[i]);
+	free(b.cells);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return pol_sql_fail(db, "listing"), cli_fail();
+	return CLI_OK;
+}
+
+int cli_print_record(policy_db *db, FILE *out, bool json, const char *sql, int nbind, const char *const *binds)
+{
+	sqlite3_stmt *st = prepare_bound(db, sql, nbind, binds);
+	if (!st)
+		return cli_fail();
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (json) {
+			json_object(out, st);
+		} else {
+			for (int c = 0; c < sqlite3_column_count(st); c++) {
+				const char *v = (const char *)sqlite3_column_text(st, c);
+				const char *name = sqlite3_column_name(st, c);
+				int pad = 17 - width(name);
+				fprintf(out, "%s%*s%s\n", name, pad > 1 ? pad : 1, "", v ? v : "-");
+			}
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return cli_error("not found: %s", nbind ? binds[0] : "");
+	if (rc != SQLITE_ROW)
+		return pol_sql_fail(db, "showing"), cli_fail();
+	return CLI_OK;
+}

@@ -1,0 +1,466 @@
+/* db.c: opening the database, schema and forward migrations, shared helpers. */
+#include "policy_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static _Thread_local char last_error[512] = "no error";
+
+const char *policy_last_error(void)
+{
+	return last_error;
+}
+
+int pol_fail(int status, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof last_error, fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+int pol_sql_fail(policy_db *db, const char *what)
+{
+	int code = db && db->sql ? sqlite3_errcode(db->sql) : SQLITE_ERROR;
+	const char *msg = db && db->sql ? sqlite3_errmsg(db->sql) : "no connection";
+	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+		return pol_fail(POLICY_ERR_DB, "%s: the database is locked by another process (%s); try again", what, msg);
+	if (code == SQLITE_READONLY)
+		return pol_fail(POLICY_ERR_DB, "%s: the database is read-only (%s)", what, msg);
+	return pol_fail(POLICY_ERR_DB, "%s: %s", what, msg);
+}
+
+void pol_lock(policy_db *db)
+{
+	pthread_mutex_lock(&db->lock);
+}
+
+void pol_unlock(policy_db *db)
+{
+	pthread_mutex_unlock(&db->lock);
+}
+
+sqlite3_stmt *pol_prepare(policy_db *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK) {
+		pol_sql_fail(db, "preparing a query");
+		return NULL;
+	}
+	return st;
+}
+
+int pol_exec(policy_db *db, const char *sql)
+{
+	if (sqlite3_exec(db->sql, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return pol_sql_fail(db, "database");
+	return POLICY_OK;
+}
+
+int pol_begin(policy_db *db)
+{
+	return pol_exec(db, "BEGIN IMMEDIATE");
+}
+
+int pol_commit(policy_db *db)
+{
+	int rc = pol_exec(db, "COMMIT");
+	if (rc)
+		pol_rollback(db);
+	return rc;
+}
+
+void pol_rollback(policy_db *db)
+{
+	if (!sqlite3_get_autocommit(db->sql))
+		sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+}
+
+void pol_bind_text(sqlite3_stmt *st, int idx, const char *text)
+{
+	if (text)
+		sqlite3_bind_text(st, idx, text, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, idx);
+}
+
+char *pol_strdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+int pol_id_by_name(policy_db *db, const char *table, const char *name, int64_t *id)
+{
+	char sql[128];
+	snprintf(sql, sizeof sql, "SELECT id FROM %s WHERE name = ?", table);
+	sqlite3_stmt *st = pol_prepare(db, sql);
+	if (!st)
+		return POLICY_ERR_DB;
+	pol_bind_text(st, 1, name);
+	int rc = sqlite3_step(st);
+	int status = POLICY_OK;
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	else if (rc == SQLITE_DONE)
+		status = pol_fail(POLICY_ERR_NOT_FOUND, "no %.*s named '%s'", (int)strlen(table) - 1, table,
+		                  name ? name : "");
+	else
+		status = pol_sql_fail(db, "looking up a name");
+	sqlite3_finalize(st);
+	return status;
+}
+
+int64_t pol_local_midnight_us(const policy_db *db, cal_date d)
+{
+	return (cal_to_days(d) * 86400 - (int64_t)db->zone_min * 60) * 1000000;
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+cal_date pol_local_date(const policy_db *db, int64_t us)
+{
+	int64_t secs = floor_div(us, 1000000) + (int64_t)db->zone_min * 60;
+	return cal_from_days(floor_div(secs, 86400));
+}
+
+void pol_format_local(const policy_db *db, int64_t us, char *buf, size_t len)
+{
+	int64_t secs = floor_div(us, 1000000) + (int64_t)db->zone_min * 60;
+	cal_date d = cal_from_days(floor_div(secs, 86400));
+	int64_t sod = secs - floor_div(secs, 86400) * 86400;
+	snprintf(buf, len, "%04d-%02d-%02d %02d:%02d:%02d", d.y, d.m, d.d, (int)(sod / 3600),
+	         (int)(sod / 60 % 60), (int)(sod % 60));
+}
+
+int pol_load_closed_days(policy_db *db, cal_closed_days *out)
+{
+	out->days = NULL;
+	out->count = 0;
+	sqlite3_stmt *st = pol_prepare(db, "SELECT day FROM closed_days ORDER BY day");
+	if (!st)
+		return POLICY_ERR_DB;
+	cal_date *days = NULL;
+	int n = 0, cap = 0, rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		cal_date d;
+		if (!cal_parse_date((const char *)sqlite3_column_text(st, 0), &d))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			cal_date *grown = realloc(days, (size_t)cap * sizeof *days);
+			if (!grown) {
+				free(days);
+				sqlite3_finalize(st);
+				return pol_fail(POLICY_ERR_NOMEM, "out of memory");
+			}
+			days = grown;
+		}
+		days[n++] = d;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(days);
+		return pol_sql_fail(db, "reading closed days");
+	}
+	out->days = days;
+	out->count = n;
+	return POLICY_OK;
+}
+
+int64_t policy_now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* ---- schema ---- */
+
+/* Migration N takes the schema from version N to N+1. Never edit a
+ * released step; add a new one. */
+static const char *const migrations[] = {
+	/* 0 -> 1: the first schema */
+	"CREATE TABLE sections(\n"
+	"  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, officer TEXT NOT NULL DEFAULT '',\n"
+	"  created_us INTEGER NOT NULL);\n"
+	"CREATE TABLE vendors(\n"
+	"  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,\n"
+	"  prime_id INTEGER REFERENCES vendors(id), created_us INTEGER NOT NULL);\n"
+	"CREATE TABLE systems(\n"
+	"  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,\n"
+	"  class TEXT NOT NULL CHECK (class IN ('mynumber','lgwan','internet')),\n"
+	"  host TEXT NOT NULL, port INTEGER NOT NULL CHECK (port BETWEEN 1 AND 65535),\n"
+	"  section_id INTEGER NOT NULL REFERENCES sections(id),\n"
+	"  credentials TEXT NOT NULL DEFAULT 'passthrough' CHECK (credentials IN ('passthrough','inject')),\n"
+	"  idle_timeout_s INTEGER NOT NULL DEFAULT 900, max_duration_s INTEGER NOT NULL DEFAULT 14400,\n"
+	"  observe_only INTEGER NOT NULL DEFAULT 0, channels INTEGER NOT NULL DEFAULT 0,\n"
+	"  created_us INTEGER NOT NULL);\n"
+	"CREATE TABLE accounts(\n"
+	"  id INTEGER PRIMARY KEY, vendor_id INTEGER NOT NULL REFERENCES vendors(id),\n"
+	"  login TEXT NOT NULL UNIQUE COLLATE NOCASE,\n"
+	"  pw_salt BLOB NOT NULL, pw_iterations INTEGER NOT NULL, pw_hash BLOB NOT NULL,\n"
+	"  nt_hash BLOB NOT NULL, disabled INTEGER NOT NULL DEFAULT 0, created_us INTEGER NOT NULL);\n"
+	"CREATE TABLE permits(\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  state TEXT NOT NULL CHECK (state IN ('applied','approved','refused','ordered','suspended','revoked','ended')),\n"
+	"  section_id INTEGER NOT NULL REFERENCES sections(id),\n"
+	"  vendor_id INTEGER NOT NULL REFERENCES vendors(id),\n"
+	"  prime_vendor_id INTEGER REFERENCES vendors(id),\n"
+	"  system_id INTEGER NOT NULL REFERENCES systems(id),\n"
+	"  purpose TEXT NOT NULL,\n"
+	"  from_date TEXT NOT NULL, to_date TEXT NOT NULL,\n"
+	"  contract_from TEXT NOT NULL, contract_to TEXT NOT NULL,\n"
+	"  window_start_us INTEGER NOT NULL, window_end_us INTEGER NOT NULL,\n"
+	"  table_no INTEGER NOT NULL CHECK (table_no IN (1,2)),\n"
+	"  sources TEXT NOT NULL DEFAULT '',\n"
+	"  observe_only INTEGER NOT NULL DEFAULT 0,\n"
+	"  applied_by TEXT NOT NULL, applied_us INTEGER NOT NULL, updated_us INTEGER NOT NULL);\n"
+	"CREATE INDEX permits_vendor ON permits(vendor_id, window_end_us);\n"
+	"CREATE INDEX permits_system ON permits(system_id);\n"
+	"CREATE TABLE permit_history(\n"
+	"  id INTEGER PRIMARY KEY, permit_id INTEGER NOT NULL REFERENCES permits(id),\n"
+	"  at_us INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,\n"
+	"  from_state TEXT, to_state TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '');\n"
+	"CREATE INDEX permit_history_permit ON permit_history(permit_id);\n"
+	"CREATE TABLE permit_checklist(\n"
+	"  permit_id INTEGER NOT NULL REFERENCES permits(id), table_no INTEGER NOT NULL,\n"
+	"  item TEXT NOT NULL, confirmed INTEGER NOT NULL, PRIMARY KEY (permit_id, item));\n"
+	"CREATE TABLE closed_days(day TEXT PRIMARY KEY, reason TEXT NOT NULL DEFAULT '');\n"
+	/* Ledger: three append-only tables, one hash chain ordered by seq. */
+	"CREATE TABLE sessions(\n"
+	"  id INTEGER PRIMARY KEY, seq INTEGER NOT NULL UNIQUE, start_us INTEGER NOT NULL,\n"
+	"  permit_id INTEGER, account_id INTEGER, login TEXT NOT NULL, vendor_id INTEGER,\n"
+	"  system_id INTEGER, source TEXT NOT NULL, client_name TEXT NOT NULL,\n"
+	"  client_build INTEGER NOT NULL, recording_id TEXT, recording_path TEXT,\n"
+	"  prev_hash BLOB NOT NULL, hash BLOB NOT NULL);\n"
+	"CREATE INDEX sessions_start ON sessions(start_us);\n"
+	"CREATE TABLE session_ends(\n"
+	"  session_id INTEGER PRIMARY KEY REFERENCES sessions(id), seq INTEGER NOT NULL UNIQUE,\n"
+	"  end_us INTEGER NOT NULL, reason TEXT NOT NULL, bytes INTEGER NOT NULL,\n"
+	"  frames INTEGER NOT NULL, idle_us INTEGER NOT NULL, recording_path TEXT,\n"
+	"  recording_digest TEXT, prev_hash BLOB NOT NULL, hash BLOB NOT NULL);\n"
+	"CREATE TABLE events(\n"
+	"  id INTEGER PRIMARY KEY, seq INTEGER NOT NULL UNIQUE, session_id INTEGER,\n"
+	"  at_us INTEGER NOT NULL, type TEXT NOT NULL, detail TEXT NOT NULL,\n"
+	"  login TEXT, source TEXT, reason TEXT, system_id INTEGER, actor TEXT,\n"
+	"  prev_hash BLOB NOT NULL, hash BLOB NOT NULL);\n"
+	"CREATE INDEX events_session ON events(session_id, type);\n"
+	"CREATE INDEX events_type_at ON events(type, at_us);\n"
+	"CREATE INDEX events_login ON events(login COLLATE NOCASE, type, at_us);\n"
+	"CREATE TABLE ledger_head(id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL,\n"
+	"  hash BLOB NOT NULL);\n"
+	"CREATE TRIGGER sessions_append_only_u BEFORE UPDATE ON sessions BEGIN SELECT RAISE(ABORT, 'ledger rows are append-only'); END;\n"
+	"CREATE TRIGGER sessions_append_only_d BEFORE DELETE ON sessions BEGIN SELECT RAISE(ABORT, 'ledger rows are append-only'); END;\n"
+	"CREATE TRIGGER ends_append_only_u BEFORE UPDATE ON session_ends BEGIN SELECT RAISE(ABORT, 'ledger rows are append-only'); END;\n"
+	"CREATE TRIGGER ends_append_only_d BEFORE DELETE ON session_ends BEGIN SELECT RAISE(ABORT, 'ledger rows are append-only'); END;\n"
+	"CREATE TRIGGER events_append_only_u BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'ledger rows are append-only'); END;\n"
+	"CREATE TRIGGER events_append_only_d BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'ledger rows are append-only'); END;\n",
+	/* 1 -> 2: target accounts injected by the gate (secret.h); the password
+	 * is sealed (AES-256-GCM), user and domain are its associated data. */
+	"CREATE TABLE system_secrets(\n"
+	"  system_id INTEGER PRIMARY KEY REFERENCES systems(id),\n"
+	"  user TEXT NOT NULL, domain TEXT NOT NULL DEFAULT '',\n"
+	"  key_id TEXT NOT NULL, nonce BLOB NOT NULL, sealed BLOB NOT NULL, tag BLOB NOT NULL,\n"
+	"  updated_us INTEGER NOT NULL, updated_by TEXT NOT NULL);\n",
+};
+
+#define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
+
+int policy_schema_version(void)
+{
+	return SCHEMA_VERSION;
+}
+
+static int user_version(policy_db *db, int *version)
+{
+	sqlite3_stmt *st = pol_prepare(db, "PRAGMA user_version");
+	if (!st)
+		return POLICY_ERR_DB;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? POLICY_OK : pol_sql_fail(db, "reading the schema version");
+}
+
+static int migrate(policy_db *db)
+{
+	int version = 0;
+	if (pol_begin(db))
+		return POLICY_ERR_DB;
+	if (user_version(db, &version))
+		goto fail;
+	if (version > SCHEMA_VERSION) {
+		pol_rollback(db);
+		return pol_fail(POLICY_ERR_DB, "the database has schema version %d, newer than this program's %d; use a newer rmgate-policy",
+		                version, SCHEMA_VERSION);
+	}
+	for (int v = version; v < SCHEMA_VERSION; v++) {
+		if (pol_exec(db, migrations[v]))
+			goto fail;
+		WLog_INFO(POLICY_TAG, "database schema migrated to version %d", v + 1);
+	}
+	char pragma[64];
+	snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", SCHEMA_VERSION);
+	if (pol_exec(db, pragma))
+		goto fail;
+	return pol_commit(db);
+fail:
+	pol_rollback(db);
+	return POLICY_ERR_DB;
+}
+
+/* Creates the parent directory 0700 if missing, and the file 0600. */
+static int prepare_file(const char *path)
+{
+	char *copy = strdup(path);
+	if (!copy)
+		return pol_fail(POLICY_ERR_NOMEM, "out of memory");
+	const char *dir = dirname(copy);
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		int err = errno;
+		free(copy);
+		return pol_fail(POLICY_ERR_IO, "cannot create directory for database %s: %s", path, strerror(err));
+	}
+	free(copy);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		if (errno == EACCES || errno == EROFS) {
+			/* may still be readable: let SQLite report precisely */
+			return POLICY_OK;
+		}
+		return pol_fail(POLICY_ERR_IO, "cannot create database %s: %s", path, strerror(errno));
+	}
+	close(fd);
+	return POLICY_OK;
+}
+
+enum open_mode { OPEN_CREATE, OPEN_EXISTING, OPEN_READONLY };
+
+static policy_db *open_common(const char *path, enum open_mode mode)
+{
+	if (!path || !*path) {
+		pol_fail(POLICY_ERR_INVALID, "no database path given");
+		return NULL;
+	}
+	bool create = mode == OPEN_CREATE;
+	if (create && prepare_file(path))
+		return NULL;
+	policy_db *db = calloc(1, sizeof *db);
+	if (!db) {
+		pol_fail(POLICY_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	pthread_mutex_init(&db->lock, NULL);
+	db->zone_min = 540;
+	db->lock_failures = 5;
+	db->lock_minutes = 15;
+	db->pbkdf2_iter = 200000;
+	/* NOMUTEX: the handle's own mutex serializes all use of the connection. */
+	int flags = (mode == OPEN_READONLY ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX;
+	if (sqlite3_open_v2(path, &db->sql, flags, NULL) != SQLITE_OK) {
+		pol_sql_fail(db, path);
+		policy_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db->sql, 5000);
+	sqlite3_extended_result_codes(db->sql, 0);
+	if (pol_exec(db, "PRAGMA foreign_keys = ON") || (create && pol_exec(db, "PRAGMA journal_mode = WAL")) ||
+	    (mode != OPEN_READONLY && pol_exec(db, "PRAGMA synchronous = NORMAL"))) {
+		policy_close(db);
+		return NULL;
+	}
+	int version = 0;
+	if (create ? migrate(db) : user_version(db, &version)) {
+		policy_close(db);
+		return NULL;
+	}
+	if (!create && version != SCHEMA_VERSION) {
+		pol_fail(POLICY_ERR_DB, "%s has schema version %d, this program needs %d; run 'rmgate-policy init'",
+		         path, version, SCHEMA_VERSION);
+		policy_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+policy_db *policy_open(const char *path)
+{
+	return open_common(path, OPEN_CREATE);
+}
+
+static bool exists(const char *path)
+{
+	if (path && access(path, F_OK) == 0)
+		return true;
+	pol_fail(POLICY_ERR_NOT_FOUND, "database %s does not exist; create it with 'rmgate-policy -d %s init'",
+		 path ? path : "", path ? path : "DB");
+	return false;
+}
+
+policy_db *policy_open_existing(const char *path)
+{
+	return exists(path) ? open_common(path, OPEN_EXISTING) : NULL;
+}
+
+policy_db *policy_open_readonly(const char *path)
+{
+	return exists(path) ? open_common(path, OPEN_READONLY) : NULL;
+}
+
+void policy_set_busy_timeout(policy_db *db, int milliseconds)
+{
+	pol_lock(db);
+	sqlite3_busy_timeout(db->sql, milliseconds > 0 ? milliseconds : 0);
+	pol_unlock(db);
+}
+
+void policy_close(policy_db *db)
+{
+	if (!db)
+		return;
+	if (db->sql)
+		sqlite3_close_v2(db->sql);
+	pthread_mutex_destroy(&db->lock);
+	free(db);
+}
+
+void policy_set_zone_offset(policy_db *db, int minutes_east)
+{
+	pol_lock(db);
+	db->zone_min = minutes_east;
+	pol_unlock(db);
+}
+
+int policy_zone_offset(const policy_db *db)
+{
+	return db->zone_min; /* an int read; set once at start-up */
+}
+
+void policy_set_lockout(policy_db *db, int failures, int minutes)
+{
+	pol_lock(db);
+	db->lock_failures = failures > 0 ? failures : 1;
+	db->lock_minutes = minutes > 0 ? minutes : 1;
+	pol_unlock(db);
+}
+
+void policy_set_pbkdf2_iterations(policy_db *db, int iterations)
+{
+	pol_lock(db);
+	db->pbkdf2_iter = iterations >= 1000 ? iterations : 1000;
+	pol_unlock(db);
+}

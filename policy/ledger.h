@@ -1,0 +1,111 @@
+/* ledger.h: the append-only, hash-chained record of sessions, events and
+ * refused attempts, written by the gate and read by reports and `verify`.
+ *
+ * Chain: every row of the tables sessions, session_ends and events carries a
+ * global sequence number `seq` (1, 2, 3, ... across the three tables), the
+ * hash of the row before it (`prev_hash`, 32 zero bytes for seq 1) and its
+ * own `hash` = SHA-256("rmgate-ledger-v1" || prev_hash || table name ||
+ * canonical encoding of its columns). The table ledger_head keeps the last
+ * seq and hash, so removing rows at the end is found too. Triggers refuse
+ * UPDATE and DELETE on the ledger tables; policy_ledger_verify() finds rows
+ * changed by anyone who removed them.
+ *
+ * Contract: as policy.h (any thread, serialized by the handle). Times are µs
+ * UTC. Text arguments may be NULL where marked; they are copied.
+ */
+#ifndef RMGATE_POLICY_LEDGER_H
+#define RMGATE_POLICY_LEDGER_H
+
+#include "policy.h"
+
+/* Event types the gate and the tools write (free text is allowed too; these
+ * are the ones reports count). */
+#define POLICY_EV_CHANNEL_OFFERED "channel_offered" /* detail: channel name */
+#define POLICY_EV_CHANNEL_DENIED "channel_denied"   /* blocked redirection attempt */
+#define POLICY_EV_IDLE_WARNING "idle_warning"
+#define POLICY_EV_REFUSED "refused"                 /* refused attempt, no session */
+#define POLICY_EV_ACCOUNT_LOCKED "account_locked"
+#define POLICY_EV_NOTE "note"                       /* 作業内容, by an officer */
+#define POLICY_EV_SECRET_SET "secret_set"           /* target account stored (secret.h) */
+#define POLICY_EV_SECRET_CLEARED "secret_cleared"   /* target account removed */
+#define POLICY_EV_SECRET_KEY_CREATED "secret_key_created" /* detail: key path and key id */
+
+typedef enum {
+	POLICY_END_CLIENT_DISCONNECT,
+	POLICY_END_TARGET_DISCONNECT,
+	POLICY_END_IDLE_TIMEOUT,
+	POLICY_END_MAX_DURATION,
+	POLICY_END_WINDOW_END,
+	POLICY_END_SUSPENDED,
+	POLICY_END_REVOKED,
+	POLICY_END_GATE_SHUTDOWN,
+	POLICY_END_ABORTED, /* closed after a crash of the gate */
+	POLICY_END_ERROR,
+	POLICY_END_COUNT
+} policy_end_reason;
+
+const char *policy_end_name(policy_end_reason r);
+
+typedef struct {
+	int64_t permit_id, account_id, vendor_id, system_id; /* from the decision */
+	const char *login;          /* required */
+	const char *source;         /* source address text, required */
+	const char *client_name;    /* may be NULL */
+	uint32_t client_build;
+	const char *recording_id;   /* may be NULL */
+	const char *recording_path; /* may be NULL */
+} policy_session_start;
+
+/* Appends a session start at `start_us`; returns its id in *session_id. */
+int policy_ledger_session_start(policy_db *db, int64_t start_us, const policy_session_start *s,
+                                int64_t *session_id);
+
+typedef struct {
+	int64_t end_us;
+	policy_end_reason reason;
+	uint64_t bytes, frames;
+	int64_t idle_us;                  /* time without vendor input (gate's count) */
+	const char *recording_path;       /* may be NULL */
+	const char *recording_digest_hex; /* may be NULL */
+} policy_session_end;
+
+/* Appends the end of a session. POLICY_ERR_NOT_FOUND for an unknown id,
+ * POLICY_ERR_STATE if the session already has an end. */
+int policy_ledger_session_end(policy_db *db, int64_t session_id, const policy_session_end *e);
+
+/* Appends an event; session_id 0 = not tied to a session. `detail` may be
+ * NULL. An unknown session id is POLICY_ERR_NOT_FOUND; events that arrive
+ * after the session's end are still kept. */
+int policy_ledger_event(policy_db *db, int64_t session_id, int64_t at_us, const char *type,
+                        const char *detail);
+
+/* Appends a refused attempt (event "refused" with its reason). Any text may
+ * be NULL; `requested_system` is kept as the system id when it names one. */
+int policy_ledger_refused(policy_db *db, int64_t at_us, policy_deny_reason reason, const char *login,
+                          const char *source, const char *requested_system, const char *detail);
+
+/* Appends a work note (作業内容) for a session (open or ended), by `actor`. */
+int policy_ledger_note(policy_db *db, int64_t session_id, int64_t at_us, const char *actor,
+                       const char *text);
+
+typedef struct {
+	int64_t session_id, start_us, permit_id;
+	char *login, *recording_id, *recording_path; /* owned */
+} policy_open_session;
+
+/* Sessions that have a start and no end (crash recovery). */
+int policy_sessions_open(policy_db *db, policy_open_session **list, size_t *count);
+void policy_open_sessions_free(policy_open_session *list, size_t count);
+
+typedef struct {
+	bool ok;
+	int64_t rows;       /* rows checked */
+	char head_hex[65];  /* hash of the last row checked */
+	char problem[256];  /* first problem found (ok == false) */
+} policy_verify_result;
+
+/* Recomputes the chain. Returns POLICY_OK (result filled, ok true or false)
+ * or an error if the database cannot be read. */
+int policy_ledger_verify(policy_db *db, policy_verify_result *out);
+
+#endif

@@ -1,0 +1,504 @@
+/* secret.c: the key file and the sealed target accounts of inject-mode
+ * systems (see secret.h for the formats). */
+#include "secret.h"
+#include "ledger.h"
+#include "ledger_internal.h"
+#include "policy_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define KEY_LEN 32
+#define NONCE_LEN 12
+#define TAG_LEN 16
+#define BLOCK_LEN (2 + POLICY_SECRET_MAX) /* length prefix + padded password */
+#define AAD_MAX (16 + 8 + 4 + POLICY_SECRET_MAX + 4 + POLICY_SECRET_MAX)
+
+struct policy_secret_key {
+	uint8_t key[KEY_LEN];
+	char id[17];
+};
+
+/* ---- the key file ---- */
+
+char *policy_secret_key_default_path(const char *db_path)
+{
+	char *copy = strdup(db_path ? db_path : ".");
+	if (!copy)
+		return NULL;
+	const char *dir = dirname(copy);
+	size_t len = strlen(dir) + 1 + sizeof POLICY_SECRET_KEY_FILE;
+	char *path = malloc(len);
+	if (path)
+		snprintf(path, len, "%s/%s", dir, POLICY_SECRET_KEY_FILE);
+	free(copy);
+	return path;
+}
+
+static void key_id(const uint8_t key[KEY_LEN], char out[17])
+{
+	static const char label[] = "rmgate-secret-key-id-v1";
+	uint8_t md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	if (!c || !EVP_DigestInit_ex(c, EVP_sha256(), NULL) || !EVP_DigestUpdate(c, label, sizeof label - 1) ||
+	    !EVP_DigestUpdate(c, key, KEY_LEN) || !EVP_DigestFinal_ex(c, md, &mdlen))
+		memset(md, 0, sizeof md); /* only on allocation failure; the id is then all zero */
+	EVP_MD_CTX_free(c);
+	for (int i = 0; i < 8; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int policy_secret_key_create(const char *path, char key_id_out[17])
+{
+	if (!path || !*path)
+		return pol_fail(POLICY_ERR_INVALID, "no key file path given");
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EEXIST)
+		return pol_fail(POLICY_ERR_EXISTS, "key file %s already exists; refusing to replace it (the stored secrets need it)",
+				path);
+	if (fd < 0)
+		return pol_fail(POLICY_ERR_IO, "cannot create key file %s: %s", path, strerror(errno));
+	uint8_t key[KEY_LEN];
+	char text[2 * KEY_LEN + 2];
+	int status = POLICY_OK;
+	if (RAND_bytes(key, KEY_LEN) != 1) {
+		status = pol_fail(POLICY_ERR_IO, "cannot draw random bytes for key file %s", path);
+	} else {
+		for (int i = 0; i < KEY_LEN; i++)
+			snprintf(text + 2 * i, 3, "%02x", key[i]);
+		text[2 * KEY_LEN] = '\n';
+		if (fchmod(fd, 0600) != 0 || write_all(fd, text, 2 * KEY_LEN + 1) != 0 || fsync(fd) != 0)
+			status = pol_fail(POLICY_ERR_IO, "cannot write key file %s: %s", path, strerror(errno));
+	}
+	if (close(fd) != 0 && !status)
+		status = pol_fail(POLICY_ERR_IO, "cannot write key file %s: %s", path, strerror(errno));
+	if (status)
+		unlink(path); /* never leave a half-written key behind */
+	else if (key_id_out)
+		key_id(key, key_id_out);
+	OPENSSL_cleanse(key, sizeof key);
+	OPENSSL_cleanse(text, sizeof text);
+	return status;
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Reads at most len bytes of fd (the key file is tiny). */
+static ssize_t read_small(int fd, char *buf, size_t len)
+{
+	size_t got = 0;
+	while (got < len) {
+		ssize_t n = read(fd, buf + got, len - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+/* 64 hex characters, then nothing or one line end ("\n" or "\r\n"). */
+static bool parse_key_text(const char *text, size_t len, uint8_t key[KEY_LEN])
+{
+	size_t body = 2 * KEY_LEN;
+	bool end_ok = len == body || (len == body + 1 && text[body] == '\n') ||
+		      (len == body + 2 && text[body] == '\r' && text[body + 1] == '\n');
+	if (!end_ok)
+		return false;
+	for (int i = 0; i < KEY_LEN; i++) {
+		int hi = hex_value(text[2 * i]), lo = hex_value(text[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return false;
+		key[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return true;
+}
+
+/* The checks on an open key file: a regular file nobody else may touch. */
+static int check_key_file(int fd, const char *path)
+{
+	struct stat st;
+	if (fstat(fd, &st) != 0)
+		return pol_fail(POLICY_ERR_IO, "cannot read key file %s: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return pol_fail(POLICY_ERR_KEY, "key file %s is not a regular file", path);
+	if (st.st_mode & 077)
+		return pol_fail(POLICY_ERR_KEY, "key file %s has mode %04o: group or others may use it; refusing it (chmod 600 %s)",
+				path, (unsigned)(st.st_mode & 07777), path);
+	return POLICY_OK;
+}
+
+int policy_secret_key_load(const char *path, policy_secret_key **out)
+{
+	*out = NULL;
+	if (!path || !*path)
+		return pol_fail(POLICY_ERR_INVALID, "no key file path given");
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 && errno == ENOENT)
+		return pol_fail(POLICY_ERR_IO, "key file %s does not exist; create it with 'rmgate-policy secret-key init'", path);
+	if (fd < 0)
+		return pol_fail(POLICY_ERR_IO, "cannot open key file %s: %s", path, strerror(errno));
+	int status = check_key_file(fd, path);
+	char text[2 * KEY_LEN + 3];
+	ssize_t n = status ? 0 : read_small(fd, text, sizeof text);
+	close(fd);
+	policy_secret_key *k = NULL;
+	if (!status && n < 0)
+		status = pol_fail(POLICY_ERR_IO, "cannot read key file %s: %s", path, strerror(errno));
+	if (!status && !(k = calloc(1, sizeof *k)))
+		status = pol_fail(POLICY_ERR_NOMEM, "out of memory");
+	if (!status && !parse_key_text(text, (size_t)n, k->key))
+		status = pol_fail(POLICY_ERR_KEY, "key file %s is not 64 hexadecimal characters (a key made by 'secret-key init')",
+				  path);
+	OPENSSL_cleanse(text, sizeof text);
+	if (status) {
+		policy_secret_key_free(k);
+		return status;
+	}
+	key_id(k->key, k->id);
+	*out = k;
+	return POLICY_OK;
+}
+
+void policy_secret_key_free(policy_secret_key *key)
+{
+	if (!key)
+		return;
+	OPENSSL_cleanse(key, sizeof *key);
+	free(key);
+}
+
+const char *policy_secret_key_id(const policy_secret_key *key)
+{
+	return key ? key->id : "";
+}
+
+/* ---- sealing ---- */
+
+static void put_be(uint8_t *p, uint64_t v, int bytes)
+{
+	for (int i = bytes - 1; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+/* The associated data: binds a sealed password to its system and account. */
+static size_t build_aad(uint8_t buf[AAD_MAX], int64_t system_id, const char *user, const char *domain)
+{
+	static const char label[] = "rmgate-secret-v1"; /* 16 bytes, without its NUL */
+	size_t n = 0, ul = strlen(user), dl = strlen(domain);
+	memcpy(buf, label, sizeof label - 1);
+	n += sizeof label - 1;
+	put_be(buf + n, (uint64_t)system_id, 8);
+	n += 8;
+	put_be(buf + n, ul, 4);
+	memcpy(buf + n + 4, user, ul);
+	n += 4 + ul;
+	put_be(buf + n, dl, 4);
+	memcpy(buf + n + 4, domain, dl);
+	return n + 4 + dl;
+}
+
+/* AES-256-GCM over the BLOCK_LEN block; encrypt or decrypt (then `tag` is
+ * checked). Returns true on success (and, decrypting, a valid tag). */
+static bool gcm(bool encrypt, const policy_secret_key *key, const uint8_t nonce[NONCE_LEN], const uint8_t *aad,
+		size_t aad_len, const uint8_t in[BLOCK_LEN], uint8_t out[BLOCK_LEN], uint8_t tag[TAG_LEN])
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	int len = 0, fin = 0;
+	bool ok = c && EVP_CipherInit_ex(c, EVP_aes_256_gcm(), NULL, NULL, NULL, encrypt) == 1 &&
+		  EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, NONCE_LEN, NULL) == 1 &&
+		  EVP_CipherInit_ex(c, NULL, NULL, key->key, nonce, encrypt) == 1 &&
+		  EVP_CipherUpdate(c, NULL, &len, aad, (int)aad_len) == 1 &&
+		  EVP_CipherUpdate(c, out, &len, in, BLOCK_LEN) == 1 && len == BLOCK_LEN &&
+		  (encrypt || EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, TAG_LEN, tag) == 1) &&
+		  EVP_CipherFinal_ex(c, out + len, &fin) == 1 && fin == 0 &&
+		  (!encrypt || EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, TAG_LEN, tag) == 1);
+	EVP_CIPHER_CTX_free(c); /* wipes the key schedule */
+	if (!ok)
+		OPENSSL_cleanse(out, BLOCK_LEN);
+	return ok;
+}
+
+static bool text_ok(const char *s, bool required)
+{
+	if (!s)
+		return !required;
+	size_t n = strnlen(s, POLICY_SECRET_MAX + 1);
+	return n <= POLICY_SECRET_MAX && (n > 0 || !required);
+}
+
+static int check_secret_args(const policy_secret_key *key, const char *system, const char *user, const char *domain,
+			     const char *password, const char *actor)
+{
+	if (!key)
+		return pol_fail(POLICY_ERR_INVALID, "no secret key loaded");
+	if (!system || !*system)
+		return pol_fail(POLICY_ERR_INVALID, "no system named");
+	if (!text_ok(user, true))
+		return pol_fail(POLICY_ERR_INVALID, "the target user must be 1 to %d bytes", POLICY_SECRET_MAX);
+	if (!text_ok(domain, false))
+		return pol_fail(POLICY_ERR_INVALID, "the target domain must be at most %d bytes", POLICY_SECRET_MAX);
+	if (!text_ok(password, true))
+		return pol_fail(POLICY_ERR_INVALID, "the target password must be 1 to %d bytes", POLICY_SECRET_MAX);
+	if (strpbrk(password, "\r\n"))
+		return pol_fail(POLICY_ERR_INVALID, "the target password must not contain a line end");
+	if (!actor || !*actor)
+		return pol_fail(POLICY_ERR_INVALID, "who stores the secret must be named (--by)");
+	return POLICY_OK;
+}
+
+/* Writes the sealed row and its ledger event in one transaction (lock held). */
+static int store_sealed(policy_db *db, const policy_secret_key *key, int64_t system_id, const char *user,
+			const char *domain, const uint8_t nonce[NONCE_LEN], const uint8_t sealed[BLOCK_LEN],
+			const uint8_t tag[TAG_LEN], const char *actor, int64_t now_us)
+{
+	if (pol_begin(db))
+		return POLICY_ERR_DB;
+	sqlite3_stmt *st = pol_prepare(db,
+		"INSERT INTO system_secrets(system_id, user, domain, key_id, nonce, sealed, tag, updated_us, updated_by)"
+		" VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(system_id) DO UPDATE SET user = excluded.user,"
+		" domain = excluded.domain, key_id = excluded.key_id, nonce = excluded.nonce, sealed = excluded.sealed,"
+		" tag = excluded.tag, updated_us = excluded.updated_us, updated_by = excluded.updated_by");
+	int status = POLICY_ERR_DB;
+	if (st) {
+		sqlite3_bind_int64(st, 1, system_id);
+		pol_bind_text(st, 2, user);
+		pol_bind_text(st, 3, domain);
+		pol_bind_text(st, 4, key->id);
+		sqlite3_bind_blob(st, 5, nonce, NONCE_LEN, SQLITE_TRANSIENT);
+		sqlite3_bind_blob(st, 6, sealed, BLOCK_LEN, SQLITE_TRANSIENT);
+		sqlite3_bind_blob(st, 7, tag, TAG_LEN, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 8, now_us);
+		pol_bind_text(st, 9, actor);
+		status = sqlite3_step(st) == SQLITE_DONE ? POLICY_OK : pol_sql_fail(db, "storing the target account");
+		sqlite3_finalize(st);
+	}
+	if (!status) {
+		char detail[2 * POLICY_SECRET_MAX + 64];
+		snprintf(detail, sizeof detail, "target account %s%s%s, key id %s", domain, *domain ? "\\" : "", user,
+			 key->id);
+		status = pol_ledger_admin_event_locked(db, now_us, POLICY_EV_SECRET_SET, detail, system_id, actor);
+	}
+	if (status) {
+		pol_rollback(db);
+		return status;
+	}
+	return pol_commit(db);
+}
+
+int policy_system_secret_set(policy_db *db, const policy_secret_key *key, const char *system, const char *user,
+			     const char *domain, const char *password, const char *actor, int64_t now_us)
+{
+	int status = check_secret_args(key, system, user, domain, password, actor);
+	if (status)
+		return status;
+	if (!domain)
+		domain = "";
+	pol_lock(db);
+	int64_t system_id = 0;
+	status = pol_id_by_name(db, "systems", system, &system_id);
+	uint8_t block[BLOCK_LEN] = { 0 }, sealed[BLOCK_LEN], nonce[NONCE_LEN], tag[TAG_LEN], aad[AAD_MAX];
+	if (!status) {
+		size_t pl = strlen(password);
+		put_be(block, pl, 2);
+		memcpy(block + 2, password, pl);
+		if (RAND_bytes(nonce, NONCE_LEN) != 1)
+			status = pol_fail(POLICY_ERR_IO, "cannot draw a random nonce");
+	}
+	if (!status) {
+		size_t aad_len = build_aad(aad, system_id, user, domain);
+		if (!gcm(true, key, nonce, aad, aad_len, block, sealed, tag))
+			status = pol_fail(POLICY_ERR_IO, "AES-256-GCM sealing failed");
+	}
+	OPENSSL_cleanse(block, sizeof block);
+	if (!status)
+		status = store_sealed(db, key, system_id, user, domain, nonce, sealed, tag, actor, now_us);
+	pol_unlock(db);
+	return status;
+}
+
+int policy_system_secret_clear(policy_db *db, const char *system, const char *actor, int64_t now_us)
+{
+	if (!system || !*system)
+		return pol_fail(POLICY_ERR_INVALID, "no system named");
+	if (!actor || !*actor)
+		return pol_fail(POLICY_ERR_INVALID, "who clears the secret must be named (--by)");
+	pol_lock(db);
+	int64_t system_id = 0;
+	int status = pol_id_by_name(db, "systems", system, &system_id);
+	if (!status)
+		status = pol_begin(db);
+	if (!status) {
+		sqlite3_stmt *st = pol_prepare(db, "DELETE FROM system_secrets WHERE system_id = ?");
+		status = POLICY_ERR_DB;
+		if (st) {
+			sqlite3_bind_int64(st, 1, system_id);
+			status = sqlite3_step(st) == SQLITE_DONE ? POLICY_OK : pol_sql_fail(db, "clearing the target account");
+			sqlite3_finalize(st);
+		}
+		if (!status && sqlite3_changes(db->sql) == 0)
+			status = pol_fail(POLICY_ERR_NOT_FOUND, "system '%s' has no stored target account", system);
+		if (!status)
+			status = pol_ledger_admin_event_locked(db, now_us, POLICY_EV_SECRET_CLEARED, "", system_id, actor);
+		if (status)
+			pol_rollback(db);
+		else
+			status = pol_commit(db);
+	}
+	pol_unlock(db);
+	return status;
+}
+
+/* ---- reading for the gate ---- */
+
+typedef struct {
+	char name[128];
+	char user[POLICY_SECRET_MAX + 1], domain[POLICY_SECRET_MAX + 1], key_id[17];
+	uint8_t nonce[NONCE_LEN], sealed[BLOCK_LEN], tag[TAG_LEN];
+} stored_secret;
+
+static bool copy_blob(sqlite3_stmt *st, int col, uint8_t *out, int len)
+{
+	if (sqlite3_column_type(st, col) != SQLITE_BLOB || sqlite3_column_bytes(st, col) != len)
+		return false;
+	memcpy(out, sqlite3_column_blob(st, col), (size_t)len);
+	return true;
+}
+
+static void copy_text(sqlite3_stmt *st, int col, char *out, size_t len)
+{
+	const char *t = (const char *)sqlite3_column_text(st, col);
+	snprintf(out, len, "%s", t ? t : "");
+}
+
+/* Reads the stored row of system_id into *s (lock held). */
+static int read_stored(policy_db *db, int64_t system_id, stored_secret *s)
+{
+	sqlite3_stmt *st = pol_prepare(db, "SELECT s.name, x.system_id, x.user, x.domain, x.key_id, x.nonce, x.sealed,"
+					   " x.tag FROM systems s"
+					   " LEFT JOIN system_secrets x ON x.system_id = s.id WHERE s.id = ?");
+	if (!st)
+		return POLICY_ERR_DB;
+	sqlite3_bind_int64(st, 1, system_id);
+	int rc = sqlite3_step(st), status = POLICY_OK;
+	if (rc == SQLITE_DONE) {
+		status = pol_fail(POLICY_ERR_NOT_FOUND, "no system with id %lld", (long long)system_id);
+	} else if (rc != SQLITE_ROW) {
+		status = pol_sql_fail(db, "reading the target account");
+	} else {
+		copy_text(st, 0, s->name, sizeof s->name);
+		if (sqlite3_column_type(st, 1) == SQLITE_NULL)
+			status = pol_fail(POLICY_ERR_NOT_FOUND, "system '%s' has no stored target account; store one with"
+					  " 'rmgate-policy system secret %s --user USER --password-stdin'", s->name, s->name);
+		else if (sqlite3_column_bytes(st, 2) > POLICY_SECRET_MAX || sqlite3_column_bytes(st, 3) > POLICY_SECRET_MAX ||
+			 !copy_blob(st, 5, s->nonce, NONCE_LEN) || !copy_blob(st, 6, s->sealed, BLOCK_LEN) ||
+			 !copy_blob(st, 7, s->tag, TAG_LEN))
+			status = pol_fail(POLICY_ERR_DECRYPT, "the stored target account of system '%s' is malformed"
+					  " (edited outside rmgate?); store it again with 'system secret'", s->name);
+		copy_text(st, 2, s->user, sizeof s->user);
+		copy_text(st, 3, s->domain, sizeof s->domain);
+		copy_text(st, 4, s->key_id, sizeof s->key_id);
+	}
+	sqlite3_finalize(st);
+	return status;
+}
+
+/* Checks the opened block and copies the password out (heap). */
+static int unpad(const uint8_t block[BLOCK_LEN], const char *system, char **password)
+{
+	size_t len = (size_t)block[0] << 8 | block[1];
+	bool ok = len >= 1 && len <= POLICY_SECRET_MAX && !memchr(block + 2, 0, len);
+	for (size_t i = 2 + len; ok && i < BLOCK_LEN; i++)
+		ok = block[i] == 0;
+	if (!ok)
+		return pol_fail(POLICY_ERR_DECRYPT, "the target account of system '%s' decrypts to a malformed block", system);
+	if (!(*password = malloc(len + 1)))
+		return pol_fail(POLICY_ERR_NOMEM, "out of memory");
+	memcpy(*password, block + 2, len);
+	(*password)[len] = '\0';
+	return POLICY_OK;
+}
+
+int policy_system_credentials(policy_db *db, const policy_secret_key *key, int64_t system_id,
+			      policy_credentials *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!key)
+		return pol_fail(POLICY_ERR_INVALID, "no secret key loaded: the gate needs the key file to inject credentials");
+	stored_secret s;
+	memset(&s, 0, sizeof s);
+	pol_lock(db);
+	int status = read_stored(db, system_id, &s);
+	pol_unlock(db);
+	if (!status && strcmp(s.key_id, key->id))
+		status = pol_fail(POLICY_ERR_DECRYPT, "the target account of system '%s' was sealed with key id %s, but the"
+				  " key file loaded has id %s: wrong key file", s.name, s.key_id, key->id);
+	uint8_t block[BLOCK_LEN], aad[AAD_MAX];
+	if (!status && !gcm(false, key, s.nonce, aad, build_aad(aad, system_id, s.user, s.domain), s.sealed, block,
+			    s.tag))
+		status = pol_fail(POLICY_ERR_DECRYPT, "the target account of system '%s' does not decrypt: its row was"
+				  " edited or moved; store it again with 'system secret'", s.name);
+	if (!status)
+		status = unpad(block, s.name, &out->password);
+	OPENSSL_cleanse(block, sizeof block);
+	if (!status && (!(out->user = strdup(s.user)) || !(out->domain = strdup(s.domain))))
+		status = pol_fail(POLICY_ERR_NOMEM, "out of memory");
+	OPENSSL_cleanse(&s, sizeof s);
+	if (status)
+		policy_credentials_clear(out);
+	return status;
+}
+
+static void wipe_free(char *s)
+{
+	if (s) {
+		OPENSSL_cleanse(s, strlen(s));
+		free(s);
+	}
+}
+
+void policy_credentials_clear(policy_credentials *c)
+{
+	if (!c)
+		return;
+	wipe_free(c->user);
+	wipe_free(c->domain);
+	wipe_free(c->password);
+	memset(c, 0, sizeof *c);
+}

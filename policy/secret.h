@@ -1,0 +1,86 @@
+/* secret.h: target credentials the gate injects, kept encrypted in the database.
+ *
+ * A system in `inject` mode logs on to its target with an account the vendor
+ * never sees. Its user and domain are stored in clear; its password is
+ * sealed with AES-256-GCM under a 32-byte key that lives in a key file
+ * outside the database (0600, never in the database, never logged):
+ *
+ *   key file   64 hexadecimal characters and a line end (the 32 key bytes);
+ *              refused if group or others have any permission on it.
+ *   key id     the first 8 bytes of SHA-256("rmgate-secret-key-id-v1" || key)
+ *              in hex: stored beside each secret so a wrong key file is named
+ *              as such instead of looking like a tampered row.
+ *   sealing    a fresh random 12-byte nonce on every write; the plaintext is
+ *              the password's length (2 bytes, big endian) and the password,
+ *              zero-padded to 258 bytes so the row does not reveal the
+ *              length; the associated data binds the row to its system and
+ *              account: "rmgate-secret-v1" || system id (8 bytes BE) ||
+ *              len(user) (4 bytes BE) || user || len(domain) || domain. A row
+ *              copied to another system, or with its user or domain edited,
+ *              fails to decrypt.
+ *
+ * Every write and clear appends a ledger event (secret_set, secret_cleared;
+ * secret_key_created for a new key file) with the actor and the system,
+ * never the password.
+ *
+ * Contract: as policy.h (POLICY_OK or a negative policy_status with a
+ * one-line policy_last_error()). A key object is immutable after loading
+ * and may be shared by threads. Passwords passed in stay the caller's;
+ * every copy made here is wiped (OPENSSL_cleanse) before it is freed.
+ */
+#ifndef RMGATE_POLICY_SECRET_H
+#define RMGATE_POLICY_SECRET_H
+
+#include "policy.h"
+
+#define POLICY_SECRET_KEY_FILE "secret.key" /* default name, beside the database */
+#define POLICY_SECRET_MAX 256               /* bytes of a user, domain or password */
+
+typedef struct policy_secret_key policy_secret_key;
+
+/* The default key path for a database: "<directory of db_path>/secret.key".
+ * Heap string, caller frees; NULL when out of memory. */
+char *policy_secret_key_default_path(const char *db_path);
+
+/* Creates a new key file at `path` (0600, 32 random bytes as hex). Refuses
+ * an existing path (POLICY_ERR_EXISTS): a lost key makes every stored secret
+ * unreadable. *key_id_out (may be NULL, 17 bytes) receives the key id. */
+int policy_secret_key_create(const char *path, char key_id_out[17]);
+
+/* Loads a key file into *out (NULL on failure). Errors: POLICY_ERR_IO (the
+ * file is missing or unreadable), POLICY_ERR_KEY (readable or writable by
+ * group or others, not a regular file, or not 64 hex characters). */
+int policy_secret_key_load(const char *path, policy_secret_key **out);
+/* Wipes and frees the key (NULL is fine). */
+void policy_secret_key_free(policy_secret_key *key);
+/* The key id (16 hex characters, owned by the key). */
+const char *policy_secret_key_id(const policy_secret_key *key);
+
+/* Stores (or replaces) the target account of `system`: user (1-256 bytes),
+ * domain (NULL or 0-256 bytes), password (1-256 bytes, no line end).
+ * `actor` (who did it, required) and now_us go to the ledger event. */
+int policy_system_secret_set(policy_db *db, const policy_secret_key *key, const char *system, const char *user,
+                             const char *domain, const char *password, const char *actor, int64_t now_us);
+
+/* Removes the stored account of `system` (POLICY_ERR_NOT_FOUND if none). */
+int policy_system_secret_clear(policy_db *db, const char *system, const char *actor, int64_t now_us);
+
+typedef struct {
+	char *user;     /* heap, owned */
+	char *domain;   /* heap, owned ("" when none) */
+	char *password; /* heap, owned; wiped by policy_credentials_clear */
+} policy_credentials;
+
+/* Decrypts the target account of system `system_id` into *out (zeroed
+ * first). Errors: POLICY_ERR_NOT_FOUND (no secret stored for the system),
+ * POLICY_ERR_DECRYPT (stored with another key, or the row was edited),
+ * POLICY_ERR_INVALID (NULL key), POLICY_ERR_DB. On success the caller owns
+ * the strings and must call policy_credentials_clear(); use the password
+ * and clear it as soon as the target logon no longer needs it. */
+int policy_system_credentials(policy_db *db, const policy_secret_key *key, int64_t system_id,
+                              policy_credentials *out);
+
+/* Wipes and frees the strings of *c and zeroes it (NULL is fine). */
+void policy_credentials_clear(policy_credentials *c);
+
+#endif

@@ -1,0 +1,240 @@
+/* gate_permits: admission by the permit database (see gate_permits.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <winpr/ntlm.h>
+#include <winpr/string.h>
+#include <winpr/wlog.h>
+
+#include "account.h"
+#include "admin.h"
+#include "authz.h"
+#include "gate_audit.h"
+#include "gate_permits.h"
+#include "ledger.h"
+
+#define TAG "rmgate.proxy.permits"
+
+static void refuse(gate_admission_decision *out, const char *sentence)
+{
+	out->allow = FALSE;
+	snprintf(out->reason, sizeof(out->reason), "%s", sentence);
+}
+
+static gate_channel_policy channel_policy_for(const policy_session_rules *rules)
+{
+	gate_channel_policy cp = gate_policy_default();
+	cp.audio_output = (rules->channels & POLICY_CHANNEL_AUDIO_OUT) != 0;
+	cp.observe_only = rules->observe_only;
+	return cp;
+}
+
+/* Lab mode: the fixed admission decides; the session is recorded and ledgered all the same. */
+static BOOL lab_admit(gate_permits *p, const gate_admission_request *req,
+                      gate_admission_decision *out)
+{
+	if (!p->lab->admit(p->lab->ctx, req, out) || !out->allow)
+		return TRUE;
+	if (out->observer.release)
+		out->observer.release(out->observer.ctx);
+	memset(&out->observer, 0, sizeof(out->observer));
+
+	policy_decision d = { .allowed = true, .port = out->target_port };
+	snprintf(d.host, sizeof(d.host), "%s", out->target_host);
+	snprintf(d.system_name, sizeof(d.system_name), "lab");
+	gate_audit_params ap = { .db = p->db,
+		                 .recordings_dir = p->recordings_dir,
+		                 .decision = &d,
+		                 .login = req->user ? req->user : "",
+		                 .source = req->client_address ? req->client_address : "",
+		                 .client_name = req->client_name,
+		                 .client_build = req->client_build,
+		                 .width = req->width,
+		                 .height = req->height,
+		                 .keyboard_layout = req->keyboard_layout };
+	char err[256];
+	gate_audit *audit = gate_audit_start(&ap, err, sizeof(err));
+	if (!audit) {
+		WLog_ERR(TAG, "lab session: %s", err);
+		gate_admission_decision_clear(out);
+		refuse(out, "The session cannot be recorded, so it is refused.");
+		return TRUE;
+	}
+	out->observer = gate_audit_observer(audit);
+	return TRUE;
+}
+
+static BOOL permits_admit(void *ctx, const gate_admission_request *req,
+                          gate_admission_decision *out)
+{
+	gate_permits *p = ctx;
+	if (p->lab)
+		return lab_admit(p, req, out);
+	int64_t now = policy_now_us();
+	const char *login = req->user ? req->user : "";
+	const char *source = req->client_address ? req->client_address : "";
+
+	if (!*login) {
+		policy_ledger_refused(p->db, now, POLICY_DENY_UNKNOWN_ACCOUNT, NULL, source, NULL,
+		                      "no user name given");
+		refuse(out, "No user name was given: log on with the account the city issued.");
+		return TRUE;
+	}
+	if (!req->nla) {
+		policy_deny_reason deny = POLICY_DENY_NONE;
+		if (policy_account_check_password(p->db, login, req->password ? req->password : "",
+		                                  source, now, &deny) != POLICY_OK) {
+			WLog_ERR(TAG, "password check failed: %s", policy_last_error());
+			refuse(out, "The gate cannot check the logon now; try again later.");
+			return TRUE;
+		}
+		if (deny != POLICY_DENY_NONE) { /* already in the ledger */
+			refuse(out, deny == POLICY_DENY_LOCKED_OUT
+			                ? "The account is locked after repeated failed logons."
+			                : "Unknown account or wrong password.");
+			return TRUE;
+		}
+	}
+
+	policy_decision d;
+	const char *requested = req->domain && *req->domain ? req->domain : NULL;
+	if (policy_authorize(p->db, login, requested, source, now, &d) != POLICY_OK) {
+		WLog_ERR(TAG, "authorization failed: %s", policy_last_error());
+		refuse(out, "The gate cannot read its permits now; try again later.");
+		return TRUE;
+	}
+	if (!d.allowed) {
+		policy_ledger_refused(p->db, now, d.deny, login, source, requested, d.message);
+		refuse(out, d.message);
+		return TRUE;
+	}
+
+	policy_credentials creds = { 0 };
+	if (d.inject_credentials) {
+		if (!p->secret_key ||
+		    policy_system_credentials(p->db, p->secret_key, d.system_id, &creds) != POLICY_OK) {
+			char detail[300];
+			snprintf(detail, sizeof(detail), "target credentials for %s unavailable: %s",
+			         d.system_name, p->secret_key ? policy_last_error() : "no key file loaded");
+			WLog_ERR(TAG, "%s: %s", login, detail);
+			policy_ledger_event(p->db, 0, now, POLICY_EV_REFUSED, detail);
+			refuse(out, "The gate cannot log on to the system for you now; tell the city.");
+			return TRUE;
+		}
+	}
+
+	gate_audit_params ap = { .db = p->db,
+		                 .recordings_dir = p->recordings_dir,
+		                 .decision = &d,
+		                 .login = login,
+		                 .source = source,
+		                 .client_name = req->client_name,
+		                 .client_build = req->client_build,
+		                 .width = req->width,
+		                 .height = req->height,
+		                 .keyboard_layout = req->keyboard_layout,
+		                 .idle_warning_s = p->idle_warning_s,
+		                 .permit_poll_ms = p->permit_poll_ms };
+	char err[256];
+	gate_audit *audit = gate_audit_start(&ap, err, sizeof(err));
+	if (!audit) {
+		/* Fail closed: no recording, no session. */
+		WLog_ERR(TAG, "%s: %s", login, err);
+		policy_ledger_event(p->db, 0, now, POLICY_EV_REFUSED, err);
+		refuse(out, "The session cannot be recorded, so it is refused.");
+		policy_credentials_clear(&creds);
+		return TRUE;
+	}
+
+	out->allow = TRUE;
+	out->target_host = _strdup(d.host);
+	out->target_port = (UINT16)d.port;
+	out->policy = channel_policy_for(&d.rules);
+	out->observer = gate_audit_observer(audit);
+	if (d.inject_credentials) { /* ownership moves to the decision, which wipes them */
+		out->user = creds.user;
+		out->domain = creds.domain;
+		out->password = creds.password;
+		creds.user = creds.domain = creds.password = NULL;
+	}
+	if (!out->target_host) {
+		out->observer.release(audit);
+		memset(&out->observer, 0, sizeof(out->observer));
+		refuse(out, "out of memory");
+		return FALSE;
+	}
+	WLog_INFO(TAG, "%s from %s: permit %lld, system %s (%s:%d), session %lld", login, source,
+	          (long long)d.permit_id, d.system_name, d.host, d.port,
+	          (long long)gate_audit_session_id(audit));
+	return TRUE;
+}
+
+static BOOL permits_ntlm_v2_hash(void *ctx, const WCHAR *user, UINT32 user_bytes,
+                                 const WCHAR *domain, UINT32 domain_bytes, BYTE hash[16])
+{
+	return gate_permits_ntlm_v2_hash(ctx, user, user_bytes, domain, domain_bytes, hash);
+}
+
+/* Refusals the gate decided before admission. A full gate may see a flood of connections:
+ * the ledger gets at most one too_many_sessions row a second, with the count since the last. */
+static void permits_refused(void *ctx, const char *reason, const char *login, const char *source)
+{
+	gate_permits *p = ctx;
+	int64_t now = policy_now_us();
+	if (!strcmp(reason, "bad_password")) {
+		/* A locked account's NLA fails whatever the password: record it as locked out. */
+		bool locked = false;
+		int rc = policy_account_is_locked(p->db, login, now, &locked);
+		if (rc == POLICY_OK && locked)
+			rc = policy_ledger_refused(p->db, now, POLICY_DENY_LOCKED_OUT, login, source, NULL,
+			                           "NLA logon of a locked account");
+		else if (rc == POLICY_OK)
+			rc = policy_account_logon_failed(p->db, login, source, now, &locked);
+		if (rc != POLICY_OK)
+			WLog_ERR(TAG, "failed NLA logon of %s not recorded: %s", login, policy_last_error());
+		return;
+	}
+	pthread_mutex_lock(&p->refused_lock);
+	p->refused_pending++;
+	bool write = now - p->refused_last_us >= 1000000;
+	unsigned long count = p->refused_pending;
+	if (write) {
+		p->refused_last_us = now;
+		p->refused_pending = 0;
+	}
+	pthread_mutex_unlock(&p->refused_lock);
+	if (!write)
+		return;
+	char detail[96];
+	snprintf(detail, sizeof(detail), "the gate is full (%lu connection(s) refused)", count);
+	if (policy_ledger_refused(p->db, now, POLICY_DENY_TOO_MANY_SESSIONS, login, source, NULL,
+	                          detail) != POLICY_OK)
+		WLog_ERR(TAG, "refusal not recorded: %s", policy_last_error());
+}
+
+gate_admission gate_permits_admission(gate_permits *p)
+{
+	pthread_mutex_init(&p->refused_lock, NULL);
+	return (gate_admission){ .ctx = p,
+		                 .admit = permits_admit,
+		                 .ntlm_v2_hash = p->lab ? NULL : permits_ntlm_v2_hash,
+		                 .refused = permits_refused };
+}
+
+BOOL gate_permits_ntlm_v2_hash(gate_permits *p, const WCHAR *user, UINT32 user_bytes,
+                               const WCHAR *domain, UINT32 domain_bytes, BYTE hash[16])
+{
+	char *login = NULL;
+	if (ConvertFromUnicode(CP_UTF8, 0, user, (int)(user_bytes / 2), &login, 0, NULL, NULL) <= 0)
+		return FALSE;
+	uint8_t nt[16];
+	bool locked = false;
+	BOOL ok = policy_account_is_locked(p->db, login, policy_now_us(), &locked) == POLICY_OK &&
+	          !locked && policy_account_nt_hash(p->db, login, nt) == POLICY_OK;
+	free(login);
+	if (ok)
+		ok = NTOWFv2FromHashW(nt, (LPWSTR)user, user_bytes, (LPWSTR)domain, domain_bytes, hash);
+	memset(nt, 0, sizeof(nt));
+	return ok;
+}

@@ -1,0 +1,57 @@
+/* gate_permits: the product's admission: every connection is decided by the permit
+ * database before the gate connects anywhere (DESIGN "Data flow", steps 2 and 3).
+ *
+ * Who: the vendor's account (login = the RDP user name). With NLA the front has already
+ * proved the password against the account's NT hash (gate_permits_nt_hash); with TLS only,
+ * the password of the Client Info logon is checked here. Failed logons count towards the
+ * account's lock-out (policy/account.h).
+ * Where: the permitted system's host and port, never the client's choice. When the account
+ * has usable permits for several systems, the vendor names the system in the RDP domain
+ * field (docs/gate.md).
+ * Refusals: the client gets an RDP error and the ledger a "refused" row with the reason.
+ * Allowed: the session is recorded and its ledger rows written by gate_audit.
+ * Credentials for the target: a system in "inject" mode gets the account stored for it
+ * (policy/secret.h), decrypted with the gate's key only for this connection, so the vendor
+ * never learns it; a "passthrough" system gets the vendor's own credentials.
+ *
+ * Contract: the admission's ctx is a gate_permits, borrowed by the server (it must outlive
+ * it); admit() runs on the session's peer thread and may run for several sessions at once
+ * (the policy handle serializes itself; the rest is read-only).
+ */
+#ifndef RMGATE_GATE_PERMITS_H
+#define RMGATE_GATE_PERMITS_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "gate_observer.h"
+#include "policy.h"
+#include "secret.h"
+
+typedef struct {
+	policy_db *db;              /* borrowed */
+	policy_secret_key *secret_key; /* borrowed; NULL = no system can use injected credentials */
+	const char *recordings_dir; /* borrowed */
+	int idle_warning_s;         /* warn before an idle end (0 = never) */
+	int permit_poll_ms;         /* permit re-check period for live sessions */
+	/* Lab mode (a fixed target in the configuration): when set, this admission picks the
+	 * target and channel policy and no account or permit is checked; sessions are still
+	 * recorded and written to the ledger (without a permit). */
+	const gate_admission *lab;
+
+	/* Private: rate limit of the ledger rows for a full gate. */
+	pthread_mutex_t refused_lock; /* guards the two fields below (listener thread and tests) */
+	int64_t refused_last_us;
+	unsigned long refused_pending;
+} gate_permits;
+
+/* The admission hook (admit + NLA hash) backed by p. */
+gate_admission gate_permits_admission(gate_permits *p);
+
+/* NLA: the NTLMv2 hash (NTOWFv2 of the account's NT hash, user and domain, as UTF-16)
+ * that FreeRDP's server NTLM needs to check the client's proof. user/domain are UTF-16LE
+ * with lengths in bytes. Returns FALSE for an unknown or locked account. */
+BOOL gate_permits_ntlm_v2_hash(gate_permits *p, const WCHAR *user, UINT32 user_bytes,
+                               const WCHAR *domain, UINT32 domain_bytes, BYTE hash[16]);
+
+#endif

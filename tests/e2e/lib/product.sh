@@ -1,0 +1,97 @@
+# product.sh: helpers for e2e tests of the whole product (gate + permits + ledger +
+# recordings), sourced after bench.sh. The gate runs in product mode (no fixed
+# target): every connection is decided by the permit database.
+#
+# product_init                         creates $PRODUCT_DB with a section "Ops"
+# product_system NAME PORT [ARGS...]   adds an lgwan system on 127.0.0.1:PORT
+# product_vendor_account VENDOR LOGIN PASSWORD
+# product_permit VENDOR SYSTEM FROM TO [ARGS...]  applies + approves; prints the id
+# product_start_gate [NAME=gate]       starts rmgate-proxy (again on the same port after a
+#                                      first start); sets PRODUCT_GATE_PORT/PID/LOG; lines in
+#                                      PRODUCT_GATE_CONF are added to its [gate] section
+# product_sql SQL                      one query on the ledger (sqlite3, read-only)
+# product_probe SECONDS LOGIN PASSWORD [ARGS...]  the headless client, in the foreground
+# product_wait_sql SQL EXPECTED [TIMEOUT=20]      polls until the query prints EXPECTED
+# product_wait_true TIMEOUT CMD...             polls until CMD succeeds
+
+PRODUCT_DB=$BENCH_DIR/var/rmgate.db
+PRODUCT_POLICY=("$BUILD/rmgate-policy" -d "$PRODUCT_DB")
+
+product_today() { TZ=Asia/Tokyo date -d "${1:-today}" +%F; }
+
+product_init() {
+    mkdir -p -m 0700 "$BENCH_DIR/var"
+    "${PRODUCT_POLICY[@]}" init >/dev/null &&
+        "${PRODUCT_POLICY[@]}" section add Ops --officer "Officer Ito" >/dev/null
+}
+
+product_system() {
+    local name=$1 port=$2
+    shift 2
+    "${PRODUCT_POLICY[@]}" system add "$name" --class lgwan --host 127.0.0.1 --port "$port" \
+        --section Ops "$@" >/dev/null
+}
+
+product_vendor_account() {
+    "${PRODUCT_POLICY[@]}" vendor add "$1" >/dev/null 2>&1
+    printf '%s\n' "$3" | "${PRODUCT_POLICY[@]}" account add "$1" "$2" --password-stdin >/dev/null
+}
+
+product_permit() {
+    local vendor=$1 system=$2 from=$3 to=$4 id
+    shift 4
+    id=$("${PRODUCT_POLICY[@]}" permit apply --vendor "$vendor" --system "$system" --section Ops \
+        --purpose "e2e test" --from "$from" --to "$to" --contract-from "$from" \
+        --contract-to "$to" --table 1 --confirm-all "$@") || return 1
+    "${PRODUCT_POLICY[@]}" permit decide "$id" --approve --by "Deputy CISO" >/dev/null || return 1
+    echo "$id"
+}
+
+product_start_gate() {
+    local name=${1:-gate}
+    [ -n "${PRODUCT_GATE_PORT:-}" ] || PRODUCT_GATE_PORT=$(bench_free_port) || bench_die "no free port"
+    PRODUCT_GATE_LOG=$BENCH_DIR/$name.log
+    cat >"$BENCH_DIR/rmgate.conf" <<CONF
+[gate]
+var_dir = $BENCH_DIR/var
+listen = 127.0.0.1:$PRODUCT_GATE_PORT
+target_cert = ignore
+${PRODUCT_GATE_CONF:-}
+CONF
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0" \
+        bench_spawn "$name" "$BUILD/rmgate-proxy" -c "$BENCH_DIR/rmgate.conf"
+    PRODUCT_GATE_PID=$BENCH_PID
+    bench_wait_port "$PRODUCT_GATE_PORT" 20
+}
+
+product_sql() { sqlite3 -readonly "$PRODUCT_DB" "$1"; }
+
+product_wait_sql() {
+    local sql=$1 want=$2 timeout=${3:-20} i got
+    for i in $(seq $((timeout * 5))); do
+        got=$(product_sql "$sql" 2>/dev/null)
+        [ "$got" = "$want" ] && return 0
+        sleep 0.2
+    done
+    echo "'$sql' gave '$got', not '$want', within ${timeout}s" >&2
+    return 1
+}
+
+product_probe() {
+    local seconds=$1 login=$2 password=$3
+    shift 3
+    "$BUILD/bench/rdp_probe" --seconds "$seconds" -- "/v:127.0.0.1:$PRODUCT_GATE_PORT" \
+        "/u:$login" "/p:$password" /cert:ignore "$@"
+}
+
+# product_wait_true TIMEOUT CMD...: polls CMD until it succeeds.
+product_wait_true() {
+    local timeout=$1 i
+    shift
+    for i in $(seq $((timeout * 5))); do
+        "$@" && return 0
+        sleep 0.2
+    done
+    echo "'$*' not true within ${timeout}s" >&2
+    return 1
+}

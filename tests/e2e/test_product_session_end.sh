@@ -1,0 +1,80 @@
+#!/bin/bash
+# Connection time is kept to the minimum (Art. 6-3) and a withdrawn permit takes effect at
+# once: live sessions through the gate end when their permit is revoked or suspended (the
+# time it took is printed), when the vendor gives no input for the idle timeout (after an
+# idle warning), and at the maximum session duration; each with its reason in the ledger.
+# A gate killed with SIGKILL mid-session leaves, after its restart, the session closed as
+# `aborted` with a replayable recording.
+. "$(dirname "$0")/lib/bench.sh"
+. "$(dirname "$0")/lib/product.sh"
+
+bench_start_shadow 1024x768
+today=$(product_today)
+bench_check "ledger and permits set up" eval '
+    product_init &&
+    product_system shadow "$BENCH_SHADOW_PORT" &&
+    product_system shadow-idle "$BENCH_SHADOW_PORT" --idle-timeout 1 &&
+    product_system shadow-max "$BENCH_SHADOW_PORT" --max-duration 1 &&
+    for v in live susp idle long crash; do
+        product_vendor_account "Vendor-$v" "$v" "$v-Pass1" || exit 1
+    done &&
+    live_permit=$(product_permit Vendor-live shadow "$today" "$today") &&
+    susp_permit=$(product_permit Vendor-susp shadow "$today" "$today") &&
+    product_permit Vendor-idle shadow-idle "$today" "$today" >/dev/null &&
+    product_permit Vendor-long shadow-max "$today" "$today" >/dev/null &&
+    product_permit Vendor-crash shadow "$today" "$today" >/dev/null' || exit 1
+product_start_gate || bench_die "gate not listening"
+
+probe_session() { # probe_session LOGIN SECONDS: a headless vendor client in the background
+    bench_spawn "probe-$1" "$BUILD/bench/rdp_probe" --seconds "$2" -- \
+        "/v:127.0.0.1:$PRODUCT_GATE_PORT" "/u:$1" "/p:$1-Pass1" /cert:ignore
+}
+for login in live susp idle long; do probe_session "$login" 150; done
+started() { product_wait_sql "SELECT COUNT(*) FROM sessions WHERE login = '$1'" 1 30; }
+for login in live susp idle long; do
+    bench_check "$login: session starts" started "$login"
+done
+
+# --- revocation and suspension ------------------------------------------------------------
+withdrawn_at=$(date +%s%6N)
+"${PRODUCT_POLICY[@]}" permit revoke "$live_permit" --by "Deputy CISO" --reason "order not followed"
+"${PRODUCT_POLICY[@]}" permit suspend "$susp_permit" --by "Deputy CISO" --reason "breach under review"
+ended_as() { # ended_as LOGIN REASON TIMEOUT
+    product_wait_sql "SELECT e.reason FROM session_ends e JOIN sessions s ON s.id = e.session_id WHERE s.login = '$1'" "$2" "$3"
+}
+bench_check "revoked: the live session ends as revoked" ended_as live revoked 20
+bench_check "suspended: the live session ends as suspended" ended_as susp suspended 20
+for login in live susp; do
+    end_us=$(product_sql "SELECT e.end_us FROM session_ends e JOIN sessions s ON s.id = e.session_id WHERE s.login = '$login'")
+    [ -n "$end_us" ] && bench_log "$login: session ended $(( (end_us - withdrawn_at) / 1000 )) ms after the permit was withdrawn"
+done
+
+# --- idle timeout and maximum duration (both set to one minute) -------------------------------
+bench_check "idle: ended at the idle timeout" ended_as idle idle_timeout 120
+bench_check "idle: the vendor was warned first" product_wait_sql \
+    "SELECT COUNT(*) > 0 FROM events e JOIN sessions s ON s.id = e.session_id WHERE s.login = 'idle' AND e.type = 'idle_warning'" 1 5
+bench_check "max duration: ended at the maximum duration" ended_as long max_duration 120
+
+# --- a crash of the gate ------------------------------------------------------------------------
+probe_session crash 150
+bench_check "crash: session starts" started crash
+rec=$(product_sql "SELECT recording_path FROM sessions WHERE login = 'crash'")
+# Wait until the recorder has flushed screen data (it flushes at least once a second).
+has_screen() { [ "$(stat -c %s "$rec" 2>/dev/null || echo 0)" -gt 20000 ]; }
+bench_check "crash: the recording grows" product_wait_true 20 has_screen
+kill -9 "$PRODUCT_GATE_PID"
+bench_wait_exit "$PRODUCT_GATE_PID" 10
+bench_expect_eq "crash: the session is still open in the ledger" "" \
+    "$(product_sql "SELECT e.reason FROM session_ends e JOIN sessions s ON s.id = e.session_id WHERE s.login = 'crash'")"
+product_start_gate gate-restarted || bench_die "gate did not restart"
+bench_check "crash: after the restart the session is closed as aborted" ended_as crash aborted 20
+bench_check "crash: the recording still opens" "$BUILD/rmgate-replay" info "$rec"
+bench_check "crash: its last screen can be exported" \
+    "$BUILD/rmgate-replay" frame "$rec" --at end -o "$BENCH_DIR/crash-end.png"
+bench_check "crash: the ledger keeps the digest of the readable part" product_wait_sql \
+    "SELECT length(e.recording_digest) FROM session_ends e JOIN sessions s ON s.id = e.session_id WHERE s.login = 'crash'" 64 2
+bench_check "ledger verifies" "${PRODUCT_POLICY[@]}" verify
+
+bench_stop "$PRODUCT_GATE_PID"
+bench_expect_log_absent "no sanitizer report from the gate" "$BENCH_DIR" \
+    'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:'

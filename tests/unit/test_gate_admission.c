@@ -1,0 +1,358 @@
+/* The product's admission (gate_permits) and session audit (gate_audit) on a real SQLite
+ * ledger and real recording files: who is let in, what the ledger and the recording keep,
+ * and when a live session must end. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "account.h"
+#include "admin.h"
+#include "gate_audit.h"
+#include "gate_limits.h"
+#include "gate_permits.h"
+#include "ledger.h"
+#include "permit.h"
+#include "rec_reader.h"
+#include "secret.h"
+
+#define US_PER_S 1000000LL
+
+typedef struct {
+	char dir[256], db_path[300], rec_dir[300];
+	policy_db *db;
+	int64_t permit_id;
+	gate_permits permits;
+	gate_admission admission;
+} fixture;
+
+static void today_jst(char *out, size_t len, int days_from_now)
+{
+	time_t t = time(NULL) + 9 * 3600 + days_from_now * 86400;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, len, "%Y-%m-%d", &tm);
+}
+
+static int setup(void **state)
+{
+	fixture *f = calloc(1, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "/tmp/rmgate-test-admission-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->db_path, sizeof(f->db_path), "%s/rmgate.db", f->dir);
+	snprintf(f->rec_dir, sizeof(f->rec_dir), "%s/recordings", f->dir);
+	f->db = policy_open(f->db_path);
+	assert_non_null(f->db);
+	policy_set_pbkdf2_iterations(f->db, 1000);
+
+	assert_int_equal(policy_section_add(f->db, "Resident Services", "Officer Sato", NULL), 0);
+	assert_int_equal(policy_vendor_add(f->db, "Acme Systems", NULL, NULL), 0);
+	policy_system_spec sys = { .name = "juki", .cls = POLICY_CLASS_LGWAN, .host = "127.0.0.1",
+		                   .port = 3390, .section = "Resident Services" };
+	assert_int_equal(policy_system_add(f->db, &sys, NULL), 0);
+	assert_int_equal(policy_account_add(f->db, "Acme Systems", "acme1", "s3cret!", NULL), 0);
+
+	/* A permit for today only, inside the fiscal year and the contract. */
+	char today[16];
+	today_jst(today, sizeof(today), 0);
+	policy_permit_application app = { .section = "Resident Services", .vendor = "Acme Systems",
+		                          .system = "juki", .purpose = "monthly maintenance",
+		                          .from = today, .to = today, .contract_from = today,
+		                          .contract_to = today, .table = 1, .confirm_all = true };
+	assert_int_equal(policy_permit_apply(f->db, &app, policy_now_us(), &f->permit_id), 0);
+	assert_int_equal(policy_permit_step_apply(f->db, f->permit_id, POLICY_STEP_APPROVE,
+	                                          "Deputy CISO", "ok", policy_now_us()), 0);
+
+	f->permits = (gate_permits){ .db = f->db, .recordings_dir = f->rec_dir,
+		                     .permit_poll_ms = 1 };
+	f->admission = gate_permits_admission(&f->permits);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture *f = *state;
+	policy_close(f->db);
+	char cmd[400];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static gate_admission_request request(const char *user, const char *password)
+{
+	return (gate_admission_request){ .user = user, .domain = "", .password = password,
+		                         .client_address = "127.0.0.1", .client_name = "VENDOR-PC",
+		                         .client_build = 2600, .width = 64, .height = 48,
+		                         .keyboard_layout = 0x409 };
+}
+
+/* Reads one text column of the single row a query returns ("" when none). */
+static void query_text(const char *db_path, const char *sql, char *out, size_t len)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	out[0] = 0;
+	assert_int_equal(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+static void paint_and_type(const gate_observer *obs)
+{
+	static BYTE screen[64 * 48 * 4];
+	for (size_t i = 0; i < sizeof(screen); i++)
+		screen[i] = (BYTE)(i * 7);
+	gate_rect all = { 0, 0, 64, 48 };
+	obs->on_frame(obs->ctx, screen, 64 * 4, 64, 48, &all, 1);
+	obs->on_key(obs->ctx, 0x0000, 0x1E); /* 'a' down */
+	obs->on_key(obs->ctx, 0x8000, 0x1E); /* 'a' up */
+	obs->on_event(obs->ctx, GATE_EV_CHANNEL_DENIED, "name=cliprdr class=clipboard");
+}
+
+static void permitted_account_gets_the_permitted_system_and_a_recorded_ledger_session(void **state)
+{
+	fixture *f = *state;
+	gate_admission_request req = request("acme1", "s3cret!");
+	gate_admission_decision d = { 0 };
+	assert_true(f->admission.admit(f->admission.ctx, &req, &d));
+	assert_true(d.allow);
+	assert_string_equal(d.target_host, "127.0.0.1");
+	assert_int_equal(d.target_port, 3390);
+	assert_false(d.policy.observe_only);
+	assert_non_null(d.observer.on_tick);
+
+	paint_and_type(&d.observer);
+	assert_null(d.observer.on_tick(d.observer.ctx));
+	d.observer.on_close(d.observer.ctx, "client disconnected");
+	d.observer.release(d.observer.ctx);
+	gate_admission_decision_clear(&d);
+
+	char reason[64], digest[80], path[512], denied[16];
+	query_text(f->db_path, "SELECT reason FROM session_ends", reason, sizeof(reason));
+	assert_string_equal(reason, "client_disconnect");
+	query_text(f->db_path, "SELECT recording_digest FROM session_ends", digest, sizeof(digest));
+	query_text(f->db_path, "SELECT recording_path FROM sessions", path, sizeof(path));
+	query_text(f->db_path, "SELECT COUNT(*) FROM events WHERE type = 'channel_denied'", denied,
+	           sizeof(denied));
+	assert_string_equal(denied, "1");
+
+	/* The recording is complete, private, and its digest is the ledger's. */
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	rec_reader *r;
+	char err[256];
+	assert_int_equal(rec_reader_open(&r, path, err, sizeof(err)), 0);
+	rec_summary sum;
+	assert_int_equal(rec_reader_scan(r, &sum), 0);
+	assert_int_equal(sum.integrity, REC_COMPLETE);
+	assert_int_equal(sum.keys, 2);
+	char hex[65];
+	rec_digest_hex(sum.digest, hex);
+	assert_string_equal(hex, digest);
+	assert_int_equal(rec_reader_header(r)->permit_id, f->permit_id);
+	rec_reader_close(r);
+
+	policy_verify_result v;
+	assert_int_equal(policy_ledger_verify(f->db, &v), 0);
+	assert_true(v.ok);
+}
+
+static void wrong_password_is_refused_and_ledgered_as_bad_password(void **state)
+{
+	fixture *f = *state;
+	gate_admission_request req = request("acme1", "guess");
+	gate_admission_decision d = { 0 };
+	assert_true(f->admission.admit(f->admission.ctx, &req, &d));
+	assert_false(d.allow);
+	assert_null(d.observer.ctx);
+	char reason[64];
+	query_text(f->db_path, "SELECT reason FROM events WHERE type = 'refused'", reason,
+	           sizeof(reason));
+	assert_string_equal(reason, "bad_password");
+	gate_admission_decision_clear(&d);
+}
+
+static void account_without_a_permit_is_refused_with_no_permit(void **state)
+{
+	fixture *f = *state;
+	assert_int_equal(policy_account_add(f->db, "Acme Systems", "acme2", "other-pass", NULL), 0);
+	assert_int_equal(policy_permit_step_apply(f->db, f->permit_id, POLICY_STEP_END, "Officer Sato",
+	                                          "work done", policy_now_us()), 0);
+	gate_admission_request req = request("acme2", "other-pass");
+	gate_admission_decision d = { 0 };
+	assert_true(f->admission.admit(f->admission.ctx, &req, &d));
+	assert_false(d.allow);
+	char reason[64];
+	query_text(f->db_path, "SELECT reason FROM events WHERE type = 'refused' AND login = 'acme2'",
+	           reason, sizeof(reason));
+	assert_string_equal(reason, "no_permit");
+	gate_admission_decision_clear(&d);
+}
+
+static void revoking_the_permit_ends_the_live_session_as_revoked(void **state)
+{
+	fixture *f = *state;
+	gate_admission_request req = request("acme1", "s3cret!");
+	gate_admission_decision d = { 0 };
+	assert_true(f->admission.admit(f->admission.ctx, &req, &d));
+	assert_true(d.allow);
+	paint_and_type(&d.observer);
+	assert_int_equal(policy_permit_step_apply(f->db, f->permit_id, POLICY_STEP_REVOKE,
+	                                          "Deputy CISO", "order not followed",
+	                                          policy_now_us()), 0);
+	usleep(2000); /* past the 1 ms permit poll period of the fixture */
+	const char *why = d.observer.on_tick(d.observer.ctx);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "revoked"));
+	d.observer.on_close(d.observer.ctx, why);
+	d.observer.release(d.observer.ctx);
+	gate_admission_decision_clear(&d);
+	char reason[64];
+	query_text(f->db_path, "SELECT reason FROM session_ends", reason, sizeof(reason));
+	assert_string_equal(reason, "revoked");
+}
+
+static void no_recording_possible_means_no_session(void **state)
+{
+	fixture *f = *state;
+	f->permits.recordings_dir = "/proc/rmgate-cannot-be-here";
+	gate_admission_request req = request("acme1", "s3cret!");
+	gate_admission_decision d = { 0 };
+	assert_true(f->admission.admit(f->admission.ctx, &req, &d));
+	assert_false(d.allow);
+	char n[16];
+	query_text(f->db_path, "SELECT COUNT(*) FROM sessions", n, sizeof(n));
+	assert_string_equal(n, "0");
+	gate_admission_decision_clear(&d);
+}
+
+static void injected_credentials_go_to_the_target_not_from_the_vendor(void **state)
+{
+	fixture *f = *state;
+	char key_path[400];
+	snprintf(key_path, sizeof(key_path), "%s/secret.key", f->dir);
+	char key_id[17];
+	assert_int_equal(policy_secret_key_create(key_path, key_id), 0);
+	policy_secret_key *key = NULL;
+	assert_int_equal(policy_secret_key_load(key_path, &key), 0);
+	policy_system_spec sys = { .name = "zeimu", .cls = POLICY_CLASS_LGWAN, .host = "127.0.0.1",
+		                   .port = 3391, .section = "Resident Services",
+		                   .inject_credentials = true };
+	assert_int_equal(policy_system_add(f->db, &sys, NULL), 0);
+	assert_int_equal(policy_system_secret_set(f->db, key, "zeimu", "Administrator", "CITY",
+	                                          "target-Pa55", "tester", policy_now_us()), 0);
+	char today[16];
+	today_jst(today, sizeof(today), 0);
+	policy_permit_application app = { .section = "Resident Services", .vendor = "Acme Systems",
+		                          .system = "zeimu", .purpose = "tax system fix",
+		                          .from = today, .to = today, .contract_from = today,
+		                          .contract_to = today, .table = 1, .confirm_all = true };
+	int64_t permit;
+	assert_int_equal(policy_permit_apply(f->db, &app, policy_now_us(), &permit), 0);
+	assert_int_equal(policy_permit_step_apply(f->db, permit, POLICY_STEP_APPROVE, "Deputy CISO",
+	                                          "ok", policy_now_us()), 0);
+
+	/* Two usable permits: the vendor names the system in the domain field. */
+	gate_admission_request req = request("acme1", "s3cret!");
+	req.domain = "zeimu";
+	gate_admission_decision d = { 0 };
+
+	/* Without the key the gate cannot inject, so it refuses. */
+	assert_true(f->admission.admit(f->admission.ctx, &req, &d));
+	assert_false(d.allow);
+	gate_admission_decision_clear(&d);
+
+	f->permits.secret_key = key;
+	assert_true(f->admission.admit(f->admission.ctx, &req, &d));
+	assert_true(d.allow);
+	assert_int_equal(d.target_port, 3391);
+	assert_string_equal(d.user, "Administrator");
+	assert_string_equal(d.domain, "CITY");
+	assert_string_equal(d.password, "target-Pa55");
+	d.observer.on_close(d.observer.ctx, "client disconnected");
+	d.observer.release(d.observer.ctx);
+	gate_admission_decision_clear(&d);
+	policy_secret_key_free(key);
+}
+
+/* ---- gate_limits: pure time rules ---- */
+
+static const int64_t T0 = 1764000000LL * US_PER_S;
+
+static void idle_vendor_is_warned_then_ended_at_the_idle_timeout(void **state)
+{
+	(void)state;
+	gate_limits l = { .start_us = T0, .idle_timeout_s = 600, .idle_warning_s = 60 };
+	gate_limit_verdict v;
+	gate_limits_check(&l, T0 + 500 * US_PER_S, T0, &v);
+	assert_false(v.end);
+	assert_false(v.warn_idle);
+	gate_limits_check(&l, T0 + 545 * US_PER_S, T0, &v);
+	assert_true(v.warn_idle);
+	assert_int_equal(v.seconds_left, 55);
+	gate_limits_check(&l, T0 + 600 * US_PER_S, T0, &v);
+	assert_true(v.end);
+	assert_int_equal(v.reason, POLICY_END_IDLE_TIMEOUT);
+	/* input resets the clock */
+	gate_limits_check(&l, T0 + 600 * US_PER_S, T0 + 300 * US_PER_S, &v);
+	assert_false(v.end);
+}
+
+static void maximum_duration_and_window_end_end_the_session(void **state)
+{
+	(void)state;
+	gate_limits l = { .start_us = T0, .max_duration_s = 3600, .window_end_us = T0 + 1800 * US_PER_S };
+	gate_limit_verdict v;
+	gate_limits_check(&l, T0 + 1799 * US_PER_S, T0 + 1799 * US_PER_S, &v);
+	assert_false(v.end);
+	gate_limits_check(&l, T0 + 1800 * US_PER_S, T0 + 1800 * US_PER_S, &v);
+	assert_true(v.end);
+	assert_int_equal(v.reason, POLICY_END_WINDOW_END);
+	l.window_end_us = 0;
+	gate_limits_check(&l, T0 + 3600 * US_PER_S, T0 + 3600 * US_PER_S, &v);
+	assert_true(v.end);
+	assert_int_equal(v.reason, POLICY_END_MAX_DURATION);
+}
+
+static void earliest_passed_limit_is_the_reason(void **state)
+{
+	(void)state;
+	gate_limits l = { .start_us = T0, .idle_timeout_s = 100, .max_duration_s = 50 };
+	gate_limit_verdict v;
+	gate_limits_check(&l, T0 + 200 * US_PER_S, T0, &v);
+	assert_true(v.end);
+	assert_int_equal(v.reason, POLICY_END_MAX_DURATION);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(permitted_account_gets_the_permitted_system_and_a_recorded_ledger_session, setup, teardown),
+		cmocka_unit_test_setup_teardown(wrong_password_is_refused_and_ledgered_as_bad_password, setup, teardown),
+		cmocka_unit_test_setup_teardown(account_without_a_permit_is_refused_with_no_permit, setup, teardown),
+		cmocka_unit_test_setup_teardown(revoking_the_permit_ends_the_live_session_as_revoked, setup, teardown),
+		cmocka_unit_test_setup_teardown(no_recording_possible_means_no_session, setup, teardown),
+		cmocka_unit_test_setup_teardown(injected_credentials_go_to_the_target_not_from_the_vendor, setup, teardown),
+		cmocka_unit_test(idle_vendor_is_warned_then_ended_at_the_idle_timeout),
+		cmocka_unit_test(maximum_duration_and_window_end_end_the_session),
+		cmocka_unit_test(earliest_passed_limit_is_the_reason),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

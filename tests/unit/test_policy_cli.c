@@ -1,0 +1,324 @@
+/* rmgate-policy's command line, run in-process: spellings from the issue,
+ * exit codes (0 done, 1 refused/invalid, 2 usage), one-line errors, and
+ * bad input changing nothing. */
+#include "test_policy_common.h"
+#include "cli.h"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+static char dir[64], db[128], outfile[128], errfile[128], infile[128];
+static char out[1 << 16], err[4096];
+
+static void slurp(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "rb");
+	size_t n = f ? fread(buf, 1, len - 1, f) : 0;
+	buf[n] = '\0';
+	if (f)
+		fclose(f);
+}
+
+/* Runs rmgate-policy -d DB ARGS... with `input` on stdin; returns its exit code. */
+static int cli(const char *input, ...)
+{
+	char *argv[64] = { "rmgate-policy", "-d", db };
+	int argc = 3;
+	va_list ap;
+	va_start(ap, input);
+	for (const char *a; (a = va_arg(ap, const char *)) && argc < 63;)
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	FILE *in = fopen(infile, "w");
+	fputs(input ? input : "", in);
+	fclose(in);
+	fflush(stdout);
+	fflush(stderr);
+	int saved[3] = { dup(0), dup(1), dup(2) };
+	int fds[3] = { open(infile, O_RDONLY), open(outfile, O_WRONLY | O_CREAT | O_TRUNC, 0600),
+		       open(errfile, O_WRONLY | O_CREAT | O_TRUNC, 0600) };
+	for (int i = 0; i < 3; i++) {
+		dup2(fds[i], i);
+		close(fds[i]);
+	}
+	clearerr(stdin);
+	int rc = policy_cli_main(argc, argv);
+	fflush(stdout);
+	fflush(stderr);
+	for (int i = 0; i < 3; i++) {
+		dup2(saved[i], i);
+		close(saved[i]);
+	}
+	clearerr(stdin);
+	slurp(outfile, out, sizeof out);
+	slurp(errfile, err, sizeof err);
+	return rc;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	strcpy(dir, "/tmp/rmgate-policy-cli-XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(db, sizeof db, "%s/var/rmgate.db", dir);
+	snprintf(outfile, sizeof outfile, "%s/out", dir);
+	snprintf(errfile, sizeof errfile, "%s/err", dir);
+	snprintf(infile, sizeof infile, "%s/in", dir);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	rm_tree(dir);
+	return 0;
+}
+
+static void seed(void)
+{
+	assert_int_equal(cli(NULL, "init", NULL), 0);
+	assert_int_equal(cli(NULL, "section", "add", "情報政策課", "--officer", "山田", NULL), 0);
+	assert_int_equal(cli(NULL, "vendor", "add", "Acme", NULL), 0);
+	assert_int_equal(cli(NULL, "vendor", "add", "SubCo", "--prime", "Acme", NULL), 0);
+	assert_int_equal(cli(NULL, "system", "add", "web", "--class", "internet", "--host", "10.3.0.5", "--port", "3389",
+			     "--section", "情報政策課", "--credentials", "inject", NULL), 0);
+}
+
+static int apply_web(const char *to, const char *table)
+{
+	return cli(NULL, "permit", "apply", "--vendor", "Acme", "--system", "web", "--section", "情報政策課", "--purpose",
+		   "保守", "--from", "2025-04-01", "--to", to, "--contract-from", "2025-04-01", "--contract-to", "2027-03-31",
+		   "--source", "203.0.113.0/24", "2001:db8::/32", "--table", table, "--confirm-all", NULL);
+}
+
+static void init_creates_a_private_database(void **state)
+{
+	(void)state;
+	assert_int_equal(cli(NULL, "init", NULL), 0);
+	struct stat st;
+	assert_int_equal(stat(db, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	char parent[128];
+	snprintf(parent, sizeof parent, "%s/var", dir);
+	assert_int_equal(stat(parent, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	assert_int_equal(cli(NULL, "init", NULL), 0); /* again: nothing to migrate */
+	char version[32];
+	snprintf(version, sizeof version, "schema version %d)", policy_schema_version());
+	assert_non_null(strstr(out, version));
+}
+
+static void usage_errors_exit_2_with_one_line(void **state)
+{
+	(void)state;
+	seed();
+	assert_int_equal(cli(NULL, "frobnicate", NULL), 2);
+	assert_non_null(strstr(err, "unknown command 'frobnicate'"));
+	assert_int_equal(cli(NULL, "permit", "decide", "1", "--approve", NULL), 2); /* no --by */
+	assert_int_equal(cli(NULL, "permit", "decide", "x", "--approve", "--by", "a", NULL), 2);
+	assert_int_equal(cli(NULL, "permit", "decide", "1", "--approve", "--refuse", "--by", "a", NULL), 2);
+	assert_int_equal(cli(NULL, "permit", "revoke", "1", "--by", "a", NULL), 2); /* no --reason */
+	assert_int_equal(cli(NULL, "system", "add", "s", "--class", "cloud", "--host", "h", "--port", "1", "--section", "x", NULL), 2);
+	assert_int_equal(cli(NULL, "system", "add", "s", "--class", "lgwan", "--host", "h", "--port", "70000", "--section", "x", NULL), 2);
+	assert_int_equal(cli(NULL, "report", "monthly", "--month", "2025-6", NULL), 2);
+	assert_int_equal(cli(NULL, "report", "monthly", "--month", "2025-06", "--format", "pdf", NULL), 2);
+	assert_int_equal(cli(NULL, "section", "list", "--bogus", NULL), 2);
+	assert_int_equal(apply_web("2026-03-31", "3"), 2);
+	assert_non_null(strchr(err, '\n'));
+	assert_null(strchr(strchr(err, '\n') + 1, '\n')); /* exactly one line */
+}
+
+static void a_missing_database_is_not_created_by_other_commands(void **state)
+{
+	(void)state;
+	assert_int_equal(cli(NULL, "permit", "list", NULL), 1);
+	assert_non_null(strstr(err, "does not exist"));
+	assert_int_equal(access(db, F_OK), -1);
+}
+
+static void apply_prints_the_id_and_a_refusal_names_the_rule(void **state)
+{
+	(void)state;
+	seed();
+	assert_int_equal(apply_web("2026-03-31", "2"), 0);
+	assert_string_equal(out, "1\n");
+	assert_int_equal(apply_web("2026-04-01", "2"), 1);
+	assert_non_null(strstr(err, "rule one-fiscal-year"));
+	assert_int_equal(cli(NULL, "permit", "apply", "--vendor", "Acme", "--system", "web", "--section", "情報政策課",
+			     "--purpose", "p", "--from", "2025-04-01", "--to", "2025-05-01", "--contract-from", "2025-04-01",
+			     "--contract-to", "2025-12-31", "--source", "203.0.113.0/99", "--table", "2", "--confirm-all", NULL), 1);
+	assert_non_null(strstr(err, "rule source-cidr"));
+	assert_int_equal(cli(NULL, "permit", "apply", "--vendor", "SubCo", "--system", "web", "--section", "情報政策課",
+			     "--purpose", "p", "--from", "2025-04-01", "--to", "2025-05-01", "--contract-from", "2025-04-01",
+			     "--contract-to", "2025-12-31", "--table", "1", "--confirm", "line", "vpn", "equipment",
+			     "lent-terminal", "view-only", NULL), 1);
+	assert_non_null(strstr(err, "rule subcontractor-prime"));
+	assert_int_equal(cli(NULL, "permit", "list", "--json", NULL), 0);
+	assert_non_null(strstr(out, "\"id\": 1"));
+	assert_null(strstr(out, "\"id\": 2")); /* refused applications left nothing */
+}
+
+static void decide_renders_form_2_and_steps_follow_the_lifecycle(void **state)
+{
+	(void)state;
+	seed();
+	assert_int_equal(apply_web("2026-03-31", "2"), 0);
+	assert_int_equal(cli(NULL, "permit", "decide", "1", "--approve", "--by", "副CISO", NULL), 0);
+	assert_non_null(strstr(out, "許可通知書"));
+	assert_non_null(strstr(out, "許可する"));
+	assert_int_equal(cli(NULL, "permit", "decide", "1", "--refuse", "--by", "副CISO", "--reason", "r", NULL), 1);
+	assert_non_null(strstr(err, "is approved"));
+	assert_int_equal(cli(NULL, "permit", "order", "1", "--by", "副CISO", "--reason", "是正", "--suspend", NULL), 0);
+	assert_non_null(strstr(out, "suspended"));
+	assert_int_equal(cli(NULL, "permit", "resume", "1", "--by", "副CISO", "--reason", "是正済", NULL), 0);
+	assert_int_equal(cli(NULL, "permit", "end", "1", "--by", "山田", "--reason", "契約終了", NULL), 0);
+	assert_int_equal(cli(NULL, "permit", "show", "1", "--json", NULL), 0);
+	assert_non_null(strstr(out, "\"state\": \"ended\""));
+	assert_non_null(strstr(out, "\"action\": \"order+suspend\""));
+	assert_non_null(strstr(out, "\"reason\": \"契約終了\""));
+	assert_int_equal(cli(NULL, "permit", "show", "99", NULL), 1);
+	assert_int_equal(cli(NULL, "permit", "suspend", "99", "--by", "a", "--reason", "b", NULL), 1);
+	assert_non_null(strstr(err, "no permit 99"));
+}
+
+static void account_add_reads_the_password_from_stdin_and_stores_no_password(void **state)
+{
+	(void)state;
+	seed();
+	assert_int_equal(cli("s3cret-Passw0rd\n", "account", "add", "Acme", "acme1", "--password-stdin", NULL), 0);
+	assert_int_equal(cli("other\n", "account", "add", "Acme", "acme1", "--password-stdin", NULL), 1);
+	assert_non_null(strstr(err, "already exists"));
+	assert_int_equal(cli("", "account", "add", "Acme", "acme2", "--password-stdin", NULL), 1);
+	assert_int_equal(cli(NULL, "account", "add", "Acme", "acme2", NULL), 2);
+	assert_int_equal(cli(NULL, "account", "list", "--json", NULL), 0);
+	assert_non_null(strstr(out, "\"login\": \"acme1\""));
+	/* the database holds no trace of the password text */
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "grep -c s3cret-Passw0rd %s %s-wal >/dev/null 2>&1", db, db);
+	assert_int_not_equal(system(cmd), 0);
+	policy_db *h = policy_open(db);
+	policy_deny_reason r;
+	assert_int_equal(policy_account_check_password(h, "acme1", "s3cret-Passw0rd", "::1", 1, &r), POLICY_OK);
+	assert_int_equal(r, POLICY_DENY_NONE);
+	policy_close(h);
+}
+
+static void sessions_can_be_listed_shown_and_noted(void **state)
+{
+	(void)state;
+	seed();
+	policy_db *h = policy_open(db);
+	policy_session_start s = { .login = "acme1", .source = "203.0.113.1", .client_name = "PC", .recording_id = "rec" };
+	int64_t id;
+	assert_int_equal(policy_ledger_session_start(h, jst_us(2025, 6, 2, 10, 0), &s, &id), POLICY_OK);
+	policy_close(h);
+	assert_int_equal(cli(NULL, "session", "note", "1", "パッチ適用", "--by", "山田", NULL), 0);
+	assert_int_equal(cli(NULL, "session", "note", "7", "x", NULL), 1);
+	assert_int_equal(cli(NULL, "session", "list", "--month", "2025-06", "--json", NULL), 0);
+	assert_non_null(strstr(out, "\"start\": \"2025-06-02 10:00:00\""));
+	assert_int_equal(cli(NULL, "session", "list", "--month", "2025-07", "--json", NULL), 0);
+	assert_string_equal(out, "[]\n");
+	assert_int_equal(cli(NULL, "session", "show", "1", "--json", NULL), 0);
+	assert_non_null(strstr(out, "パッチ適用"));
+	assert_int_equal(cli(NULL, "verify", NULL), 0);
+	assert_non_null(strstr(out, "ledger ok: 2 rows"));
+}
+
+static void verify_exits_1_and_names_the_tampered_row(void **state)
+{
+	(void)state;
+	seed();
+	policy_db *h = policy_open(db);
+	policy_session_start s = { .login = "acme1", .source = "203.0.113.1" };
+	int64_t id;
+	assert_int_equal(policy_ledger_session_start(h, 5, &s, &id), POLICY_OK);
+	assert_int_equal(policy_ledger_event(h, id, 6, "channel_denied", "rdpdr"), POLICY_OK);
+	policy_close(h);
+	sqlite3 *raw;
+	assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw, "DROP TRIGGER events_append_only_u; UPDATE events SET detail = 'nothing'", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(raw);
+	assert_int_equal(cli(NULL, "verify", NULL), 1);
+	assert_non_null(strstr(err, "events row id=1 (seq 2)"));
+}
+
+static void verify_finds_rows_deleted_and_inserted_with_the_sqlite3_tool(void **state)
+{
+	(void)state;
+	seed();
+	policy_db *h = policy_open(db);
+	policy_session_start s = { .login = "acme1", .source = "203.0.113.1" };
+	int64_t id;
+	assert_int_equal(policy_ledger_session_start(h, 5, &s, &id), POLICY_OK);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(policy_ledger_event(h, id, 6 + i, "channel_denied", "rdpdr"), POLICY_OK);
+	policy_close(h);
+	assert_int_equal(cli(NULL, "verify", NULL), 0);
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "sqlite3 '%s' \"DROP TRIGGER events_append_only_d; DELETE FROM events WHERE id = 2;\"", db);
+	assert_int_equal(system(cmd), 0); /* the sqlite3 tool is in tests/deps.sh */
+	assert_int_equal(cli(NULL, "verify", NULL), 1);
+	assert_non_null(strstr(err, "events row id=3 (seq 4): rows before it are missing (deleted)"));
+	snprintf(cmd, sizeof cmd, "sqlite3 '%s' \"INSERT INTO events(id, seq, session_id, at_us, type, detail, prev_hash, hash)"
+		 " SELECT 2, 3, session_id, at_us, type, detail, prev_hash, hash FROM events WHERE id = 3;\"", db);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(cli(NULL, "verify", NULL), 1);
+	assert_non_null(strstr(err, "events row id=2 (seq 3)"));
+}
+
+static void reports_go_to_a_private_file(void **state)
+{
+	(void)state;
+	seed();
+	char path[160];
+	snprintf(path, sizeof path, "%s/report.csv", dir);
+	assert_int_equal(cli(NULL, "report", "monthly", "--month", "2025-06", "--format", "csv", "-o", path, NULL), 0);
+	struct stat st;
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	slurp(path, out, sizeof out);
+	assert_non_null(strstr(out, "利用状況報告"));
+	assert_non_null(strstr(out, "2025-07-07"));
+	/* a failing report leaves an existing file as it was */
+	assert_int_equal(cli(NULL, "report", "monthly", "--month", "2025-06", "--section", "無い課", "-o", path, NULL), 1);
+	slurp(path, out, sizeof out);
+	assert_non_null(strstr(out, "利用状況報告"));
+	assert_int_equal(cli(NULL, "report", "register", "--month", "2025-06", "--format", "json", NULL), 0);
+	assert_non_null(strstr(out, "\"title\": \"利用状況管理簿\""));
+}
+
+static void calendar_commands(void **state)
+{
+	(void)state;
+	seed();
+	assert_int_equal(cli(NULL, "calendar", "due", "2025-06", NULL), 0);
+	assert_string_equal(out, "2025-07-07\n");
+	assert_int_equal(cli(NULL, "calendar", "close", "2025-07-07", "--reason", "庁舎停電", NULL), 0);
+	assert_int_equal(cli(NULL, "calendar", "due", "2025-06", NULL), 0);
+	assert_string_equal(out, "2025-07-08\n");
+	assert_int_equal(cli(NULL, "calendar", "close", "2025-02-30", NULL), 1);
+	assert_int_equal(cli(NULL, "calendar", "next-open", "2025-12-27", NULL), 0);
+	assert_string_equal(out, "2026-01-05\n");
+	assert_int_equal(cli(NULL, "calendar", "holidays", "2019", "--json", NULL), 0);
+	assert_non_null(strstr(out, "\"date\": \"2019-10-22\""));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(init_creates_a_private_database, setup, teardown),
+		cmocka_unit_test_setup_teardown(usage_errors_exit_2_with_one_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_missing_database_is_not_created_by_other_commands, setup, teardown),
+		cmocka_unit_test_setup_teardown(apply_prints_the_id_and_a_refusal_names_the_rule, setup, teardown),
+		cmocka_unit_test_setup_teardown(decide_renders_form_2_and_steps_follow_the_lifecycle, setup, teardown),
+		cmocka_unit_test_setup_teardown(account_add_reads_the_password_from_stdin_and_stores_no_password, setup, teardown),
+		cmocka_unit_test_setup_teardown(sessions_can_be_listed_shown_and_noted, setup, teardown),
+		cmocka_unit_test_setup_teardown(verify_exits_1_and_names_the_tampered_row, setup, teardown),
+		cmocka_unit_test_setup_teardown(verify_finds_rows_deleted_and_inserted_with_the_sqlite3_tool, setup, teardown),
+		cmocka_unit_test_setup_teardown(reports_go_to_a_private_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(calendar_commands, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
