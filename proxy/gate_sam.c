@@ -56,7 +56,8 @@ void gate_sam_free(gate_sam *sam)
 		free(sam->e[i].user);
 		free(sam->e[i].domain);
 	}
-	memset(sam->e, 0, sam->n * sizeof(*sam->e));
+	if (sam->e)
+		memset(sam->e, 0, sam->n * sizeof(*sam->e));
 	free(sam->e);
 	free(sam);
 }

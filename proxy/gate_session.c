@@ -1061,10 +1061,29 @@ static void wipe_peer_identity(freerdp_peer *peer)
 	memset(id, 0, sizeof(*id));
 }
 
+static void forward_back_error_info(gate_session *s)
+{
+	EnterCriticalSection(&s->lock);
+	UINT32 code = s->back_error_info;
+	s->back_error_info = 0;
+	LeaveCriticalSection(&s->lock);
+	if (!code || !s->peer->activated)
+		return;
+	EnterCriticalSection(&s->front_out);
+	freerdp_set_error_info(s->peer->context->rdp, code);
+	BOOL ok = freerdp_send_error_info(s->peer->context->rdp);
+	LeaveCriticalSection(&s->front_out);
+	WLog_INFO(TAG, "%s target's error info 0x%08x %s to the client", s->sid, code,
+	          ok ? "forwarded" : "could not be forwarded");
+}
+
 static void teardown(gate_session *s)
 {
 	freerdp_peer *peer = s->peer;
 	gate_session_close(s, "closed");
+	/* The target ended the session with a reason (logoff, idle, ...): tell the client, while
+	 * its connection is still up. */
+	forward_back_error_info(s);
 	/* Unblock any library write to a client that stopped reading. */
 	if (peer->sockfd >= 0)
 		shutdown(peer->sockfd, SHUT_RDWR);

@@ -4,7 +4,8 @@
 # (plain bitmaps), and each time the codec the target really used is the one that reached the
 # client (the gate's receipt names it; for H.264 the client's own log shows the metablocks).
 # Each session ends when the client disconnects, and afterwards the gate holds no more threads
-# or file descriptors than before the first client. Under SAN=1 the gate must exit without a
+# or file descriptors than before the first client; the same after the target goes away under a
+# running session. Under SAN=1 the gate must exit without a
 # sanitizer report.
 . "$(dirname "$0")/lib/bench.sh"
 
@@ -68,6 +69,17 @@ wait_leftover() {
     return 1
 }
 bench_check "no thread or descriptor left after $session sessions" wait_leftover
+
+# Teardown from the target side: the target goes away under a running session.
+bench_start_xfreerdp 127.0.0.1 "$GATE_PORT" /u:bench /p:bench /bpp:24
+session=$((session + 1))
+bench_expect_log "target-side teardown: session up" "$GATE_LOG" "s$session target-connected" 30
+bench_check "target-side teardown: client window" bench_wait_client_window "$BENCH_XFREERDP_DISPLAY" 30
+bench_stop "$BENCH_SHADOW_PID"
+bench_expect_log "target-side teardown: the session ends" "$GATE_LOG" \
+    "s$session end: reason=\"target disconnected\"" 20
+bench_check "target-side teardown: the client is disconnected" bench_wait_exit "$BENCH_XFREERDP_PID" 20
+bench_check "no thread or descriptor left after the target-side teardown" wait_leftover
 
 bench_stop "$GATE_PID"
 bench_expect_log "gate shuts down on SIGTERM" "$GATE_LOG" 'signal 15 received' 5
