@@ -7,10 +7,15 @@
  * against a target and through the gate in the same run. It prints one line of
  * key=value pairs, so scripts can compare runs side by side:
  *
- *   rdp_probe [--seconds N] [--rtt N] [--rtt-at X,Y] [--quiet-ms M] -- XFREERDP-ARGS...
+ *   rdp_probe [--seconds N] [--rtt N] [--rtt-at X,Y] [--quiet-ms M]
+ *             [--send-channel NAME:COUNT] [--max-request BYTES] [--dump FILE.ppm]
+ *             -- XFREERDP-ARGS...
  *
  * XFREERDP-ARGS are parsed by FreeRDP's own command line parser (/v:, /u:, /p:,
- * /cert:ignore, /gfx:avc420, /bpp:, ...), so the probe offers what xfreerdp offers.
+ * /cert:ignore, /gfx:avc420, /bpp:24 for plain bitmaps, ...), so the probe offers what
+ * xfreerdp offers. For the gate's robustness tests it can also join a static channel no
+ * addin serves and send COUNT junk PDUs on it (--send-channel), announce a small maximum
+ * request size (--max-request), and write the screen it decoded as a PPM (--dump).
  * Exit status: 0 when connected and measured, 1 on a connection failure, 2 on usage.
  */
 #include <errno.h>
@@ -23,6 +28,7 @@
 #include <freerdp/client/channels.h>
 #include <freerdp/client/cmdline.h>
 #include <freerdp/client/rdpgfx.h>
+#include <freerdp/channels/channels.h>
 #include <freerdp/channels/rdpgfx.h>
 #include <freerdp/event.h>
 #include <freerdp/freerdp.h>
@@ -32,6 +38,17 @@
 #include <winpr/synch.h>
 
 enum { CODEC_SLOTS = 17, RTT_MAX = 256 };
+
+/* Exported by libfreerdp2 (libfreerdp/core/channels.c) but missing from its public headers. */
+UINT16 freerdp_channels_get_id_by_name(freerdp *instance, const char *channel_name);
+
+/* Options beyond FreeRDP's own (set once by main, read-only afterwards). */
+static struct {
+	const char *send_channel; /* static channel to join and send junk on */
+	int send_count;
+	int max_request;          /* MultifragMaxRequestSize to announce (0 = FreeRDP's) */
+	const char *dump;         /* PPM of the decoded screen at the end */
+} extra;
 
 /* Everything the probe measures. Written on the client thread (the only thread
  * that runs the event loop and the update callbacks of this single-connection
@@ -132,7 +149,47 @@ static BOOL probe_pre_connect(freerdp *instance)
 	rdpContext *context = instance->context;
 	PubSub_SubscribeChannelConnected(context->pubSub, probe_channel_connected);
 	PubSub_SubscribeChannelDisconnected(context->pubSub, probe_channel_disconnected);
-	return freerdp_client_load_addins(context->channels, instance->settings);
+	rdpSettings *s = instance->settings;
+	if (!freerdp_client_load_addins(context->channels, s))
+		return FALSE;
+	if (extra.send_channel) { /* a raw static channel no addin serves */
+		if (s->ChannelCount >= s->ChannelDefArraySize)
+			return FALSE;
+		CHANNEL_DEF *def = &s->ChannelDefArray[s->ChannelCount++];
+		memset(def, 0, sizeof(*def));
+		strncpy(def->name, extra.send_channel, sizeof(def->name) - 1);
+		def->options = CHANNEL_OPTION_INITIALIZED;
+	}
+	if (extra.max_request > 0)
+		s->MultifragMaxRequestSize = (UINT32)extra.max_request;
+	return TRUE;
+}
+
+static void send_junk_on_channel(freerdp *instance)
+{
+	UINT16 id = freerdp_channels_get_id_by_name(instance, extra.send_channel);
+	BYTE junk[64];
+	memset(junk, 0xA5, sizeof(junk));
+	for (int i = 0; id && i < extra.send_count; i++)
+		instance->SendChannelData(instance, id, junk, sizeof(junk));
+	fprintf(stderr, "rdp_probe: sent %d PDUs on channel %s (id %u)\n", id ? extra.send_count : 0,
+	        extra.send_channel, id);
+}
+
+/* Writes the decoded screen as a binary PPM (what this client saw). */
+static BOOL dump_screen(rdpGdi *gdi, const char *path)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return FALSE;
+	fprintf(f, "P6\n%d %d\n255\n", gdi->width, gdi->height);
+	for (INT32 y = 0; y < gdi->height; y++)
+		for (INT32 x = 0; x < gdi->width; x++) {
+			const BYTE *p = gdi->primary_buffer + (size_t)y * gdi->stride + (size_t)x * 4;
+			BYTE rgb[3] = { p[2], p[1], p[0] }; /* BGRX32 */
+			fwrite(rgb, 1, 3, f);
+		}
+	return fclose(f) == 0;
 }
 
 static BOOL probe_post_connect(freerdp *instance)
@@ -280,7 +337,9 @@ static void print_results(ProbeContext *probe, double measure_ms, UINT64 bytes_i
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: rdp_probe [--seconds N] [--rtt N] [--rtt-at X,Y] [--quiet-ms M] -- XFREERDP-ARGS...\n");
+	fprintf(out, "Usage: rdp_probe [--seconds N] [--rtt N] [--rtt-at X,Y] [--quiet-ms M]\n"
+	             "                 [--send-channel NAME:COUNT] [--max-request BYTES] [--dump FILE.ppm]\n"
+	             "                 -- XFREERDP-ARGS...\n");
 }
 
 int main(int argc, char **argv)
@@ -293,6 +352,15 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[i], "--seconds") && i + 1 < argc) seconds = atof(argv[++i]);
 		else if (!strcmp(argv[i], "--rtt") && i + 1 < argc) rtt_samples = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--quiet-ms") && i + 1 < argc) screen_quiet_ms = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--max-request") && i + 1 < argc) extra.max_request = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--dump") && i + 1 < argc) extra.dump = argv[++i];
+		else if (!strcmp(argv[i], "--send-channel") && i + 1 < argc) {
+			char *spec = argv[++i], *colon = strchr(spec, ':');
+			extra.send_count = colon ? atoi(colon + 1) : 1;
+			if (colon)
+				*colon = 0;
+			extra.send_channel = spec;
+		}
 		else if (!strcmp(argv[i], "--rtt-at") && i + 1 < argc) {
 			if (sscanf(argv[++i], "%d,%d", &at_x, &at_y) != 2) { usage(stderr); return 2; }
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) { usage(stdout); return 0; }
@@ -330,6 +398,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	probe->t_connected = now_ms();
+	if (extra.send_channel)
+		send_junk_on_channel(instance);
 	pump_until(instance, now_ms() + 15000, first_frame_seen);
 
 	UINT64 in_before = 0, in_after = 0, out_bytes, in_packets, out_packets;
@@ -346,6 +416,10 @@ int main(int argc, char **argv)
 		measure_round_trips(instance, rtt_samples, at_x, at_y);
 	print_results(probe, measured, in_after - in_before);
 	rc = probe->t_first_frame ? 0 : 1;
+	if (extra.dump && probe->t_first_frame && !dump_screen(context->gdi, extra.dump)) {
+		fprintf(stderr, "rdp_probe: cannot write %s\n", extra.dump);
+		rc = 1;
+	}
 	freerdp_disconnect(instance);
 out:
 	freerdp_client_context_free(context);

@@ -83,7 +83,7 @@ echo "rmgate bench: ${SECONDS_PER_RUN}s per run, target freerdp-shadow 1280x800 
 printf '%-10s %-8s %9s %9s %8s %9s %9s %10s %s\n' path side connect_ms first_ms fps kbit_s rtt_ms gate_cpu_s codecs
 for path in bitmap rfx avc420; do
     case $path in
-        bitmap) args=(-gfx) ;;
+        bitmap) args=(/bpp:24) ;;   # no graphics pipeline below 32 bpp
         rfx) args=(/gfx:rfx) ;;
         avc420) args=(/gfx:avc420) ;;
     esac
