@@ -52,11 +52,13 @@ start_target() {   # sets DISPLAY_T and TARGET_PORT
     wait_port "$TARGET_PORT"
 }
 
-start_gate() {     # sets GATE_PORT and GATE_PID
+start_gate() {     # start_gate NAME [ARGS...]: sets GATE_PORT and GATE_PID
+    local name=$1
+    shift
     GATE_PORT=$(free_port)
-    mkdir -p "$RUN/gate"
-    (cd "$RUN/gate" && exec "$OLDPWD/$BUILD/rmgate-proxy" --listen "127.0.0.1:$GATE_PORT" \
-        --target "127.0.0.1:$TARGET_PORT" --target-cert ignore >"$RUN/gate.log" 2>&1) &
+    mkdir -p "$RUN/$name"
+    (cd "$RUN/$name" && exec "$OLDPWD/$BUILD/rmgate-proxy" --listen "127.0.0.1:$GATE_PORT" \
+        --target "127.0.0.1:$TARGET_PORT" --target-cert ignore "$@" >"$RUN/$name.log" 2>&1) &
     GATE_PID=$!
     pids+=($GATE_PID)
     wait_port "$GATE_PORT"
@@ -78,34 +80,48 @@ field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "n/a"; else printf "%.3f", a / b }'; }
 
 start_target
-start_gate
-echo "rmgate bench: ${SECONDS_PER_RUN}s per run, target freerdp-shadow 1280x800 (busy screen)"
-printf '%-10s %-8s %9s %9s %8s %9s %9s %10s %s\n' path side connect_ms first_ms fps kbit_s rtt_ms gate_cpu_s codecs
+start_gate gate-norec --no-record
+NOREC_PORT=$GATE_PORT NOREC_PID=$GATE_PID
+start_gate gate
+REC_DIR=$RUN/gate/var/recordings
+rec_bytes() { du -sb "$REC_DIR" 2>/dev/null | cut -f1; }
+echo "rmgate bench: ${SECONDS_PER_RUN}s per run, target freerdp-shadow 1280x800 (clock, top, scrolling terminal)"
+echo "sides: direct = probe to the target; norec = through the gate without recording (lab"
+echo "--no-record); gate = through the gate as shipped (decoding, recording, ledger)"
+printf '%-8s %-6s %9s %9s %7s %9s %8s %8s %9s %s\n' path side connect_ms first_ms fps kbit_s rtt_ms cpu_s rec_kB codecs
 for path in bitmap rfx avc420; do
     case $path in
         bitmap) args=(/bpp:24) ;;   # no graphics pipeline below 32 bpp
         rfx) args=(/gfx:rfx) ;;
         avc420) args=(/gfx:avc420) ;;
     esac
-    direct=$(probe "$TARGET_PORT" "${args[@]}")
-    cpu0=$(cpu_seconds "$GATE_PID")
-    gated=$(probe "$GATE_PORT" "${args[@]}")
-    cpu1=$(cpu_seconds "$GATE_PID")
-    gate_cpu=$(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN { printf "%.2f", b - a }')
-    for side in direct gate; do
-        line=$direct; [ $side = gate ] && line=$gated
-        printf '%-10s %-8s %9s %9s %8s %9s %9s %10s %s\n' $path $side \
-            "$(field connect_ms "$line")" "$(field first_frame_ms "$line")" "$(field fps "$line")" \
-            "$(field kbit_s "$line")" "$(field rtt_median_ms "$line")" \
-            "$([ $side = gate ] && echo "$gate_cpu" || echo -)" "$(field gfx_codecs "$line")"
+    declare -A line cpu rec
+    line[direct]=$(probe "$TARGET_PORT" "${args[@]}")
+    c0=$(cpu_seconds "$NOREC_PID")
+    line[norec]=$(probe "$NOREC_PORT" "${args[@]}")
+    cpu[norec]=$(awk -v a="$c0" -v b="$(cpu_seconds "$NOREC_PID")" 'BEGIN { printf "%.2f", b - a }')
+    c0=$(cpu_seconds "$GATE_PID") r0=$(rec_bytes)
+    line[gate]=$(probe "$GATE_PORT" "${args[@]}")
+    cpu[gate]=$(awk -v a="$c0" -v b="$(cpu_seconds "$GATE_PID")" 'BEGIN { printf "%.2f", b - a }')
+    rec[gate]=$(( ($(rec_bytes) - r0) / 1024 ))
+    for side in direct norec gate; do
+        l=${line[$side]}
+        printf '%-8s %-6s %9s %9s %7s %9s %8s %8s %9s %s\n' $path $side \
+            "$(field connect_ms "$l")" "$(field first_frame_ms "$l")" "$(field fps "$l")" \
+            "$(field kbit_s "$l")" "$(field rtt_median_ms "$l")" "${cpu[$side]:--}" \
+            "${rec[$side]:--}" "$(field gfx_codecs "$l")"
     done
-    printf '%-10s %-8s fps ratio %s, rtt +%s ms, first frame +%s ms, gate CPU %s s/min\n' $path ratio \
-        "$(ratio "$(field fps "$gated")" "$(field fps "$direct")")" \
-        "$(awk -v a="$(field rtt_median_ms "$gated")" -v b="$(field rtt_median_ms "$direct")" 'BEGIN{printf "%.2f", a-b}')" \
-        "$(awk -v a="$(field first_frame_ms "$gated")" -v b="$(field first_frame_ms "$direct")" 'BEGIN{printf "%.1f", a-b}')" \
-        "$(awk -v c="$gate_cpu" -v s="$SECONDS_PER_RUN" 'BEGIN{printf "%.2f", c * 60 / (s + 2)}')"
+    # Each run lasts about SECONDS_PER_RUN plus the round-trip samples; CPU is per minute of it.
+    per_min() { awk -v c="$1" -v s="$SECONDS_PER_RUN" 'BEGIN { printf "%.2f", c * 60 / (s + 5) }'; }
+    printf '%-8s ratio  gate/direct fps %s, rtt %+.2f ms, first frame %+.0f ms; gate CPU %s s/min (norec %s), recorder %s s/min\n' \
+        $path "$(ratio "$(field fps "${line[gate]}")" "$(field fps "${line[direct]}")")" \
+        "$(awk -v a="$(field rtt_median_ms "${line[gate]}")" -v b="$(field rtt_median_ms "${line[direct]}")" 'BEGIN{print a-b}')" \
+        "$(awk -v a="$(field first_frame_ms "${line[gate]}")" -v b="$(field first_frame_ms "${line[direct]}")" 'BEGIN{print a-b}')" \
+        "$(per_min "${cpu[gate]}")" "$(per_min "${cpu[norec]}")" \
+        "$(per_min "$(awk -v a="${cpu[gate]}" -v b="${cpu[norec]}" 'BEGIN{print a-b}')")"
+    unset line cpu rec
 done
-echo "gate peak RSS after single sessions: $(peak_rss_mib "$GATE_PID") MiB"
+echo "gate peak RSS after single sessions: $(peak_rss_mib "$GATE_PID") MiB (norec: $(peak_rss_mib "$NOREC_PID") MiB)"
 
 if [ "$CONCURRENT" -gt 0 ]; then
     cpu0=$(cpu_seconds "$GATE_PID")
@@ -118,8 +134,9 @@ if [ "$CONCURRENT" -gt 0 ]; then
     ok=0
     for n in "${!cpids[@]}"; do wait "${cpids[$n]}" && ok=$((ok + 1)); done
     cpu1=$(cpu_seconds "$GATE_PID")
-    echo "concurrent: $ok of $CONCURRENT sessions completed through the gate;" \
+    echo "concurrent: $ok of $CONCURRENT H.264 sessions completed through the gate (recording);" \
          "gate CPU $(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN{printf "%.1f", b-a}') s;" \
          "gate peak RSS $(peak_rss_mib "$GATE_PID") MiB" \
          "($(awk -v r="$(peak_rss_mib "$GATE_PID")" -v n="$CONCURRENT" 'BEGIN{printf "%.1f", r/n}') MiB per session)"
+    grep -c 'session.*end:' "$RUN/gate.log" | sed 's/^/sessions ended in the gate log: /'
 fi
