@@ -45,8 +45,9 @@ exec 3>&-
 for _ in $(seq 100); do [ -s "$RUN/xvfb.display" ] && break; sleep 0.05; done
 display=":$(cat "$RUN/xvfb.display")"
 DISPLAY=$display xclock -update 1 -geometry 300x300+20+20 >/dev/null 2>&1 & pids+=($!)
-DISPLAY=$display xterm -geometry 100x30+340+20 -e top >/dev/null 2>&1 & pids+=($!)
-DISPLAY=$display xterm -geometry 60x12+20+360 -T 'type here' >/dev/null 2>&1 & pids+=($!)
+DISPLAY=$display xterm -geometry 100x30+340+20 -e top -s >/dev/null 2>&1 & pids+=($!)
+# A terminal that only echoes what is typed (no shell: the demo gives no one a shell here).
+DISPLAY=$display xterm -geometry 60x12+20+360 -T 'type here' -e cat >/dev/null 2>&1 & pids+=($!)
 HOME=$RUN DISPLAY=$display freerdp-shadow-cli /bind-address:127.0.0.1 /port:"$TARGET_PORT" \
     -auth /sec:tls >"$RUN/shadow.log" 2>&1 &
 pids+=($!)
