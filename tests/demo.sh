@@ -2,7 +2,7 @@
 # `make run`: the gate on its embedded default, in front of a local demo target.
 #
 # 1. A demo target: freerdp-shadow on a virtual X display showing a live clock
-#    and a terminal running top, on 127.0.0.1:${RMGATE_DEMO_TARGET_PORT:-33890}.
+#    a terminal running top (secure mode) and one that echoes typing (no shell), on 127.0.0.1:${RMGATE_DEMO_TARGET_PORT:-33890}.
 # 2. The database ./var/rmgate.db (the gate's default) gets, once, a demo section,
 #    vendor, system (the demo target), account and an approved permit until the end
 #    of the fiscal year.
