@@ -41,7 +41,7 @@ start_target() {   # sets DISPLAY_T and TARGET_PORT
     for _ in $(seq 100); do [ -s "$RUN/xvfb.display" ] && break; sleep 0.05; done
     DISPLAY_T=":$(cat "$RUN/xvfb.display")"
     DISPLAY=$DISPLAY_T xclock -update 1 -geometry 200x200+10+10 >/dev/null 2>&1 & pids+=($!)
-    DISPLAY=$DISPLAY_T xterm -geometry 90x25+230+10 -e top -s -d 1 >/dev/null 2>&1 & pids+=($!)
+    DISPLAY=$DISPLAY_T xterm -geometry 90x25+230+10 -e top -s >/dev/null 2>&1 & pids+=($!)
     DISPLAY=$DISPLAY_T xterm -geometry 90x20+230+400 -e sh -c 'while :; do ls -l /usr/bin; sleep 0.2; done' >/dev/null 2>&1 & pids+=($!)
     # A quiet terminal for the round trip: the probe types into it.
     DISPLAY=$DISPLAY_T xterm -geometry 30x10+10+300 -e cat >/dev/null 2>&1 & pids+=($!)
