@@ -5,8 +5,11 @@
 # works (screen matches, typing reaches the session); the gate's receipt lists what the client
 # offered and what was denied, including the devices its observing rdpdr endpoint saw announced.
 # Then observe-only: typed text never reaches the session while the screen keeps updating.
+# The client's printer is a real CUPS queue (a private cupsd from the bench), so /printer
+# redirects it.
 . "$(dirname "$0")/lib/bench.sh"
 
+bench_start_cups rmgate-test
 bench_start_xrdp
 GATE_PORT=$(bench_free_port) || bench_die "no free port"
 OBS_PORT=$(bench_free_port) || bench_die "no free port"
@@ -46,6 +49,8 @@ bench_expect_word "xrdp got drdynvc (graphics, display control)" drdynvc "$chann
 # The observing rdpdr endpoint on the front completes the handshake, so the client announces.
 bench_check "the client registered its smart card with the gate" \
     bench_wait_log "$BENCH_XFREERDP_LOG" 'registered device #[0-9]+: SCARD' 20
+bench_check "the client registered its printer with the gate" \
+    bench_wait_log "$BENCH_XFREERDP_LOG" 'registered device #[0-9]+: PRN[0-9]+ ' 20
 bench_check "clipboard client -> target fails" \
     bash -c '! bench_clipboard_roundtrip "$1" "$2" 8' _ "$BENCH_XFREERDP_DISPLAY" "$session"
 bench_check "clipboard target -> client fails" \
@@ -64,6 +69,15 @@ bench_expect_log "receipt: the smart card announced, not forwarded" "$GATE_LOG" 
     's1 device-announced type=smartcard id=[0-9]+ name="SCARD" forwarded=no' 10
 bench_expect_log "receipt: the drive announced, not forwarded" "$GATE_LOG" \
     's1 device-announced type=drive id=[0-9]+ name="share" forwarded=no' 10
+# A printer is announced under its DOS name (PRN1), the CUPS queue name travels in its data.
+bench_expect_log "receipt: the printer announced, not forwarded" "$GATE_LOG" \
+    's1 device-announced type=printer id=[0-9]+ name="PRN[0-9]+" forwarded=no' 10
+# Exactly these devices, nothing else (the smart card may be announced twice: before and after
+# the logon).
+announced=$(grep -a -o -E 's1 device-announced type=[a-z]+ id=[0-9]+ name="[^"]*"' "$GATE_LOG" |
+    sed -E 's/.*type=([a-z]+) id=[0-9]+ name="([^"]*)"/\1 \2/' | sort -u | tr '\n' ',')
+bench_expect_eq "receipt: exactly the drive, the printer and the smart card" \
+    "drive share,printer PRN1,smartcard SCARD," "$announced"
 
 # The session itself works: the screen, and typing.
 pattern=$BENCH_DIR/pattern.png
