@@ -29,7 +29,7 @@ fi
 echo "deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq || exit 1
-# xrdp is installed only as a test target: its package would start a system RDP server on
+# xrdp and cups are installed only for the tests: xrdp's package would start a system RDP server on
 # 0.0.0.0:3389 (and sesman on 3350, which the test bench needs). Keep every service these
 # packages bring from starting, for the length of this install (Debian's policy-rc.d).
 rc_policy=/usr/sbin/policy-rc.d
@@ -42,6 +42,6 @@ apt-get install -y -qq --no-install-recommends $missing
 status=$?
 [ "$own_rc_policy" = 1 ] && rm -f "$rc_policy"
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-    systemctl disable --now xrdp xrdp-sesman >/dev/null 2>&1 || true
+    systemctl disable --now xrdp xrdp-sesman cups cups.socket >/dev/null 2>&1 || true
 fi
 exit $status
