@@ -4,8 +4,8 @@
 # 1. A demo target: freerdp-shadow on a virtual X display showing a live clock
 #    a terminal running top (secure mode) and one that echoes typing (no shell), on 127.0.0.1:${RMGATE_DEMO_TARGET_PORT:-33890}.
 # 2. The database ./var/rmgate.db (the gate's default) gets, once, a demo section,
-#    vendor, system (the demo target), account and an approved permit until the end
-#    of the fiscal year.
+#    vendor, system (the demo target) and account, and, whenever none covers today, an
+#    approved permit until the end of the fiscal year.
 # 3. The gate runs in the foreground on the embedded default (./var, loopback).
 # It prints how to connect, list the ledger and replay the recording.
 # Ctrl-C stops the gate and the demo target.
@@ -57,22 +57,33 @@ port_busy "$TARGET_PORT" || { echo "make run: the demo target did not start (see
 target_pin=$(openssl x509 -in "$RUN/.config/freerdp/shadow/shadow.crt" -noout -fingerprint -sha256 \
     | sed 's/.*=/sha256:/')
 
-# --- the demo permit (once) ------------------------------------------------------------
+# --- the demo data (once) and a permit covering today (again after the fiscal year ends) -----
+today=$(TZ=Asia/Tokyo date +%F)
 if [ ! -f "$DB" ]; then
-    today=$(TZ=Asia/Tokyo date +%F)
-    year=$(TZ=Asia/Tokyo date +%Y); month=$(TZ=Asia/Tokyo date +%-m)
-    fy_end=$(( month >= 4 ? year + 1 : year ))-03-31
     $POLICY init >/dev/null
     $POLICY section add "Demo Section" --officer "Demo Officer" >/dev/null
     $POLICY vendor add "Demo Vendor" >/dev/null
     $POLICY system add demo --class lgwan --host 127.0.0.1 --port "$TARGET_PORT" \
         --section "Demo Section" --idle-timeout 15 >/dev/null
     printf '%s\n' "$PASSWORD" | $POLICY account add "Demo Vendor" "$LOGIN" --password-stdin >/dev/null
+    echo "Demo data: vendor 'Demo Vendor', account '$LOGIN' (password '$PASSWORD'), system 'demo'."
+fi
+demo_permit_today() {
+    $POLICY permit list --json | python3 -c '
+import json, sys
+today = sys.argv[1]
+ok = any(p["vendor"] == "Demo Vendor" and p["state"] == "approved"
+         and p["from_date"] <= today <= p["to_date"] for p in json.load(sys.stdin))
+sys.exit(0 if ok else 1)' "$today"
+}
+if ! demo_permit_today; then
+    year=$(TZ=Asia/Tokyo date +%Y); month=$(TZ=Asia/Tokyo date +%-m)
+    fy_end=$(( month >= 4 ? year + 1 : year ))-03-31   # a permit stays inside one fiscal year
     permit=$($POLICY permit apply --vendor "Demo Vendor" --system demo --section "Demo Section" \
         --purpose "demonstration" --from "$today" --to "$fy_end" \
         --contract-from "$today" --contract-to "$fy_end" --table 1 --confirm-all)
     $POLICY permit decide "$permit" --approve --by "Demo Deputy CISO" >/dev/null
-    echo "Demo data: vendor 'Demo Vendor', account '$LOGIN', system 'demo', permit $permit (approved)."
+    echo "Demo permit $permit approved, $today to $fy_end."
 fi
 
 month=$(TZ=Asia/Tokyo date +%Y-%m)
