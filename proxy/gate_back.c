@@ -52,7 +52,9 @@ static int verify_x509(freerdp *instance, const BYTE *pem, size_t len, const cha
 		         (flags & VERIFY_CERT_FLAG_REDIRECT) ? " (server redirection is not followed)" : "");
 		return 0;
 	}
-	if (cfg->target_cert_ignore) {
+	/* A pin of the permitted system (from the permit database) is the only one that counts;
+	 * otherwise the configuration's target_cert applies. */
+	if (!s->has_target_pin && cfg->target_cert_ignore) {
 		WLog_WARN(TAG, "%s target certificate of %s:%u not checked (target_cert = ignore)", s->sid,
 		          host, port);
 		return 2;
@@ -63,7 +65,9 @@ static int verify_x509(freerdp *instance, const BYTE *pem, size_t len, const cha
 	unsigned int mdlen = 0;
 	BOOL ok = x && X509_digest(x, EVP_sha256(), md, &mdlen) == 1 && mdlen == GATE_SHA256_LEN;
 	BOOL match = FALSE;
-	for (size_t i = 0; ok && i < cfg->n_target_pins; i++)
+	if (ok && s->has_target_pin)
+		match = memcmp(md, s->target_pin, GATE_SHA256_LEN) == 0;
+	for (size_t i = 0; ok && !s->has_target_pin && i < cfg->n_target_pins; i++)
 		match = match || memcmp(md, cfg->target_pins[i], GATE_SHA256_LEN) == 0;
 	X509_free(x);
 	BIO_free(bio);
@@ -71,8 +75,9 @@ static int verify_x509(freerdp *instance, const BYTE *pem, size_t len, const cha
 		char hex[GATE_SHA256_LEN * 3 + 1] = "";
 		for (unsigned i = 0; ok && i < mdlen; i++)
 			snprintf(hex + i * 3, 4, "%02X%s", md[i], i + 1 < mdlen ? ":" : "");
-		WLog_ERR(TAG, "%s target certificate of %s:%u rejected: sha256:%s is not pinned in target_cert",
-		         s->sid, host, port, ok ? hex : "(unreadable)");
+		WLog_ERR(TAG, "%s target certificate of %s:%u rejected: sha256:%s is not %s", s->sid, host,
+		         port, ok ? hex : "(unreadable)",
+		         s->has_target_pin ? "the system's pinned certificate" : "pinned in target_cert");
 		return 0;
 	}
 	return 2; /* accept for this session only; nothing is stored under $HOME */

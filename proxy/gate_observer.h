@@ -105,6 +105,8 @@ typedef struct {
 	UINT32 error_info;          /* deny: ERRINFO_* sent to the client (0 = default) */
 	char *target_host;          /* allow: target */
 	UINT16 target_port;
+	BOOL has_target_pin;        /* allow: the target's own certificate pin (SHA-256); when set, */
+	BYTE target_pin[32];        /* the certificate must match it, whatever target_cert says   */
 	gate_channel_policy policy; /* allow: channels, observe-only */
 	char *user, *domain, *password; /* allow: credentials for the target; NULL user = pass the
 	                                   vendor's own through */

@@ -530,6 +530,8 @@ static BOOL admit(gate_session *s, char **names, size_t n)
 	s->policy = d.policy;
 	s->target_host = d.target_host;
 	s->target_port = d.target_port;
+	s->has_target_pin = d.has_target_pin;
+	memcpy(s->target_pin, d.target_pin, sizeof(s->target_pin));
 	d.target_host = NULL;
 	memset(&d.observer, 0, sizeof(d.observer));
 	if (d.user) { /* injected credentials replace the vendor's */

@@ -100,6 +100,8 @@ struct gate_session {
 	gate_observer obs;
 	char *target_host;
 	UINT16 target_port;
+	BOOL has_target_pin;      /* set at admission, read-only afterwards: the system's own pin */
+	BYTE target_pin[32];
 	char *user, *domain, *password; /* for the back; password zeroed and freed after connect */
 	char *nla_user;  /* peer thread: the account NLA asked a hash for (NULL = none yet) */
 	BOOL logged_on;  /* peer thread: the front's logon completed (NLA or Client Info) */
