@@ -111,10 +111,9 @@ static int hex_value(char c)
 	return -1;
 }
 
-int policy_cert_pin_parse(const char *text, char out[POLICY_CERT_PIN_HEX + 1])
+static int parse_pin(const char *text, char out[POLICY_CERT_PIN_HEX + 1])
 {
 	static const char digits[] = "0123456789abcdef";
-	out[0] = '\0';
 	if (!text || strncasecmp(text, "sha256:", 7) != 0)
 		return pol_fail(POLICY_ERR_INVALID, "certificate pin '%.80s' must be 'sha256:' and the 64 hex digits"
 				" of the certificate's SHA-256 (colons between bytes allowed)", text ? text : "");
@@ -140,6 +139,15 @@ int policy_cert_pin_parse(const char *text, char out[POLICY_CERT_PIN_HEX + 1])
 		out[o] = '\0';
 	}
 	return POLICY_OK;
+}
+
+int policy_cert_pin_parse(const char *text, char out[POLICY_CERT_PIN_HEX + 1])
+{
+	out[0] = '\0';
+	int status = parse_pin(text, out);
+	if (status)
+		out[0] = '\0'; /* no half-parsed pin on error */
+	return status;
 }
 
 static int check_system_spec(const policy_system_spec *s)

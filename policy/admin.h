@@ -52,7 +52,7 @@ int policy_system_add(policy_db *db, const policy_system_spec *spec, int64_t *id
 /* Parses a certificate pin "sha256:HEX" (prefix and hex case-insensitive;
  * HEX is 64 digits, or 32 two-digit bytes separated by ':') into its
  * normalised form out (64 lowercase hex digits and a NUL). Returns
- * POLICY_OK, or POLICY_ERR_INVALID with policy_last_error() set. */
+ * POLICY_OK, or POLICY_ERR_INVALID with policy_last_error() set and out "". */
 int policy_cert_pin_parse(const char *text, char out[POLICY_CERT_PIN_HEX + 1]);
 
 /* Sets (pin "sha256:HEX") or clears (pin NULL) the pin of the target's TLS
