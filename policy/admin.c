@@ -1,8 +1,12 @@
 /* admin.c: sections, vendors, systems and closed days (see admin.h). */
 #include "admin.h"
+#include "ledger.h"
+#include "ledger_internal.h"
 #include "policy_internal.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 static const char *const class_names[] = { "mynumber", "lgwan", "internet" };
 
@@ -96,6 +100,56 @@ int policy_vendor_add(policy_db *db, const char *name, const char *prime, int64_
 	return status;
 }
 
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int parse_pin(const char *text, char out[POLICY_CERT_PIN_HEX + 1])
+{
+	static const char digits[] = "0123456789abcdef";
+	if (!text || strncasecmp(text, "sha256:", 7) != 0)
+		return pol_fail(POLICY_ERR_INVALID, "certificate pin '%.80s' must be 'sha256:' and the 64 hex digits"
+				" of the certificate's SHA-256 (colons between bytes allowed)", text ? text : "");
+	const char *hex = text + 7;
+	size_t len = strlen(hex);
+	/* Either 64 digits, or 32 pairs with one ':' between each (95 chars). */
+	bool colons = len == POLICY_CERT_PIN_HEX / 2 * 3 - 1;
+	if (len != POLICY_CERT_PIN_HEX && !colons)
+		return pol_fail(POLICY_ERR_INVALID, "certificate pin '%.80s': a SHA-256 has 32 bytes (64 hex digits),"
+				" this one has %zu characters", text, len);
+	for (size_t i = 0, o = 0; i < len; i++) {
+		if (colons && i % 3 == 2) {
+			if (hex[i] != ':')
+				return pol_fail(POLICY_ERR_INVALID, "certificate pin '%.80s': expected ':' between bytes at"
+						" character %zu", text, i + 8);
+			continue;
+		}
+		int v = hex_value(hex[i]);
+		if (v < 0)
+			return pol_fail(POLICY_ERR_INVALID, "certificate pin '%.80s': '%c' at character %zu is not a hex"
+					" digit", text, hex[i], i + 8);
+		out[o++] = digits[v];
+		out[o] = '\0';
+	}
+	return POLICY_OK;
+}
+
+int policy_cert_pin_parse(const char *text, char out[POLICY_CERT_PIN_HEX + 1])
+{
+	out[0] = '\0';
+	int status = parse_pin(text, out);
+	if (status)
+		out[0] = '\0'; /* no half-parsed pin on error */
+	return status;
+}
+
 static int check_system_spec(const policy_system_spec *s)
 {
 	if (blank(s->name))
@@ -118,6 +172,9 @@ static int check_system_spec(const policy_system_spec *s)
 int policy_system_add(policy_db *db, const policy_system_spec *s, int64_t *id_out)
 {
 	int status = check_system_spec(s);
+	char pin[POLICY_CERT_PIN_HEX + 1] = "";
+	if (!status && s->cert_pin)
+		status = policy_cert_pin_parse(s->cert_pin, pin);
 	if (status)
 		return status;
 	pol_lock(db);
@@ -126,7 +183,7 @@ int policy_system_add(policy_db *db, const policy_system_spec *s, int64_t *id_ou
 	if (!status) {
 		sqlite3_stmt *st = pol_prepare(db,
 			"INSERT INTO systems(name, class, host, port, section_id, credentials, idle_timeout_s,"
-			" max_duration_s, observe_only, channels, created_us) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+			" max_duration_s, observe_only, channels, created_us, cert_pin) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
 		status = POLICY_ERR_DB;
 		if (st) {
 			pol_bind_text(st, 1, s->name);
@@ -140,9 +197,75 @@ int policy_system_add(policy_db *db, const policy_system_spec *s, int64_t *id_ou
 			sqlite3_bind_int(st, 9, s->observe_only);
 			sqlite3_bind_int(st, 10, (int)s->channels);
 			sqlite3_bind_int64(st, 11, policy_now_us());
+			pol_bind_text(st, 12, s->cert_pin ? pin : NULL);
 			status = insert_step(db, st, "system", s->name, id_out);
 		}
 	}
+	pol_unlock(db);
+	return status;
+}
+
+/* Reads the current pin of system_id into old ("" = none); lock held. */
+static int read_pin(policy_db *db, int64_t system_id, char old[POLICY_CERT_PIN_HEX + 1])
+{
+	sqlite3_stmt *st = pol_prepare(db, "SELECT cert_pin FROM systems WHERE id = ?");
+	if (!st)
+		return POLICY_ERR_DB;
+	sqlite3_bind_int64(st, 1, system_id);
+	int rc = sqlite3_step(st);
+	const char *t = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+	snprintf(old, POLICY_CERT_PIN_HEX + 1, "%s", t ? t : "");
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? POLICY_OK : pol_sql_fail(db, "reading a certificate pin");
+}
+
+/* Writes the pin and its ledger event in one transaction; lock held. */
+static int write_pin(policy_db *db, const char *system, int64_t system_id, const char *pin, const char *actor,
+		     int64_t now_us)
+{
+	char old[POLICY_CERT_PIN_HEX + 1], detail[256];
+	int status = pol_begin(db);
+	if (!status)
+		status = read_pin(db, system_id, old);
+	if (!status && !pin && !*old)
+		status = pol_fail(POLICY_ERR_NOT_FOUND, "system '%s' has no certificate pin to clear", system);
+	sqlite3_stmt *st = status ? NULL : pol_prepare(db, "UPDATE systems SET cert_pin = ? WHERE id = ?");
+	if (!status && !st)
+		status = POLICY_ERR_DB;
+	if (st) {
+		pol_bind_text(st, 1, pin);
+		sqlite3_bind_int64(st, 2, system_id);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			status = pol_sql_fail(db, "storing the certificate pin");
+		sqlite3_finalize(st);
+	}
+	if (!status) {
+		snprintf(detail, sizeof detail, "system %.120s %ssha256:%s", system, pin ? "" : "was ", pin ? pin : old);
+		status = pol_ledger_admin_event_locked(db, now_us, pin ? POLICY_EV_CERT_PIN_SET : POLICY_EV_CERT_PIN_CLEARED,
+						       detail, system_id, actor);
+	}
+	if (status) {
+		pol_rollback(db);
+		return status;
+	}
+	return pol_commit(db);
+}
+
+int policy_system_set_cert_pin(policy_db *db, const char *system, const char *pin, const char *actor,
+			       int64_t now_us)
+{
+	char norm[POLICY_CERT_PIN_HEX + 1];
+	if (blank(system))
+		return pol_fail(POLICY_ERR_INVALID, "no system named");
+	if (blank(actor))
+		return pol_fail(POLICY_ERR_INVALID, "who sets the certificate pin must be named (--by)");
+	if (pin && policy_cert_pin_parse(pin, norm))
+		return POLICY_ERR_INVALID;
+	pol_lock(db);
+	int64_t system_id = 0;
+	int status = pol_id_by_name(db, "systems", system, &system_id);
+	if (!status)
+		status = write_pin(db, system, system_id, pin ? norm : NULL, actor, now_us);
 	pol_unlock(db);
 	return status;
 }

@@ -41,9 +41,28 @@ typedef struct {
 	int max_duration_s;     /* 0 = default 14400 */
 	bool observe_only;
 	unsigned channels;      /* POLICY_CHANNEL_* */
+	const char *cert_pin;   /* target's TLS certificate pin, "sha256:HEX" (see below); NULL = none */
 } policy_system_spec;
 
 int policy_system_add(policy_db *db, const policy_system_spec *spec, int64_t *id_out);
+
+/* Length of a normalised pin: lowercase hex of the certificate's SHA-256. */
+#define POLICY_CERT_PIN_HEX 64
+
+/* Parses a certificate pin "sha256:HEX" (prefix and hex case-insensitive;
+ * HEX is 64 digits, or 32 two-digit bytes separated by ':') into its
+ * normalised form out (64 lowercase hex digits and a NUL). Returns
+ * POLICY_OK, or POLICY_ERR_INVALID with policy_last_error() set and out "". */
+int policy_cert_pin_parse(const char *text, char out[POLICY_CERT_PIN_HEX + 1]);
+
+/* Sets (pin "sha256:HEX") or clears (pin NULL) the pin of the target's TLS
+ * certificate for `system`, by `actor` (required). Appends a ledger event
+ * cert_pin_set (detail: "system NAME sha256:HEX") or cert_pin_cleared
+ * (detail: "system NAME was sha256:HEX") in the same transaction. Errors:
+ * INVALID (malformed pin, no actor), NOT_FOUND (unknown system; or clearing
+ * a system that has no pin); nothing changes on error. */
+int policy_system_set_cert_pin(policy_db *db, const char *system, const char *pin, const char *actor,
+                               int64_t now_us);
 
 /* Extra closed days for the report due date ("YYYY-MM-DD"). */
 int policy_closed_day_add(policy_db *db, const char *date, const char *reason);

@@ -100,6 +100,8 @@ static void fill_allow(policy_decision *d, sqlite3_stmt *st)
 	d->rules.max_duration_s = sqlite3_column_int(st, 12);
 	d->rules.observe_only = sqlite3_column_int(st, 13) || sqlite3_column_int(st, 5);
 	d->rules.channels = (unsigned)sqlite3_column_int(st, 14);
+	const char *pin = (const char *)sqlite3_column_text(st, 15);
+	snprintf(d->cert_pin, sizeof d->cert_pin, "%s", pin ? pin : "");
 	snprintf(d->message, sizeof d->message, "permit %lld allows system '%s'", (long long)d->permit_id, d->system_name);
 }
 
@@ -117,7 +119,8 @@ static void deny(policy_decision *d, policy_deny_reason r, const char *fmt, ...)
 /* Permits considered: the vendor's, whose window ended at most a year ago. */
 #define CANDIDATES                                                                                             \
 	"SELECT p.id, p.state, p.window_start_us, p.window_end_us, p.sources, p.observe_only, s.id, s.name, s.host," \
-	" s.port, s.credentials, s.idle_timeout_s, s.max_duration_s, s.observe_only, s.channels"                \
+	" s.port, s.credentials, s.idle_timeout_s, s.max_duration_s, s.observe_only, s.channels,"               \
+	" s.cert_pin"                                                                                          \
 	" FROM permits p JOIN systems s ON s.id = p.system_id WHERE p.vendor_id = ?1 AND p.window_end_us > ?2"
 
 static int lookup_account(policy_db *db, const char *login, policy_decision *d, bool *found)

@@ -34,6 +34,8 @@ typedef struct {
 	char host[256];
 	int port;
 	bool inject_credentials;   /* system credential mode: inject (true) or passthrough */
+	char cert_pin[65];         /* the system's certificate pin: SHA-256 of the target's TLS
+	                            * certificate (DER) as 64 lowercase hex digits; "" = none */
 	policy_session_rules rules;
 } policy_decision;
 

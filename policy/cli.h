@@ -38,6 +38,10 @@ bool cli_has(const cli_args *a, const char *name);
 /* All values of a repeated option (pointers into argv), count returned. */
 size_t cli_all(const cli_args *a, const char *name, const char **out, size_t max);
 
+/* Who acts: --by NAME, else the login name of the user running the tool
+ * (written into buf, len bytes). */
+const char *cli_actor(const cli_args *a, char *buf, size_t len);
+
 int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints "rmgate-policy: <policy_last_error()>" and returns CLI_REFUSED. */
 int cli_fail(void);

@@ -81,7 +81,8 @@ static int system_add(policy_db *db, int argc, char **argv)
 					    { "port", OPT_VALUE },        { "section", OPT_VALUE },
 					    { "credentials", OPT_VALUE }, { "idle-timeout", OPT_VALUE },
 					    { "max-duration", OPT_VALUE },{ "observe-only", OPT_FLAG },
-					    { "allow-audio", OPT_FLAG },  { NULL, 0 } };
+					    { "allow-audio", OPT_FLAG },  { "cert-pin", OPT_VALUE },
+					    { NULL, 0 } };
 	cli_args a;
 	if (cli_parse("system add", argc, argv, spec, &a))
 		return CLI_USAGE;
@@ -105,6 +106,7 @@ static int system_add(policy_db *db, int argc, char **argv)
 		return CLI_USAGE;
 	s.observe_only = cli_has(&a, "observe-only");
 	s.channels = cli_has(&a, "allow-audio") ? POLICY_CHANNEL_AUDIO_OUT : 0;
+	s.cert_pin = cli_get(&a, "cert-pin");
 	int64_t id;
 	if (policy_system_add(db, &s, &id))
 		return cli_fail();
@@ -112,21 +114,56 @@ static int system_add(policy_db *db, int argc, char **argv)
 	return CLI_OK;
 }
 
+/* system pin NAME (sha256:HEX | none) [--by NAME] */
+static int system_pin(policy_db *db, int argc, char **argv)
+{
+	static const cli_optspec spec[] = { { "by", OPT_VALUE }, { NULL, 0 } };
+	cli_args a;
+	if (cli_parse("system pin", argc, argv, spec, &a))
+		return CLI_USAGE;
+	if (a.npos != 2)
+		return cli_usage("system pin: use 'system pin SYSTEM sha256:HEX|none [--by NAME]'");
+	const char *pin = strcmp(a.pos[1], "none") ? a.pos[1] : NULL;
+	char who[64];
+	if (policy_system_set_cert_pin(db, a.pos[0], pin, cli_actor(&a, who, sizeof who), policy_now_us()))
+		return cli_fail();
+	return CLI_OK;
+}
+
+/* The table shows the pin's first 8 bytes; JSON shows it in full. */
+#define SYSTEM_LIST(pin)                                                                                     \
+	"SELECT s.id, s.name, s.class, s.host, s.port, c.name AS section, s.credentials,"                   \
+	" CASE WHEN x.system_id IS NULL THEN '' ELSE 'stored' END AS secret,"                              \
+	" s.idle_timeout_s, s.max_duration_s, s.observe_only, s.channels, " pin " AS cert_pin"             \
+	" FROM systems s JOIN sections c ON c.id = s.section_id"                                           \
+	" LEFT JOIN system_secrets x ON x.system_id = s.id ORDER BY s.id"
+
+static int system_list(policy_db *db, int argc, char **argv)
+{
+	cli_args a;
+	if (cli_parse("system list", argc, argv, list_opts, &a))
+		return CLI_USAGE;
+	if (a.npos)
+		return cli_usage("system list: unexpected argument '%s'", a.pos[0]);
+	bool json = cli_has(&a, "json");
+	return cli_print_query(db, stdout, json,
+			       json ? SYSTEM_LIST("'sha256:' || s.cert_pin")
+				    : SYSTEM_LIST("COALESCE('sha256:' || substr(s.cert_pin, 1, 16) || '...', '')"),
+			       0, NULL);
+}
+
 static int system_cmd(policy_db *db, const char *path, int argc, char **argv)
 {
 	if (argc >= 1 && !strcmp(argv[0], "list"))
-		return list(db, "system list", argc - 1, argv + 1,
-			    "SELECT s.id, s.name, s.class, s.host, s.port, c.name AS section, s.credentials,"
-			    " CASE WHEN x.system_id IS NULL THEN '' ELSE 'stored' END AS secret,"
-			    " s.idle_timeout_s, s.max_duration_s, s.observe_only, s.channels"
-			    " FROM systems s JOIN sections c ON c.id = s.section_id"
-			    " LEFT JOIN system_secrets x ON x.system_id = s.id ORDER BY s.id");
+		return system_list(db, argc - 1, argv + 1);
+	if (argc >= 1 && !strcmp(argv[0], "pin"))
+		return system_pin(db, argc - 1, argv + 1);
 	if (argc >= 1 && !strcmp(argv[0], "add"))
 		return system_add(db, argc - 1, argv + 1);
 	if (argc >= 1 && (!strcmp(argv[0], "secret") || !strcmp(argv[0], "secret-clear")))
 		return cli_system_secret(db, path, argc, argv);
-	return cli_usage("system: use 'system add NAME ...', 'system secret SYSTEM ...', 'system secret-clear SYSTEM'"
-			 " or 'system list'");
+	return cli_usage("system: use 'system add NAME ...', 'system pin SYSTEM sha256:HEX|none',"
+			 " 'system secret SYSTEM ...', 'system secret-clear SYSTEM' or 'system list'");
 }
 
 int cli_admin(policy_db *db, const char *path, int argc, char **argv)

@@ -7,25 +7,10 @@
 
 #include <errno.h>
 #include <openssl/crypto.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
 #include <unistd.h>
-
-/* Who acts: --by NAME, else the login name of the user running the tool. */
-static const char *actor(const cli_args *a, char *buf, size_t len)
-{
-	const char *by = cli_get(a, "by");
-	if (by && *by)
-		return by;
-	const struct passwd *pw = getpwuid(getuid());
-	if (pw && pw->pw_name && *pw->pw_name)
-		snprintf(buf, len, "%s", pw->pw_name);
-	else
-		snprintf(buf, len, "uid %u", (unsigned)getuid());
-	return buf;
-}
 
 /* --key FILE or the default beside the database (heap, caller frees). */
 static char *key_path(const cli_args *a, const char *db_path)
@@ -50,7 +35,7 @@ static int key_init(policy_db *db, const char *db_path, const cli_args *a)
 		snprintf(detail, sizeof detail, "key file %s, key id %s", path, id);
 		pol_lock(db);
 		int status = pol_ledger_admin_event_locked(db, policy_now_us(), POLICY_EV_SECRET_KEY_CREATED, detail, 0,
-							   actor(a, who, sizeof who));
+							   cli_actor(a, who, sizeof who));
 		pol_unlock(db);
 		if (status)
 			rc = cli_error("key file %s was created (key id %s) but the ledger event failed: %s", path, id,
@@ -180,7 +165,7 @@ static int secret_set(policy_db *db, const char *db_path, int argc, char **argv)
 	if (!rc)
 		rc = read_secret_line(a.pos[0], pw, sizeof pw);
 	if (!rc && policy_system_secret_set(db, key, a.pos[0], cli_get(&a, "user"), cli_get(&a, "domain"), pw,
-					    actor(&a, who, sizeof who), policy_now_us()))
+					    cli_actor(&a, who, sizeof who), policy_now_us()))
 		rc = cli_fail();
 	OPENSSL_cleanse(pw, sizeof pw);
 	if (!rc) {
@@ -200,7 +185,7 @@ static int secret_clear(policy_db *db, int argc, char **argv)
 	if (a.npos != 1)
 		return cli_usage("system secret-clear: use 'system secret-clear SYSTEM [--by NAME]'");
 	char who[64];
-	if (policy_system_secret_clear(db, a.pos[0], actor(&a, who, sizeof who), policy_now_us()))
+	if (policy_system_secret_clear(db, a.pos[0], cli_actor(&a, who, sizeof who), policy_now_us()))
 		return cli_fail();
 	printf("target account of system %s cleared\n", a.pos[0]);
 	return CLI_OK;

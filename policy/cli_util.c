@@ -1,9 +1,11 @@
 /* cli_util.c: argument parsing and table/JSON output for rmgate-policy. */
 #include "cli.h"
 
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int cli_usage(const char *fmt, ...)
 {
@@ -25,6 +27,19 @@ int cli_error(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return CLI_REFUSED;
+}
+
+const char *cli_actor(const cli_args *a, char *buf, size_t len)
+{
+	const char *by = cli_get(a, "by");
+	if (by && *by)
+		return by;
+	const struct passwd *pw = getpwuid(getuid());
+	if (pw && pw->pw_name && *pw->pw_name)
+		snprintf(buf, len, "%s", pw->pw_name);
+	else
+		snprintf(buf, len, "uid %u", (unsigned)getuid());
+	return buf;
 }
 
 int cli_fail(void)

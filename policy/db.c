@@ -275,6 +275,9 @@ static const char *const migrations[] = {
 	"  user TEXT NOT NULL, domain TEXT NOT NULL DEFAULT '',\n"
 	"  key_id TEXT NOT NULL, nonce BLOB NOT NULL, sealed BLOB NOT NULL, tag BLOB NOT NULL,\n"
 	"  updated_us INTEGER NOT NULL, updated_by TEXT NOT NULL);\n",
+	/* 2 -> 3: per-system pin of the target's TLS certificate (admin.h),
+	 * normalised: 64 lowercase hex digits of its SHA-256; NULL = none. */
+	"ALTER TABLE systems ADD COLUMN cert_pin TEXT;\n",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))

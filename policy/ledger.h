@@ -28,6 +28,8 @@
 #define POLICY_EV_NOTE "note"                       /* 作業内容, by an officer */
 #define POLICY_EV_SECRET_SET "secret_set"           /* target account stored (secret.h) */
 #define POLICY_EV_SECRET_CLEARED "secret_cleared"   /* target account removed */
+#define POLICY_EV_CERT_PIN_SET "cert_pin_set"         /* detail: "system NAME sha256:HEX" */
+#define POLICY_EV_CERT_PIN_CLEARED "cert_pin_cleared" /* detail: "system NAME was sha256:HEX" */
 #define POLICY_EV_SECRET_KEY_CREATED "secret_key_created" /* detail: key path and key id */
 
 typedef enum {

@@ -356,6 +356,47 @@ static void verify_checks_a_printed_anchor(void **state)
 	assert_ptr_equal(strchr(err, '\n'), err + strlen(err) - 1); /* one line */
 }
 
+#define PIN_HEX "00112233445566778899aabbccddeeff0123456789abcdeffedcba9876543210"
+#define PIN_COLONS                                                                                         \
+	"sha256:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:01:23:45:67:89:ab:cd:ef:FE:DC:BA:98:76:54:32:10"
+
+static void system_cert_pin_commands(void **state)
+{
+	(void)state;
+	seed();
+	/* add with a pin (colon spelling), and with a malformed one: exit 1, nothing added */
+	assert_int_equal(cli(NULL, "system", "add", "tax", "--class", "lgwan", "--host", "10.4.0.5", "--port", "3389",
+			     "--section", "情報政策課", "--cert-pin", PIN_COLONS, NULL), 0);
+	assert_int_equal(cli(NULL, "system", "add", "bad", "--class", "lgwan", "--host", "10.4.0.6", "--port", "3389",
+			     "--section", "情報政策課", "--cert-pin", "sha256:abc", NULL), 1);
+	assert_non_null(strstr(err, "certificate pin 'sha256:abc'"));
+	assert_ptr_equal(strchr(err, '\n'), err + strlen(err) - 1); /* one line */
+	assert_int_equal(cli(NULL, "system", "list", "--json", NULL), 0);
+	assert_non_null(strstr(out, "\"cert_pin\": \"sha256:" PIN_HEX "\""));
+	assert_non_null(strstr(out, "\"cert_pin\": null")); /* web has none */
+	assert_null(strstr(out, "\"bad\""));
+	assert_int_equal(cli(NULL, "system", "list", NULL), 0);
+	assert_non_null(strstr(out, "sha256:0011223344556677..."));
+	assert_null(strstr(out, PIN_HEX));
+
+	/* pin: set (exit 0), malformed (1, unchanged), unknown system (1), usage (2), clear */
+	assert_int_equal(cli(NULL, "system", "pin", "web", "SHA256:" PIN_HEX, "--by", "山田", NULL), 0);
+	assert_int_equal(cli(NULL, "system", "pin", "web", "sha256:" PIN_HEX "0", "--by", "山田", NULL), 1);
+	assert_non_null(strstr(err, "64 hex digits"));
+	assert_int_equal(cli(NULL, "system", "pin", "nosuch", "sha256:" PIN_HEX, NULL), 1);
+	assert_int_equal(cli(NULL, "system", "pin", "web", NULL), 2);
+	assert_int_equal(cli(NULL, "system", "pin", "web", "none", "extra", NULL), 2);
+	assert_int_equal(cli(NULL, "system", "pin", "web", "none", "--frob", NULL), 2);
+	assert_int_equal(cli(NULL, "system", "list", "--json", NULL), 0);
+	assert_null(strstr(out, "\"cert_pin\": null"));
+	assert_int_equal(cli(NULL, "system", "pin", "web", "none", "--by", "佐藤", NULL), 0);
+	assert_int_equal(cli(NULL, "system", "pin", "web", "none", NULL), 1); /* nothing to clear */
+	assert_int_equal(cli(NULL, "system", "list", "--json", NULL), 0);
+	assert_non_null(strstr(out, "\"cert_pin\": null"));
+	assert_int_equal(cli(NULL, "verify", NULL), 0);
+	assert_non_null(strstr(out, "ledger ok: 2 rows"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -371,6 +412,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(reports_go_to_a_private_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(calendar_commands, setup, teardown),
 		cmocka_unit_test_setup_teardown(verify_checks_a_printed_anchor, setup, teardown),
+		cmocka_unit_test_setup_teardown(system_cert_pin_commands, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
