@@ -22,6 +22,20 @@ static void refuse(gate_admission_decision *out, const char *sentence)
 	snprintf(out->reason, sizeof(out->reason), "%s", sentence);
 }
 
+/* The database stores a pin as 64 lowercase hex digits (policy_cert_pin_parse). */
+static BOOL pin_from_hex(const char *hex, BYTE out[32])
+{
+	if (strlen(hex) != 64)
+		return FALSE;
+	for (size_t i = 0; i < 32; i++) {
+		unsigned v;
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+			return FALSE;
+		out[i] = (BYTE)v;
+	}
+	return TRUE;
+}
+
 static gate_channel_policy channel_policy_for(const policy_session_rules *rules)
 {
 	gate_channel_policy cp = gate_policy_default();
@@ -110,8 +124,15 @@ static BOOL permits_admit(void *ctx, const gate_admission_request *req,
 		return TRUE;
 	}
 
+	/* The system's own certificate pin, when it has one, is the only certificate accepted. */
+	BYTE pin[32] = { 0 };
+	BOOL has_pin = d.cert_pin[0] && pin_from_hex(d.cert_pin, pin);
+	if (d.cert_pin[0] && !has_pin) {
+		refuse(out, "The system's certificate pin is unreadable; tell the city.");
+		return TRUE;
+	}
 	policy_credentials creds = { 0 };
-	if (d.inject_credentials && p->target_cert_ignored) {
+	if (d.inject_credentials && !has_pin && p->target_cert_ignored) {
 		policy_ledger_event(p->db, 0, now, POLICY_EV_REFUSED,
 		                    "injected credentials need a checked target certificate (target_cert)");
 		refuse(out, "The gate cannot log on to the system for you now; tell the city.");
@@ -156,6 +177,8 @@ static BOOL permits_admit(void *ctx, const gate_admission_request *req,
 	out->allow = TRUE;
 	out->target_host = _strdup(d.host);
 	out->target_port = (UINT16)d.port;
+	out->has_target_pin = has_pin;
+	memcpy(out->target_pin, pin, sizeof(out->target_pin));
 	out->policy = channel_policy_for(&d.rules);
 	out->observer = gate_audit_observer(audit);
 	if (d.inject_credentials) { /* ownership moves to the decision, which wipes them */

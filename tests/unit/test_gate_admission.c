@@ -320,6 +320,27 @@ static void callbacks_after_close_do_nothing(void **state)
 	assert_string_equal(denied, "0");
 }
 
+/* A system's own certificate pin reaches the session; with it, injection no longer needs
+ * the global target_cert. */
+static void the_system_pin_travels_with_the_decision(void **state)
+{
+	fixture *f = *state;
+	const char *pin = "sha256:00112233445566778899aabbccddeeff00112233445566778899AABBCCDDEEFF";
+	assert_int_equal(policy_system_set_cert_pin(f->db, "juki", pin, "tester", policy_now_us()), 0);
+	f->permits.target_cert_ignored = true;
+	gate_admission_request req = request("acme1", "s3cret!");
+	gate_admission_decision d = { 0 };
+	assert_true(f->admission.admit(f->admission.ctx, &req, &d));
+	assert_true(d.allow);
+	assert_true(d.has_target_pin);
+	assert_int_equal(d.target_pin[0], 0x00);
+	assert_int_equal(d.target_pin[1], 0x11);
+	assert_int_equal(d.target_pin[31], 0xFF);
+	d.observer.on_close(d.observer.ctx, "client disconnected");
+	d.observer.release(d.observer.ctx);
+	gate_admission_decision_clear(&d);
+}
+
 /* ---- gate_limits: pure time rules ---- */
 
 static const int64_t T0 = 1764000000LL * US_PER_S;
@@ -379,6 +400,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(no_recording_possible_means_no_session, setup, teardown),
 		cmocka_unit_test_setup_teardown(injected_credentials_go_to_the_target_not_from_the_vendor, setup, teardown),
 		cmocka_unit_test_setup_teardown(callbacks_after_close_do_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_system_pin_travels_with_the_decision, setup, teardown),
 		cmocka_unit_test(idle_vendor_is_warned_then_ended_at_the_idle_timeout),
 		cmocka_unit_test(maximum_duration_and_window_end_end_the_session),
 		cmocka_unit_test(earliest_passed_limit_is_the_reason),

@@ -9,7 +9,8 @@
 # product_start_gate [NAME=gate]       starts rmgate-proxy (again on the same port after a
 #                                      first start); sets PRODUCT_GATE_PORT/PID/LOG; lines in
 #                                      PRODUCT_GATE_CONF are added to its [gate] section, and
-#                                      PRODUCT_GATE_ASAN to its ASAN_OPTIONS
+#                                      PRODUCT_GATE_ASAN to its ASAN_OPTIONS; PRODUCT_TARGET_CERT
+#                                      is its target_cert (default ignore; none = key left out)
 # product_sql SQL                      one query on the ledger (sqlite3, read-only)
 # product_probe SECONDS LOGIN PASSWORD [ARGS...]  the headless client, in the foreground
 # product_wait_sql SQL EXPECTED [TIMEOUT=20]      polls until the query prints EXPECTED
@@ -56,7 +57,7 @@ product_start_gate() {
 [gate]
 var_dir = $BENCH_DIR/var
 listen = 127.0.0.1:$PRODUCT_GATE_PORT
-target_cert = ignore
+$([ "${PRODUCT_TARGET_CERT:-ignore}" = none ] || echo "target_cert = ${PRODUCT_TARGET_CERT:-ignore}")
 ${PRODUCT_GATE_CONF:-}
 CONF
     ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0${PRODUCT_GATE_ASAN:+:$PRODUCT_GATE_ASAN}" \
