@@ -26,18 +26,8 @@ RECDIR=$BENCH_DIR/var/recordings
 bench_start_shadow 1024x768
 GATE_PORT=$(bench_free_port) || bench_die "no free port"
 GATE_LOG=$BENCH_DIR/gate.log
-cat >"$BENCH_DIR/rmgate.conf" <<CONF
-[gate]
-var_dir = $BENCH_DIR/var
-listen = 127.0.0.1:$GATE_PORT
-target = 127.0.0.1:$BENCH_SHADOW_PORT
-target_cert = ignore
-CONF
-# Full unwinding under ASan: the FreeRDP leak suppressions match stacks through OpenSSL.
-ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0" \
-    bench_spawn gate "$BUILD/rmgate-proxy" -c "$BENCH_DIR/rmgate.conf"
+bench_start_gate gate "$GATE_PORT" "target = 127.0.0.1:$BENCH_SHADOW_PORT" "target_cert = ignore"
 GATE_PID=$BENCH_PID
-bench_check "gate listens" bench_wait_port "$GATE_PORT" 20 || exit 1
 
 # The xclock (120x120 at 880,20) ticks every second: painted black on both sides of a
 # comparison, with an 8-pixel margin for codec blocks that straddle its edges.

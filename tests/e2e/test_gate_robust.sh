@@ -17,19 +17,8 @@ PROBE=$BUILD/bench/rdp_probe
 
 # start_gate NAME PORT TARGET-PORT: a gate with short handshake deadlines and 5 sessions at most.
 start_gate() {
-    cat >"$BENCH_DIR/$1.conf" <<CONF
-[gate]
-var_dir = $BENCH_DIR/var
-listen = 127.0.0.1:$2
-target = 127.0.0.1:$3
-target_cert = ignore
-max_sessions = 5
-handshake_timeout = 2
-connect_timeout = 3
-CONF
-    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0" \
-        bench_spawn "$1" "$BUILD/rmgate-proxy" -c "$BENCH_DIR/$1.conf"
-    bench_check "$1 listens" bench_wait_port "$2" 20 || exit 1
+    bench_start_gate "$1" "$2" "target = 127.0.0.1:$3" "target_cert = ignore" \
+        "max_sessions = 5" "handshake_timeout = 2" "connect_timeout = 3"
 }
 start_gate gate "$GATE_PORT" "$BENCH_SHADOW_PORT"
 GATE_PID=$BENCH_PID

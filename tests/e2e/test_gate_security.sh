@@ -16,18 +16,8 @@ winpr-hash -u vendor7 -p "$SECRET" -f sam >>"$BENCH_DIR/sam" || bench_die "winpr
 chmod 0600 "$BENCH_DIR/sam"
 
 start_gate() { # NAME PORT TARGET_CERT [EXTRA ASAN OPTIONS]
-    cat >"$BENCH_DIR/$1.conf" <<CONF
-[gate]
-var_dir = $BENCH_DIR/var
-listen = 127.0.0.1:$2
-target = 127.0.0.1:$BENCH_SHADOW_PORT
-target_cert = $3
-security = nla
-sam_file = $BENCH_DIR/sam
-CONF
-    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0${4:+:$4}" \
-        bench_spawn "$1" "$BUILD/rmgate-proxy" -c "$BENCH_DIR/$1.conf"
-    bench_check "$1 listens" bench_wait_port "$2" 20 || exit 1
+    BENCH_GATE_ASAN=${4:-} bench_start_gate "$1" "$2" "target = 127.0.0.1:$BENCH_SHADOW_PORT" \
+        "target_cert = $3" "security = nla" "sam_file = $BENCH_DIR/sam"
 }
 PORT=$(bench_free_port) || bench_die "no free port"
 FAIL_PORT=$(bench_free_port) || bench_die "no free port"

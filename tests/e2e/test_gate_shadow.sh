@@ -12,19 +12,8 @@
 bench_start_shadow 1024x768
 GATE_PORT=$(bench_free_port) || bench_die "no free port"
 GATE_LOG=$BENCH_DIR/gate.log
-cat >"$BENCH_DIR/rmgate.conf" <<CONF
-[gate]
-var_dir = $BENCH_DIR/var
-listen = 127.0.0.1:$GATE_PORT
-target = 127.0.0.1:$BENCH_SHADOW_PORT
-target_cert = ignore
-CONF
-# Under ASan, full unwinding lets the FreeRDP-internal leak suppressions (tests/lsan.supp) match
-# stacks that pass through OpenSSL, which has no frame pointers.
-ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0" \
-    bench_spawn gate "$BUILD/rmgate-proxy" -c "$BENCH_DIR/rmgate.conf"
+bench_start_gate gate "$GATE_PORT" "target = 127.0.0.1:$BENCH_SHADOW_PORT" "target_cert = ignore"
 GATE_PID=$BENCH_PID
-bench_check "gate listens" bench_wait_port "$GATE_PORT" 20 || exit 1
 
 count() { ls "/proc/$GATE_PID/$1" 2>/dev/null | wc -l; }
 fds0=$(count fd) threads0=$(count task)

@@ -8,21 +8,13 @@
 
 bench_start_xrdp
 GATE_PORT=$(bench_free_port) || bench_die "no free port"
-cat >"$BENCH_DIR/rmgate.conf" <<CONF
-[gate]
-var_dir = $BENCH_DIR/var
-listen = 127.0.0.1:$GATE_PORT
-target = 127.0.0.1:$BENCH_XRDP_PORT
-target_cert = ignore
-CONF
 # Leak detection is off for this one gate: after xrdp's Deactivate-Reactivate, LSan reports one
 # 64-byte block allocated inside libfreerdp2 under freerdp_connect (no frame of the gate in its
 # stack; Debian's stripped library names no function to suppress). Every other sanitizer check
 # stays on, and the same gate code runs with leak detection in test_gate_xrdp_viewonly.sh.
-ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0:detect_leaks=0" \
-    bench_spawn gate "$BUILD/rmgate-proxy" -c "$BENCH_DIR/rmgate.conf"
+BENCH_GATE_ASAN=detect_leaks=0 bench_start_gate gate "$GATE_PORT" \
+    "target = 127.0.0.1:$BENCH_XRDP_PORT" "target_cert = ignore"
 GATE_PID=$BENCH_PID GATE_LOG=$BENCH_DIR/gate.log
-bench_check "gate listens" bench_wait_port "$GATE_PORT" 20 || exit 1
 
 bench_start_xfreerdp 127.0.0.1 "$GATE_PORT" "/u:$BENCH_XRDP_USER" "/p:$BENCH_XRDP_PASS" \
     -clipboard /dynamic-resolution

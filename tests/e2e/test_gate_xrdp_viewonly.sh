@@ -15,17 +15,7 @@ GATE_PORT=$(bench_free_port) || bench_die "no free port"
 OBS_PORT=$(bench_free_port) || bench_die "no free port"
 
 start_gate() { # NAME PORT [EXTRA CONFIG LINE]
-    cat >"$BENCH_DIR/$1.conf" <<CONF
-[gate]
-var_dir = $BENCH_DIR/var
-listen = 127.0.0.1:$2
-target = 127.0.0.1:$BENCH_XRDP_PORT
-target_cert = ignore
-${3:-}
-CONF
-    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0" \
-        bench_spawn "$1" "$BUILD/rmgate-proxy" -c "$BENCH_DIR/$1.conf"
-    bench_check "$1 listens" bench_wait_port "$2" 20 || exit 1
+    bench_start_gate "$1" "$2" "target = 127.0.0.1:$BENCH_XRDP_PORT" "target_cert = ignore" ${3:+"$3"}
 }
 start_gate gate "$GATE_PORT"
 GATE_PID=$BENCH_PID GATE_LOG=$BENCH_DIR/gate.log

@@ -8,17 +8,8 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
-static char dir[64], db[128], outfile[128], errfile[128], infile[128];
+static char dir[64], db[128];
 static char out[1 << 16], err[4096];
-
-static void slurp(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "rb");
-	size_t n = f ? fread(buf, 1, len - 1, f) : 0;
-	buf[n] = '\0';
-	if (f)
-		fclose(f);
-}
 
 /* Runs rmgate-policy -d DB ARGS... with `input` on stdin; returns its exit code. */
 static int cli(const char *input, ...)
@@ -30,30 +21,7 @@ static int cli(const char *input, ...)
 	for (const char *a; (a = va_arg(ap, const char *)) && argc < 63;)
 		argv[argc++] = (char *)a;
 	va_end(ap);
-	FILE *in = fopen(infile, "w");
-	fputs(input ? input : "", in);
-	fclose(in);
-	fflush(stdout);
-	fflush(stderr);
-	int saved[3] = { dup(0), dup(1), dup(2) };
-	int fds[3] = { open(infile, O_RDONLY), open(outfile, O_WRONLY | O_CREAT | O_TRUNC, 0600),
-		       open(errfile, O_WRONLY | O_CREAT | O_TRUNC, 0600) };
-	for (int i = 0; i < 3; i++) {
-		dup2(fds[i], i);
-		close(fds[i]);
-	}
-	clearerr(stdin);
-	int rc = policy_cli_main(argc, argv);
-	fflush(stdout);
-	fflush(stderr);
-	for (int i = 0; i < 3; i++) {
-		dup2(saved[i], i);
-		close(saved[i]);
-	}
-	clearerr(stdin);
-	slurp(outfile, out, sizeof out);
-	slurp(errfile, err, sizeof err);
-	return rc;
+	return run_policy_cli(dir, argc, argv, input, out, sizeof out, err, sizeof err);
 }
 
 static int setup(void **state)
@@ -63,9 +31,6 @@ static int setup(void **state)
 	if (!mkdtemp(dir))
 		return -1;
 	snprintf(db, sizeof db, "%s/var/rmgate.db", dir);
-	snprintf(outfile, sizeof outfile, "%s/out", dir);
-	snprintf(errfile, sizeof errfile, "%s/err", dir);
-	snprintf(infile, sizeof infile, "%s/in", dir);
 	return 0;
 }
 
@@ -278,12 +243,12 @@ static void reports_go_to_a_private_file(void **state)
 	struct stat st;
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
-	slurp(path, out, sizeof out);
+	read_text_file(path, out, sizeof out);
 	assert_non_null(strstr(out, "利用状況報告"));
 	assert_non_null(strstr(out, "2025-07-07"));
 	/* a failing report leaves an existing file as it was */
 	assert_int_equal(cli(NULL, "report", "monthly", "--month", "2025-06", "--section", "無い課", "-o", path, NULL), 1);
-	slurp(path, out, sizeof out);
+	read_text_file(path, out, sizeof out);
 	assert_non_null(strstr(out, "利用状況報告"));
 	assert_int_equal(cli(NULL, "report", "register", "--month", "2025-06", "--format", "json", NULL), 0);
 	assert_non_null(strstr(out, "\"title\": \"利用状況管理簿\""));

@@ -12,9 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "account.h"
+#include "cli.h"
 #include "admin.h"
 #include "authz.h"
 #include "calendar.h"
@@ -142,6 +144,53 @@ static inline void tledger_rewrite(const char *path, const char *forged)
 	sqlite3_free(sql);
 	free(triggers);
 	sqlite3_close(raw);
+}
+
+/* Reads a whole (small) file into buf as text ("" when missing). */
+static inline void read_text_file(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "rb");
+	size_t n = f ? fread(buf, 1, len - 1, f) : 0;
+	buf[n] = '\0';
+	if (f)
+		fclose(f);
+}
+
+/* Runs rmgate-policy in-process (policy_cli_main) with `input` on stdin and stdout/stderr
+ * captured into files under `dir` (in, out, err), then read into out/err. Returns the exit
+ * code. The tests call the real entry point, so options and exit codes are the program's. */
+static inline int run_policy_cli(const char *dir, int argc, char **argv, const char *input,
+                                 char *out, size_t outlen, char *err, size_t errlen)
+{
+	char in_path[256], out_path[256], err_path[256];
+	snprintf(in_path, sizeof in_path, "%s/in", dir);
+	snprintf(out_path, sizeof out_path, "%s/out", dir);
+	snprintf(err_path, sizeof err_path, "%s/err", dir);
+	FILE *in = fopen(in_path, "w");
+	assert_non_null(in);
+	fputs(input ? input : "", in);
+	fclose(in);
+	fflush(stdout);
+	fflush(stderr);
+	int saved[3] = { dup(0), dup(1), dup(2) };
+	int fds[3] = { open(in_path, O_RDONLY), open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600),
+		       open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600) };
+	for (int i = 0; i < 3; i++) {
+		dup2(fds[i], i);
+		close(fds[i]);
+	}
+	clearerr(stdin);
+	int rc = policy_cli_main(argc, argv);
+	fflush(stdout);
+	fflush(stderr);
+	for (int i = 0; i < 3; i++) {
+		dup2(saved[i], i);
+		close(saved[i]);
+	}
+	clearerr(stdin);
+	read_text_file(out_path, out, outlen);
+	read_text_file(err_path, err, errlen);
+	return rc;
 }
 
 #endif

@@ -433,15 +433,6 @@ static void a_version_1_database_gains_the_secrets_table(void **state)
 
 static char out[8192], err[4096];
 
-static void slurp_text(const char *path, char *buf, size_t len)
-{
-	FILE *fp = fopen(path, "rb");
-	size_t n = fp ? fread(buf, 1, len - 1, fp) : 0;
-	buf[n] = '\0';
-	if (fp)
-		fclose(fp);
-}
-
 /* Runs rmgate-policy -d DB ARGS... with `input` on stdin; returns its exit code. */
 static int cli(fixture *f, const char *input, ...)
 {
@@ -452,33 +443,7 @@ static int cli(fixture *f, const char *input, ...)
 	for (const char *a; (a = va_arg(ap, const char *)) && argc < 31;)
 		argv[argc++] = (char *)a;
 	va_end(ap);
-	char in[200], o[200], e[200];
-	snprintf(in, sizeof in, "%s/in", f->t->dir);
-	snprintf(o, sizeof o, "%s/out", f->t->dir);
-	snprintf(e, sizeof e, "%s/err", f->t->dir);
-	FILE *fp = fopen(in, "w");
-	assert_non_null(fp);
-	fputs(input ? input : "", fp);
-	fclose(fp);
-	fflush(stdout);
-	fflush(stderr);
-	int saved[3] = { dup(0), dup(1), dup(2) };
-	int fds[3] = { open(in, O_RDONLY), open(o, O_WRONLY | O_CREAT | O_TRUNC, 0600),
-		       open(e, O_WRONLY | O_CREAT | O_TRUNC, 0600) };
-	for (int i = 0; i < 3; i++) {
-		dup2(fds[i], i);
-		close(fds[i]);
-	}
-	int rc = policy_cli_main(argc, argv);
-	fflush(stdout);
-	fflush(stderr);
-	for (int i = 0; i < 3; i++) {
-		dup2(saved[i], i);
-		close(saved[i]);
-	}
-	slurp_text(o, out, sizeof out);
-	slurp_text(e, err, sizeof err);
-	return rc;
+	return run_policy_cli(f->t->dir, argc, argv, input, out, sizeof out, err, sizeof err);
 }
 
 static void the_cli_reads_the_password_from_stdin_and_exits_1_or_2(void **state)

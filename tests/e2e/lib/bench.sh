@@ -151,6 +151,26 @@ bench_spawn() {
     BENCH_PIDS+=("$BENCH_PID")
 }
 
+# bench_start_gate NAME PORT [CONFIG-LINE...]: rmgate-proxy from $BUILD on the configuration
+# $BENCH_DIR/NAME.conf ([gate], var_dir = $BENCH_DIR/var, listen = 127.0.0.1:PORT, then the
+# CONFIG-LINEs), log $BENCH_DIR/NAME.log. Under ASan it unwinds fully, so that the leak
+# suppressions for FreeRDP internals (tests/lsan.supp) match stacks through OpenSSL, which has
+# no frame pointers; BENCH_GATE_ASAN adds options (e.g. detect_leaks=0). Reports the check
+# "NAME listens" and ends the script if it does not. Sets BENCH_PID.
+bench_start_gate() {
+    local name=$1 port=$2 line pid
+    shift 2
+    {
+        printf '[gate]\nvar_dir = %s\nlisten = 127.0.0.1:%s\n' "$BENCH_DIR/var" "$port"
+        for line in "$@"; do printf '%s\n' "$line"; done
+    } >"$BENCH_DIR/$name.conf"
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0${BENCH_GATE_ASAN:+:$BENCH_GATE_ASAN}" \
+        bench_spawn "$name" "$BUILD/rmgate-proxy" -c "$BENCH_DIR/$name.conf"
+    pid=$BENCH_PID
+    bench_check "$name listens" bench_wait_port "$port" 20 || exit 1
+    BENCH_PID=$pid
+}
+
 # bench_alive PID: true while PID runs (a zombie counts as ended; PID 1 in a
 # container may never reap orphans, so kill -0 alone is not enough).
 bench_alive() {

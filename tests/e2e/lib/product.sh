@@ -50,20 +50,13 @@ product_permit() {
 }
 
 product_start_gate() {
-    local name=${1:-gate}
+    local name=${1:-gate} cert=${PRODUCT_TARGET_CERT:-ignore} lines=()
     [ -n "${PRODUCT_GATE_PORT:-}" ] || PRODUCT_GATE_PORT=$(bench_free_port) || bench_die "no free port"
     PRODUCT_GATE_LOG=$BENCH_DIR/$name.log
-    cat >"$BENCH_DIR/rmgate.conf" <<CONF
-[gate]
-var_dir = $BENCH_DIR/var
-listen = 127.0.0.1:$PRODUCT_GATE_PORT
-$([ "${PRODUCT_TARGET_CERT:-ignore}" = none ] || echo "target_cert = ${PRODUCT_TARGET_CERT:-ignore}")
-${PRODUCT_GATE_CONF:-}
-CONF
-    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0${PRODUCT_GATE_ASAN:+:$PRODUCT_GATE_ASAN}" \
-        bench_spawn "$name" "$BUILD/rmgate-proxy" -c "$BENCH_DIR/rmgate.conf"
+    [ "$cert" = none ] || lines+=("target_cert = $cert")
+    [ -z "${PRODUCT_GATE_CONF:-}" ] || lines+=("$PRODUCT_GATE_CONF")
+    BENCH_GATE_ASAN=${PRODUCT_GATE_ASAN:-} bench_start_gate "$name" "$PRODUCT_GATE_PORT" "${lines[@]}"
     PRODUCT_GATE_PID=$BENCH_PID
-    bench_wait_port "$PRODUCT_GATE_PORT" 20
 }
 
 product_sql() { sqlite3 -readonly "$PRODUCT_DB" "$1"; }
