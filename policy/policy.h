@@ -91,6 +91,7 @@ typedef enum {
 	POLICY_DENY_TOO_MANY_SESSIONS, /* decided by the gate, recorded here */
 	POLICY_DENY_UNKNOWN_SYSTEM,
 	POLICY_DENY_AMBIGUOUS_SYSTEM,
+	POLICY_DENY_IDENTITY_MISMATCH, /* NLA: TSCredentials named another account than NTLM */
 	POLICY_DENY_COUNT
 } policy_deny_reason;
 

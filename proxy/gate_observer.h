@@ -125,9 +125,13 @@ typedef struct {
 	BOOL (*ntlm_v2_hash)(void *ctx, const WCHAR *user, UINT32 user_bytes, const WCHAR *domain,
 	                     UINT32 domain_bytes, BYTE hash[16]);
 	/* Optional: a connection refused before admission could decide, for the ledger:
-	 * "too_many_sessions" (the session limit, login NULL; listener thread) or
-	 * "bad_password" (an NLA logon that failed after ntlm_v2_hash; peer thread). */
-	void (*refused)(void *ctx, const char *reason, const char *login, const char *source);
+	 * "too_many_sessions" (the session limit, login NULL; listener thread),
+	 * "bad_password" (an NLA logon that failed after ntlm_v2_hash; peer thread) or
+	 * "identity_mismatch" (NLA: the TSCredentials named another account than the one NTLM
+	 * authenticated, which is login; peer thread). detail (may be NULL) is a sentence for
+	 * the ledger whose client-supplied parts are already escaped. */
+	void (*refused)(void *ctx, const char *reason, const char *login, const char *source,
+	                const char *detail);
 } gate_admission;
 
 void gate_admission_decision_clear(gate_admission_decision *d);

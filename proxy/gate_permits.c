@@ -207,10 +207,17 @@ static BOOL permits_ntlm_v2_hash(void *ctx, const WCHAR *user, UINT32 user_bytes
 
 /* Refusals the gate decided before admission. A full gate may see a flood of connections:
  * the ledger gets at most one too_many_sessions row a second, with the count since the last. */
-static void permits_refused(void *ctx, const char *reason, const char *login, const char *source)
+static void permits_refused(void *ctx, const char *reason, const char *login, const char *source,
+                            const char *detail)
 {
 	gate_permits *p = ctx;
 	int64_t now = policy_now_us();
+	if (!strcmp(reason, "identity_mismatch")) {
+		if (policy_ledger_refused(p->db, now, POLICY_DENY_IDENTITY_MISMATCH, login, source, NULL,
+		                          detail) != POLICY_OK)
+			WLog_ERR(TAG, "identity mismatch not recorded: %s", policy_last_error());
+		return;
+	}
 	if (!strcmp(reason, "bad_password")) {
 		/* A locked account's NLA fails whatever the password: record it as locked out. */
 		bool locked = false;
@@ -235,10 +242,10 @@ static void permits_refused(void *ctx, const char *reason, const char *login, co
 	pthread_mutex_unlock(&p->refused_lock);
 	if (!write)
 		return;
-	char detail[96];
-	snprintf(detail, sizeof(detail), "the gate is full (%lu connection(s) refused)", count);
+	char full[96];
+	snprintf(full, sizeof(full), "the gate is full (%lu connection(s) refused)", count);
 	if (policy_ledger_refused(p->db, now, POLICY_DENY_TOO_MANY_SESSIONS, login, source, NULL,
-	                          detail) != POLICY_OK)
+	                          full) != POLICY_OK)
 		WLog_ERR(TAG, "refusal not recorded: %s", policy_last_error());
 }
 

@@ -201,7 +201,8 @@ static BOOL peer_accepted(freerdp_listener *listener, freerdp_peer *peer)
 		WLog_WARN(TAG, "refused connection from %s: max_sessions (%d) reached", peer->hostname,
 		          srv->cfg->max_sessions);
 		if (srv->admission.refused)
-			srv->admission.refused(srv->admission.ctx, "too_many_sessions", NULL, peer->hostname);
+			srv->admission.refused(srv->admission.ctx, "too_many_sessions", NULL, peer->hostname,
+			                       NULL);
 		return FALSE; /* the listener closes the socket and frees the peer */
 	}
 	/* On failure the listener closes the socket and frees the peer. */

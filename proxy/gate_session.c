@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -447,19 +448,58 @@ static void free_secret(char **p)
 	}
 }
 
+/* Account and domain names compare as Windows compares them, without regard to case (ASCII
+ * letters only: any other difference counts as another name, which refuses, never admits). */
+static BOOL same_name(const char *a, const char *b)
+{
+	return strcasecmp(a ? a : "", b ? b : "") == 0;
+}
+
+/* NLA: NTLM proved who the client is (front_ntlm_hash kept that identity); the TSCredentials
+ * that come after it are only what the client says. A client may authenticate NTLM with one
+ * account and name another there: it would be admitted as that other account, with its
+ * permits and injected credentials. So the names must agree, and the session goes on under
+ * the NTLM identity; a mismatch ends the connection here and is a ledger refusal. */
+static BOOL nla_identity_matches(gate_session *s, const char *ts_user, const char *ts_domain)
+{
+	if (s->nla_user && same_name(s->nla_user, ts_user) && same_name(s->nla_domain, ts_domain))
+		return TRUE;
+	char nu[GATE_ESCAPED_MAX], nd[GATE_ESCAPED_MAX], tu[GATE_ESCAPED_MAX], td[GATE_ESCAPED_MAX];
+	char detail[4 * GATE_ESCAPED_MAX + 96];
+	snprintf(detail, sizeof(detail), "NTLM authenticated user=%s domain=%s; TSCredentials named user=%s domain=%s",
+	         gate_session_escape(nu, sizeof(nu), s->nla_user ? s->nla_user : ""),
+	         gate_session_escape(nd, sizeof(nd), s->nla_domain ? s->nla_domain : ""),
+	         gate_session_escape(tu, sizeof(tu), ts_user), gate_session_escape(td, sizeof(td), ts_domain));
+	WLog_WARN(TAG, "%s identity mismatch from %s: %s", s->sid, s->client_address, detail);
+	const gate_admission *a = &s->server->admission;
+	if (a->refused)
+		a->refused(a->ctx, "identity_mismatch", s->nla_user ? s->nla_user : "", s->client_address,
+		           detail);
+	gate_session_close(s, "identity mismatch: the NLA credentials name another account than NTLM authenticated");
+	return FALSE;
+}
+
 static BOOL on_logon(freerdp_peer *peer, SEC_WINNT_AUTH_IDENTITY *id, BOOL automatic)
 {
 	gate_session *s = front_session(peer->context);
 	s->logged_on = TRUE;
 	if (!automatic || !id)
 		return TRUE; /* TLS only: the credentials come with the Client Info PDU */
+	char *ts_user = from_unicode(id->User, id->UserLength);
+	char *ts_domain = from_unicode(id->Domain, id->DomainLength);
+	BOOL ok = ts_user && ts_domain && nla_identity_matches(s, ts_user, ts_domain);
+	free(ts_user);
+	free(ts_domain);
+	if (!ok)
+		return FALSE;
 	free(s->user);
 	free(s->domain);
 	free_secret(&s->password);
-	s->user = from_unicode(id->User, id->UserLength);
-	s->domain = from_unicode(id->Domain, id->DomainLength);
+	s->user = strdup(s->nla_user);
+	s->domain = strdup(s->nla_domain ? s->nla_domain : "");
 	s->password = from_unicode(id->Password, id->PasswordLength);
-	return s->user && s->domain && s->password;
+	s->nla_verified = s->user && s->domain && s->password;
+	return s->nla_verified;
 }
 
 static void report_offer(gate_session *s, char **names, size_t n)
@@ -500,6 +540,12 @@ static void refuse(gate_session *s, UINT32 error_info, const char *reason)
 static BOOL admit(gate_session *s, char **names, size_t n)
 {
 	rdpSettings *ps = s->peer->settings;
+	if (ps->NlaSecurity && !s->nla_verified) {
+		/* on_logon has closed the session already; this holds even if a pipelining client
+		 * got its Client Info processed in the same read. */
+		refuse(s, ERRINFO_SERVER_DENIED_CONNECTION, "NLA identity not verified");
+		return FALSE;
+	}
 	if (!s->user) { /* TLS only: Client Info PDU */
 		s->user = strdup(ps->Username ? ps->Username : "");
 		s->domain = strdup(ps->Domain ? ps->Domain : "");
@@ -854,13 +900,18 @@ static SECURITY_STATUS front_ntlm_hash(void *client, const SEC_WINNT_AUTH_IDENTI
 		                         id->DomainLength * 2, ntlmhash);
 		memset(nt, 0, sizeof(nt));
 	}
-	if (!found)
+	if (!found) {
+		char eu[GATE_ESCAPED_MAX], ed[GATE_ESCAPED_MAX];
 		WLog_WARN(TAG, "%s NLA: no usable account \"%s\" (domain \"%s\")", s->sid,
-		          user ? user : "?", domain ? domain : "?");
-	/* Kept to record a failed logon if no Logon follows (handshake_failed). */
+		          gate_session_escape(eu, sizeof(eu), user ? user : "?"),
+		          gate_session_escape(ed, sizeof(ed), domain ? domain : "?"));
+	}
+	/* The identity NTLM checks the proof for: compared with the TSCredentials in on_logon,
+	 * and kept to record a failed logon if no Logon follows (handshake_failed). */
 	free(s->nla_user);
+	free(s->nla_domain);
 	s->nla_user = user;
-	free(domain);
+	s->nla_domain = domain;
 	return found ? 1 : 0;
 }
 
@@ -957,7 +1008,7 @@ static void handshake_failed(gate_session *s)
 	/* NLA asked for this account's hash and no logon followed: the proof did not match. */
 	const gate_admission *a = &s->server->admission;
 	if (s->nla_user && !s->logged_on && a->refused)
-		a->refused(a->ctx, "bad_password", s->nla_user, s->client_address);
+		a->refused(a->ctx, "bad_password", s->nla_user, s->client_address, NULL);
 	gate_session_close(s, reason);
 }
 
@@ -1026,6 +1077,7 @@ static void peer_loop(gate_session *s)
 static void free_session(gate_session *s)
 {
 	free(s->nla_user);
+	free(s->nla_domain);
 	free(s->target_host);
 	free(s->user);
 	free(s->domain);

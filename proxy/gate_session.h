@@ -103,7 +103,11 @@ struct gate_session {
 	BOOL has_target_pin;      /* set at admission, read-only afterwards: the system's own pin */
 	BYTE target_pin[32];
 	char *user, *domain, *password; /* for the back; password zeroed and freed after connect */
-	char *nla_user;  /* peer thread: the account NLA asked a hash for (NULL = none yet) */
+	/* NLA, peer thread only: the identity of the client's NTLM AUTHENTICATE message, the one
+	 * the gate looked a hash up for (NULL = none yet). When the NTLM proof holds, this is
+	 * the authenticated identity; the TSCredentials that follow must name the same. */
+	char *nla_user, *nla_domain;
+	BOOL nla_verified; /* peer thread: TSCredentials matched nla_user/nla_domain */
 	BOOL logged_on;  /* peer thread: the front's logon completed (NLA or Client Info) */
 
 	/* Back side: created by the peer thread in ADMISSION, freed by it at teardown. */
