@@ -127,8 +127,9 @@ static BOOL check_channel_list(gate_session *s, rdpSettings *bs)
 	for (UINT32 i = 0; i < bs->ChannelCount; i++) {
 		const char *name = bs->ChannelDefArray[i].name;
 		if (!gate_policy_static_allowed(&s->policy, name)) {
+			char esc[GATE_ESCAPED_MAX];
 			WLog_ERR(TAG, "%s back channel list holds '%s', which the policy denies: not connecting",
-			         s->sid, name);
+			         s->sid, gate_session_escape(esc, sizeof(esc), name));
 			return FALSE;
 		}
 	}

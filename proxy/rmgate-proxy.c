@@ -7,6 +7,7 @@
 #include <winpr/wlog.h>
 
 #include "gate_config.h"
+#include "gate_log.h"
 #include "gate_audit.h"
 #include "gate_permits.h"
 #include "gate_server.h"
@@ -213,6 +214,7 @@ int main(int argc, char **argv)
 	 * configures WLog (WLOG_LEVEL / WLOG_FILTER). */
 	if (!getenv("WLOG_LEVEL") && !getenv("WLOG_FILTER"))
 		WLog_AddStringLogFilters("rmgate.*:INFO");
+	gate_log_init(); /* before any other thread: it replaces the console appender */
 	if (!gate_global_init()) {
 		gate_sam_free(sam);
 		fprintf(stderr, "rmgate-proxy: cannot initialise the RDP libraries\n");

@@ -1,0 +1,33 @@
+/* gate_log: the gate's log output, safe to read whatever the clients and targets send.
+ *
+ * Clients choose their user, domain, host, channel and device names, and FreeRDP 2.11 prints
+ * several of them in its own log lines as they came (e.g. "Accepted client: NAME", the rdpdr
+ * computer and device names, the mstshash cookie). A newline there forges a log line; an
+ * escape sequence reaches the terminal of whoever reads the log. The gate therefore escapes
+ * at the output, where no log call can forget it:
+ *
+ * - Console output (WLog's default appender, and what systemd's journal reads): the gate
+ *   replaces the console appender by its own, which writes the same prefix and text as
+ *   WLog's console (INFO and below on stdout, WARN and above on stderr), with every message
+ *   passed through gate_log_escape().
+ * - Any other appender the operator chose with WLOG_APPENDER (file, syslog, journald, ...)
+ *   is left alone; the FreeRDP loggers known to print client data raw are then held at WARN.
+ *
+ * gate_log_init() runs once in main, after the WLog filters are set and before any other
+ * thread starts. The gate's own receipt lines still escape their fields with
+ * gate_session_escape(), which also keeps quotes and spaces from ending a key=value field.
+ */
+#ifndef RMGATE_GATE_LOG_H
+#define RMGATE_GATE_LOG_H
+
+#include <stddef.h>
+
+void gate_log_init(void);
+
+/* Copies in to out for one log line or terminal: valid UTF-8 text (Japanese included) stays as
+ * it is; C0 controls (newline, ESC, ...), DEL, C1 controls (U+0080..U+009F), the Unicode line
+ * and paragraph separators, and bytes that are not valid UTF-8 become \xHH (one per byte).
+ * Truncates at a character boundary to fit; out always ends with NUL. Returns out. */
+char *gate_log_escape(char *out, size_t outlen, const char *in);
+
+#endif
