@@ -21,7 +21,9 @@ static void print_usage(FILE *out)
 	      "  system secret SYSTEM --user USER [--domain DOMAIN] --password-stdin [--key FILE] [--by NAME]\n"
 	      "  system secret-clear SYSTEM [--by NAME]\n"
 	      "  secret-key init [--key FILE] [--by NAME] | secret-key id [--key FILE]\n"
-	      "  account add VENDOR LOGIN --password-stdin | account disable|enable LOGIN | account list [--json]\n"
+	      "  account add VENDOR LOGIN --password-stdin [--nla [--key FILE]]\n"
+	      "  account passwd LOGIN --password-stdin [--nla [--key FILE]]\n"
+	      "  account disable|enable LOGIN | account list [--json]\n"
 	      "  permit apply --vendor V [--prime V] --system S --section S --purpose TEXT\n"
 	      "         --from DATE --to DATE --contract-from DATE --contract-to DATE\n"
 	      "         [--source CIDR]... --table 1|2 (--confirm ITEM... | --confirm-all) [--observe-only] [--by NAME]\n"
@@ -55,7 +57,7 @@ static int run(policy_db *db, const char *path, int argc, char **argv)
 	if (!strcmp(cmd, "section") || !strcmp(cmd, "vendor") || !strcmp(cmd, "system"))
 		return cli_admin(db, path, argc, argv);
 	if (!strcmp(cmd, "account"))
-		return cli_account(db, argc - 1, argv + 1);
+		return cli_account(db, path, argc - 1, argv + 1);
 	if (!strcmp(cmd, "permit"))
 		return cli_permit(db, argc - 1, argv + 1);
 	if (!strcmp(cmd, "session"))

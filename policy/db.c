@@ -278,6 +278,19 @@ static const char *const migrations[] = {
 	/* 2 -> 3: per-system pin of the target's TLS certificate (admin.h),
 	 * normalised: 64 lowercase hex digits of its SHA-256; NULL = none. */
 	"ALTER TABLE systems ADD COLUMN cert_pin TEXT;\n",
+	/* 3 -> 4: no plain NT hash any more (account.h). An NLA account keeps
+	 * its NT hash sealed with the secret key, bound to its id and login;
+	 * NULL = Client Info (TLS) logons only. The plain hashes are dropped,
+	 * not sealed: the migration has no key, and they may have leaked
+	 * already; NLA accounts set their password again ('account passwd
+	 * --nla'). secure_delete (set on every connection) overwrites the
+	 * dropped bytes. Stored target accounts are now also bound to the
+	 * system's host, port and pin (secret.h); rows sealed before keep
+	 * binding 1 and must be stored again. */
+	"ALTER TABLE accounts DROP COLUMN nt_hash;\n"
+	"ALTER TABLE accounts ADD COLUMN nt_key_id TEXT;\n"
+	"ALTER TABLE accounts ADD COLUMN nt_sealed BLOB;\n"
+	"ALTER TABLE system_secrets ADD COLUMN binding INTEGER NOT NULL DEFAULT 1;\n",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
@@ -301,7 +314,7 @@ static int user_version(policy_db *db, int *version)
 
 static int migrate(policy_db *db)
 {
-	int version = 0;
+	int version = 0, status;
 	if (pol_begin(db))
 		return POLICY_ERR_DB;
 	if (user_version(db, &version))
@@ -320,7 +333,12 @@ static int migrate(policy_db *db)
 	snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", SCHEMA_VERSION);
 	if (pol_exec(db, pragma))
 		goto fail;
-	return pol_commit(db);
+	status = pol_commit(db);
+	/* Old pages (a dropped plain NT hash) must not wait in the database
+	 * file for a later checkpoint: write the migrated pages back now. */
+	if (!status && version < SCHEMA_VERSION)
+		sqlite3_exec(db->sql, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+	return status;
 fail:
 	pol_rollback(db);
 	return POLICY_ERR_DB;
@@ -381,8 +399,11 @@ static policy_db *open_common(const char *path, enum open_mode mode)
 	}
 	sqlite3_busy_timeout(db->sql, 5000);
 	sqlite3_extended_result_codes(db->sql, 0);
+	/* secure_delete: deleted secrets (a cleared target account, a replaced
+	 * or dropped NT hash) are overwritten, not left in free pages. */
 	if (pol_exec(db, "PRAGMA foreign_keys = ON") || (create && pol_exec(db, "PRAGMA journal_mode = WAL")) ||
-	    (mode != OPEN_READONLY && pol_exec(db, "PRAGMA synchronous = NORMAL"))) {
+	    (mode != OPEN_READONLY && pol_exec(db, "PRAGMA synchronous = NORMAL")) ||
+	    (mode != OPEN_READONLY && pol_exec(db, "PRAGMA secure_delete = ON"))) {
 		policy_close(db);
 		return NULL;
 	}

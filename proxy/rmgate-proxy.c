@@ -91,6 +91,16 @@ static int serve(const gate_config *cfg, BOOL no_record, gate_sam *sam)
 	int rc = 1;
 	if (load_secret_key(cfg, &key) != 0)
 		goto out;
+	if (cfg->security == GATE_SEC_NLA && !cfg->target.host && !key) {
+		char *path = policy_secret_key_default_path(cfg->database);
+		fprintf(stderr, "rmgate-proxy: security = nla needs the key file %s: the accounts' NT hashes are "
+		        "stored sealed with it; create it with 'rmgate-policy -d %s secret-key init' and set the "
+		        "NLA accounts' passwords with 'account passwd LOGIN --nla --password-stdin' (or use "
+		        "security = tls)\n",
+		        path ? path : "secret.key", cfg->database);
+		free(path);
+		goto out;
+	}
 
 	if (cfg->target.host && !lab_listens_on_loopback_only(cfg))
 		goto out;
