@@ -360,7 +360,7 @@ int policy_account_nt_hash(policy_db *db, const policy_secret_key *key, const ch
 	int64_t id = 0;
 	char stored[257] = "", key_id[17] = "";
 	uint8_t sealed[POLICY_NT_SEALED_LEN];
-	bool has_nt = false;
+	bool has_nt = false, malformed = false;
 	pol_lock(db);
 	int status = POLICY_ERR_DB;
 	sqlite3_stmt *st = pol_prepare(db, "SELECT id, login, nt_key_id, nt_sealed FROM accounts"
@@ -373,9 +373,10 @@ int policy_account_nt_hash(policy_db *db, const policy_secret_key *key, const ch
 			snprintf(stored, sizeof stored, "%s", (const char *)sqlite3_column_text(st, 1));
 			const char *k = (const char *)sqlite3_column_text(st, 2);
 			snprintf(key_id, sizeof key_id, "%s", k ? k : "");
-			has_nt = sqlite3_column_type(st, 3) == SQLITE_BLOB &&
-				 sqlite3_column_bytes(st, 3) == POLICY_NT_SEALED_LEN;
-			if (has_nt)
+			has_nt = sqlite3_column_type(st, 3) != SQLITE_NULL;
+			malformed = has_nt && (sqlite3_column_type(st, 3) != SQLITE_BLOB ||
+					       sqlite3_column_bytes(st, 3) != POLICY_NT_SEALED_LEN);
+			if (has_nt && !malformed)
 				memcpy(sealed, sqlite3_column_blob(st, 3), POLICY_NT_SEALED_LEN);
 			status = POLICY_OK;
 		} else if (rc == SQLITE_DONE) {
@@ -390,6 +391,9 @@ int policy_account_nt_hash(policy_db *db, const policy_secret_key *key, const ch
 		status = pol_fail(POLICY_ERR_STATE, "account '%s' cannot log on with NLA: it has no sealed NT hash (TLS-only"
 				  " account, or stored before schema 4); set its password with 'rmgate-policy account passwd"
 				  " %s --nla --password-stdin'", stored, stored);
+	if (!status && malformed)
+		status = pol_fail(POLICY_ERR_DECRYPT, "the NLA secret of account '%s' is malformed (edited outside rmgate?);"
+				  " set its password again with 'account passwd %s --nla'", stored, stored);
 	if (!status && !key)
 		status = pol_fail(POLICY_ERR_INVALID, "no secret key loaded: NLA needs the key file to open NT hashes");
 	if (!status && strcmp(key_id, policy_secret_key_id(key)))
