@@ -19,6 +19,8 @@ bench_check "ledger and system set up" eval 'product_init && product_system shad
 NOKEY_PORT=$(bench_free_port) || bench_die "no free port"
 printf '[gate]\nvar_dir = %s\nlisten = 127.0.0.1:%s\nsecurity = nla\ntarget_cert = ignore\n' \
     "$BENCH_DIR/var" "$NOKEY_PORT" >"$BENCH_DIR/gate-nokey.conf"
+timeout 60 "$BUILD/rmgate-proxy" -c "$BENCH_DIR/gate-nokey.conf" --check-config >/dev/null 2>&1
+bench_expect_eq "no key file: --check-config refuses the nla configuration" 1 "$?"
 timeout 60 "$BUILD/rmgate-proxy" -c "$BENCH_DIR/gate-nokey.conf" >"$BENCH_DIR/gate-nokey.log" 2>&1
 bench_expect_eq "no key file: the nla gate does not start" 1 "$?"
 bench_expect_log "no key file: the gate says NLA needs it" "$BENCH_DIR/gate-nokey.log" \
