@@ -203,15 +203,16 @@ int policy_account_set_password(policy_db *db, const policy_secret_key *nla_key,
 	pol_lock(db);
 	int64_t id = 0;
 	char stored[257] = "";
-	sqlite3_stmt *st = pol_prepare(db, "SELECT id, login FROM accounts WHERE login = ?");
-	status = POLICY_ERR_DB;
+	status = pol_begin(db);
+	sqlite3_stmt *st = status ? NULL : pol_prepare(db, "SELECT id, login FROM accounts WHERE login = ?");
+	if (!status && !st)
+		status = POLICY_ERR_DB;
 	if (st) {
 		pol_bind_text(st, 1, login);
 		int rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW) {
 			id = sqlite3_column_int64(st, 0);
 			snprintf(stored, sizeof stored, "%s", (const char *)sqlite3_column_text(st, 1));
-			status = POLICY_OK;
 		} else if (rc == SQLITE_DONE) {
 			status = pol_fail(POLICY_ERR_NOT_FOUND, "no account '%s'", login);
 		} else {
@@ -219,8 +220,6 @@ int policy_account_set_password(policy_db *db, const policy_secret_key *nla_key,
 		}
 		sqlite3_finalize(st);
 	}
-	if (!status)
-		status = pol_begin(db);
 	if (!status) {
 		st = pol_prepare(db, "UPDATE accounts SET pw_salt = ?, pw_iterations = ?, pw_hash = ? WHERE id = ?");
 		status = POLICY_ERR_DB;
@@ -232,13 +231,13 @@ int policy_account_set_password(policy_db *db, const policy_secret_key *nla_key,
 			status = sqlite3_step(st) == SQLITE_DONE ? POLICY_OK : pol_sql_fail(db, "changing a password");
 			sqlite3_finalize(st);
 		}
-		if (!status)
-			status = store_nt_locked(db, nla_key, id, stored, password);
-		if (status)
-			pol_rollback(db);
-		else
-			status = pol_commit(db);
 	}
+	if (!status)
+		status = store_nt_locked(db, nla_key, id, stored, password);
+	if (status)
+		pol_rollback(db);
+	else
+		status = pol_commit(db);
 	pol_unlock(db);
 	OPENSSL_cleanse(hash, sizeof hash);
 	if (!status)
