@@ -307,7 +307,7 @@ static bool build_aad(aad_buf *b, int64_t system_id, const char *user, const cha
 	return b->p != NULL;
 }
 
-/* AES-256-GCM over `len` bytes; encrypt or decrypt (then `tag` is checked).
+/* AES-256-GCM over `inlen` bytes; encrypt or decrypt (then `tag` is checked).
  * Returns true on success (and, decrypting, a valid tag). */
 static bool gcm(bool encrypt, const policy_secret_key *key, const uint8_t nonce[NONCE_LEN], const uint8_t *aad,
 		size_t aad_len, const uint8_t *in, int inlen, uint8_t *out, uint8_t tag[TAG_LEN])
