@@ -631,8 +631,10 @@ static int unpad(const uint8_t block[BLOCK_LEN], const char *system, char **pass
 	return POLICY_OK;
 }
 
-int policy_system_credentials(policy_db *db, const policy_secret_key *key, int64_t system_id,
-			      policy_credentials *out)
+/* Opens the stored account of system_id for `given` (the caller's host, port
+ * and pin), or for the systems row's when given is NULL. */
+static int open_credentials(policy_db *db, const policy_secret_key *key, int64_t system_id,
+			    const secret_target *given, policy_credentials *out)
 {
 	memset(out, 0, sizeof *out);
 	if (!key)
@@ -642,7 +644,9 @@ int policy_system_credentials(policy_db *db, const policy_secret_key *key, int64
 	secret_target target;
 	pol_lock(db);
 	int status = read_stored(db, system_id, &s);
-	if (!status)
+	if (!status && given)
+		target = *given;
+	else if (!status)
 		status = read_target(db, system_id, &target);
 	pol_unlock(db);
 	if (!status && s.binding != BINDING)
@@ -669,6 +673,25 @@ int policy_system_credentials(policy_db *db, const policy_secret_key *key, int64
 	if (status)
 		policy_credentials_clear(out);
 	return status;
+}
+
+int policy_system_credentials(policy_db *db, const policy_secret_key *key, int64_t system_id,
+			      policy_credentials *out)
+{
+	return open_credentials(db, key, system_id, NULL, out);
+}
+
+int policy_system_credentials_for(policy_db *db, const policy_secret_key *key, int64_t system_id, const char *host,
+				  int port, const char *cert_pin, policy_credentials *out)
+{
+	secret_target t;
+	memset(out, 0, sizeof *out);
+	if (!host || strlen(host) > HOST_MAX || (cert_pin && strlen(cert_pin) > 64) || port < 1 || port > 65535)
+		return pol_fail(POLICY_ERR_INVALID, "no valid target host, port and pin given");
+	snprintf(t.host, sizeof t.host, "%s", host);
+	t.port = port;
+	snprintf(t.pin, sizeof t.pin, "%s", cert_pin ? cert_pin : "");
+	return open_credentials(db, key, system_id, &t, out);
 }
 
 static void wipe_free(char *s)

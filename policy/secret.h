@@ -97,6 +97,15 @@ typedef struct {
 int policy_system_credentials(policy_db *db, const policy_secret_key *key, int64_t system_id,
                               policy_credentials *out);
 
+/* As policy_system_credentials, but the password opens only for the target
+ * the caller is about to connect to: host, port and cert_pin (64 lowercase
+ * hex digits, "" or NULL = none) as in its admission decision, not as the
+ * systems row says at this moment. A row re-pointed between the decision
+ * and this call cannot send the password elsewhere. POLICY_ERR_INVALID for
+ * a missing host or an out-of-range port. */
+int policy_system_credentials_for(policy_db *db, const policy_secret_key *key, int64_t system_id, const char *host,
+                                  int port, const char *cert_pin, policy_credentials *out);
+
 /* Wipes and frees the strings of *c and zeroes it (NULL is fine). */
 void policy_credentials_clear(policy_credentials *c);
 
