@@ -110,10 +110,11 @@ int policy_cli_main(int argc, char **argv)
 	if (!known_command(argv[i]))
 		return cli_usage("unknown command '%s'", argv[i]);
 	/* The CLI's errors are its own one-line messages: library logging stays
-	 * quiet unless the operator configures WLog (WLOG_LEVEL). */
-	if (!getenv("WLOG_LEVEL"))
-		WLog_SetLogLevel(WLog_GetRoot(), WLOG_ERROR);
+	 * quiet unless the operator configures WLog (WLOG_LEVEL); `init` also
+	 * shows warnings (what a schema migration leaves to the administrator). */
 	bool create = !strcmp(argv[i], "init");
+	if (!getenv("WLOG_LEVEL"))
+		WLog_SetLogLevel(WLog_GetRoot(), create ? WLOG_WARN : WLOG_ERROR);
 	policy_db *db = create ? policy_open(path) : policy_open_existing(path);
 	if (!db)
 		return cli_fail();

@@ -312,6 +312,28 @@ static int user_version(policy_db *db, int *version)
 	return rc == SQLITE_ROW ? POLICY_OK : pol_sql_fail(db, "reading the schema version");
 }
 
+/* COUNT(*) of a query, 0 on any error (for a message only). */
+static int count_rows(policy_db *db, const char *sql)
+{
+	sqlite3_stmt *st = pol_prepare(db, sql);
+	int n = st && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* What the step to version 4 leaves to the administrator (after it ran). */
+static void say_what_version_4_needs(policy_db *db)
+{
+	int accounts = count_rows(db, "SELECT COUNT(*) FROM accounts");
+	int secrets = count_rows(db, "SELECT COUNT(*) FROM system_secrets WHERE binding <> 2");
+	if (accounts)
+		WLog_WARN(POLICY_TAG, "schema 4: the plain NT hashes of %d account(s) were dropped; an account that logs"
+			  " on with NLA needs 'rmgate-policy account passwd LOGIN --nla --password-stdin'", accounts);
+	if (secrets)
+		WLog_WARN(POLICY_TAG, "schema 4: %d stored target account(s) are not bound to their target's host, port"
+			  " and pin; store them again with 'rmgate-policy system secret'", secrets);
+}
+
 static int migrate(policy_db *db)
 {
 	int version = 0, status;
@@ -328,6 +350,8 @@ static int migrate(policy_db *db)
 		if (pol_exec(db, migrations[v]))
 			goto fail;
 		WLog_INFO(POLICY_TAG, "database schema migrated to version %d", v + 1);
+		if (v == 3)
+			say_what_version_4_needs(db);
 	}
 	char pragma[64];
 	snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", SCHEMA_VERSION);
