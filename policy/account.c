@@ -3,6 +3,7 @@
 #include "ledger.h"
 #include "ledger_internal.h"
 #include "md4.h"
+#include "secret.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -66,81 +67,207 @@ static bool pbkdf2(const char *password, const uint8_t *salt, int iterations, ui
 				 PW_HASH_LEN, out) == 1;
 }
 
-int policy_account_add(policy_db *db, const char *vendor, const char *login, const char *password, int64_t *id_out)
+static int check_login_password(const char *login, const char *password)
 {
 	if (!login || !*login || strlen(login) > 256 || strpbrk(login, "\\@ \t\r\n"))
 		return pol_fail(POLICY_ERR_INVALID, "login must be 1-256 characters without spaces, '\\' or '@'");
 	if (!password || !*password || strlen(password) > MAX_PASSWORD)
 		return pol_fail(POLICY_ERR_INVALID, "password must be 1-%d bytes", MAX_PASSWORD);
-	uint8_t salt[SALT_LEN], hash[PW_HASH_LEN], nt[16];
+	return POLICY_OK;
+}
+
+/* A new PBKDF2 record of password (the slow part; runs unlocked). */
+static int new_pw_hash(policy_db *db, const char *password, uint8_t salt[SALT_LEN], uint8_t hash[PW_HASH_LEN],
+		       int *iterations)
+{
 	if (RAND_bytes(salt, SALT_LEN) != 1)
 		return pol_fail(POLICY_ERR_INVALID, "no random bytes for a salt");
 	pol_lock(db);
-	int iterations = db->pbkdf2_iter;
+	*iterations = db->pbkdf2_iter;
 	pol_unlock(db);
-	if (!pbkdf2(password, salt, iterations, hash))
+	if (!pbkdf2(password, salt, *iterations, hash))
 		return pol_fail(POLICY_ERR_INVALID, "PBKDF2 failed");
-	policy_nt_hash(password, nt);
+	return POLICY_OK;
+}
 
+/* Stores the sealed NT hash of account id/login (NULL key: none); lock held. */
+static int store_nt_locked(policy_db *db, const policy_secret_key *key, int64_t id, const char *login,
+			   const char *password)
+{
+	uint8_t nt[16], sealed[POLICY_NT_SEALED_LEN];
+	int status = POLICY_OK;
+	if (key) {
+		policy_nt_hash(password, nt);
+		status = policy_nt_hash_seal(key, id, login, nt, sealed);
+		OPENSSL_cleanse(nt, sizeof nt);
+		if (status)
+			return status;
+	}
+	sqlite3_stmt *st = pol_prepare(db, "UPDATE accounts SET nt_key_id = ?, nt_sealed = ? WHERE id = ?");
+	if (!st)
+		return POLICY_ERR_DB;
+	pol_bind_text(st, 1, key ? policy_secret_key_id(key) : NULL);
+	if (key)
+		sqlite3_bind_blob(st, 2, sealed, POLICY_NT_SEALED_LEN, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, 2);
+	sqlite3_bind_int64(st, 3, id);
+	status = sqlite3_step(st) == SQLITE_DONE ? POLICY_OK : pol_sql_fail(db, "storing the NLA secret");
+	sqlite3_finalize(st);
+	return status;
+}
+
+/* Inserts the account and, with a key, its sealed NT hash (bound to the new
+ * id) in one transaction; lock held. */
+static int insert_account_locked(policy_db *db, const policy_secret_key *nla_key, int64_t vendor_id, const char *login,
+				 const char *password, const uint8_t salt[SALT_LEN], int iterations,
+				 const uint8_t hash[PW_HASH_LEN], int64_t *id_out)
+{
+	if (pol_begin(db))
+		return POLICY_ERR_DB;
+	sqlite3_stmt *st = pol_prepare(db, "INSERT INTO accounts(vendor_id, login, pw_salt, pw_iterations, pw_hash,"
+					   " created_us) VALUES (?,?,?,?,?,?)");
+	int status = POLICY_ERR_DB;
+	int64_t id = 0;
+	if (st) {
+		sqlite3_bind_int64(st, 1, vendor_id);
+		pol_bind_text(st, 2, login);
+		sqlite3_bind_blob(st, 3, salt, SALT_LEN, SQLITE_TRANSIENT);
+		sqlite3_bind_int(st, 4, iterations);
+		sqlite3_bind_blob(st, 5, hash, PW_HASH_LEN, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 6, policy_now_us());
+		int rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc == SQLITE_CONSTRAINT)
+			status = pol_fail(POLICY_ERR_EXISTS, "an account with login '%s' already exists", login);
+		else if (rc != SQLITE_DONE)
+			status = pol_sql_fail(db, "adding an account");
+		else
+			status = POLICY_OK, id = sqlite3_last_insert_rowid(db->sql);
+	}
+	if (!status && nla_key)
+		status = store_nt_locked(db, nla_key, id, login, password);
+	if (status) {
+		pol_rollback(db);
+		return status;
+	}
+	status = pol_commit(db);
+	if (!status && id_out)
+		*id_out = id;
+	return status;
+}
+
+static int add_account(policy_db *db, const policy_secret_key *nla_key, const char *vendor, const char *login,
+		       const char *password, int64_t *id_out)
+{
+	int status = check_login_password(login, password);
+	uint8_t salt[SALT_LEN], hash[PW_HASH_LEN];
+	int iterations = 0;
+	if (!status)
+		status = new_pw_hash(db, password, salt, hash, &iterations);
+	if (status)
+		return status;
 	pol_lock(db);
 	int64_t vendor_id = 0;
-	int status = pol_id_by_name(db, "vendors", vendor, &vendor_id);
-	if (!status) {
-		sqlite3_stmt *st = pol_prepare(db, "INSERT INTO accounts(vendor_id, login, pw_salt, pw_iterations, pw_hash,"
-						   " nt_hash, created_us) VALUES (?,?,?,?,?,?,?)");
-		status = POLICY_ERR_DB;
-		if (st) {
-			sqlite3_bind_int64(st, 1, vendor_id);
-			pol_bind_text(st, 2, login);
-			sqlite3_bind_blob(st, 3, salt, SALT_LEN, SQLITE_TRANSIENT);
-			sqlite3_bind_int(st, 4, iterations);
-			sqlite3_bind_blob(st, 5, hash, PW_HASH_LEN, SQLITE_TRANSIENT);
-			sqlite3_bind_blob(st, 6, nt, 16, SQLITE_TRANSIENT);
-			sqlite3_bind_int64(st, 7, policy_now_us());
-			int rc = sqlite3_step(st);
-			sqlite3_finalize(st);
-			if (rc == SQLITE_CONSTRAINT)
-				status = pol_fail(POLICY_ERR_EXISTS, "an account with login '%s' already exists", login);
-			else if (rc != SQLITE_DONE)
-				status = pol_sql_fail(db, "adding an account");
-			else {
-				status = POLICY_OK;
-				if (id_out)
-					*id_out = sqlite3_last_insert_rowid(db->sql);
-			}
-		}
-	}
+	status = pol_id_by_name(db, "vendors", vendor, &vendor_id);
+	if (!status)
+		status = insert_account_locked(db, nla_key, vendor_id, login, password, salt, iterations, hash, id_out);
 	pol_unlock(db);
 	OPENSSL_cleanse(hash, sizeof hash);
-	OPENSSL_cleanse(nt, sizeof nt);
+	return status;
+}
+
+int policy_account_add(policy_db *db, const char *vendor, const char *login, const char *password, int64_t *id_out)
+{
+	return add_account(db, NULL, vendor, login, password, id_out);
+}
+
+int policy_account_add_nla(policy_db *db, const policy_secret_key *key, const char *vendor, const char *login,
+			   const char *password, int64_t *id_out)
+{
+	if (!key)
+		return pol_fail(POLICY_ERR_INVALID, "an NLA account needs the secret key (its NT hash is stored sealed)");
+	return add_account(db, key, vendor, login, password, id_out);
+}
+
+int policy_account_set_password(policy_db *db, const policy_secret_key *nla_key, const char *login,
+				const char *password)
+{
+	int status = check_login_password(login, password);
+	uint8_t salt[SALT_LEN], hash[PW_HASH_LEN];
+	int iterations = 0;
+	if (!status)
+		status = new_pw_hash(db, password, salt, hash, &iterations);
+	if (status)
+		return status;
+	pol_lock(db);
+	int64_t id = 0;
+	char stored[257] = "";
+	status = pol_begin(db);
+	sqlite3_stmt *st = status ? NULL : pol_prepare(db, "SELECT id, login FROM accounts WHERE login = ?");
+	if (!status && !st)
+		status = POLICY_ERR_DB;
+	if (st) {
+		pol_bind_text(st, 1, login);
+		int rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			id = sqlite3_column_int64(st, 0);
+			snprintf(stored, sizeof stored, "%s", (const char *)sqlite3_column_text(st, 1));
+		} else if (rc == SQLITE_DONE) {
+			status = pol_fail(POLICY_ERR_NOT_FOUND, "no account '%s'", login);
+		} else {
+			status = pol_sql_fail(db, "looking up an account");
+		}
+		sqlite3_finalize(st);
+	}
+	if (!status) {
+		st = pol_prepare(db, "UPDATE accounts SET pw_salt = ?, pw_iterations = ?, pw_hash = ? WHERE id = ?");
+		status = POLICY_ERR_DB;
+		if (st) {
+			sqlite3_bind_blob(st, 1, salt, SALT_LEN, SQLITE_TRANSIENT);
+			sqlite3_bind_int(st, 2, iterations);
+			sqlite3_bind_blob(st, 3, hash, PW_HASH_LEN, SQLITE_TRANSIENT);
+			sqlite3_bind_int64(st, 4, id);
+			status = sqlite3_step(st) == SQLITE_DONE ? POLICY_OK : pol_sql_fail(db, "changing a password");
+			sqlite3_finalize(st);
+		}
+	}
+	if (!status)
+		status = store_nt_locked(db, nla_key, id, stored, password);
+	if (status)
+		pol_rollback(db);
+	else
+		status = pol_commit(db);
+	pol_unlock(db);
+	OPENSSL_cleanse(hash, sizeof hash);
+	if (!status)
+		WLog_INFO(POLICY_TAG, "account %s: password set (%s)", stored, nla_key ? "TLS and NLA" : "TLS only");
 	return status;
 }
 
 typedef struct {
 	int64_t id;
 	char login[257]; /* canonical spelling */
-	uint8_t salt[SALT_LEN], hash[PW_HASH_LEN], nt[16];
+	uint8_t salt[SALT_LEN], hash[PW_HASH_LEN];
 	int iterations;
 } account_row;
 
 /* Loads an enabled account; NOT_FOUND if none. Lock held. */
 static int load_account(policy_db *db, const char *login, account_row *a)
 {
-	sqlite3_stmt *st = pol_prepare(db, "SELECT id, login, pw_salt, pw_iterations, pw_hash, nt_hash FROM accounts"
+	sqlite3_stmt *st = pol_prepare(db, "SELECT id, login, pw_salt, pw_iterations, pw_hash FROM accounts"
 					   " WHERE login = ? AND disabled = 0");
 	if (!st)
 		return POLICY_ERR_DB;
 	pol_bind_text(st, 1, login);
 	int rc = sqlite3_step(st);
 	int status = POLICY_OK;
-	if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 2) == SALT_LEN && sqlite3_column_bytes(st, 4) == PW_HASH_LEN &&
-	    sqlite3_column_bytes(st, 5) == 16) {
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 2) == SALT_LEN && sqlite3_column_bytes(st, 4) == PW_HASH_LEN) {
 		a->id = sqlite3_column_int64(st, 0);
 		snprintf(a->login, sizeof a->login, "%s", (const char *)sqlite3_column_text(st, 1));
 		memcpy(a->salt, sqlite3_column_blob(st, 2), SALT_LEN);
 		a->iterations = sqlite3_column_int(st, 3);
 		memcpy(a->hash, sqlite3_column_blob(st, 4), PW_HASH_LEN);
-		memcpy(a->nt, sqlite3_column_blob(st, 5), 16);
 	} else if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
 		status = pol_fail(POLICY_ERR_NOT_FOUND, "no usable account '%s'", login ? login : "");
 	} else {
@@ -227,15 +354,53 @@ out:
 	return status;
 }
 
-int policy_account_nt_hash(policy_db *db, const char *login, uint8_t nt_hash[16])
+int policy_account_nt_hash(policy_db *db, const policy_secret_key *key, const char *login, uint8_t nt_hash[16])
 {
-	account_row a;
+	int64_t id = 0;
+	char stored[257] = "", key_id[17] = "";
+	uint8_t sealed[POLICY_NT_SEALED_LEN];
+	bool has_nt = false, malformed = false;
 	pol_lock(db);
-	int status = load_account(db, login, &a);
+	int status = POLICY_ERR_DB;
+	sqlite3_stmt *st = pol_prepare(db, "SELECT id, login, nt_key_id, nt_sealed FROM accounts"
+					   " WHERE login = ? AND disabled = 0");
+	if (st) {
+		pol_bind_text(st, 1, login);
+		int rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			id = sqlite3_column_int64(st, 0);
+			snprintf(stored, sizeof stored, "%s", (const char *)sqlite3_column_text(st, 1));
+			const char *k = (const char *)sqlite3_column_text(st, 2);
+			snprintf(key_id, sizeof key_id, "%s", k ? k : "");
+			has_nt = sqlite3_column_type(st, 3) != SQLITE_NULL;
+			malformed = has_nt && (sqlite3_column_type(st, 3) != SQLITE_BLOB ||
+					       sqlite3_column_bytes(st, 3) != POLICY_NT_SEALED_LEN);
+			if (has_nt && !malformed)
+				memcpy(sealed, sqlite3_column_blob(st, 3), POLICY_NT_SEALED_LEN);
+			status = POLICY_OK;
+		} else if (rc == SQLITE_DONE) {
+			status = pol_fail(POLICY_ERR_NOT_FOUND, "no usable account '%s'", login ? login : "");
+		} else {
+			status = pol_sql_fail(db, "looking up an account");
+		}
+		sqlite3_finalize(st);
+	}
 	pol_unlock(db);
+	if (!status && !has_nt)
+		status = pol_fail(POLICY_ERR_STATE, "account '%s' cannot log on with NLA: it has no sealed NT hash (TLS-only"
+				  " account, or stored before schema 4); set its password with 'rmgate-policy account passwd"
+				  " %s --nla --password-stdin'", stored, stored);
+	if (!status && malformed)
+		status = pol_fail(POLICY_ERR_DECRYPT, "the NLA secret of account '%s' is malformed (edited outside rmgate?);"
+				  " set its password again with 'account passwd %s --nla'", stored, stored);
+	if (!status && !key)
+		status = pol_fail(POLICY_ERR_INVALID, "no secret key loaded: NLA needs the key file to open NT hashes");
+	if (!status && strcmp(key_id, policy_secret_key_id(key)))
+		status = pol_fail(POLICY_ERR_DECRYPT, "the NLA secret of account '%s' was sealed with key id %s, but the key"
+				  " file loaded has id %s: wrong key file", stored, key_id, policy_secret_key_id(key));
 	if (!status)
-		memcpy(nt_hash, a.nt, 16);
-	OPENSSL_cleanse(&a, sizeof a);
+		status = policy_nt_hash_open(key, id, stored, sealed, nt_hash);
+	OPENSSL_cleanse(sealed, sizeof sealed);
 	return status;
 }
 

@@ -244,6 +244,15 @@ static int write_pin(policy_db *db, const char *system, int64_t system_id, const
 		status = pol_ledger_admin_event_locked(db, now_us, pin ? POLICY_EV_CERT_PIN_SET : POLICY_EV_CERT_PIN_CLEARED,
 						       detail, system_id, actor);
 	}
+	/* A stored target account is sealed to the pin (secret.h): a new pin
+	 * means its password must be entered again for the new target. */
+	bool cleared = false;
+	if (!status && strcmp(old, pin ? pin : ""))
+		status = pol_secret_invalidate_locked(db, system_id,
+						      "certificate pin changed: the stored target account must be"
+						      " entered again ('system secret')", actor, now_us, &cleared);
+	if (!status && cleared)
+		WLog_WARN(POLICY_TAG, "system %s: certificate pin changed, its stored target account was cleared", system);
 	if (status) {
 		pol_rollback(db);
 		return status;

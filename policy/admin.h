@@ -58,7 +58,10 @@ int policy_cert_pin_parse(const char *text, char out[POLICY_CERT_PIN_HEX + 1]);
 /* Sets (pin "sha256:HEX") or clears (pin NULL) the pin of the target's TLS
  * certificate for `system`, by `actor` (required). Appends a ledger event
  * cert_pin_set (detail: "system NAME sha256:HEX") or cert_pin_cleared
- * (detail: "system NAME was sha256:HEX") in the same transaction. Errors:
+ * (detail: "system NAME was sha256:HEX") in the same transaction. When the
+ * pin changes and the system has a stored target account (secret.h), that
+ * account is cleared in the same transaction with a secret_cleared event
+ * saying why: it is sealed to the old pin. Errors:
  * INVALID (malformed pin, no actor), NOT_FOUND (unknown system; or clearing
  * a system that has no pin); nothing changes on error. */
 int policy_system_set_cert_pin(policy_db *db, const char *system, const char *pin, const char *actor,

@@ -21,7 +21,9 @@ static void print_usage(FILE *out)
 	      "  system secret SYSTEM --user USER [--domain DOMAIN] --password-stdin [--key FILE] [--by NAME]\n"
 	      "  system secret-clear SYSTEM [--by NAME]\n"
 	      "  secret-key init [--key FILE] [--by NAME] | secret-key id [--key FILE]\n"
-	      "  account add VENDOR LOGIN --password-stdin | account disable|enable LOGIN | account list [--json]\n"
+	      "  account add VENDOR LOGIN --password-stdin [--nla [--key FILE]]\n"
+	      "  account passwd LOGIN --password-stdin [--nla [--key FILE]]\n"
+	      "  account disable|enable LOGIN | account list [--json]\n"
 	      "  permit apply --vendor V [--prime V] --system S --section S --purpose TEXT\n"
 	      "         --from DATE --to DATE --contract-from DATE --contract-to DATE\n"
 	      "         [--source CIDR]... --table 1|2 (--confirm ITEM... | --confirm-all) [--observe-only] [--by NAME]\n"
@@ -55,7 +57,7 @@ static int run(policy_db *db, const char *path, int argc, char **argv)
 	if (!strcmp(cmd, "section") || !strcmp(cmd, "vendor") || !strcmp(cmd, "system"))
 		return cli_admin(db, path, argc, argv);
 	if (!strcmp(cmd, "account"))
-		return cli_account(db, argc - 1, argv + 1);
+		return cli_account(db, path, argc - 1, argv + 1);
 	if (!strcmp(cmd, "permit"))
 		return cli_permit(db, argc - 1, argv + 1);
 	if (!strcmp(cmd, "session"))
@@ -108,10 +110,11 @@ int policy_cli_main(int argc, char **argv)
 	if (!known_command(argv[i]))
 		return cli_usage("unknown command '%s'", argv[i]);
 	/* The CLI's errors are its own one-line messages: library logging stays
-	 * quiet unless the operator configures WLog (WLOG_LEVEL). */
-	if (!getenv("WLOG_LEVEL"))
-		WLog_SetLogLevel(WLog_GetRoot(), WLOG_ERROR);
+	 * quiet unless the operator configures WLog (WLOG_LEVEL); `init` also
+	 * shows warnings (what a schema migration leaves to the administrator). */
 	bool create = !strcmp(argv[i], "init");
+	if (!getenv("WLOG_LEVEL"))
+		WLog_SetLogLevel(WLog_GetRoot(), create ? WLOG_WARN : WLOG_ERROR);
 	policy_db *db = create ? policy_open(path) : policy_open_existing(path);
 	if (!db)
 		return cli_fail();

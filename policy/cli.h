@@ -7,6 +7,7 @@
 #define RMGATE_POLICY_CLI_H
 
 #include "policy_internal.h"
+#include "secret.h"
 
 #include <stdio.h>
 
@@ -64,7 +65,7 @@ void cli_json_string(FILE *out, const char *s);
 #define CLI_LOCAL(col) "strftime('%Y-%m-%d %H:%M:%S', " col " / 1000000, 'unixepoch', '+540 minutes')"
 
 int cli_admin(policy_db *db, const char *path, int argc, char **argv);
-int cli_account(policy_db *db, int argc, char **argv);
+int cli_account(policy_db *db, const char *db_path, int argc, char **argv);
 int cli_permit(policy_db *db, int argc, char **argv);
 int cli_session(policy_db *db, int argc, char **argv);
 int cli_report(policy_db *db, int argc, char **argv);
@@ -74,6 +75,9 @@ int cli_verify(policy_db *db, int argc, char **argv);
  * locates the default key file beside the database. */
 int cli_secret_key(policy_db *db, const char *db_path, int argc, char **argv);
 int cli_system_secret(policy_db *db, const char *db_path, int argc, char **argv);
+/* Loads the key file named by --key, else the default beside db_path, into
+ * *key (caller frees with policy_secret_key_free); prints the error. */
+int cli_load_key(const cli_args *a, const char *db_path, policy_secret_key **key);
 
 /* The whole program (rmgate-policy's main calls this). */
 int policy_cli_main(int argc, char **argv);

@@ -114,6 +114,22 @@ static int system_add(policy_db *db, int argc, char **argv)
 	return CLI_OK;
 }
 
+/* Whether system `name` has a stored target account. */
+static bool has_secret(policy_db *db, const char *name)
+{
+	bool found = false;
+	pol_lock(db);
+	sqlite3_stmt *st = pol_prepare(db, "SELECT 1 FROM system_secrets x JOIN systems s ON s.id = x.system_id"
+					   " WHERE s.name = ?");
+	if (st) {
+		pol_bind_text(st, 1, name);
+		found = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+	}
+	pol_unlock(db);
+	return found;
+}
+
 /* system pin NAME (sha256:HEX | none) [--by NAME] */
 static int system_pin(policy_db *db, int argc, char **argv)
 {
@@ -125,15 +141,20 @@ static int system_pin(policy_db *db, int argc, char **argv)
 		return cli_usage("system pin: use 'system pin SYSTEM sha256:HEX|none [--by NAME]'");
 	const char *pin = strcmp(a.pos[1], "none") ? a.pos[1] : NULL;
 	char who[64];
+	bool had_secret = has_secret(db, a.pos[0]);
 	if (policy_system_set_cert_pin(db, a.pos[0], pin, cli_actor(&a, who, sizeof who), policy_now_us()))
 		return cli_fail();
+	if (had_secret && !has_secret(db, a.pos[0]))
+		fprintf(stderr, "rmgate-policy: note: the stored target account of system %s was cleared (it is sealed to"
+			" the certificate pin); store it again with 'system secret %s --user USER --password-stdin'\n",
+			a.pos[0], a.pos[0]);
 	return CLI_OK;
 }
 
 /* The table shows the pin's first 8 bytes; JSON shows it in full. */
 #define SYSTEM_LIST(pin)                                                                                     \
 	"SELECT s.id, s.name, s.class, s.host, s.port, c.name AS section, s.credentials,"                   \
-	" CASE WHEN x.system_id IS NULL THEN '' ELSE 'stored' END AS secret,"                              \
+	" CASE WHEN x.system_id IS NULL THEN '' WHEN x.binding = 2 THEN 'stored' ELSE 're-enter' END AS secret,"\
 	" s.idle_timeout_s, s.max_duration_s, s.observe_only, s.channels, " pin " AS cert_pin"             \
 	" FROM systems s JOIN sections c ON c.id = s.section_id"                                           \
 	" LEFT JOIN system_secrets x ON x.system_id = s.id ORDER BY s.id"
@@ -176,43 +197,66 @@ int cli_admin(policy_db *db, const char *path, int argc, char **argv)
 }
 
 /* Reads one line (the password) from stdin without its line end. */
-static int read_password(char *buf, size_t len)
+static int read_password(const char *cmd, char *buf, size_t len)
 {
 	if (!fgets(buf, (int)len, stdin))
-		return cli_error("account add: no password on standard input");
+		return cli_error("%s: no password on standard input", cmd);
 	size_t n = strlen(buf);
 	if (n == len - 1 && buf[n - 1] != '\n')
-		return cli_error("account add: the password is longer than %zu bytes", len - 2);
+		return cli_error("%s: the password is longer than %zu bytes", cmd, len - 2);
 	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
 		buf[--n] = '\0';
 	return CLI_OK;
 }
 
-int cli_account(policy_db *db, int argc, char **argv)
+/* account add VENDOR LOGIN / account passwd LOGIN, --password-stdin [--nla [--key FILE]] */
+static int account_password(policy_db *db, const char *db_path, bool add, int argc, char **argv)
 {
-	static const cli_optspec spec[] = { { "password-stdin", OPT_FLAG }, { NULL, 0 } };
+	static const cli_optspec spec[] = { { "password-stdin", OPT_FLAG }, { "nla", OPT_FLAG },
+					    { "key", OPT_VALUE }, { NULL, 0 } };
+	const char *cmd = add ? "account add" : "account passwd";
+	cli_args a;
+	if (cli_parse(cmd, argc, argv, spec, &a))
+		return CLI_USAGE;
+	if (a.npos != (add ? 2 : 1) || !cli_has(&a, "password-stdin"))
+		return cli_usage("%s: use '%s %s --password-stdin [--nla [--key FILE]]'", cmd, cmd,
+				 add ? "VENDOR LOGIN" : "LOGIN");
+	bool nla = cli_has(&a, "nla");
+	if (!nla && cli_get(&a, "key"))
+		return cli_usage("%s: --key is only used with --nla", cmd);
+	policy_secret_key *key = NULL;
+	if (nla && cli_load_key(&a, db_path, &key))
+		return CLI_REFUSED;
+	char pw[260];
+	int rc = read_password(cmd, pw, sizeof pw);
+	int64_t id = 0;
+	if (!rc && add && (nla ? policy_account_add_nla(db, key, a.pos[0], a.pos[1], pw, &id)
+			       : policy_account_add(db, a.pos[0], a.pos[1], pw, &id)))
+		rc = cli_fail();
+	if (!rc && !add && policy_account_set_password(db, key, a.pos[0], pw))
+		rc = cli_fail();
+	OPENSSL_cleanse(pw, sizeof pw);
+	if (!rc && add)
+		printf("%lld\n", (long long)id);
+	else if (!rc)
+		printf("password of %s set (%s)\n", a.pos[0], nla ? "TLS and NLA, NT hash sealed" : "TLS only");
+	policy_secret_key_free(key);
+	return rc;
+}
+
+int cli_account(policy_db *db, const char *db_path, int argc, char **argv)
+{
 	if (argc >= 1 && !strcmp(argv[0], "list"))
 		return list(db, "account list", argc - 1, argv + 1,
-			    "SELECT a.id, a.login, v.name AS vendor, a.disabled FROM accounts a"
+			    "SELECT a.id, a.login, v.name AS vendor, a.disabled,"
+			    " CASE WHEN a.nt_sealed IS NULL THEN 0 ELSE 1 END AS nla FROM accounts a"
 			    " JOIN vendors v ON v.id = a.vendor_id ORDER BY a.id");
 	if (argc == 2 && (!strcmp(argv[0], "disable") || !strcmp(argv[0], "enable")))
 		return policy_account_set_disabled(db, argv[1], argv[0][0] == 'd') ? cli_fail() : CLI_OK;
-	if (argc < 1 || strcmp(argv[0], "add"))
-		return cli_usage("account: use 'account add VENDOR LOGIN --password-stdin', 'account disable|enable LOGIN' or 'account list'");
-	cli_args a;
-	if (cli_parse("account add", argc - 1, argv + 1, spec, &a))
-		return CLI_USAGE;
-	if (a.npos != 2 || !cli_has(&a, "password-stdin"))
-		return cli_usage("account add: use 'account add VENDOR LOGIN --password-stdin'");
-	char pw[260];
-	int rc = read_password(pw, sizeof pw);
-	int64_t id = 0;
-	if (!rc && policy_account_add(db, a.pos[0], a.pos[1], pw, &id))
-		rc = cli_fail();
-	OPENSSL_cleanse(pw, sizeof pw);
-	if (!rc)
-		printf("%lld\n", (long long)id);
-	return rc;
+	if (argc >= 1 && (!strcmp(argv[0], "add") || !strcmp(argv[0], "passwd")))
+		return account_password(db, db_path, argv[0][0] == 'a', argc - 1, argv + 1);
+	return cli_usage("account: use 'account add VENDOR LOGIN --password-stdin [--nla]', 'account passwd LOGIN"
+			 " --password-stdin [--nla]', 'account disable|enable LOGIN' or 'account list'");
 }
 
 int cli_verify(policy_db *db, int argc, char **argv)

@@ -22,6 +22,17 @@ static char *key_path(const cli_args *a, const char *db_path)
 	return path;
 }
 
+int cli_load_key(const cli_args *a, const char *db_path, policy_secret_key **key)
+{
+	*key = NULL;
+	char *path = key_path(a, db_path);
+	if (!path)
+		return CLI_REFUSED;
+	int rc = policy_secret_key_load(path, key) ? cli_fail() : CLI_OK;
+	free(path);
+	return rc;
+}
+
 static int key_init(policy_db *db, const char *db_path, const cli_args *a)
 {
 	char *path = key_path(a, db_path);

@@ -278,6 +278,19 @@ static const char *const migrations[] = {
 	/* 2 -> 3: per-system pin of the target's TLS certificate (admin.h),
 	 * normalised: 64 lowercase hex digits of its SHA-256; NULL = none. */
 	"ALTER TABLE systems ADD COLUMN cert_pin TEXT;\n",
+	/* 3 -> 4: no plain NT hash any more (account.h). An NLA account keeps
+	 * its NT hash sealed with the secret key, bound to its id and login;
+	 * NULL = Client Info (TLS) logons only. The plain hashes are dropped,
+	 * not sealed: the migration has no key, and they may have leaked
+	 * already; NLA accounts set their password again ('account passwd
+	 * --nla'). secure_delete (set on every connection) overwrites the
+	 * dropped bytes. Stored target accounts are now also bound to the
+	 * system's host, port and pin (secret.h); rows sealed before keep
+	 * binding 1 and must be stored again. */
+	"ALTER TABLE accounts DROP COLUMN nt_hash;\n"
+	"ALTER TABLE accounts ADD COLUMN nt_key_id TEXT;\n"
+	"ALTER TABLE accounts ADD COLUMN nt_sealed BLOB;\n"
+	"ALTER TABLE system_secrets ADD COLUMN binding INTEGER NOT NULL DEFAULT 1;\n",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
@@ -299,9 +312,31 @@ static int user_version(policy_db *db, int *version)
 	return rc == SQLITE_ROW ? POLICY_OK : pol_sql_fail(db, "reading the schema version");
 }
 
+/* COUNT(*) of a query, 0 on any error (for a message only). */
+static int count_rows(policy_db *db, const char *sql)
+{
+	sqlite3_stmt *st = pol_prepare(db, sql);
+	int n = st && sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* What the step to version 4 leaves to the administrator (after it ran). */
+static void say_what_version_4_needs(policy_db *db)
+{
+	int accounts = count_rows(db, "SELECT COUNT(*) FROM accounts");
+	int secrets = count_rows(db, "SELECT COUNT(*) FROM system_secrets WHERE binding <> 2");
+	if (accounts)
+		WLog_WARN(POLICY_TAG, "schema 4: the plain NT hashes of %d account(s) were dropped; an account that logs"
+			  " on with NLA needs 'rmgate-policy account passwd LOGIN --nla --password-stdin'", accounts);
+	if (secrets)
+		WLog_WARN(POLICY_TAG, "schema 4: %d stored target account(s) are not bound to their target's host, port"
+			  " and pin; store them again with 'rmgate-policy system secret'", secrets);
+}
+
 static int migrate(policy_db *db)
 {
-	int version = 0;
+	int version = 0, status;
 	if (pol_begin(db))
 		return POLICY_ERR_DB;
 	if (user_version(db, &version))
@@ -315,12 +350,19 @@ static int migrate(policy_db *db)
 		if (pol_exec(db, migrations[v]))
 			goto fail;
 		WLog_INFO(POLICY_TAG, "database schema migrated to version %d", v + 1);
+		if (v == 3)
+			say_what_version_4_needs(db);
 	}
 	char pragma[64];
 	snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", SCHEMA_VERSION);
 	if (pol_exec(db, pragma))
 		goto fail;
-	return pol_commit(db);
+	status = pol_commit(db);
+	/* Old pages (a dropped plain NT hash) must not wait in the database
+	 * file for a later checkpoint: write the migrated pages back now. */
+	if (!status && version < SCHEMA_VERSION)
+		sqlite3_exec(db->sql, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+	return status;
 fail:
 	pol_rollback(db);
 	return POLICY_ERR_DB;
@@ -381,8 +423,11 @@ static policy_db *open_common(const char *path, enum open_mode mode)
 	}
 	sqlite3_busy_timeout(db->sql, 5000);
 	sqlite3_extended_result_codes(db->sql, 0);
+	/* secure_delete: deleted secrets (a cleared target account, a replaced
+	 * or dropped NT hash) are overwritten, not left in free pages. */
 	if (pol_exec(db, "PRAGMA foreign_keys = ON") || (create && pol_exec(db, "PRAGMA journal_mode = WAL")) ||
-	    (mode != OPEN_READONLY && pol_exec(db, "PRAGMA synchronous = NORMAL"))) {
+	    (mode != OPEN_READONLY && pol_exec(db, "PRAGMA synchronous = NORMAL")) ||
+	    (mode != OPEN_READONLY && pol_exec(db, "PRAGMA secure_delete = ON"))) {
 		policy_close(db);
 		return NULL;
 	}

@@ -57,6 +57,12 @@ int pol_load_closed_days(policy_db *db, cal_closed_days *out);
 /* Whether `login` is locked out at now_us (lock held). */
 int pol_account_locked_locked(policy_db *db, const char *login, int64_t now_us, bool *locked);
 
+/* Deletes the stored target account of system_id, if any (secret.c), and
+ * then appends a secret_cleared event with detail `why` by `actor`; *cleared
+ * tells whether there was one. Lock held, inside the caller's transaction. */
+int pol_secret_invalidate_locked(policy_db *db, int64_t system_id, const char *why, const char *actor,
+				 int64_t now_us, bool *cleared);
+
 /* Duplicates or returns NULL for NULL. */
 char *pol_strdup(const char *s);
 

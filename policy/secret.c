@@ -21,7 +21,8 @@
 #define NONCE_LEN 12
 #define TAG_LEN 16
 #define BLOCK_LEN (2 + POLICY_SECRET_MAX) /* length prefix + padded password */
-#define AAD_MAX (16 + 8 + 4 + POLICY_SECRET_MAX + 4 + POLICY_SECRET_MAX)
+#define HOST_MAX 1024 /* longest host name a secret is bound to */
+#define BINDING 2 /* system_secrets.binding written here (secret.h) */
 
 struct policy_secret_key {
 	uint8_t key[KEY_LEN];
@@ -229,27 +230,87 @@ static void put_be(uint8_t *p, uint64_t v, int bytes)
 		p[i] = (uint8_t)v;
 }
 
-/* The associated data: binds a sealed password to its system and account. */
-static size_t build_aad(uint8_t buf[AAD_MAX], int64_t system_id, const char *user, const char *domain)
+/* Associated data, built on the heap (a host name has no fixed bound). */
+typedef struct {
+	uint8_t *p;
+	size_t n, cap;
+	bool failed;
+} aad_buf;
+
+static void aad_put(aad_buf *b, const void *data, size_t len)
 {
-	static const char label[] = "rmgate-secret-v1"; /* 16 bytes, without its NUL */
-	size_t n = 0, ul = strlen(user), dl = strlen(domain);
-	memcpy(buf, label, sizeof label - 1);
-	n += sizeof label - 1;
-	put_be(buf + n, (uint64_t)system_id, 8);
-	n += 8;
-	put_be(buf + n, ul, 4);
-	memcpy(buf + n + 4, user, ul);
-	n += 4 + ul;
-	put_be(buf + n, dl, 4);
-	memcpy(buf + n + 4, domain, dl);
-	return n + 4 + dl;
+	if (b->failed)
+		return;
+	if (b->n + len > b->cap) {
+		size_t cap = b->cap ? b->cap : 128;
+		while (cap < b->n + len)
+			cap *= 2;
+		uint8_t *grown = malloc(cap);
+		if (!grown) {
+			b->failed = true;
+			return;
+		}
+		if (b->n)
+			memcpy(grown, b->p, b->n);
+		free(b->p);
+		b->p = grown;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->n, data, len);
+	b->n += len;
 }
 
-/* AES-256-GCM over the BLOCK_LEN block; encrypt or decrypt (then `tag` is
- * checked). Returns true on success (and, decrypting, a valid tag). */
+static void aad_put_be(aad_buf *b, uint64_t v, int bytes)
+{
+	uint8_t tmp[8];
+	put_be(tmp, v, bytes);
+	aad_put(b, tmp, (size_t)bytes);
+}
+
+/* A length-prefixed (4 bytes BE) string. */
+static void aad_put_str(aad_buf *b, const char *s)
+{
+	size_t len = strlen(s);
+	aad_put_be(b, len, 4);
+	aad_put(b, s, len);
+}
+
+static void aad_free(aad_buf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof *b);
+}
+
+/* Where a system's secret may go (secret.h, "v2"): the target's host, port
+ * and certificate pin ("" = none), read from the systems row. */
+typedef struct {
+	char host[HOST_MAX + 1];
+	int port;
+	char pin[65];
+} secret_target;
+
+/* The associated data: binds a sealed password to its system, account and
+ * target (host, port, pin). Returns false when out of memory. */
+static bool build_aad(aad_buf *b, int64_t system_id, const char *user, const char *domain, const secret_target *t)
+{
+	static const char label[] = "rmgate-secret-v2"; /* 16 bytes, without its NUL */
+	memset(b, 0, sizeof *b);
+	aad_put(b, label, sizeof label - 1);
+	aad_put_be(b, (uint64_t)system_id, 8);
+	aad_put_str(b, user);
+	aad_put_str(b, domain);
+	aad_put_str(b, t->host);
+	aad_put_be(b, (uint64_t)t->port, 2);
+	aad_put_str(b, t->pin);
+	if (b->failed)
+		aad_free(b);
+	return b->p != NULL;
+}
+
+/* AES-256-GCM over `inlen` bytes; encrypt or decrypt (then `tag` is checked).
+ * Returns true on success (and, decrypting, a valid tag). */
 static bool gcm(bool encrypt, const policy_secret_key *key, const uint8_t nonce[NONCE_LEN], const uint8_t *aad,
-		size_t aad_len, const uint8_t in[BLOCK_LEN], uint8_t out[BLOCK_LEN], uint8_t tag[TAG_LEN])
+		size_t aad_len, const uint8_t *in, int inlen, uint8_t *out, uint8_t tag[TAG_LEN])
 {
 	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
 	int len = 0, fin = 0;
@@ -257,13 +318,13 @@ static bool gcm(bool encrypt, const policy_secret_key *key, const uint8_t nonce[
 		  EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, NONCE_LEN, NULL) == 1 &&
 		  EVP_CipherInit_ex(c, NULL, NULL, key->key, nonce, encrypt) == 1 &&
 		  EVP_CipherUpdate(c, NULL, &len, aad, (int)aad_len) == 1 &&
-		  EVP_CipherUpdate(c, out, &len, in, BLOCK_LEN) == 1 && len == BLOCK_LEN &&
+		  EVP_CipherUpdate(c, out, &len, in, inlen) == 1 && len == inlen &&
 		  (encrypt || EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, TAG_LEN, tag) == 1) &&
 		  EVP_CipherFinal_ex(c, out + len, &fin) == 1 && fin == 0 &&
 		  (!encrypt || EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, TAG_LEN, tag) == 1);
 	EVP_CIPHER_CTX_free(c); /* wipes the key schedule */
 	if (!ok)
-		OPENSSL_cleanse(out, BLOCK_LEN);
+		OPENSSL_cleanse(out, (size_t)inlen);
 	return ok;
 }
 
@@ -303,10 +364,11 @@ static int store_sealed(policy_db *db, const policy_secret_key *key, int64_t sys
 	if (pol_begin(db))
 		return POLICY_ERR_DB;
 	sqlite3_stmt *st = pol_prepare(db,
-		"INSERT INTO system_secrets(system_id, user, domain, key_id, nonce, sealed, tag, updated_us, updated_by)"
-		" VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(system_id) DO UPDATE SET user = excluded.user,"
+		"INSERT INTO system_secrets(system_id, user, domain, key_id, nonce, sealed, tag, updated_us, updated_by,"
+		" binding) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(system_id) DO UPDATE SET user = excluded.user,"
 		" domain = excluded.domain, key_id = excluded.key_id, nonce = excluded.nonce, sealed = excluded.sealed,"
-		" tag = excluded.tag, updated_us = excluded.updated_us, updated_by = excluded.updated_by");
+		" tag = excluded.tag, updated_us = excluded.updated_us, updated_by = excluded.updated_by,"
+		" binding = excluded.binding");
 	int status = POLICY_ERR_DB;
 	if (st) {
 		sqlite3_bind_int64(st, 1, system_id);
@@ -318,6 +380,7 @@ static int store_sealed(policy_db *db, const policy_secret_key *key, int64_t sys
 		sqlite3_bind_blob(st, 7, tag, TAG_LEN, SQLITE_TRANSIENT);
 		sqlite3_bind_int64(st, 8, now_us);
 		pol_bind_text(st, 9, actor);
+		sqlite3_bind_int(st, 10, BINDING);
 		status = sqlite3_step(st) == SQLITE_DONE ? POLICY_OK : pol_sql_fail(db, "storing the target account");
 		sqlite3_finalize(st);
 	}
@@ -334,6 +397,31 @@ static int store_sealed(policy_db *db, const policy_secret_key *key, int64_t sys
 	return pol_commit(db);
 }
 
+/* Reads where system_id points (host, port, pin) into *t; lock held. A host
+ * too long to bind is refused rather than cut. */
+static int read_target(policy_db *db, int64_t system_id, secret_target *t)
+{
+	sqlite3_stmt *st = pol_prepare(db, "SELECT name, host, port, COALESCE(cert_pin, '') FROM systems WHERE id = ?");
+	if (!st)
+		return POLICY_ERR_DB;
+	sqlite3_bind_int64(st, 1, system_id);
+	int rc = sqlite3_step(st), status = POLICY_OK;
+	if (rc == SQLITE_DONE)
+		status = pol_fail(POLICY_ERR_NOT_FOUND, "no system with id %lld", (long long)system_id);
+	else if (rc != SQLITE_ROW)
+		status = pol_sql_fail(db, "reading the system's target");
+	else if (sqlite3_column_bytes(st, 1) > HOST_MAX || sqlite3_column_bytes(st, 3) > 64)
+		status = pol_fail(POLICY_ERR_INVALID, "system '%s' has a host longer than %d bytes or a malformed pin",
+				  (const char *)sqlite3_column_text(st, 0), HOST_MAX);
+	if (!status) {
+		snprintf(t->host, sizeof t->host, "%s", (const char *)sqlite3_column_text(st, 1));
+		t->port = sqlite3_column_int(st, 2);
+		snprintf(t->pin, sizeof t->pin, "%s", (const char *)sqlite3_column_text(st, 3));
+	}
+	sqlite3_finalize(st);
+	return status;
+}
+
 int policy_system_secret_set(policy_db *db, const policy_secret_key *key, const char *system, const char *user,
 			     const char *domain, const char *password, const char *actor, int64_t now_us)
 {
@@ -344,8 +432,11 @@ int policy_system_secret_set(policy_db *db, const policy_secret_key *key, const 
 		domain = "";
 	pol_lock(db);
 	int64_t system_id = 0;
+	secret_target target;
 	status = pol_id_by_name(db, "systems", system, &system_id);
-	uint8_t block[BLOCK_LEN] = { 0 }, sealed[BLOCK_LEN], nonce[NONCE_LEN], tag[TAG_LEN], aad[AAD_MAX];
+	if (!status)
+		status = read_target(db, system_id, &target);
+	uint8_t block[BLOCK_LEN] = { 0 }, sealed[BLOCK_LEN], nonce[NONCE_LEN], tag[TAG_LEN];
 	if (!status) {
 		size_t pl = strlen(password);
 		put_be(block, pl, 2);
@@ -353,16 +444,33 @@ int policy_system_secret_set(policy_db *db, const policy_secret_key *key, const 
 		if (RAND_bytes(nonce, NONCE_LEN) != 1)
 			status = pol_fail(POLICY_ERR_IO, "cannot draw a random nonce");
 	}
-	if (!status) {
-		size_t aad_len = build_aad(aad, system_id, user, domain);
-		if (!gcm(true, key, nonce, aad, aad_len, block, sealed, tag))
-			status = pol_fail(POLICY_ERR_IO, "AES-256-GCM sealing failed");
-	}
+	aad_buf aad = { 0 };
+	if (!status && !build_aad(&aad, system_id, user, domain, &target))
+		status = pol_fail(POLICY_ERR_NOMEM, "out of memory");
+	if (!status && !gcm(true, key, nonce, aad.p, aad.n, block, BLOCK_LEN, sealed, tag))
+		status = pol_fail(POLICY_ERR_IO, "AES-256-GCM sealing failed");
+	aad_free(&aad);
 	OPENSSL_cleanse(block, sizeof block);
 	if (!status)
 		status = store_sealed(db, key, system_id, user, domain, nonce, sealed, tag, actor, now_us);
 	pol_unlock(db);
 	return status;
+}
+
+int pol_secret_invalidate_locked(policy_db *db, int64_t system_id, const char *why, const char *actor,
+				 int64_t now_us, bool *cleared)
+{
+	*cleared = false;
+	sqlite3_stmt *st = pol_prepare(db, "DELETE FROM system_secrets WHERE system_id = ?");
+	if (!st)
+		return POLICY_ERR_DB;
+	sqlite3_bind_int64(st, 1, system_id);
+	int status = sqlite3_step(st) == SQLITE_DONE ? POLICY_OK : pol_sql_fail(db, "clearing the target account");
+	sqlite3_finalize(st);
+	if (status || sqlite3_changes(db->sql) == 0)
+		return status;
+	*cleared = true;
+	return pol_ledger_admin_event_locked(db, now_us, POLICY_EV_SECRET_CLEARED, why, system_id, actor);
 }
 
 int policy_system_secret_clear(policy_db *db, const char *system, const char *actor, int64_t now_us)
@@ -397,12 +505,67 @@ int policy_system_secret_clear(policy_db *db, const char *system, const char *ac
 	return status;
 }
 
+/* ---- NT hashes of NLA accounts ---- */
+
+static bool nt_aad(aad_buf *b, int64_t account_id, const char *login)
+{
+	static const char label[] = "rmgate-nthash-v1"; /* 16 bytes, without its NUL */
+	memset(b, 0, sizeof *b);
+	aad_put(b, label, sizeof label - 1);
+	aad_put_be(b, (uint64_t)account_id, 8);
+	aad_put_str(b, login);
+	if (b->failed)
+		aad_free(b);
+	return b->p != NULL;
+}
+
+int policy_nt_hash_seal(const policy_secret_key *key, int64_t account_id, const char *login, const uint8_t nt[16],
+			uint8_t out[POLICY_NT_SEALED_LEN])
+{
+	if (!key)
+		return pol_fail(POLICY_ERR_INVALID, "no secret key loaded: NLA accounts need the key file");
+	if (!login)
+		return pol_fail(POLICY_ERR_INVALID, "no login");
+	aad_buf aad;
+	if (RAND_bytes(out, NONCE_LEN) != 1)
+		return pol_fail(POLICY_ERR_IO, "cannot draw a random nonce");
+	if (!nt_aad(&aad, account_id, login))
+		return pol_fail(POLICY_ERR_NOMEM, "out of memory");
+	bool ok = gcm(true, key, out, aad.p, aad.n, nt, 16, out + NONCE_LEN, out + NONCE_LEN + 16);
+	aad_free(&aad);
+	if (!ok) {
+		OPENSSL_cleanse(out, POLICY_NT_SEALED_LEN);
+		return pol_fail(POLICY_ERR_IO, "AES-256-GCM sealing failed");
+	}
+	return POLICY_OK;
+}
+
+int policy_nt_hash_open(const policy_secret_key *key, int64_t account_id, const char *login,
+			const uint8_t in[POLICY_NT_SEALED_LEN], uint8_t nt[16])
+{
+	if (!key)
+		return pol_fail(POLICY_ERR_INVALID, "no secret key loaded: NLA needs the key file");
+	aad_buf aad;
+	if (!nt_aad(&aad, account_id, login ? login : ""))
+		return pol_fail(POLICY_ERR_NOMEM, "out of memory");
+	uint8_t tag[TAG_LEN];
+	memcpy(tag, in + NONCE_LEN + 16, TAG_LEN);
+	bool ok = gcm(false, key, in, aad.p, aad.n, in + NONCE_LEN, 16, nt, tag);
+	aad_free(&aad);
+	if (!ok)
+		return pol_fail(POLICY_ERR_DECRYPT, "the NLA secret of account '%s' does not decrypt: its row was edited or"
+				" copied from another account; set its password again with 'account passwd %s --nla'",
+				login ? login : "", login ? login : "LOGIN");
+	return POLICY_OK;
+}
+
 /* ---- reading for the gate ---- */
 
 typedef struct {
 	char name[128];
 	char user[POLICY_SECRET_MAX + 1], domain[POLICY_SECRET_MAX + 1], key_id[17];
 	uint8_t nonce[NONCE_LEN], sealed[BLOCK_LEN], tag[TAG_LEN];
+	int binding;
 } stored_secret;
 
 static bool copy_blob(sqlite3_stmt *st, int col, uint8_t *out, int len)
@@ -423,7 +586,7 @@ static void copy_text(sqlite3_stmt *st, int col, char *out, size_t len)
 static int read_stored(policy_db *db, int64_t system_id, stored_secret *s)
 {
 	sqlite3_stmt *st = pol_prepare(db, "SELECT s.name, x.system_id, x.user, x.domain, x.key_id, x.nonce, x.sealed,"
-					   " x.tag FROM systems s"
+					   " x.tag, x.binding FROM systems s"
 					   " LEFT JOIN system_secrets x ON x.system_id = s.id WHERE s.id = ?");
 	if (!st)
 		return POLICY_ERR_DB;
@@ -446,6 +609,7 @@ static int read_stored(policy_db *db, int64_t system_id, stored_secret *s)
 		copy_text(st, 2, s->user, sizeof s->user);
 		copy_text(st, 3, s->domain, sizeof s->domain);
 		copy_text(st, 4, s->key_id, sizeof s->key_id);
+		s->binding = sqlite3_column_int(st, 8);
 	}
 	sqlite3_finalize(st);
 	return status;
@@ -467,25 +631,39 @@ static int unpad(const uint8_t block[BLOCK_LEN], const char *system, char **pass
 	return POLICY_OK;
 }
 
-int policy_system_credentials(policy_db *db, const policy_secret_key *key, int64_t system_id,
-			      policy_credentials *out)
+/* Opens the stored account of system_id for `given` (the caller's host, port
+ * and pin), or for the systems row's when given is NULL. */
+static int open_credentials(policy_db *db, const policy_secret_key *key, int64_t system_id,
+			    const secret_target *given, policy_credentials *out)
 {
 	memset(out, 0, sizeof *out);
 	if (!key)
 		return pol_fail(POLICY_ERR_INVALID, "no secret key loaded: the gate needs the key file to inject credentials");
 	stored_secret s;
 	memset(&s, 0, sizeof s);
+	secret_target target;
 	pol_lock(db);
 	int status = read_stored(db, system_id, &s);
+	if (!status && given)
+		target = *given;
+	else if (!status)
+		status = read_target(db, system_id, &target);
 	pol_unlock(db);
+	if (!status && s.binding != BINDING)
+		status = pol_fail(POLICY_ERR_DECRYPT, "the target account of system '%s' was stored before secrets were bound"
+				  " to the target's host, port and pin; store it again with 'system secret'", s.name);
 	if (!status && strcmp(s.key_id, key->id))
 		status = pol_fail(POLICY_ERR_DECRYPT, "the target account of system '%s' was sealed with key id %s, but the"
 				  " key file loaded has id %s: wrong key file", s.name, s.key_id, key->id);
-	uint8_t block[BLOCK_LEN], aad[AAD_MAX];
-	if (!status && !gcm(false, key, s.nonce, aad, build_aad(aad, system_id, s.user, s.domain), s.sealed, block,
-			    s.tag))
+	uint8_t block[BLOCK_LEN];
+	aad_buf aad = { 0 };
+	if (!status && !build_aad(&aad, system_id, s.user, s.domain, &target))
+		status = pol_fail(POLICY_ERR_NOMEM, "out of memory");
+	if (!status && !gcm(false, key, s.nonce, aad.p, aad.n, s.sealed, BLOCK_LEN, block, s.tag))
 		status = pol_fail(POLICY_ERR_DECRYPT, "the target account of system '%s' does not decrypt: its row was"
-				  " edited or moved; store it again with 'system secret'", s.name);
+				  " edited or moved, or the system's host, port or certificate pin was changed outside"
+				  " rmgate-policy (%s:%d); store it again with 'system secret'", s.name, target.host, target.port);
+	aad_free(&aad);
 	if (!status)
 		status = unpad(block, s.name, &out->password);
 	OPENSSL_cleanse(block, sizeof block);
@@ -495,6 +673,25 @@ int policy_system_credentials(policy_db *db, const policy_secret_key *key, int64
 	if (status)
 		policy_credentials_clear(out);
 	return status;
+}
+
+int policy_system_credentials(policy_db *db, const policy_secret_key *key, int64_t system_id,
+			      policy_credentials *out)
+{
+	return open_credentials(db, key, system_id, NULL, out);
+}
+
+int policy_system_credentials_for(policy_db *db, const policy_secret_key *key, int64_t system_id, const char *host,
+				  int port, const char *cert_pin, policy_credentials *out)
+{
+	secret_target t;
+	memset(out, 0, sizeof *out);
+	if (!host || strlen(host) > HOST_MAX || (cert_pin && strlen(cert_pin) > 64) || port < 1 || port > 65535)
+		return pol_fail(POLICY_ERR_INVALID, "no valid target host, port and pin given");
+	snprintf(t.host, sizeof t.host, "%s", host);
+	t.port = port;
+	snprintf(t.pin, sizeof t.pin, "%s", cert_pin ? cert_pin : "");
+	return open_credentials(db, key, system_id, &t, out);
 }
 
 static void wipe_free(char *s)

@@ -13,11 +13,28 @@
  *   sealing    a fresh random 12-byte nonce on every write; the plaintext is
  *              the password's length (2 bytes, big endian) and the password,
  *              zero-padded to 258 bytes so the row does not reveal the
- *              length; the associated data binds the row to its system and
- *              account: "rmgate-secret-v1" || system id (8 bytes BE) ||
- *              len(user) (4 bytes BE) || user || len(domain) || domain. A row
- *              copied to another system, or with its user or domain edited,
- *              fails to decrypt.
+ *              length; the associated data binds the row to its system,
+ *              account and target: "rmgate-secret-v2" || system id (8 bytes
+ *              BE) || len(user) (4 bytes BE) || user || len(domain) || domain
+ *              || len(host) || host || port (2 bytes BE) || len(pin) || pin
+ *              (the system's host, port and normalised certificate pin, ""
+ *              when none). A row copied to another system, with its user or
+ *              domain edited, or whose system was re-pointed to another host,
+ *              port or pin, fails to decrypt: the password only ever goes to
+ *              the target it was stored for.
+ *   binding    system_secrets.binding is 2 for rows sealed as above. Rows of
+ *              schema versions before 4 (sealed without host, port and pin,
+ *              "rmgate-secret-v1") keep binding 1 and are refused until the
+ *              account is stored again: re-sealing them during the migration
+ *              would bless a host or pin someone may already have re-pointed.
+ *   NT hashes  the NT hash of an NLA account (account.h) is sealed with the
+ *              same key: nonce (12) || ciphertext (16) || tag (16), associated
+ *              data "rmgate-nthash-v1" || account id (8 bytes BE) ||
+ *              len(login) (4 bytes BE) || login (as stored).
+ *
+ * Changing a system's certificate pin through policy_system_set_cert_pin
+ * clears its stored account (a secret_cleared event says why), since the
+ * sealed row can no longer open.
  *
  * Every write and clear appends a ledger event (secret_set, secret_cleared;
  * secret_key_created for a new key file) with the actor and the system,
@@ -80,7 +97,27 @@ typedef struct {
 int policy_system_credentials(policy_db *db, const policy_secret_key *key, int64_t system_id,
                               policy_credentials *out);
 
+/* As policy_system_credentials, but the password opens only for the target
+ * the caller is about to connect to: host, port and cert_pin (64 lowercase
+ * hex digits, "" or NULL = none) as in its admission decision, not as the
+ * systems row says at this moment. A row re-pointed between the decision
+ * and this call cannot send the password elsewhere. POLICY_ERR_INVALID for
+ * a missing host or an out-of-range port. */
+int policy_system_credentials_for(policy_db *db, const policy_secret_key *key, int64_t system_id, const char *host,
+                                  int port, const char *cert_pin, policy_credentials *out);
+
 /* Wipes and frees the strings of *c and zeroes it (NULL is fine). */
 void policy_credentials_clear(policy_credentials *c);
+
+#define POLICY_NT_SEALED_LEN 44 /* nonce, sealed NT hash, tag */
+
+/* Seals the 16-byte NT hash of account `account_id` (`login` as stored) into
+ * out, with a fresh nonce. POLICY_ERR_INVALID for a NULL key. */
+int policy_nt_hash_seal(const policy_secret_key *key, int64_t account_id, const char *login, const uint8_t nt[16],
+                        uint8_t out[POLICY_NT_SEALED_LEN]);
+/* Opens what policy_nt_hash_seal made. POLICY_ERR_DECRYPT when the key, the
+ * account id or the login differ, or the bytes were edited. */
+int policy_nt_hash_open(const policy_secret_key *key, int64_t account_id, const char *login,
+                        const uint8_t in[POLICY_NT_SEALED_LEN], uint8_t nt[16]);
 
 #endif

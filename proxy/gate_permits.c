@@ -266,8 +266,14 @@ BOOL gate_permits_ntlm_v2_hash(gate_permits *p, const WCHAR *user, UINT32 user_b
 		return FALSE;
 	uint8_t nt[16];
 	bool locked = false;
-	BOOL ok = policy_account_is_locked(p->db, login, policy_now_us(), &locked) == POLICY_OK &&
-	          !locked && policy_account_nt_hash(p->db, login, nt) == POLICY_OK;
+	BOOL ok = policy_account_is_locked(p->db, login, policy_now_us(), &locked) == POLICY_OK && !locked;
+	if (ok) {
+		/* The NT hash is stored sealed (policy/account.h): the gate's key opens it. */
+		int rc = policy_account_nt_hash(p->db, p->secret_key, login, nt);
+		if (rc != POLICY_OK && rc != POLICY_ERR_NOT_FOUND)
+			WLog_WARN(TAG, "NLA logon of %s refused: %s", login, policy_last_error());
+		ok = rc == POLICY_OK;
+	}
 	free(login);
 	if (ok)
 		ok = NTOWFv2FromHashW(nt, (LPWSTR)user, user_bytes, (LPWSTR)domain, domain_bytes, hash);

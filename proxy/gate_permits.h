@@ -2,7 +2,8 @@
  * database before the gate connects anywhere (DESIGN "Data flow", steps 2 and 3).
  *
  * Who: the vendor's account (login = the RDP user name). With NLA the front has already
- * proved the password against the account's NT hash (gate_permits_nt_hash); with TLS only,
+ * proved the password against the account's NT hash (gate_permits_ntlm_v2_hash; the hash
+ * is stored sealed and opened with secret_key); with TLS only,
  * the password of the Client Info logon is checked here. Failed logons count towards the
  * account's lock-out (policy/account.h).
  * Where: the permitted system's host and port, never the client's choice. When the account
@@ -31,7 +32,8 @@
 
 typedef struct {
 	policy_db *db;              /* borrowed */
-	policy_secret_key *secret_key; /* borrowed; NULL = no system can use injected credentials */
+	policy_secret_key *secret_key; /* borrowed; NULL = no system can use injected credentials,
+	                                * and no account can log on with NLA (sealed NT hashes) */
 	const char *recordings_dir; /* borrowed */
 	int idle_warning_s;         /* warn before an idle end (0 = never) */
 	int permit_poll_ms;         /* permit re-check period for live sessions */
@@ -55,7 +57,8 @@ gate_admission gate_permits_admission(gate_permits *p);
 
 /* NLA: the NTLMv2 hash (NTOWFv2 of the account's NT hash, user and domain, as UTF-16)
  * that FreeRDP's server NTLM needs to check the client's proof. user/domain are UTF-16LE
- * with lengths in bytes. Returns FALSE for an unknown or locked account. */
+ * with lengths in bytes. Returns FALSE for an unknown or locked account, and for an account
+ * without a sealed NT hash or when the key cannot open it (logged with the reason). */
 BOOL gate_permits_ntlm_v2_hash(gate_permits *p, const WCHAR *user, UINT32 user_bytes,
                                const WCHAR *domain, UINT32 domain_bytes, BYTE hash[16]);
 

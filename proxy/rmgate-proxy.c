@@ -57,6 +57,31 @@ static int load_secret_key(const gate_config *cfg, policy_secret_key **key)
 	return rc;
 }
 
+/* With permits, NLA opens the accounts' sealed NT hashes with the key file (policy/account.h):
+ * without it no NLA logon can succeed, so the gate does not start. */
+static void say_nla_needs_key(const gate_config *cfg)
+{
+	char *path = policy_secret_key_default_path(cfg->database);
+	fprintf(stderr, "rmgate-proxy: security = nla needs the key file %s: the accounts' NT hashes are "
+	        "stored sealed with it; create it with 'rmgate-policy -d %s secret-key init' and set the "
+	        "NLA accounts' passwords with 'account passwd LOGIN --nla --password-stdin' (or use "
+	        "security = tls)\n",
+	        path ? path : "secret.key", cfg->database);
+	free(path);
+}
+
+static BOOL nla_key_present(const gate_config *cfg)
+{
+	if (cfg->security != GATE_SEC_NLA || cfg->target.host)
+		return TRUE;
+	char *path = policy_secret_key_default_path(cfg->database);
+	BOOL ok = path && access(path, F_OK) == 0;
+	free(path);
+	if (!ok)
+		say_nla_needs_key(cfg);
+	return ok;
+}
+
 /* Lab mode checks no account or permit, so it must not be reachable from the network. */
 static BOOL lab_listens_on_loopback_only(const gate_config *cfg)
 {
@@ -92,6 +117,10 @@ static int serve(const gate_config *cfg, BOOL no_record, gate_sam *sam)
 	int rc = 1;
 	if (load_secret_key(cfg, &key) != 0)
 		goto out;
+	if (cfg->security == GATE_SEC_NLA && !cfg->target.host && !key) {
+		say_nla_needs_key(cfg);
+		goto out;
+	}
 
 	if (cfg->target.host && !lab_listens_on_loopback_only(cfg))
 		goto out;
@@ -200,6 +229,10 @@ int main(int argc, char **argv)
 	if (cfg.security == GATE_SEC_NLA && cfg.target.host &&
 	    !(sam = gate_sam_load(cfg.sam_file, err, sizeof(err)))) {
 		fprintf(stderr, "rmgate-proxy: %s\n", err);
+		goto out;
+	}
+	if (!nla_key_present(&cfg)) {
+		gate_sam_free(sam);
 		goto out;
 	}
 	if (check) {

@@ -4,15 +4,32 @@
 # one is refused before any target is contacted and counted as a failed logon in the ledger
 # (xfreerdp tries twice per attempt, so an attempt may count two); after five failures the
 # account is locked, and even the right password is refused, as locked_out.
+# The NT hash NLA needs is stored sealed with the key file (policy/account.h): the gate does
+# not start with security = nla and no key file, and says why; an account added without
+# --nla (TLS only) has no NT hash and cannot log on with NLA.
 . "$(dirname "$0")/lib/bench.sh"
 . "$(dirname "$0")/lib/product.sh"
 
 bench_start_shadow 1024x768
 today=$(product_today)
-bench_check "ledger and permit set up" eval '
-    product_init &&
-    product_system shadow "$BENCH_SHADOW_PORT" &&
-    product_vendor_account Acme acme acme-Pass1 &&
+bench_check "ledger and system set up" eval 'product_init && product_system shadow "$BENCH_SHADOW_PORT"' ||
+    exit 1
+
+# No key file yet: the gate refuses to start and names the key file it needs.
+NOKEY_PORT=$(bench_free_port) || bench_die "no free port"
+printf '[gate]\nvar_dir = %s\nlisten = 127.0.0.1:%s\nsecurity = nla\ntarget_cert = ignore\n' \
+    "$BENCH_DIR/var" "$NOKEY_PORT" >"$BENCH_DIR/gate-nokey.conf"
+timeout 60 "$BUILD/rmgate-proxy" -c "$BENCH_DIR/gate-nokey.conf" --check-config >/dev/null 2>&1
+bench_expect_eq "no key file: --check-config refuses the nla configuration" 1 "$?"
+timeout 60 "$BUILD/rmgate-proxy" -c "$BENCH_DIR/gate-nokey.conf" >"$BENCH_DIR/gate-nokey.log" 2>&1
+bench_expect_eq "no key file: the nla gate does not start" 1 "$?"
+bench_expect_log "no key file: the gate says NLA needs it" "$BENCH_DIR/gate-nokey.log" \
+    "security = nla needs the key file $BENCH_DIR/var/secret.key" 1
+
+bench_check "key file, NLA and TLS-only accounts, permits set up" eval '
+    product_secret_key &&
+    product_vendor_account Acme acme acme-Pass1 --nla &&
+    product_vendor_account Acme tlsonly tls-Pass1 &&
     product_permit Acme shadow "$today" "$today" >/dev/null' || exit 1
 # Leak detection is off for this gate only: WinPR 2.11's NTLM server returns
 # SEC_E_LOGON_DENIED before freeing the AUTHENTICATE message's fields (about 210 bytes per
@@ -26,6 +43,11 @@ bench_check "right password: xfreerdp opens its window" bench_wait_client_window
 bench_check "right password: the ledger has the session" \
     product_wait_sql "SELECT COUNT(*) FROM sessions WHERE login = 'acme'" 1
 bench_stop_xfreerdp
+
+product_probe 1 tlsonly tls-Pass1 /sec:nla >"$BENCH_DIR/probe-tlsonly.out" 2>&1
+bench_expect_eq "TLS-only account: no NLA logon (no NT hash stored)" 1 "$?"
+bench_expect_log "TLS-only account: the gate says how to enable NLA" "$PRODUCT_GATE_LOG" \
+    "NLA logon of tlsonly refused: .*account passwd tlsonly --nla" 10
 
 failures() { product_sql "SELECT COUNT(*) FROM events WHERE type = 'refused' AND login = 'acme' AND reason = 'bad_password'"; }
 locked() { [ "$(product_sql "SELECT COUNT(*) FROM events WHERE type = 'account_locked' AND login = 'acme'")" = 1 ]; }

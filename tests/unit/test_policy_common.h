@@ -146,6 +146,32 @@ static inline void tledger_rewrite(const char *path, const char *forged)
 	sqlite3_close(raw);
 }
 
+/* Turns the (closed) database at `path` back into schema version 3, as the
+ * release before it wrote: the accounts table with its plain nt_hash column
+ * (zero bytes here; a test may UPDATE real ones) and the target accounts
+ * without their binding column. Older fixtures start from this. */
+static inline void tdb_back_to_v3(const char *path)
+{
+	sqlite3 *raw;
+	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+	char *err = NULL;
+	if (sqlite3_exec(raw,
+			 "BEGIN;"
+			 " CREATE TABLE accounts_v3(\n"
+			 "  id INTEGER PRIMARY KEY, vendor_id INTEGER NOT NULL REFERENCES vendors(id),\n"
+			 "  login TEXT NOT NULL UNIQUE COLLATE NOCASE,\n"
+			 "  pw_salt BLOB NOT NULL, pw_iterations INTEGER NOT NULL, pw_hash BLOB NOT NULL,\n"
+			 "  nt_hash BLOB NOT NULL, disabled INTEGER NOT NULL DEFAULT 0, created_us INTEGER NOT NULL);"
+			 " INSERT INTO accounts_v3 SELECT id, vendor_id, login, pw_salt, pw_iterations, pw_hash, zeroblob(16),"
+			 "  disabled, created_us FROM accounts;"
+			 " DROP TABLE accounts; ALTER TABLE accounts_v3 RENAME TO accounts;"
+			 " ALTER TABLE system_secrets DROP COLUMN binding;"
+			 " PRAGMA user_version = 3; COMMIT;",
+			 NULL, NULL, &err) != SQLITE_OK)
+		fail_msg("back to version 3 failed: %s", err ? err : "?");
+	sqlite3_close(raw);
+}
+
 /* Reads a whole (small) file into buf as text ("" when missing). */
 static inline void read_text_file(const char *path, char *buf, size_t len)
 {

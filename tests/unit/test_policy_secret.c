@@ -418,15 +418,46 @@ static void a_version_1_database_gains_the_secrets_table(void **state)
 	policy_close(f->t->db);
 	f->t->db = NULL;
 	/* back to version 1: without the tables and columns of later versions */
+	tdb_back_to_v3(f->t->path);
 	raw_sql(f, "DROP TABLE system_secrets; ALTER TABLE systems DROP COLUMN cert_pin; PRAGMA user_version = 1");
 	assert_null(policy_open_existing(f->t->path)); /* needs init */
 	f->t->db = policy_open(f->t->path);
 	assert_non_null(f->t->db);
-	assert_int_equal(policy_schema_version(), 3);
+	assert_int_equal(policy_schema_version(), 4);
 	store_web(f, PASSWORD);
 	policy_credentials c;
 	assert_int_equal(policy_system_credentials(f->t->db, f->key, system_id(f, "web"), &c), POLICY_OK);
 	policy_credentials_clear(&c);
+}
+
+/* The gate opens the password for the target of its admission decision: a
+ * row re-pointed before the decision and put back before the password is
+ * read still sends nothing to the other target. */
+static void the_password_opens_only_for_the_decisions_target(void **state)
+{
+	fixture *f = *state;
+	store_web(f, PASSWORD); /* web: 10.3.0.5:13389, no pin */
+	int64_t web = system_id(f, "web");
+	policy_credentials c;
+	assert_int_equal(policy_system_credentials_for(f->t->db, f->key, web, "10.3.0.5", 13389, "", &c), POLICY_OK);
+	assert_string_equal(c.password, PASSWORD);
+	policy_credentials_clear(&c);
+	assert_int_equal(policy_system_credentials_for(f->t->db, f->key, web, "198.51.100.66", 13389, "", &c),
+			 POLICY_ERR_DECRYPT);
+	assert_null(c.password);
+	assert_int_equal(policy_system_credentials_for(f->t->db, f->key, web, "10.3.0.5", 3389, NULL, &c),
+			 POLICY_ERR_DECRYPT);
+	assert_int_equal(policy_system_credentials_for(f->t->db, f->key, web, "10.3.0.5", 13389,
+						       "1111111111111111111111111111111111111111111111111111111111111111",
+						       &c),
+			 POLICY_ERR_DECRYPT);
+	assert_int_equal(policy_system_credentials_for(f->t->db, f->key, web, NULL, 13389, "", &c), POLICY_ERR_INVALID);
+	assert_int_equal(policy_system_credentials_for(f->t->db, f->key, web, "10.3.0.5", 0, "", &c), POLICY_ERR_INVALID);
+	/* the row re-pointed meanwhile: the decision's (real) target still opens, the row's does not */
+	raw_sql(f, "UPDATE systems SET host = '198.51.100.66' WHERE name = 'web'");
+	assert_int_equal(policy_system_credentials_for(f->t->db, f->key, web, "10.3.0.5", 13389, "", &c), POLICY_OK);
+	policy_credentials_clear(&c);
+	assert_int_equal(policy_system_credentials(f->t->db, f->key, web, &c), POLICY_ERR_DECRYPT);
 }
 
 /* ---- the command line ---- */
@@ -531,6 +562,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(the_password_never_reaches_the_database_file_in_clear, setup, teardown),
 		cmocka_unit_test_setup_teardown(writes_and_clears_are_ledger_events_without_the_password, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_version_1_database_gains_the_secrets_table, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_password_opens_only_for_the_decisions_target, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_cli_reads_the_password_from_stdin_and_exits_1_or_2, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,7 +4,9 @@
 #
 # product_init                         creates $PRODUCT_DB with a section "Ops"
 # product_system NAME PORT [ARGS...]   adds an lgwan system on 127.0.0.1:PORT
-# product_vendor_account VENDOR LOGIN PASSWORD
+# product_vendor_account VENDOR LOGIN PASSWORD [ARGS...]  ARGS go to 'account add' (--nla:
+#                                      an NLA account; needs the key file, product_secret_key)
+# product_secret_key                   creates the secret key file beside $PRODUCT_DB
 # product_permit VENDOR SYSTEM FROM TO [ARGS...]  applies + approves; prints the id
 # product_start_gate [NAME=gate]       starts rmgate-proxy (again on the same port after a
 #                                      first start); sets PRODUCT_GATE_PORT/PID/LOG; lines in
@@ -35,8 +37,15 @@ product_system() {
 }
 
 product_vendor_account() {
-    "${PRODUCT_POLICY[@]}" vendor add "$1" >/dev/null 2>&1
-    printf '%s\n' "$3" | "${PRODUCT_POLICY[@]}" account add "$1" "$2" --password-stdin >/dev/null
+    local vendor=$1 login=$2 password=$3
+    shift 3
+    "${PRODUCT_POLICY[@]}" vendor add "$vendor" >/dev/null 2>&1
+    printf '%s\n' "$password" |
+        "${PRODUCT_POLICY[@]}" account add "$vendor" "$login" --password-stdin "$@" >/dev/null
+}
+
+product_secret_key() {
+    "${PRODUCT_POLICY[@]}" secret-key init --by e2e >/dev/null
 }
 
 product_permit() {
