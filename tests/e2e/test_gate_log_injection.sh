@@ -13,8 +13,9 @@ bench_start_shadow 800x600
 today=$(product_today)
 bench_check "ledger, account and permit set up" eval '
     product_init &&
+    product_secret_key &&
     product_system shadow "$BENCH_SHADOW_PORT" &&
-    product_vendor_account Acme acme acme-Pass1 &&
+    product_vendor_account Acme acme acme-Pass1 --nla &&
     product_permit Acme shadow "$today" "$today" >/dev/null' || exit 1
 
 forged='[00:00:00:000] [1:1] [INFO][rmgate.proxy.session] - FORGED'

@@ -12,9 +12,10 @@ bench_start_shadow 1024x768
 today=$(product_today)
 bench_check "ledger, accounts and acme's permit set up" eval '
     product_init &&
+    product_secret_key &&
     product_system shadow "$BENCH_SHADOW_PORT" &&
-    product_vendor_account Acme acme acme-Pass1 &&
-    product_vendor_account Mallory mallory mal-Pass1 &&
+    product_vendor_account Acme acme acme-Pass1 --nla &&
+    product_vendor_account Mallory mallory mal-Pass1 --nla &&
     product_permit Acme shadow "$today" "$today" >/dev/null' || exit 1
 # Leak detection off for this gate as in test_product_nla: WinPR 2.11's NTLM server leaks on
 # a refused logon inside the stripped library. ASan and UBSan still check everything else.
