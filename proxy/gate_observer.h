@@ -128,6 +128,10 @@ typedef struct {
 	 * "too_many_sessions" (the session limit, login NULL; listener thread) or
 	 * "bad_password" (an NLA logon that failed after ntlm_v2_hash; peer thread). */
 	void (*refused)(void *ctx, const char *reason, const char *login, const char *source);
+	/* Optional: housekeeping about twice a second on the listener thread (the permit
+	 * database writes the counts of aggregated refusals whose minute has ended). Must not
+	 * block for long. */
+	void (*tick)(void *ctx);
 } gate_admission;
 
 void gate_admission_decision_clear(gate_admission_decision *d);

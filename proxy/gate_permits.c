@@ -104,9 +104,10 @@ static BOOL permits_admit(void *ctx, const gate_admission_request *req,
 			return TRUE;
 		}
 		if (deny != POLICY_DENY_NONE) { /* already in the ledger */
-			refuse(out, deny == POLICY_DENY_LOCKED_OUT
-			                ? "The account is locked after repeated failed logons."
-			                : "Unknown account or wrong password.");
+			/* One answer for all three, so the client learns nothing about the account
+			 * (review #10): which it was is in the ledger. */
+			refuse(out, "Unknown account, wrong password, or too many failed logons "
+			            "(then wait and try again later).");
 			return TRUE;
 		}
 	}
@@ -242,13 +243,23 @@ static void permits_refused(void *ctx, const char *reason, const char *login, co
 		WLog_ERR(TAG, "refusal not recorded: %s", policy_last_error());
 }
 
+/* The counts of refusals aggregated per source are written once their minute has ended
+ * (policy_ledger_refused), at the latest by this call about twice a second. */
+static void permits_tick(void *ctx)
+{
+	gate_permits *p = ctx;
+	if (p->db && policy_ledger_flush_refusals(p->db, policy_now_us(), false) != POLICY_OK)
+		WLog_ERR(TAG, "counts of aggregated refusals not written: %s", policy_last_error());
+}
+
 gate_admission gate_permits_admission(gate_permits *p)
 {
 	pthread_mutex_init(&p->refused_lock, NULL);
 	return (gate_admission){ .ctx = p,
 		                 .admit = permits_admit,
 		                 .ntlm_v2_hash = p->lab ? NULL : permits_ntlm_v2_hash,
-		                 .refused = permits_refused };
+		                 .refused = permits_refused,
+		                 .tick = permits_tick };
 }
 
 BOOL gate_permits_ntlm_v2_hash(gate_permits *p, const WCHAR *user, UINT32 user_bytes,
