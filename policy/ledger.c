@@ -319,8 +319,9 @@ static int refusal_slot_flush(policy_db *db, pol_refusal_slot *slot, int64_t now
 				n += snprintf(detail + n, sizeof detail - (size_t)n, " %s=%llu",
 					      policy_deny_name((policy_deny_reason)r),
 					      (unsigned long long)slot->suppressed[r]);
-		status = append_event(db, 0, now_us, POLICY_EV_REFUSED_SUMMARY, detail, NULL, slot->source, NULL, 0,
-				      NULL);
+		bool other = !strcmp(slot->source, POL_OTHER_SOURCES);
+		status = append_event(db, 0, now_us, POLICY_EV_REFUSED_SUMMARY, detail, NULL,
+				      other ? NULL : slot->source, NULL, 0, NULL);
 	}
 	if (!status)
 		memset(slot, 0, sizeof *slot);
@@ -349,30 +350,31 @@ int policy_ledger_flush_refusals(policy_db *db, int64_t now_us, bool all)
 	return status;
 }
 
-/* The slot of `source` (a free one, or the oldest after writing out its summary). */
+/* The slot of `source`, a free one, or when the table is full the last slot, shared by every
+ * address that found no place (so a flood from many addresses stays bounded too). */
 static pol_refusal_slot *refusal_slot(policy_db *db, const char *source, int64_t now_us)
 {
-	pol_refusal_slot *free_slot = NULL, *oldest = NULL;
-	for (int i = 0; i < POL_REFUSAL_SLOTS; i++) {
+	pol_refusal_slot *free_slot = NULL;
+	for (int i = 0; i < POL_REFUSAL_SLOTS - 1; i++) {
 		pol_refusal_slot *slot = &db->refusals[i];
 		if (!slot->used) {
 			if (!free_slot)
 				free_slot = slot;
 		} else if (!strncmp(slot->source, source, sizeof slot->source - 1)) {
 			return slot;
-		} else if (!oldest || slot->window_start_us < oldest->window_start_us) {
-			oldest = slot;
 		}
 	}
 	pol_refusal_slot *slot = free_slot;
-	if (!slot && refusal_slot_flush(db, oldest, now_us) == POLICY_OK)
-		slot = oldest;
-	if (slot) {
-		memset(slot, 0, sizeof *slot);
-		slot->used = true;
-		snprintf(slot->source, sizeof slot->source, "%s", source);
-		slot->window_start_us = now_us;
+	if (!slot) {
+		slot = &db->refusals[POL_REFUSAL_SLOTS - 1];
+		if (slot->used)
+			return slot;
+		source = POL_OTHER_SOURCES;
 	}
+	memset(slot, 0, sizeof *slot);
+	slot->used = true;
+	snprintf(slot->source, sizeof slot->source, "%s", source);
+	slot->window_start_us = now_us;
 	return slot;
 }
 

@@ -93,8 +93,10 @@ int policy_ledger_event(policy_db *db, int64_t session_id, int64_t at_us, const 
  * the window has ended: at the next refusal of any source, at
  * policy_ledger_flush_refusals() (the gate calls it about twice a second)
  * or at policy_close(). A crash loses the counts of the open windows (at
- * most one window per source). The table of sources has 64 slots; when
- * they are all taken, the oldest is summarised early and reused. Wrong
+ * most one window per source). The table of sources has 64 slots; when 63
+ * are taken, every further address shares the last one, whose summary says
+ * "from other addresses" (source NULL): at most 64 x 11 rows a minute
+ * whatever the number of addresses. Wrong
  * passwords of existing accounts (bad_password) are never aggregated: the
  * lock-out counts them, and it bounds them (account.h). */
 int policy_ledger_refused(policy_db *db, int64_t at_us, policy_deny_reason reason, const char *login,

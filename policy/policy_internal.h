@@ -20,9 +20,10 @@
  * `refusal_burst` refusals of a source within one window are written as they
  * come; the rest are counted here and written as one "refused_summary" row
  * when the window ends (at the next refusal, at policy_ledger_flush_refusals,
- * or at policy_close). The table is fixed-size: a new source when it is full
- * first writes out the summary of the oldest slot and takes it over. */
+ * or at policy_close). The table is fixed-size: when its first 63 slots are
+ * taken, every other source shares the last one (POL_OTHER_SOURCES). */
 #define POL_REFUSAL_SLOTS 64
+#define POL_OTHER_SOURCES "other addresses"
 #define POL_SOURCE_MAX 64 /* bytes kept of a source address (IPv6 text fits) */
 typedef struct {
 	bool used;
