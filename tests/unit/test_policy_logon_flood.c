@@ -160,6 +160,11 @@ static void failures_from_one_address_do_not_lock_out_another(void **state)
 	assert_int_equal(policy_authorize(t->db, "acme1", NULL, "198.51.100.66", t0 + 20, &d), POLICY_OK);
 	assert_false(d.allowed);
 	assert_int_equal(d.deny, POLICY_DENY_LOCKED_OUT);
+	bool from_stranger = false, from_vendor = true;
+	assert_int_equal(policy_account_is_locked_from(t->db, "acme1", "198.51.100.66", t0 + 20, &from_stranger), POLICY_OK);
+	assert_int_equal(policy_account_is_locked_from(t->db, "acme1", "203.0.113.9", t0 + 20, &from_vendor), POLICY_OK);
+	assert_true(from_stranger);
+	assert_false(from_vendor);
 	/* NLA failures count per address too */
 	bool locked = true;
 	assert_int_equal(policy_account_logon_failed(t->db, "acme1", "203.0.113.9", t0 + 30, &locked), POLICY_OK);
