@@ -481,6 +481,13 @@ void policy_set_lockout_account(policy_db *db, int failures)
 	pol_unlock(db);
 }
 
+void policy_set_refusal_burst(policy_db *db, int per_minute)
+{
+	pol_lock(db);
+	db->refusal_burst = per_minute > 0 ? per_minute : 1;
+	pol_unlock(db);
+}
+
 void policy_set_pbkdf2_iterations(policy_db *db, int iterations)
 {
 	pol_lock(db);

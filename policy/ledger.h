@@ -86,8 +86,8 @@ int policy_ledger_event(policy_db *db, int64_t session_id, int64_t at_us, const 
  * be NULL; `requested_system` is kept as the system id when it names one.
  *
  * Floods are aggregated per source address: within one window (60 s from
- * the source's first refusal) the first 10 refusals of a source are written
- * as rows; the others are only counted, and one "refused_summary" row
+ * the source's first refusal) the first 10 refusals of a source
+ * (policy_set_refusal_burst) are written as rows; the others are only counted, and one "refused_summary" row
  * (source set, detail "N refused logon(s) from SOURCE not listed singly
  * (FROM to TO): reason=count ...", beginning with the count) is written when
  * the window has ended: at the next refusal of any source, at

@@ -76,6 +76,11 @@ int policy_zone_offset(const policy_db *db);
 void policy_set_lockout(policy_db *db, int failures, int minutes);
 void policy_set_lockout_account(policy_db *db, int failures);
 
+/* Refusals per source address and minute written as single ledger rows
+ * before the rest are only counted (ledger.h, policy_ledger_refused;
+ * default 10, at least 1). */
+void policy_set_refusal_burst(policy_db *db, int per_minute);
+
 /* PBKDF2 iteration count for new password hashes (default 200000; tests may
  * lower it). Existing hashes keep the count they were made with. */
 void policy_set_pbkdf2_iterations(policy_db *db, int iterations);

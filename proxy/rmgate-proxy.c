@@ -97,6 +97,7 @@ static int serve(const gate_config *cfg, BOOL no_record, gate_sam *sam)
 		gate_sam_free(sam);
 		return 1;
 	}
+	policy_set_refusal_burst(db, cfg->refused_rows_per_minute);
 	int recovered = gate_audit_recover(db);
 	if (recovered < 0)
 		say(stderr, "rmgate-proxy: crash recovery failed: %s", policy_last_error());

@@ -1,24 +1,23 @@
 #!/bin/bash
-# Floods must not fill the ledger (review #10, row 5). 200 refused logons from one address
-# (100 unknown accounts, 100 wrong passwords of a real account, with the headless client in
-# TLS mode) leave at most 5 bad_password rows, 1 account_locked row and, per minute, 10
-# single refusals plus one refused_summary row whose count carries the rest: no count is lost
-# (single rows + summary counts = 200, and the monthly report counts 200). A vendor's client
-# announcing 20000 devices in one rdpdr Device List Announce leaves 32 device rows and one row
-# counting the other 19968; the recording keeps them all. The ledger verifies.
+# A flood of refused logons must not fill the ledger (review #10, row 5a). 100 refused logons
+# from one address (50 unknown accounts, 50 wrong passwords of a real account, four at a time,
+# with the headless client in TLS mode) leave 5 bad_password rows (the lock-out's count, also
+# under parallel attempts), 1 account_locked row and, per minute, at most N single refusals
+# (refused_rows_per_minute, 3 here so that even a slow machine floods) plus one
+# refused_summary row whose count carries the rest: no count is lost (single rows + summary
+# counts = 100, and the monthly report counts 100). The ledger verifies.
 . "$(dirname "$0")/lib/bench.sh"
 . "$(dirname "$0")/lib/product.sh"
 
-ATTEMPTS=200 DEVICES=20000
+ATTEMPTS=100 PER_MINUTE=3
 bench_start_shadow 1024x768
 today=$(product_today)
 bench_check "ledger and permit set up" eval '
     product_init &&
     product_system shadow "$BENCH_SHADOW_PORT" &&
     product_vendor_account "Acme" acme acme-Pass1 &&
-    product_vendor_account "Beta" beta beta-Pass1 &&
-    product_permit Acme shadow "$today" "$today" >/dev/null &&
-    product_permit Beta shadow "$today" "$today" >/dev/null' || exit 1
+    product_permit Acme shadow "$today" "$today" >/dev/null' || exit 1
+PRODUCT_GATE_CONF="refused_rows_per_minute = $PER_MINUTE"
 product_start_gate || bench_die "gate not listening: $(tail -n 3 "$PRODUCT_GATE_LOG")"
 
 # --- a flood of refused logons from one address -------------------------------------------
@@ -49,13 +48,14 @@ bad=$(product_sql "SELECT COUNT(*) FROM events WHERE type = 'refused' AND reason
 summed=$(product_sql "SELECT IFNULL(SUM(CAST(detail AS INTEGER)), 0) FROM events
                       WHERE type = 'refused_summary' AND source = '127.0.0.1'")
 rows=$(product_sql "SELECT COUNT(*) FROM events WHERE source = '127.0.0.1' OR login = 'acme'")
-bound=$((5 + 1 + 11 * minutes))
+bound=$((5 + 1 + (PER_MINUTE + 1) * minutes))
 echo "flood: $ATTEMPTS attempts in $minutes started minute(s): $rows rows ($single single," \
      "$bad bad_password), $summed counted in summaries; bound $bound" >&2
 bench_expect_eq "flood: five wrong passwords are checked and listed, then the account is locked" 5 "$bad"
 bench_expect_eq "flood: one account_locked row" 1 \
     "$(product_sql "SELECT COUNT(*) FROM events WHERE type = 'account_locked'")"
-bench_check "flood: ledger rows ($rows) stay within 6 + 11 a minute ($bound)" [ "$rows" -le "$bound" ]
+bench_check "flood: ledger rows ($rows) stay within 6 + $((PER_MINUTE + 1)) a minute ($bound)" \
+    [ "$rows" -le "$bound" ]
 bench_expect_eq "flood: single rows + summary counts = every attempt" "$ATTEMPTS" $((single + summed))
 bench_expect_eq "flood: the summaries name the reasons" 1 \
     "$(product_sql "SELECT COUNT(*) > 0 FROM events WHERE type = 'refused_summary'
@@ -65,30 +65,6 @@ bench_expect_eq "flood: the monthly report counts every refused attempt" "$ATTEM
     "$("${PRODUCT_POLICY[@]}" report monthly --month "$month" --format json |
        python3 -c 'import json,sys; r=json.load(sys.stdin); print([g for g in r["rows"] if g.get("total")][0]["refused"])')"
 
-# --- a Device List Announce with tens of thousands of devices ------------------------------
-product_start_gate
-"$BUILD/bench/rdp_probe" --seconds 3 --rdpdr-devices "$DEVICES" -- "/v:127.0.0.1:$PRODUCT_GATE_PORT" \
-    /u:beta /p:beta-Pass1 /cert:ignore /bpp:24 >"$BENCH_DIR/devices.out" 2>&1
-bench_expect_eq "devices: the vendor's session ran" 0 "$?"
-bench_check "devices: the flood was sent" grep -q "sent a Device List Announce of $DEVICES devices" \
-    "$BENCH_DIR/devices.out"
-bench_check "devices: ledger closes the session" product_wait_sql \
-    "SELECT COUNT(*) FROM session_ends e JOIN sessions s ON s.id = e.session_id WHERE s.login = 'beta'" 1 60
-sid=$(product_sql "SELECT id FROM sessions WHERE login = 'beta'")
-listed=$(product_sql "SELECT COUNT(*) FROM events WHERE session_id = $sid AND type = 'device_announced'
-                      AND detail LIKE 'type=%'")
-counted=$(product_sql "SELECT IFNULL(SUM(CAST(detail AS INTEGER)), 0) FROM events WHERE session_id = $sid
-                       AND type = 'device_announced' AND detail LIKE '% more device(s)%'")
-all=$(product_sql "SELECT COUNT(*) FROM events WHERE session_id = $sid")
-echo "devices: $DEVICES announced: $listed listed, $counted counted, $all event rows for the session" >&2
-bench_expect_eq "devices: the first 32 are listed" 32 "$listed"
-bench_expect_eq "devices: one row counts the rest" $((DEVICES - 32)) "$counted"
-bench_check "devices: the session has at most 1002 event rows ($all)" [ "$all" -le 1002 ]
-rec=$(product_sql "SELECT recording_path FROM sessions WHERE id = $sid")
-bench_expect_eq "devices: the recording keeps every device" "$DEVICES" \
-    "$("$BUILD/rmgate-replay" events "$rec" 2>/dev/null | grep -c 'device_announced.*type=drive')"
 bench_check "ledger verifies" "${PRODUCT_POLICY[@]}" verify
-
-bench_stop "$PRODUCT_GATE_PID"
 bench_expect_log_absent "no sanitizer report from the gate" "$PRODUCT_GATE_LOG" \
     'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:'
