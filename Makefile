@@ -1,7 +1,7 @@
 # rmgate: the single entry point (build, test, run, install, bench, fuzz).
 #
 # Layout convention (so modules never need to edit this file):
-#   <mod>/*.c            library sources of module <mod> (proxy, replay, policy)
+#   <mod>/*.c            library sources of module <mod> (proxy, replay, policy, common)
 #   <mod>/rmgate-*.c     the module's program (main); not part of the library
 #   tests/unit/test_*.c  one cmocka binary each, linked with every module library
 #   tests/bench/*.c      one benchmark program each
@@ -38,16 +38,17 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS    ?= -O2 -g
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) $(SANFLAGS) -D_GNU_SOURCE \
-              -DRMGATE_VERSION='"$(VERSION)"' -Iproxy -Ireplay -Ipolicy $(PKG_CFLAGS) -MMD -MP
+              -DRMGATE_VERSION='"$(VERSION)"' -Iproxy -Ireplay -Ipolicy -Icommon $(PKG_CFLAGS) -MMD -MP
 LDLIBS    := $(PKG_LIBS) -lpthread -lm
 LDFLAGS   += $(SANFLAGS)
 
-MODULES   := policy replay proxy
+MODULES   := common policy replay proxy
 lib_srcs   = $(filter-out $(1)/rmgate-%.c,$(wildcard $(1)/*.c))
 lib_objs   = $(patsubst %.c,$(BUILD)/%.o,$(call lib_srcs,$(1)))
 
-# Link order: the proxy uses replay and policy; they use nothing of ours.
-LIBS      := $(BUILD)/libproxy.a $(BUILD)/libreplay.a $(BUILD)/libpolicy.a
+# Link order: the proxy uses replay and policy; every module may use common (text_escape),
+# which uses nothing of ours.
+LIBS      := $(BUILD)/libproxy.a $(BUILD)/libreplay.a $(BUILD)/libpolicy.a $(BUILD)/libcommon.a
 PROGRAMS  := $(BUILD)/rmgate-proxy $(BUILD)/rmgate-replay $(BUILD)/rmgate-policy
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))

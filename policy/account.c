@@ -10,6 +10,7 @@
 #include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define SALT_LEN 16
 #define PW_HASH_LEN 32
@@ -277,27 +278,69 @@ static int load_account(policy_db *db, const char *login, account_row *a)
 	return status;
 }
 
-/* Failures of `login` within the lock-out window. Lock held. */
-static int recent_failures(policy_db *db, const char *login, int64_t now_us, int *count)
+/* Failures of `login` within the lock-out window, from `source` (NULL: from
+ * every source). Lock held. */
+static int recent_failures(policy_db *db, const char *login, const char *source, int64_t now_us, int *count)
 {
 	sqlite3_stmt *st = pol_prepare(db, "SELECT COUNT(*) FROM events WHERE login = ? COLLATE NOCASE AND type = 'refused'"
-					   " AND reason = 'bad_password' AND at_us > ? AND at_us <= ?");
+					   " AND reason = 'bad_password' AND at_us > ? AND at_us <= ?"
+					   " AND (?4 IS NULL OR source = ?4)");
 	if (!st)
 		return POLICY_ERR_DB;
 	pol_bind_text(st, 1, login);
 	sqlite3_bind_int64(st, 2, now_us - (int64_t)db->lock_minutes * 60 * 1000000);
 	sqlite3_bind_int64(st, 3, now_us);
+	pol_bind_text(st, 4, source);
 	int rc = sqlite3_step(st);
 	*count = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? POLICY_OK : pol_sql_fail(db, "counting failed logons");
 }
 
-int pol_account_locked_locked(policy_db *db, const char *login, int64_t now_us, bool *locked)
+/* Password checks of `login` in progress, from `source` (NULL: from every source). Lock held. */
+static int inflight_count(policy_db *db, const char *login, const char *source)
 {
 	int n = 0;
-	int status = recent_failures(db, login, now_us, &n);
-	*locked = !status && n >= db->lock_failures;
+	for (int i = 0; i < POL_INFLIGHT_SLOTS; i++) {
+		pol_inflight *f = &db->inflight[i];
+		if (f->n && !strcasecmp(f->login, login) &&
+		    (!source || !strncmp(f->source, source, sizeof f->source - 1)))
+			n += f->n;
+	}
+	return n;
+}
+
+/* Takes a place among the checks in progress; NULL when the table is full. Lock held. */
+static pol_inflight *inflight_enter(policy_db *db, const char *login, const char *source)
+{
+	pol_inflight *free_slot = NULL;
+	for (int i = 0; i < POL_INFLIGHT_SLOTS; i++) {
+		pol_inflight *f = &db->inflight[i];
+		if (f->n && !strcmp(f->login, login) && !strncmp(f->source, source, sizeof f->source - 1)) {
+			f->n++;
+			return f;
+		}
+		if (!f->n && !free_slot)
+			free_slot = f;
+	}
+	if (free_slot) {
+		snprintf(free_slot->login, sizeof free_slot->login, "%s", login);
+		snprintf(free_slot->source, sizeof free_slot->source, "%s", source);
+		free_slot->n = 1;
+	}
+	return free_slot;
+}
+
+int pol_account_locked_locked(policy_db *db, const char *login, const char *source, int64_t now_us, bool *locked)
+{
+	int from_source = 0, all = 0;
+	int status = recent_failures(db, login, NULL, now_us, &all);
+	if (!status && source)
+		status = recent_failures(db, login, source, now_us, &from_source);
+	all += inflight_count(db, login, NULL);
+	if (source)
+		from_source += inflight_count(db, login, source);
+	*locked = !status && (all >= db->lock_total || (source && from_source >= db->lock_failures));
 	return status;
 }
 
@@ -305,50 +348,75 @@ int pol_account_locked_locked(policy_db *db, const char *login, int64_t now_us, 
 static int record_failure(policy_db *db, const char *login, const char *source, int64_t now_us, bool *locked_now)
 {
 	int status = pol_ledger_refused_locked(db, now_us, POLICY_DENY_BAD_PASSWORD, login, source, 0, "wrong password");
-	int n = 0;
+	int from_source = 0, all = 0;
 	if (!status)
-		status = recent_failures(db, login, now_us, &n);
-	bool locked = !status && n >= db->lock_failures;
-	if (locked && n == db->lock_failures) {
-		char detail[96];
-		snprintf(detail, sizeof detail, "%d failed logons within %d minutes", n, db->lock_minutes);
+		status = recent_failures(db, login, source, now_us, &from_source);
+	if (!status)
+		status = recent_failures(db, login, NULL, now_us, &all);
+	char detail[160] = "";
+	if (!status && all == db->lock_total)
+		snprintf(detail, sizeof detail, "%d failed logons within %d minutes: locked for every address", all,
+			 db->lock_minutes);
+	else if (!status && from_source == db->lock_failures)
+		snprintf(detail, sizeof detail, "%d failed logons from %.64s within %d minutes: locked for that address",
+			 from_source, source, db->lock_minutes);
+	if (detail[0])
 		status = pol_ledger_event_locked(db, 0, now_us, POLICY_EV_ACCOUNT_LOCKED, detail, login);
-	}
 	if (locked_now)
-		*locked_now = locked;
+		*locked_now = !status && (all >= db->lock_total || from_source >= db->lock_failures);
 	return status;
 }
 
+/* The same work for every logon, known or not, locked or not: one PBKDF2 run with the
+ * account's salt and count, or with the handle's dummy salt and the current count. Nothing
+ * in the time taken tells an unknown login from a known one. */
 int policy_account_check_password(policy_db *db, const char *login, const char *password, const char *source,
                                   int64_t now_us, policy_deny_reason *deny)
 {
 	account_row a;
 	bool locked = false;
+	pol_inflight *slot = NULL;
 	*deny = POLICY_DENY_NONE;
+	if (!source)
+		source = "";
 	pol_lock(db);
 	int status = load_account(db, login, &a);
 	if (status == POLICY_ERR_NOT_FOUND) {
+		status = POLICY_OK;
 		*deny = POLICY_DENY_UNKNOWN_ACCOUNT;
-		status = pol_ledger_refused_locked(db, now_us, *deny, login, source, 0, "unknown account");
-	} else if (!status && !(status = pol_account_locked_locked(db, a.login, now_us, &locked)) && locked) {
-		*deny = POLICY_DENY_LOCKED_OUT;
-		status = pol_ledger_refused_locked(db, now_us, *deny, a.login, source, 0, "account locked");
+		memset(&a, 0, sizeof a);
+		memcpy(a.salt, db->dummy_salt, SALT_LEN);
+		a.iterations = db->pbkdf2_iter;
+	} else if (!status && !(status = pol_account_locked_locked(db, a.login, source, now_us, &locked))) {
+		/* The check counts as a failure until it ends: parallel attempts cannot exceed the
+		 * lock-out. A full table of checks in progress refuses as locked (fail closed). */
+		if (locked || !(slot = inflight_enter(db, a.login, source)))
+			*deny = POLICY_DENY_LOCKED_OUT;
 	}
 	pol_unlock(db);
-	if (status || *deny)
+	if (status)
 		goto out;
 
 	/* The slow hash runs unlocked so other threads are not held up. */
 	uint8_t got[PW_HASH_LEN];
-	bool ok = password && strlen(password) <= MAX_PASSWORD && pbkdf2(password, a.salt, a.iterations, got) &&
-		  CRYPTO_memcmp(got, a.hash, PW_HASH_LEN) == 0;
+	bool usable = password && strlen(password) <= MAX_PASSWORD;
+	bool ok = pbkdf2(usable ? password : "", a.salt, a.iterations, got) &&
+		  CRYPTO_memcmp(got, a.hash, PW_HASH_LEN) == 0 && usable;
 	OPENSSL_cleanse(got, sizeof got);
-	if (!ok) {
+
+	pol_lock(db);
+	if (slot)
+		slot->n--;
+	if (*deny == POLICY_DENY_UNKNOWN_ACCOUNT)
+		status = pol_ledger_refused_locked(db, now_us, *deny, login, source, 0, "unknown account");
+	else if (*deny == POLICY_DENY_LOCKED_OUT)
+		status = pol_ledger_refused_locked(db, now_us, *deny, a.login, source, 0,
+						   locked ? "account locked" : "too many logons in progress");
+	else if (!ok) {
 		*deny = POLICY_DENY_BAD_PASSWORD;
-		pol_lock(db);
 		status = record_failure(db, a.login, source, now_us, NULL);
-		pol_unlock(db);
 	}
+	pol_unlock(db);
 out:
 	OPENSSL_cleanse(&a, sizeof a);
 	return status;
@@ -412,7 +480,7 @@ int policy_account_logon_failed(policy_db *db, const char *login, const char *so
 	if (status == POLICY_ERR_NOT_FOUND)
 		status = pol_ledger_refused_locked(db, now_us, POLICY_DENY_UNKNOWN_ACCOUNT, login, source, 0, "unknown account");
 	else if (!status)
-		status = record_failure(db, a.login, source, now_us, locked_now);
+		status = record_failure(db, a.login, source ? source : "", now_us, locked_now);
 	pol_unlock(db);
 	OPENSSL_cleanse(&a, sizeof a);
 	return status;
@@ -421,7 +489,16 @@ int policy_account_logon_failed(policy_db *db, const char *login, const char *so
 int policy_account_is_locked(policy_db *db, const char *login, int64_t now_us, bool *locked)
 {
 	pol_lock(db);
-	int status = pol_account_locked_locked(db, login, now_us, locked);
+	int status = pol_account_locked_locked(db, login, NULL, now_us, locked);
+	pol_unlock(db);
+	return status;
+}
+
+int policy_account_is_locked_from(policy_db *db, const char *login, const char *source, int64_t now_us,
+                                  bool *locked)
+{
+	pol_lock(db);
+	int status = pol_account_locked_locked(db, login, source ? source : "", now_us, locked);
 	pol_unlock(db);
 	return status;
 }

@@ -8,11 +8,21 @@
  * AES-256-GCM, bound to the account id and login), and the gate opens it
  * with its copy of the key file. A leaked database alone then yields no NT
  * hash; the database and the key file together do. A TLS-only account has
- * no NT hash at all (columns nt_key_id and nt_sealed NULL). Failed logons are
- * ledger rows (event "refused", reason bad_password); an account is locked
- * while it has the configured number of failures within the window
- * (policy_set_lockout), and the failure that locks it adds an
- * "account_locked" event.
+ * no NT hash at all (columns nt_key_id and nt_sealed NULL). Failed logons
+ * are ledger rows (event "refused", reason bad_password, with the source
+ * address). Lock-out (policy_set_lockout, policy_set_lockout_account):
+ * - an account is locked *for one source address* while it has
+ *   lock_failures (5) failures from that address within the window (15 min):
+ *   a stranger elsewhere cannot lock a vendor out of its own address;
+ * - it is locked *for every address* while it has lock_account (20)
+ *   failures from all addresses together: guesses spread over many
+ *   addresses stay bounded too (a distributed attacker can still lock the
+ *   account, the price of that bound; docs/policy.md);
+ * - a password check in progress counts as a failure until it ends, so
+ *   parallel attempts never run more guesses than the lock-out allows;
+ * - the failure that locks adds an "account_locked" event.
+ * Because bad_password rows are bounded by this rule they are never
+ * aggregated; other refusals are (ledger.h, policy_ledger_refused).
  *
  * Contract: as policy.h. Password buffers stay the caller's; copies made
  * here are wiped before they are freed.
@@ -41,11 +51,17 @@ int policy_account_add_nla(policy_db *db, const policy_secret_key *key, const ch
 int policy_account_set_password(policy_db *db, const policy_secret_key *nla_key, const char *login,
                                 const char *password);
 
-/* Checks a Client Info logon. *deny is POLICY_DENY_NONE when the password
- * is right; otherwise UNKNOWN_ACCOUNT, LOCKED_OUT or BAD_PASSWORD, and the
- * refusal has been written to the ledger here (the gate must not write it
- * again). A locked account is refused without looking at the password. The
- * slow hash runs outside the handle's lock. */
+/* Checks a Client Info logon from `source` (the client's address; NULL is
+ * taken as ""). *deny is POLICY_DENY_NONE when the password is right;
+ * otherwise UNKNOWN_ACCOUNT, LOCKED_OUT or BAD_PASSWORD, and the refusal has
+ * been written to the ledger here (the gate must not write it again). A
+ * locked account is refused whatever the password. Every call runs PBKDF2
+ * once, with the same iteration count for unknown logins (a dummy record)
+ * as for accounts made with the current count, so the time taken does not
+ * tell which logins exist. The slow hash runs outside the handle's lock;
+ * while it runs the attempt counts as a failure for the lock-out (at most
+ * 128 checks in progress at once; beyond that a logon is refused as locked
+ * out, "too many logons in progress"). */
 int policy_account_check_password(policy_db *db, const char *login, const char *password, const char *source,
                                   int64_t now_us, policy_deny_reason *deny);
 
@@ -62,8 +78,12 @@ int policy_account_nt_hash(policy_db *db, const policy_secret_key *key, const ch
 int policy_account_logon_failed(policy_db *db, const char *login, const char *source, int64_t now_us,
                                 bool *locked_now);
 
-/* Whether the account is locked at now_us. */
+/* Whether the account is locked for every address at now_us (the
+ * account-wide rule only; the NLA hash callback, which has no address). */
 int policy_account_is_locked(policy_db *db, const char *login, int64_t now_us, bool *locked);
+/* Whether the account is locked for `source` at now_us (either rule). */
+int policy_account_is_locked_from(policy_db *db, const char *login, const char *source, int64_t now_us,
+                                  bool *locked);
 
 /* Disables (true) or re-enables an account; a disabled account is refused
  * as unknown. POLICY_ERR_NOT_FOUND for an unknown login. */

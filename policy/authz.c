@@ -213,7 +213,7 @@ int policy_authorize(policy_db *db, const char *login, const char *requested_sys
 		deny(d, POLICY_DENY_UNKNOWN_ACCOUNT, "no account '%s'", login);
 		goto out;
 	}
-	if ((status = pol_account_locked_locked(db, login, now_us, &locked)))
+	if ((status = pol_account_locked_locked(db, login, source ? source : "", now_us, &locked)))
 		goto out;
 	if (locked) {
 		deny(d, POLICY_DENY_LOCKED_OUT, "account '%s' is locked after repeated failed logons", login);

@@ -58,7 +58,9 @@ int cli_print_query(policy_db *db, FILE *out, bool json, const char *sql, int nb
 /* As cli_print_query but prints one object (JSON) or "name: value" lines. */
 int cli_print_record(policy_db *db, FILE *out, bool json, const char *sql, int nbind, const char *const *binds);
 
-/* JSON string literal of s (UTF-8 passed through, controls escaped). */
+/* JSON string literal of s (text_json_string: valid UTF-8 passed through, controls and
+ * invalid bytes as \u00XX). Table and record output escape every cell for the terminal
+ * (text_escape), and so do the error lines of cli_usage and cli_error. */
 void cli_json_string(FILE *out, const char *s);
 
 /* SQL expression for a µs column shown in the display zone. */

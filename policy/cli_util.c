@@ -1,5 +1,6 @@
 /* cli_util.c: argument parsing and table/JSON output for rmgate-policy. */
 #include "cli.h"
+#include "text_escape.h"
 
 #include <pwd.h>
 #include <stdarg.h>
@@ -7,12 +8,20 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Messages quote arguments and database text: escaped for the terminal (text_escape.h). */
+static void message(const char *fmt, va_list ap)
+{
+	char line[2048];
+	vsnprintf(line, sizeof line, fmt, ap);
+	fputs("rmgate-policy: ", stderr);
+	text_escape_fputs(line, stderr);
+}
+
 int cli_usage(const char *fmt, ...)
 {
 	va_list ap;
-	fputs("rmgate-policy: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	message(fmt, ap);
 	va_end(ap);
 	fputs(" (try rmgate-policy --help)\n", stderr);
 	return CLI_USAGE;
@@ -21,9 +30,8 @@ int cli_usage(const char *fmt, ...)
 int cli_error(const char *fmt, ...)
 {
 	va_list ap;
-	fputs("rmgate-policy: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	message(fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	return CLI_REFUSED;
@@ -138,22 +146,7 @@ int cli_id(const char *text, const char *what, int64_t *id)
 
 void cli_json_string(FILE *out, const char *s)
 {
-	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-		switch (*p) {
-		case '"': fputs("\\\"", out); break;
-		case '\\': fputs("\\\\", out); break;
-		case '\n': fputs("\\n", out); break;
-		case '\r': fputs("\\r", out); break;
-		case '\t': fputs("\\t", out); break;
-		default:
-			if (*p < 0x20)
-				fprintf(out, "\\u%04x", *p);
-			else
-				fputc(*p, out);
-		}
-	}
-	fputc('"', out);
+	text_json_string(s, out);
 }
 
 static bool all_digits(const char *s)
@@ -227,7 +220,7 @@ static int push_cell(cell_buf *b, const char *text)
 		b->cells = grown;
 		b->cap = cap;
 	}
-	b->cells[b->n] = strdup(text ? text : "-");
+	b->cells[b->n] = text ? text_escape_dup(text) : strdup("-");
 	return b->cells[b->n++] ? 0 : -1;
 }
 
@@ -299,7 +292,10 @@ int cli_print_record(policy_db *db, FILE *out, bool json, const char *sql, int n
 				const char *v = (const char *)sqlite3_column_text(st, c);
 				const char *name = sqlite3_column_name(st, c);
 				int pad = 17 - width(name);
-				fprintf(out, "%s%*s%s\n", name, pad > 1 ? pad : 1, "", v ? v : "-");
+				text_escape_fputs(name, out);
+				fprintf(out, "%*s", pad > 1 ? pad : 1, "");
+				text_escape_fputs(v ? v : "-", out);
+				fputc('\n', out);
 			}
 		}
 	}

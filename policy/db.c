@@ -1,5 +1,8 @@
 /* db.c: opening the database, schema and forward migrations, shared helpers. */
 #include "policy_internal.h"
+#include "ledger_internal.h"
+
+#include <openssl/rand.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -414,6 +417,11 @@ static policy_db *open_common(const char *path, enum open_mode mode)
 	db->lock_failures = 5;
 	db->lock_minutes = 15;
 	db->pbkdf2_iter = 200000;
+	db->lock_total = 20;
+	db->refusal_burst = 10;
+	db->refusal_window_us = 60 * 1000000LL;
+	if (RAND_bytes(db->dummy_salt, sizeof db->dummy_salt) != 1)
+		memset(db->dummy_salt, 0x5a, sizeof db->dummy_salt); /* a salt need not be secret */
 	/* NOMUTEX: the handle's own mutex serializes all use of the connection. */
 	int flags = (mode == OPEN_READONLY ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX;
 	if (sqlite3_open_v2(path, &db->sql, flags, NULL) != SQLITE_OK) {
@@ -480,8 +488,13 @@ void policy_close(policy_db *db)
 {
 	if (!db)
 		return;
-	if (db->sql)
+	if (db->sql) {
+		pol_lock(db);
+		if (pol_ledger_flush_refusals_locked(db, policy_now_us(), true))
+			WLog_ERR(POLICY_TAG, "counts of aggregated refusals not written: %s", policy_last_error());
+		pol_unlock(db);
 		sqlite3_close_v2(db->sql);
+	}
 	pthread_mutex_destroy(&db->lock);
 	free(db);
 }
@@ -503,6 +516,20 @@ void policy_set_lockout(policy_db *db, int failures, int minutes)
 	pol_lock(db);
 	db->lock_failures = failures > 0 ? failures : 1;
 	db->lock_minutes = minutes > 0 ? minutes : 1;
+	pol_unlock(db);
+}
+
+void policy_set_lockout_account(policy_db *db, int failures)
+{
+	pol_lock(db);
+	db->lock_total = failures > 0 ? failures : 1;
+	pol_unlock(db);
+}
+
+void policy_set_refusal_burst(policy_db *db, int per_minute)
+{
+	pol_lock(db);
+	db->refusal_burst = per_minute > 0 ? per_minute : 1;
 	pol_unlock(db);
 }
 

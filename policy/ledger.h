@@ -24,6 +24,7 @@
 #define POLICY_EV_CHANNEL_DENIED "channel_denied"   /* blocked redirection attempt */
 #define POLICY_EV_IDLE_WARNING "idle_warning"
 #define POLICY_EV_REFUSED "refused"                 /* refused attempt, no session */
+#define POLICY_EV_REFUSED_SUMMARY "refused_summary" /* refusals not listed singly, see below */
 #define POLICY_EV_ACCOUNT_LOCKED "account_locked"
 #define POLICY_EV_NOTE "note"                       /* 作業内容, by an officer */
 #define POLICY_EV_SECRET_SET "secret_set"           /* target account stored (secret.h) */
@@ -82,9 +83,28 @@ int policy_ledger_event(policy_db *db, int64_t session_id, int64_t at_us, const 
                         const char *detail);
 
 /* Appends a refused attempt (event "refused" with its reason). Any text may
- * be NULL; `requested_system` is kept as the system id when it names one. */
+ * be NULL; `requested_system` is kept as the system id when it names one.
+ *
+ * Floods are aggregated per source address: within one window (60 s from
+ * the source's first refusal) the first 10 refusals of a source
+ * (policy_set_refusal_burst) are written as rows; the others are only counted, and one "refused_summary" row
+ * (source set, detail "N refused logon(s) from SOURCE not listed singly
+ * (FROM to TO): reason=count ...", beginning with the count) is written when
+ * the window has ended: at the next refusal of any source, at
+ * policy_ledger_flush_refusals() (the gate calls it about twice a second)
+ * or at policy_close(). A crash loses the counts of the open windows (at
+ * most one window per source). The table of sources has 64 slots; when 63
+ * are taken, every further address shares the last one, whose summary says
+ * "from other addresses" (source NULL): at most 64 x 11 rows a minute
+ * whatever the number of addresses. Wrong
+ * passwords of existing accounts (bad_password) are never aggregated: the
+ * lock-out counts them, and it bounds them (account.h). */
 int policy_ledger_refused(policy_db *db, int64_t at_us, policy_deny_reason reason, const char *login,
                           const char *source, const char *requested_system, const char *detail);
+
+/* Writes the summaries of refusal windows ended by now_us (every open one
+ * when `all`). */
+int policy_ledger_flush_refusals(policy_db *db, int64_t now_us, bool all);
 
 /* Appends a work note (作業内容) for a session (open or ended), by `actor`. */
 int policy_ledger_note(policy_db *db, int64_t session_id, int64_t at_us, const char *actor,

@@ -68,9 +68,18 @@ int policy_schema_version(void);
 void policy_set_zone_offset(policy_db *db, int minutes_east);
 int policy_zone_offset(const policy_db *db);
 
-/* Lock-out: an account is locked while it has `failures` or more failed
- * logons within the last `minutes` (defaults 5 and 15). */
+/* Lock-out (account.h): an account is locked for a source address while it
+ * has `failures` or more failed logons from that address within the last
+ * `minutes` (defaults 5 and 15), and for every address while it has
+ * policy_set_lockout_account() failures from all addresses together
+ * (default 20) within the same window. */
 void policy_set_lockout(policy_db *db, int failures, int minutes);
+void policy_set_lockout_account(policy_db *db, int failures);
+
+/* Refusals per source address and minute written as single ledger rows
+ * before the rest are only counted (ledger.h, policy_ledger_refused;
+ * default 10, at least 1). */
+void policy_set_refusal_burst(policy_db *db, int per_minute);
 
 /* PBKDF2 iteration count for new password hashes (default 200000; tests may
  * lower it). Existing hashes keep the count they were made with. */

@@ -16,6 +16,34 @@
 
 #define POLICY_TAG "rmgate.policy"
 
+/* Refused logons are aggregated per source address (ledger.c): the first
+ * `refusal_burst` refusals of a source within one window are written as they
+ * come; the rest are counted here and written as one "refused_summary" row
+ * when the window ends (at the next refusal, at policy_ledger_flush_refusals,
+ * or at policy_close). The table is fixed-size: when its first 63 slots are
+ * taken, every other source shares the last one (POL_OTHER_SOURCES). */
+#define POL_REFUSAL_SLOTS 64
+#define POL_OTHER_SOURCES "other addresses"
+#define POL_SOURCE_MAX 64 /* bytes kept of a source address (IPv6 text fits) */
+typedef struct {
+	bool used;
+	char source[POL_SOURCE_MAX];
+	int64_t window_start_us;
+	int written;                          /* rows written singly in this window */
+	uint64_t suppressed[POLICY_DENY_COUNT]; /* counted, not yet written */
+	uint64_t suppressed_total;
+	int64_t first_suppressed_us, last_suppressed_us;
+} pol_refusal_slot;
+
+/* Password checks in progress (account.c): they count as failures until they
+ * end, so parallel attempts cannot run more guesses than the lock-out allows. */
+#define POL_INFLIGHT_SLOTS 128
+typedef struct {
+	int n; /* 0 = free */
+	char login[257];
+	char source[POL_SOURCE_MAX];
+} pol_inflight;
+
 struct policy_db {
 	pthread_mutex_t lock; /* guards everything below */
 	sqlite3 *sql;
@@ -23,6 +51,12 @@ struct policy_db {
 	int lock_failures;   /* lock-out threshold */
 	int lock_minutes;    /* lock-out window */
 	int pbkdf2_iter;     /* iterations for new password hashes */
+	int lock_total;      /* failures from all sources that lock an account everywhere */
+	int refusal_burst;   /* refusals per source and window written singly */
+	int64_t refusal_window_us;
+	pol_refusal_slot refusals[POL_REFUSAL_SLOTS];
+	pol_inflight inflight[POL_INFLIGHT_SLOTS];
+	uint8_t dummy_salt[16]; /* PBKDF2 salt for unknown logins (same cost as known) */
 };
 
 void pol_lock(policy_db *db);
@@ -54,8 +88,16 @@ void pol_format_local(const policy_db *db, int64_t us, char *buf, size_t len);
 /* Extra closed days from the database (caller frees days). */
 int pol_load_closed_days(policy_db *db, cal_closed_days *out);
 
-/* Whether `login` is locked out at now_us (lock held). */
-int pol_account_locked_locked(policy_db *db, const char *login, int64_t now_us, bool *locked);
+/* Whether `login` is locked out at now_us for `source` (lock held): failures
+ * (and checks in progress) from that source reached lock_failures, or
+ * failures from all sources reached lock_total. source NULL: only the
+ * account-wide rule. */
+int pol_account_locked_locked(policy_db *db, const char *login, const char *source, int64_t now_us,
+                              bool *locked);
+
+/* Writes the summaries of aggregated refusals whose window ended by now_us
+ * (all of them when `all`). Lock held. */
+int pol_ledger_flush_refusals_locked(policy_db *db, int64_t now_us, bool all);
 
 /* Deletes the stored target account of system_id, if any (secret.c), and
  * then appends a secret_cleared event with detail `why` by `actor`; *cleared

@@ -306,11 +306,14 @@ static int add_blocked(policy_db *db, groups *gs, int64_t from, int64_t to, cons
 	return rc == SQLITE_DONE ? POLICY_OK : pol_sql_fail(db, "reading blocked attempts");
 }
 
-/* Refused attempts go to the system they named (permit 0), or to no system. */
+/* Refused attempts go to the system they named (permit 0), or to no system. A summary of
+ * aggregated refusals (ledger.h) counts as the number its detail begins with. */
 static int add_refused(policy_db *db, groups *gs, int64_t from, int64_t to, const char *section)
 {
-	sqlite3_stmt *st = pol_prepare(db, "SELECT IFNULL(s.system_id, 0), COUNT(*) FROM events s"
-					   " WHERE s.type = 'refused' AND s.at_us >= ?1 AND s.at_us < ?2"
+	sqlite3_stmt *st = pol_prepare(db, "SELECT IFNULL(s.system_id, 0),"
+					   " SUM(CASE WHEN s.type = 'refused' THEN 1 ELSE MAX(CAST(s.detail AS INTEGER), 0) END)"
+					   " FROM events s"
+					   " WHERE s.type IN ('refused', 'refused_summary') AND s.at_us >= ?1 AND s.at_us < ?2"
 					   " AND (?3 IS NULL OR s.system_id IN (SELECT y.id FROM systems y JOIN sections c"
 					   " ON c.id = y.section_id WHERE c.name = ?3)) GROUP BY 1");
 	if (!st)

@@ -1,5 +1,8 @@
 /* report_render.c: HTML / CSV / JSON writers for report tables (see report_render.h). */
 #include "report_render.h"
+#include "text_escape.h"
+
+#include <stdlib.h>
 
 #include <string.h>
 
@@ -16,9 +19,18 @@ bool rr_parse_format(const char *t, policy_report_format *out)
 	return true;
 }
 
-static void html_text(FILE *f, const char *s)
+/* Text cells of every format come from the ledger (client names, details the gate wrote from
+ * what a client sent): control characters and invalid UTF-8 are first escaped as \xHH
+ * (text_escape.h), so no format carries them to a terminal, a spreadsheet or a browser. */
+static char *safe(const char *s)
 {
-	for (; s && *s; s++) {
+	return text_escape_dup(s ? s : "");
+}
+
+static void html_text(FILE *f, const char *text)
+{
+	char *e = safe(text);
+	for (const char *s = e ? e : ""; *s; s++) {
 		switch (*s) {
 		case '<': fputs("&lt;", f); break;
 		case '>': fputs("&gt;", f); break;
@@ -28,15 +40,18 @@ static void html_text(FILE *f, const char *s)
 		default: fputc(*s, f);
 		}
 	}
+	free(e);
 }
 
-static void csv_field(FILE *f, const char *s)
+static void csv_field(FILE *f, const char *text)
 {
-	s = s ? s : "";
+	char *e = safe(text);
+	const char *s = e ? e : "";
 	/* a leading = + - @ would be a formula in Excel: quote and prefix */
 	bool formula = strchr("=+-@", s[0]) && s[0] && !(s[0] == '-' && s[1] == '\0');
-	if (!formula && !strpbrk(s, ",\"\r\n")) {
+	if (!formula && !strpbrk(s, ",\"")) {
 		fputs(s, f);
+		free(e);
 		return;
 	}
 	fputc('"', f);
@@ -48,20 +63,12 @@ static void csv_field(FILE *f, const char *s)
 		fputc(*s, f);
 	}
 	fputc('"', f);
+	free(e);
 }
 
 static void json_text(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
+	text_json_string(s, f);
 }
 
 static const char CSS[] =

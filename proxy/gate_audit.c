@@ -20,6 +20,13 @@
 #define US_PER_S 1000000LL
 /* Input gaps longer than this count as idle time in the register (Form 4 "active vs idle"). */
 #define IDLE_GRACE_US (60 * US_PER_S)
+/* Ledger rows of one session's receipt events (review #10, row 5): a client announcing tens
+ * of thousands of devices, or any other flood of events, must not fill the ledger. The first
+ * AUDIT_DEVICE_ROWS devices are listed, then one row counts the rest; at most
+ * AUDIT_EVENT_ROWS receipt events in all, then one "events_suppressed" row counts the rest.
+ * Both count rows are written at the session's end. The recording keeps every event. */
+#define AUDIT_DEVICE_ROWS 32
+#define AUDIT_EVENT_ROWS 1000
 
 struct gate_audit {
 	/* Set at start, read-only afterwards (any thread). */
@@ -45,6 +52,8 @@ struct gate_audit {
 	policy_end_reason tick_reason; /* reason chosen by on_tick, valid when tick_ended */
 	bool tick_ended;
 	char tick_message[160];
+	unsigned devices_listed, events_written;  /* ledger rows of receipt events */
+	uint64_t devices_unlisted, events_unwritten; /* counted, for the rows at the end */
 };
 
 /* ---- recording file ---------------------------------------------------------------------- */
@@ -310,7 +319,23 @@ static void audit_on_event(void *ctx, gate_event_type type, const char *detail)
 	rec_writer_event(w, rec_type, detail);
 	rec_put(a);
 	const char *ledger_type = ledger_type_for(type);
-	if (ledger_type &&
+	if (!ledger_type)
+		return;
+	pthread_mutex_lock(&a->lock);
+	bool write = true;
+	if (type == GATE_EV_DEVICE_ANNOUNCED && a->devices_listed >= AUDIT_DEVICE_ROWS) {
+		a->devices_unlisted++;
+		write = false;
+	} else if (a->events_written >= AUDIT_EVENT_ROWS) {
+		a->events_unwritten++;
+		write = false;
+	} else {
+		a->events_written++;
+		if (type == GATE_EV_DEVICE_ANNOUNCED)
+			a->devices_listed++;
+	}
+	pthread_mutex_unlock(&a->lock);
+	if (write &&
 	    policy_ledger_event(a->db, a->session_id, policy_now_us(), ledger_type, detail) != POLICY_OK)
 		WLog_ERR(TAG, "session %lld: ledger event %s not written: %s", (long long)a->session_id,
 		         ledger_type, policy_last_error());
@@ -434,7 +459,25 @@ static void audit_on_close(void *ctx, const char *reason)
 	if (gap > IDLE_GRACE_US)
 		a->idle_us += gap - IDLE_GRACE_US;
 	int64_t idle = a->idle_us;
+	uint64_t devices_unlisted = a->devices_unlisted, events_unwritten = a->events_unwritten;
 	pthread_mutex_unlock(&a->lock);
+
+	/* The counts of what the caps kept out of the ledger, before the session's end. */
+	char count_text[160];
+	if (devices_unlisted) {
+		snprintf(count_text, sizeof(count_text),
+		         "%llu more device(s) announced, not listed singly (all are in the recording)",
+		         (unsigned long long)devices_unlisted);
+		rec_writer_event(w, "device_announced_unlisted", count_text);
+		policy_ledger_event(a->db, a->session_id, now, "device_announced", count_text);
+	}
+	if (events_unwritten) {
+		snprintf(count_text, sizeof(count_text),
+		         "%llu more event(s) of this session suppressed in the ledger (all are in the recording)",
+		         (unsigned long long)events_unwritten);
+		rec_writer_event(w, "events_suppressed", count_text);
+		policy_ledger_event(a->db, a->session_id, now, "events_suppressed", count_text);
+	}
 
 	char end_text[256];
 	snprintf(end_text, sizeof(end_text), "%s", policy_end_name(end));

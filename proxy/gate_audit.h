@@ -10,6 +10,10 @@
  * - gate_audit_observer() returns the gate_observer the session holds; its release() frees
  *   the audit. on_close() ends the recording (end record, index, digest) and appends the
  *   ledger's session end with the reason, sizes and the recording's digest.
+ * - on_event() records every receipt event; the ledger gets at most 32 device announcements
+ *   and 1000 receipt events per session; the rest are counted and on_close() writes one
+ *   "device_announced" row ("N more device(s) announced, not listed singly ...") and one
+ *   "events_suppressed" row ("N more event(s) ... suppressed ...") before the session end.
  * - on_tick() (called by the session about once a second) returns the reason the session
  *   must end now, or NULL; it also writes the idle warning once per idle stretch.
  *

@@ -65,6 +65,7 @@ void gate_config_defaults(gate_config *cfg)
 	cfg->recordings = join_path("./var", "recordings");
 	cfg->security = GATE_SEC_TLS;
 	cfg->max_sessions = 20;
+	cfg->refused_rows_per_minute = 10;
 	cfg->connect_timeout_ms = 10000;
 	cfg->handshake_timeout_ms = 15000;
 	cfg->close_timeout_ms = 5000;
@@ -350,6 +351,14 @@ static BOOL apply_key(gate_config *cfg, const char *key, const char *v, char *er
 			seterr(err, errlen, "key 'security': '%s' is not nla or tls", v);
 			return FALSE;
 		}
+		return TRUE;
+	}
+	if (!strcasecmp(key, "refused_rows_per_minute")) {
+		if (!parse_uint(v, 1, 1000, &n)) {
+			seterr(err, errlen, "key 'refused_rows_per_minute': '%s' is not a number in 1..1000", v);
+			return FALSE;
+		}
+		cfg->refused_rows_per_minute = (int)n;
 		return TRUE;
 	}
 	if (!strcasecmp(key, "max_sessions")) {

@@ -38,6 +38,7 @@ typedef struct {
 	char *sam_file;      /* NLA: WinPR SAM file (user:domain:LM:NT) */
 	gate_security security;
 	int max_sessions;
+	int refused_rows_per_minute; /* refusals per source and minute listed singly in the ledger */
 	gate_endpoint target; /* lab mode fixed target; host NULL = none */
 	BOOL target_cert_ignore;
 	BYTE target_pins[GATE_MAX_PINS][GATE_SHA256_LEN];

@@ -119,11 +119,11 @@ typedef struct {
 	 * the client is waiting in its connection sequence. */
 	BOOL (*admit)(void *ctx, const gate_admission_request *req, gate_admission_decision *out);
 	/* NLA (optional): writes the NTLMv2 hash of the account `user` (UTF-16LE, lengths in
-	 * bytes) for FreeRDP's server NTLM to check the client's proof; FALSE for an unknown or
-	 * locked account. Runs on the peer thread during the handshake. When NULL, NLA uses
-	 * the configured SAM file. */
+	 * bytes) for FreeRDP's server NTLM to check the client's proof; FALSE for an unknown
+	 * account or one locked for `source` (the client's address). Runs on the peer thread
+	 * during the handshake. When NULL, NLA uses the configured SAM file. */
 	BOOL (*ntlm_v2_hash)(void *ctx, const WCHAR *user, UINT32 user_bytes, const WCHAR *domain,
-	                     UINT32 domain_bytes, BYTE hash[16]);
+	                     UINT32 domain_bytes, const char *source, BYTE hash[16]);
 	/* Optional: a connection refused before admission could decide, for the ledger:
 	 * "too_many_sessions" (the session limit, login NULL; listener thread),
 	 * "bad_password" (an NLA logon that failed after ntlm_v2_hash; peer thread) or
@@ -132,6 +132,10 @@ typedef struct {
 	 * the ledger whose client-supplied parts are already escaped. */
 	void (*refused)(void *ctx, const char *reason, const char *login, const char *source,
 	                const char *detail);
+	/* Optional: housekeeping about twice a second on the listener thread (the permit
+	 * database writes the counts of aggregated refusals whose minute has ended). Must not
+	 * block for long. */
+	void (*tick)(void *ctx);
 } gate_admission;
 
 void gate_admission_decision_clear(gate_admission_decision *d);

@@ -104,9 +104,10 @@ static BOOL permits_admit(void *ctx, const gate_admission_request *req,
 			return TRUE;
 		}
 		if (deny != POLICY_DENY_NONE) { /* already in the ledger */
-			refuse(out, deny == POLICY_DENY_LOCKED_OUT
-			                ? "The account is locked after repeated failed logons."
-			                : "Unknown account or wrong password.");
+			/* One answer for all three, so the client learns nothing about the account
+			 * (review #10): which it was is in the ledger. */
+			refuse(out, "Unknown account, wrong password, or too many failed logons "
+			            "(then wait and try again later).");
 			return TRUE;
 		}
 	}
@@ -140,7 +141,8 @@ static BOOL permits_admit(void *ctx, const gate_admission_request *req,
 	}
 	if (d.inject_credentials) {
 		if (!p->secret_key ||
-		    policy_system_credentials(p->db, p->secret_key, d.system_id, &creds) != POLICY_OK) {
+		    policy_system_credentials_for(p->db, p->secret_key, d.system_id, d.host, d.port,
+	                                  d.cert_pin, &creds) != POLICY_OK) {
 			char detail[300];
 			snprintf(detail, sizeof(detail), "target credentials for %s unavailable: %s",
 			         d.system_name, p->secret_key ? policy_last_error() : "no key file loaded");
@@ -200,9 +202,10 @@ static BOOL permits_admit(void *ctx, const gate_admission_request *req,
 }
 
 static BOOL permits_ntlm_v2_hash(void *ctx, const WCHAR *user, UINT32 user_bytes,
-                                 const WCHAR *domain, UINT32 domain_bytes, BYTE hash[16])
+                                 const WCHAR *domain, UINT32 domain_bytes, const char *source,
+                                 BYTE hash[16])
 {
-	return gate_permits_ntlm_v2_hash(ctx, user, user_bytes, domain, domain_bytes, hash);
+	return gate_permits_ntlm_v2_hash(ctx, user, user_bytes, domain, domain_bytes, source, hash);
 }
 
 /* Refusals the gate decided before admission. A full gate may see a flood of connections:
@@ -221,7 +224,7 @@ static void permits_refused(void *ctx, const char *reason, const char *login, co
 	if (!strcmp(reason, "bad_password")) {
 		/* A locked account's NLA fails whatever the password: record it as locked out. */
 		bool locked = false;
-		int rc = policy_account_is_locked(p->db, login, now, &locked);
+		int rc = policy_account_is_locked_from(p->db, login, source, now, &locked);
 		if (rc == POLICY_OK && locked)
 			rc = policy_ledger_refused(p->db, now, POLICY_DENY_LOCKED_OUT, login, source, NULL,
 			                           "NLA logon of a locked account");
@@ -249,24 +252,37 @@ static void permits_refused(void *ctx, const char *reason, const char *login, co
 		WLog_ERR(TAG, "refusal not recorded: %s", policy_last_error());
 }
 
+/* The counts of refusals aggregated per source are written once their minute has ended
+ * (policy_ledger_refused), at the latest by this call about twice a second. */
+static void permits_tick(void *ctx)
+{
+	gate_permits *p = ctx;
+	if (p->db && policy_ledger_flush_refusals(p->db, policy_now_us(), false) != POLICY_OK)
+		WLog_ERR(TAG, "counts of aggregated refusals not written: %s", policy_last_error());
+}
+
 gate_admission gate_permits_admission(gate_permits *p)
 {
 	pthread_mutex_init(&p->refused_lock, NULL);
 	return (gate_admission){ .ctx = p,
 		                 .admit = permits_admit,
 		                 .ntlm_v2_hash = p->lab ? NULL : permits_ntlm_v2_hash,
-		                 .refused = permits_refused };
+		                 .refused = permits_refused,
+		                 .tick = permits_tick };
 }
 
 BOOL gate_permits_ntlm_v2_hash(gate_permits *p, const WCHAR *user, UINT32 user_bytes,
-                               const WCHAR *domain, UINT32 domain_bytes, BYTE hash[16])
+                               const WCHAR *domain, UINT32 domain_bytes, const char *source,
+                               BYTE hash[16])
 {
 	char *login = NULL;
 	if (ConvertFromUnicode(CP_UTF8, 0, user, (int)(user_bytes / 2), &login, 0, NULL, NULL) <= 0)
 		return FALSE;
 	uint8_t nt[16];
 	bool locked = false;
-	BOOL ok = policy_account_is_locked(p->db, login, policy_now_us(), &locked) == POLICY_OK && !locked;
+	BOOL ok = policy_account_is_locked_from(p->db, login, source ? source : "", policy_now_us(),
+	                                        &locked) == POLICY_OK &&
+	          !locked;
 	if (ok) {
 		/* The NT hash is stored sealed (policy/account.h): the gate's key opens it. */
 		int rc = policy_account_nt_hash(p->db, p->secret_key, login, nt);

@@ -57,9 +57,11 @@ gate_admission gate_permits_admission(gate_permits *p);
 
 /* NLA: the NTLMv2 hash (NTOWFv2 of the account's NT hash, user and domain, as UTF-16)
  * that FreeRDP's server NTLM needs to check the client's proof. user/domain are UTF-16LE
- * with lengths in bytes. Returns FALSE for an unknown or locked account, and for an account
- * without a sealed NT hash or when the key cannot open it (logged with the reason). */
+ * with lengths in bytes. Returns FALSE for an unknown account or one locked for `source` (the
+ * client's address: per-address and account-wide lock-out, policy/account.h), and for an
+ * account without a sealed NT hash or when the key cannot open it (logged with the reason). */
 BOOL gate_permits_ntlm_v2_hash(gate_permits *p, const WCHAR *user, UINT32 user_bytes,
-                               const WCHAR *domain, UINT32 domain_bytes, BYTE hash[16]);
+                               const WCHAR *domain, UINT32 domain_bytes, const char *source,
+                               BYTE hash[16]);
 
 #endif

@@ -342,6 +342,8 @@ int gate_server_run(gate_server *srv, BOOL handle_signals)
 		if (!srv->listener->CheckFileDescriptor(srv->listener))
 			WLog_WARN(TAG, "listener check failed");
 		watchdog(srv, FALSE);
+		if (srv->admission.tick)
+			srv->admission.tick(srv->admission.ctx);
 	}
 	srv->listener->Close(srv->listener);
 	drain_sessions(srv);

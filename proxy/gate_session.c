@@ -892,7 +892,8 @@ static SECURITY_STATUS front_ntlm_hash(void *client, const SEC_WINNT_AUTH_IDENTI
 	BOOL found = FALSE;
 	if (a->ntlm_v2_hash) {
 		found = a->ntlm_v2_hash(a->ctx, (const WCHAR *)id->User, id->UserLength * 2,
-		                        (const WCHAR *)id->Domain, id->DomainLength * 2, ntlmhash);
+		                        (const WCHAR *)id->Domain, id->DomainLength * 2, s->client_address,
+		                        ntlmhash);
 	} else {
 		BYTE nt[16];
 		found = user && domain && gate_sam_lookup(s->server->sam, user, domain, nt) &&

@@ -1,4 +1,5 @@
 /* rmgate-proxy: command line of the RDP gate (configuration, checks, then the server loop). */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "gate_permits.h"
 #include "gate_server.h"
 #include "secret.h"
+#include "text_escape.h"
 
 static void print_usage(FILE *out)
 {
@@ -33,9 +35,24 @@ static void print_usage(FILE *out)
 	        "  -V, --version           show the version\n");
 }
 
+/* One line for the operator's terminal: what the line quotes (configuration values, file
+ * names, arguments) may hold control characters, so the whole line is escaped
+ * (text_escape.h) and ends with one newline. */
+static void say(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(FILE *f, const char *fmt, ...)
+{
+	char line[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	text_escape_fputs(line, f);
+	fputc('\n', f);
+}
+
 static int usage_error(const char *what, const char *arg)
 {
-	fprintf(stderr, "rmgate-proxy: %s '%s' (try --help)\n", what, arg);
+	say(stderr, "rmgate-proxy: %s '%s' (try --help)", what, arg);
 	return 2;
 }
 
@@ -50,7 +67,7 @@ static int load_secret_key(const gate_config *cfg, policy_secret_key **key)
 		return -1;
 	int rc = 0;
 	if (access(path, F_OK) == 0 && policy_secret_key_load(path, key) != POLICY_OK) {
-		fprintf(stderr, "rmgate-proxy: %s\n", policy_last_error());
+		say(stderr, "rmgate-proxy: %s", policy_last_error());
 		rc = -1;
 	}
 	free(path);
@@ -88,8 +105,8 @@ static BOOL lab_listens_on_loopback_only(const gate_config *cfg)
 	for (size_t i = 0; i < cfg->n_listen; i++) {
 		const char *h = cfg->listen[i].host;
 		if (strncmp(h, "127.", 4) != 0 && strcmp(h, "::1") != 0 && strcmp(h, "localhost") != 0) {
-			fprintf(stderr, "rmgate-proxy: lab mode (a fixed target, no permit checks) listens "
-			                "on loopback only, not on %s; remove 'target' to use permits\n", h);
+			say(stderr, "rmgate-proxy: lab mode (a fixed target, no permit checks) listens "
+			                "on loopback only, not on %s; remove 'target' to use permits", h);
 			return FALSE;
 		}
 	}
@@ -101,14 +118,15 @@ static int serve(const gate_config *cfg, BOOL no_record, gate_sam *sam)
 {
 	policy_db *db = policy_open(cfg->database);
 	if (!db) {
-		fprintf(stderr, "rmgate-proxy: cannot open the database %s: %s\n", cfg->database,
+		say(stderr, "rmgate-proxy: cannot open the database %s: %s", cfg->database,
 		        policy_last_error());
 		gate_sam_free(sam);
 		return 1;
 	}
+	policy_set_refusal_burst(db, cfg->refused_rows_per_minute);
 	int recovered = gate_audit_recover(db);
 	if (recovered < 0)
-		fprintf(stderr, "rmgate-proxy: crash recovery failed: %s\n", policy_last_error());
+		say(stderr, "rmgate-proxy: crash recovery failed: %s", policy_last_error());
 	else if (recovered > 0)
 		WLog_Print(WLog_Get("rmgate.proxy"), WLOG_WARN,
 		           "%d session(s) left open by a crash were closed as aborted", recovered);
@@ -144,14 +162,14 @@ static int serve(const gate_config *cfg, BOOL no_record, gate_sam *sam)
 	gate_admission admission = gate_permits_admission(&permits);
 	gate_server *srv = gate_server_new(cfg, &admission);
 	if (!srv) {
-		fprintf(stderr, "rmgate-proxy: out of memory\n");
+		say(stderr, "rmgate-proxy: out of memory");
 		goto out;
 	}
 	gate_server_set_sam(srv, sam); /* the server owns it from here */
 	sam = NULL;
 	rc = gate_server_run(srv, TRUE);
 	if (rc != 0)
-		fprintf(stderr, "rmgate-proxy: cannot listen on every configured address (see the log)\n");
+		say(stderr, "rmgate-proxy: cannot listen on every configured address (see the log)");
 	gate_server_free(srv);
 out:
 	gate_sam_free(sam);
@@ -201,34 +219,34 @@ int main(int argc, char **argv)
 	int rc = 1;
 	gate_config_defaults(&cfg);
 	if (file && !gate_config_load(&cfg, file, err, sizeof(err))) {
-		fprintf(stderr, "rmgate-proxy: %s\n", err);
+		say(stderr, "rmgate-proxy: %s", err);
 		goto out;
 	}
 	if (listen && !gate_config_set_listen(&cfg, listen, err, sizeof(err))) {
-		fprintf(stderr, "rmgate-proxy: --listen %s\n", err);
+		say(stderr, "rmgate-proxy: --listen %s", err);
 		rc = 2;
 		goto out;
 	}
 	if (target && !gate_config_set_target(&cfg, target, err, sizeof(err))) {
-		fprintf(stderr, "rmgate-proxy: --target %s\n", err);
+		say(stderr, "rmgate-proxy: --target %s", err);
 		rc = 2;
 		goto out;
 	}
 	if (target_cert && !gate_config_set_target_cert(&cfg, target_cert, err, sizeof(err))) {
-		fprintf(stderr, "rmgate-proxy: --target-cert: %s\n", err);
+		say(stderr, "rmgate-proxy: --target-cert: %s", err);
 		rc = 2;
 		goto out;
 	}
 	if (!gate_config_validate(&cfg, err, sizeof(err)) ||
 	    !gate_config_prepare_files(&cfg, err, sizeof(err))) {
-		fprintf(stderr, "rmgate-proxy: %s%s%s\n", file ? file : "", file ? ": " : "", err);
+		say(stderr, "rmgate-proxy: %s%s%s", file ? file : "", file ? ": " : "", err);
 		goto out;
 	}
 	/* Lab mode's NLA accounts; with permits, NLA uses the database's accounts. */
 	gate_sam *sam = NULL;
 	if (cfg.security == GATE_SEC_NLA && cfg.target.host &&
 	    !(sam = gate_sam_load(cfg.sam_file, err, sizeof(err)))) {
-		fprintf(stderr, "rmgate-proxy: %s\n", err);
+		say(stderr, "rmgate-proxy: %s", err);
 		goto out;
 	}
 	if (!nla_key_present(&cfg)) {
@@ -237,7 +255,7 @@ int main(int argc, char **argv)
 	}
 	if (check) {
 		gate_sam_free(sam);
-		printf("configuration OK: %zu listen address(es), target %s%s%u, security %s, max_sessions %d\n",
+		say(stdout, "configuration OK: %zu listen address(es), target %s%s%u, security %s, max_sessions %d",
 		       cfg.n_listen, cfg.target.host ? cfg.target.host : "(none)", cfg.target.host ? ":" : "",
 		       cfg.target.port, cfg.security == GATE_SEC_NLA ? "nla" : "tls", cfg.max_sessions);
 		rc = 0;
@@ -250,13 +268,13 @@ int main(int argc, char **argv)
 	gate_log_init(); /* before any other thread: it replaces the console appender */
 	if (!gate_global_init()) {
 		gate_sam_free(sam);
-		fprintf(stderr, "rmgate-proxy: cannot initialise the RDP libraries\n");
+		say(stderr, "rmgate-proxy: cannot initialise the RDP libraries");
 		goto out;
 	}
 	if (no_record && !cfg.target.host) {
 		gate_sam_free(sam);
-		fprintf(stderr, "rmgate-proxy: --no-record is only for lab mode (a fixed target): "
-		                "with permits every session is recorded\n");
+		say(stderr, "rmgate-proxy: --no-record is only for lab mode (a fixed target): "
+		                "with permits every session is recorded");
 		rc = 2;
 		goto out;
 	}

@@ -6,6 +6,7 @@
 #include "rec_keys.h"
 #include "rec_reader.h"
 #include "rec_screen.h"
+#include "text_escape.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -60,14 +61,37 @@ static void usage(FILE *out)
 	        "  -V, --version  show the version\n");
 }
 
+/* One line of text output: the recording's texts (session id, event details, typed text,
+ * problems) and file names may hold control characters, so the whole line is escaped for
+ * the terminal (text_escape.h) and ends with one newline. */
+static void vsay(FILE *f, const char *fmt, va_list ap)
+{
+	char *line = NULL;
+	if (vasprintf(&line, fmt, ap) < 0) {
+		fputs("(out of memory)\n", f);
+		return;
+	}
+	text_escape_fputs(line, f);
+	fputc('\n', f);
+	free(line);
+}
+
+static void say(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(FILE *f, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsay(f, fmt, ap);
+	va_end(ap);
+}
+
 static int die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int die(int code, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
 	fprintf(stderr, "%s: ", prog);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vsay(stderr, fmt, ap);
 	va_end(ap);
 	return code;
 }
@@ -228,7 +252,7 @@ static int open_recording(ctx *c, bool quiet_problems)
 		return die(1, "%s: corrupt recording: %s; run 'rmgate-replay verify' for details",
 		           c->o.file, c->sum.problem);
 	default:
-		fprintf(stderr, "%s: warning: %s is %s (%s); showing it up to %s\n", prog, c->o.file,
+		say(stderr, "%s: warning: %s is %s (%s); showing it up to %s", prog, c->o.file,
 		        rec_integrity_name(c->sum.integrity), c->sum.problem, end);
 		return 0;
 	}
@@ -239,9 +263,9 @@ static int open_recording(ctx *c, bool quiet_problems)
 static void print_id(const char *name, int64_t v)
 {
 	if (v)
-		printf("%-13s %lld\n", name, (long long)v);
+		say(stdout, "%-13s %lld", name, (long long)v);
 	else
-		printf("%-13s unknown\n", name);
+		say(stdout, "%-13s unknown", name);
 }
 
 static int cmd_info(ctx *c)
@@ -251,38 +275,40 @@ static int cmd_info(ctx *c)
 	const rec_header *h = c->h;
 	const rec_summary *s = &c->sum;
 	char a[96], b[96], d[32], hex[65], lay[128];
-	printf("%-13s %s\n", "recording", c->o.file);
-	printf("%-13s %s%s%s\n", "integrity", rec_integrity_name(s->integrity),
+	say(stdout, "%-13s %s", "recording", c->o.file);
+	say(stdout, "%-13s %s%s%s", "integrity", rec_integrity_name(s->integrity),
 	       s->problem[0] ? ": " : " (hash chain intact, END and index present)", s->problem);
-	printf("%-13s %s\n", "session", h->session_id);
+	say(stdout, "%-13s %s", "session", h->session_id);
 	print_id("permit", h->permit_id);
 	print_id("vendor", h->vendor_id);
 	print_id("system", h->system_id);
 	print_id("account", h->account_id);
-	printf("%-13s %s\n", "gate version", h->gate_version);
-	printf("%-13s %ux%u (%llu resize%s)\n", "geometry", h->width, h->height,
+	say(stdout, "%-13s %s", "gate version", h->gate_version);
+	say(stdout, "%-13s %ux%u (%llu resize%s)", "geometry", h->width, h->height,
 	       (unsigned long long)s->resizes, s->resizes == 1 ? "" : "s");
-	printf("%-13s %s\n", "keyboard", layout_desc(h->keyboard_layout, lay, sizeof lay));
+	say(stdout, "%-13s %s", "keyboard", layout_desc(h->keyboard_layout, lay, sizeof lay));
 	fmt_time(h->start_ns, a, sizeof a);
 	fmt_time(s->end_ns, b, sizeof b);
 	fmt_dur(s->end_ns > h->start_ns ? s->end_ns - h->start_ns : 0, d, sizeof d);
-	printf("%-13s %s\n%-13s %s\n%-13s %s\n", "start", a, "end", b, "duration", d);
-	printf("%-13s %s\n", "end reason", s->has_end ? s->end_reason : "(none: recording incomplete)");
-	printf("%-13s %llu bytes (%.1f MB), %llu packets, %llu records, %llu keyframes, %llu tiles\n",
+	say(stdout, "%-13s %s", "start", a);
+	say(stdout, "%-13s %s", "end", b);
+	say(stdout, "%-13s %s", "duration", d);
+	say(stdout, "%-13s %s", "end reason", s->has_end ? s->end_reason : "(none: recording incomplete)");
+	say(stdout, "%-13s %llu bytes (%.1f MB), %llu packets, %llu records, %llu keyframes, %llu tiles",
 	       "size", (unsigned long long)s->file_bytes, (double)s->file_bytes / 1e6,
 	       (unsigned long long)s->packets, (unsigned long long)s->records,
 	       (unsigned long long)s->keyframes, (unsigned long long)s->tiles);
-	printf("%-13s %llu key, %llu unicode, %llu mouse events; %llu policy events\n", "input",
+	say(stdout, "%-13s %llu key, %llu unicode, %llu mouse events; %llu policy events", "input",
 	       (unsigned long long)s->keys, (unsigned long long)s->unicode,
 	       (unsigned long long)s->mouse, (unsigned long long)s->events);
 	rec_digest_hex(s->digest, hex);
-	printf("%-13s %s%s\n", "digest", hex,
+	say(stdout, "%-13s %s%s", "digest", hex,
 	       s->integrity == REC_COMPLETE ? "" : " (of the readable part)");
-	printf("%-13s %s\n", "index", s->has_trailer ? "trailer present" : "missing (rebuilt by scanning when seeking)");
+	say(stdout, "%-13s %s", "index", s->has_trailer ? "trailer present" : "missing (rebuilt by scanning when seeking)");
 	if (s->integrity == REC_CORRUPT)
 		return die(1, "%s: corrupt recording: %s", c->o.file, s->problem);
 	if (s->integrity != REC_COMPLETE)
-		fprintf(stderr, "%s: warning: %s is %s: %s\n", prog, c->o.file,
+		say(stderr, "%s: warning: %s is %s: %s", prog, c->o.file,
 		        rec_integrity_name(s->integrity), s->problem);
 	return 0;
 }
@@ -295,12 +321,12 @@ static int cmd_verify(ctx *c)
 	char hex[65];
 	rec_digest_hex(s->digest, hex);
 	if (s->integrity == REC_CORRUPT) {
-		printf("FAIL %s: packet %u at offset %llu: %s\n", c->o.file, s->bad_seq,
+		say(stdout, "FAIL %s: packet %u at offset %llu: %s", c->o.file, s->bad_seq,
 		       (unsigned long long)s->bad_offset, s->problem);
 		return 1;
 	}
 	if (s->integrity != REC_COMPLETE) {
-		printf("FAIL %s: %s: %s; digest of the readable part (%llu packets) %s%s\n", c->o.file,
+		say(stdout, "FAIL %s: %s: %s; digest of the readable part (%llu packets) %s%s", c->o.file,
 		       rec_integrity_name(s->integrity), s->problem, (unsigned long long)s->packets, hex,
 		       !c->o.digest                       ? ""
 		       : !strcasecmp(c->o.digest, hex) ? " (matches the expected digest: the gate recorded this end after a crash)"
@@ -311,12 +337,12 @@ static int cmd_verify(ctx *c)
 		if (strlen(c->o.digest) != 64 || strspn(c->o.digest, "0123456789abcdefABCDEF") != 64)
 			return die(2, "--digest needs 64 hexadecimal digits (the SHA-256 in the ledger)");
 		if (strcasecmp(c->o.digest, hex) != 0) {
-			printf("FAIL %s: digest %s differs from the expected %s: the file is not the one the ledger recorded\n",
+			say(stdout, "FAIL %s: digest %s differs from the expected %s: the file is not the one the ledger recorded",
 			       c->o.file, hex, c->o.digest);
 			return 1;
 		}
 	}
-	printf("OK %s: %llu packets, hash chain intact, digest %s%s\n", c->o.file,
+	say(stdout, "OK %s: %llu packets, hash chain intact, digest %s%s", c->o.file,
 	       (unsigned long long)s->packets, hex, c->o.digest ? " (matches)" : "");
 	return 0;
 }
@@ -402,17 +428,7 @@ static void input_seen(timeline *t, activity *a, uint64_t ts, uint64_t idle_ns, 
 
 static void json_str(const char *s)
 {
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
-	}
-	putchar('"');
+	text_json_string(s, stdout);
 }
 
 static int build_timeline(ctx *c, timeline *t)
@@ -498,7 +514,7 @@ static int cmd_events(ctx *c)
 			char d[32];
 			fmt_time(e->ts, when, sizeof when);
 			fmt_dur(e->ts > c->h->start_ns ? e->ts - c->h->start_ns : 0, d, sizeof d);
-			printf("%s  +%s  %-16s %s\n", when, d, e->type, e->detail);
+			say(stdout, "%s  +%s  %-16s %s", when, d, e->type, e->detail);
 		}
 	}
 	if (c->o.json)
@@ -523,7 +539,7 @@ static void keyline_flush(keyline *l)
 		return;
 	char when[64];
 	fmt_time(l->first, when, sizeof when);
-	printf("%s  %s\n", when, l->buf);
+	say(stdout, "%s  %s", when, l->buf);
 	l->len = 0;
 	l->buf[0] = '\0';
 }
@@ -558,7 +574,7 @@ static int cmd_keys(ctx *c)
 			return die(2, "unknown --layout '%s' (use us or jp)", c->o.layout);
 	}
 	char lb[128];
-	printf("# keyboard layout: %s\n",
+	say(stdout, "# keyboard layout: %s",
 	       c->o.layout ? rec_layout_name(lay) : layout_desc(c->h->keyboard_layout, lb, sizeof lb));
 	rec_keys_state k;
 	rec_keys_init(&k, lay);

@@ -8,13 +8,15 @@
  * key=value pairs, so scripts can compare runs side by side:
  *
  *   rdp_probe [--seconds N] [--rtt N] [--rtt-at X,Y] [--quiet-ms M]
- *             [--send-channel NAME:COUNT] [--max-request BYTES] [--dump FILE.ppm]
- *             -- XFREERDP-ARGS...
+ *             [--send-channel NAME:COUNT] [--rdpdr-devices N] [--max-request BYTES]
+ *             [--dump FILE.ppm] -- XFREERDP-ARGS...
  *
  * XFREERDP-ARGS are parsed by FreeRDP's own command line parser (/v:, /u:, /p:,
  * /cert:ignore, /gfx:avc420, /bpp:24 for plain bitmaps, ...), so the probe offers what
  * xfreerdp offers. For the gate's robustness tests it can also join a static channel no
- * addin serves and send COUNT junk PDUs on it (--send-channel), announce a small maximum
+ * addin serves and send COUNT junk PDUs on it (--send-channel), join "rdpdr" without its addin
+ * and, once the first frame is painted, announce N drives in Device List Announce PDUs
+ * (--rdpdr-devices: a flood of devices for the ledger), announce a small maximum
  * request size (--max-request), and write the screen it decoded as a PPM (--dump).
  * Exit status: 0 when connected and measured, 1 on a connection failure, 2 on usage.
  */
@@ -46,6 +48,7 @@ UINT16 freerdp_channels_get_id_by_name(freerdp *instance, const char *channel_na
 static struct {
 	const char *send_channel; /* static channel to join and send junk on */
 	int send_count;
+	int rdpdr_devices;        /* devices in one Device List Announce (0 = none) */
 	int max_request;          /* MultifragMaxRequestSize to announce (0 = FreeRDP's) */
 	const char *dump;         /* PPM of the decoded screen at the end */
 } extra;
@@ -152,12 +155,15 @@ static BOOL probe_pre_connect(freerdp *instance)
 	rdpSettings *s = instance->settings;
 	if (!freerdp_client_load_addins(context->channels, s))
 		return FALSE;
-	if (extra.send_channel) { /* a raw static channel no addin serves */
+	const char *raw[2] = { extra.send_channel, extra.rdpdr_devices > 0 ? "rdpdr" : NULL };
+	for (int k = 0; k < 2; k++) { /* raw static channels no addin serves */
+		if (!raw[k])
+			continue;
 		if (s->ChannelCount >= s->ChannelDefArraySize)
 			return FALSE;
 		CHANNEL_DEF *def = &s->ChannelDefArray[s->ChannelCount++];
 		memset(def, 0, sizeof(*def));
-		strncpy(def->name, extra.send_channel, sizeof(def->name) - 1);
+		strncpy(def->name, raw[k], sizeof(def->name) - 1);
 		def->options = CHANNEL_OPTION_INITIALIZED;
 	}
 	if (extra.max_request > 0)
@@ -265,6 +271,44 @@ static BOOL pump_until(freerdp *instance, double deadline_ms, int (*stop)(ProbeC
 }
 
 static int first_frame_seen(ProbeContext *p) { return p->t_first_frame != 0; }
+
+/* Device List Announce PDUs (MS-RDPEFS 2.2.2.9) announcing extra.rdpdr_devices drives
+ * "D0000001"..., without device data, 200 to a message: FreeRDP 2.11's rdpdr server reads at
+ * most 4096 bytes of a message, so a flood is many messages of about 4 KB. */
+static void send_device_flood(freerdp *instance)
+{
+	enum { PER_PDU = 200 };
+	UINT16 id = freerdp_channels_get_id_by_name(instance, "rdpdr");
+	BYTE pdu[8 + PER_PDU * 20];
+	size_t total = (size_t)extra.rdpdr_devices, sent = 0;
+	int pdus = 0;
+	while (id && sent < total) {
+		size_t n = total - sent < PER_PDU ? total - sent : PER_PDU;
+		memset(pdu, 0, sizeof(pdu));
+		BYTE *p = pdu;
+		p[0] = 0x72, p[1] = 0x44; /* RDPDR_CTYP_CORE */
+		p[2] = 0x41, p[3] = 0x44; /* PAKID_CORE_DEVICELIST_ANNOUNCE */
+		p[4] = (BYTE)n, p[5] = (BYTE)(n >> 8);
+		p += 8;
+		for (size_t i = 0; i < n; i++, p += 20) {
+			UINT32 dev = (UINT32)(sent + i) + 1;
+			p[0] = 0x08; /* RDPDR_DTYP_FILESYSTEM */
+			p[4] = (BYTE)dev, p[5] = (BYTE)(dev >> 8), p[6] = (BYTE)(dev >> 16), p[7] = (BYTE)(dev >> 24);
+			char name[9];
+			snprintf(name, sizeof(name), "D%07u", dev % 10000000u);
+			memcpy(p + 8, name, 8); /* DeviceDataLength stays 0 */
+		}
+		if (!instance->SendChannelData(instance, id, pdu, 8 + n * 20))
+			break;
+		sent += n;
+		pdus++;
+		if (pdus % 10 == 0) /* let the server read (and keep the connection alive) */
+			pump_until(instance, now_ms() + 50, NULL);
+	}
+	fprintf(stderr, "rdp_probe: sent a Device List Announce of %zu devices in %d PDUs on rdpdr (id %u)\n",
+	        sent, pdus, id);
+}
+
 static int rtt_answered(ProbeContext *p) { return !p->rtt_waiting; }
 static int screen_quiet_ms = 300;
 static int screen_is_quiet(ProbeContext *p) { return now_ms() - p->last_change_at >= screen_quiet_ms; }
@@ -338,7 +382,8 @@ static void print_results(ProbeContext *probe, double measure_ms, UINT64 bytes_i
 static void usage(FILE *out)
 {
 	fprintf(out, "Usage: rdp_probe [--seconds N] [--rtt N] [--rtt-at X,Y] [--quiet-ms M]\n"
-	             "                 [--send-channel NAME:COUNT] [--max-request BYTES] [--dump FILE.ppm]\n"
+	             "                 [--send-channel NAME:COUNT] [--rdpdr-devices N] [--max-request BYTES]\n"
+	             "                 [--dump FILE.ppm]\n"
 	             "                 -- XFREERDP-ARGS...\n");
 }
 
@@ -354,6 +399,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--quiet-ms") && i + 1 < argc) screen_quiet_ms = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--max-request") && i + 1 < argc) extra.max_request = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--dump") && i + 1 < argc) extra.dump = argv[++i];
+		else if (!strcmp(argv[i], "--rdpdr-devices") && i + 1 < argc) extra.rdpdr_devices = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--send-channel") && i + 1 < argc) {
 			char *spec = argv[++i], *colon = strchr(spec, ':');
 			extra.send_count = colon ? atoi(colon + 1) : 1;
@@ -401,6 +447,8 @@ int main(int argc, char **argv)
 	if (extra.send_channel)
 		send_junk_on_channel(instance);
 	pump_until(instance, now_ms() + 15000, first_frame_seen);
+	if (extra.rdpdr_devices > 0 && probe->t_first_frame)
+		send_device_flood(instance);
 
 	UINT64 in_before = 0, in_after = 0, out_bytes, in_packets, out_packets;
 	freerdp_get_stats(context->rdp, &in_before, &out_bytes, &in_packets, &out_packets);

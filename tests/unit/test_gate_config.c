@@ -36,6 +36,7 @@ static void defaults_are_safe(void **state)
 	assert_false(cfg.target_cert_ignore);
 	assert_int_equal(cfg.n_target_pins, 0);
 	assert_false(cfg.observe_only);
+	assert_int_equal(cfg.refused_rows_per_minute, 10);
 	assert_true(gate_config_validate(&cfg, err, sizeof(err)));
 	gate_config_free(&cfg);
 }
@@ -54,6 +55,7 @@ static void every_key_is_read(void **state)
 	    "var_dir = /tmp/rmg\n"
 	    "database = /srv/db.sqlite\n"
 	    "max_sessions = 7\n"
+	    "refused_rows_per_minute = 3\n"
 	    "security = tls\n"
 	    "target = 10.0.0.5:3390\n"
 	    "target_cert = sha256:00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF\n"
@@ -73,6 +75,7 @@ static void every_key_is_read(void **state)
 	assert_string_equal(cfg.recordings, "/tmp/rmg/recordings");
 	assert_string_equal(cfg.database, "/srv/db.sqlite");      /* explicit wins */
 	assert_int_equal(cfg.max_sessions, 7);
+	assert_int_equal(cfg.refused_rows_per_minute, 3);
 	assert_string_equal(cfg.target.host, "10.0.0.5");
 	assert_int_equal(cfg.target.port, 3390);
 	assert_int_equal(cfg.n_target_pins, 1);
@@ -105,6 +108,7 @@ static void bad_input_is_refused_with_a_clear_error(void **state)
 	expect_error("[gate]\nlisten = 127.0.0.1:70000\n", "1..65535");
 	expect_error("[gate]\nlisten = ::1:3389\n", "[ADDR]:PORT");
 	expect_error("[gate]\nmax_sessions = 0\n", "max_sessions");
+	expect_error("[gate]\nrefused_rows_per_minute = 0\n", "refused_rows_per_minute");
 	expect_error("[gate]\nmax_sessions = many\n", "max_sessions");
 	expect_error("[gate]\nsecurity = rdp\n", "nla or tls");
 	expect_error("[gate]\ntarget_cert = sha256:1234\n", "target_cert");

@@ -292,9 +292,11 @@ static void *race_appends(void *arg)
 	policy_session_start s = { .login = "acme1", .source = "203.0.113.9" };
 	for (int i = 0; i < RACE_ROWS; i++) {
 		int64_t id;
+		char source[32]; /* 50 sources, 2 refusals each: none is aggregated (policy_ledger_refused) */
+		snprintf(source, sizeof source, "198.51.100.%d", i / 3 % 50);
 		int rc = i % 3 == 0 ? policy_ledger_session_start(r->db, i, &s, &id)
 			 : i % 3 == 1 ? policy_ledger_event(r->db, 0, i, "race", NULL)
-				      : policy_ledger_refused(r->db, i, POLICY_DENY_UNKNOWN_ACCOUNT, "x", "::1", NULL, NULL);
+				      : policy_ledger_refused(r->db, i, POLICY_DENY_UNKNOWN_ACCOUNT, "x", source, NULL, NULL);
 		if (rc != POLICY_OK && r->failures++ == 0)
 			snprintf(r->error, sizeof r->error, "%s", policy_last_error());
 	}

@@ -118,7 +118,7 @@ static BOOL gate_ntlm_hash(const char *db_path, policy_secret_key *key, BYTE has
 	policy_db *db = policy_open_existing(db_path);
 	assert_non_null(db);
 	gate_permits p = { .db = db, .secret_key = key };
-	BOOL ok = gate_permits_ntlm_v2_hash(&p, user, sizeof user, NULL, 0, hash);
+	BOOL ok = gate_permits_ntlm_v2_hash(&p, user, sizeof user, NULL, 0, "192.0.2.1", hash);
 	policy_close(db);
 	return ok;
 }
