@@ -9,7 +9,8 @@
  * - Console output (WLog's default appender, and what systemd's journal reads): the gate
  *   replaces the console appender by its own, which writes the same prefix and text as
  *   WLog's console (INFO and below on stdout, WARN and above on stderr), with every message
- *   passed through gate_log_escape().
+ *   escaped by the common layer's text_escape (common/text_escape.h: controls, DEL, C1 and
+ *   bidi controls and malformed UTF-8 become \xHH; Japanese stays as it is).
  * - Any other appender the operator chose with WLOG_APPENDER (file, syslog, journald, ...)
  *   is left alone; the FreeRDP loggers known to print client data raw are then held at WARN.
  *
@@ -20,14 +21,6 @@
 #ifndef RMGATE_GATE_LOG_H
 #define RMGATE_GATE_LOG_H
 
-#include <stddef.h>
-
 void gate_log_init(void);
-
-/* Copies in to out for one log line or terminal: valid UTF-8 text (Japanese included) stays as
- * it is; C0 controls (newline, ESC, ...), DEL, C1 controls (U+0080..U+009F), the Unicode line
- * and paragraph separators, and bytes that are not valid UTF-8 become \xHH (one per byte).
- * Truncates at a character boundary to fit; out always ends with NUL. Returns out. */
-char *gate_log_escape(char *out, size_t outlen, const char *in);
 
 #endif
