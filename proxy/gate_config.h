@@ -50,6 +50,13 @@ typedef struct {
 	BOOL remote_app;     /* reserved (no key yet): rail is not bridged */
 	BOOL observe_only;   /* default policy: drop all input */
 	UINT32 max_channel_message; /* reassembly cap for static channel messages */
+
+	/* Connection admission and TLS profile (review #10, rows 3 and 13). */
+	int max_handshakes;          /* connections still handshaking; 0 = 2 x max_sessions */
+	int max_source_handshakes;   /* of them from one source address (IPv6: one /64) */
+	int source_connects_per_minute; /* new connections of one source (token bucket) */
+	char *tls_ciphers;           /* TLS 1.2 suites, front and back (OpenSSL list) */
+	char *target_tls_ciphers;    /* back only; NULL = tls_ciphers */
 } gate_config;
 
 void gate_config_defaults(gate_config *cfg);
@@ -74,6 +81,9 @@ BOOL gate_config_validate(const gate_config *cfg, char *err, size_t errlen);
 /* Creates var_dir/recordings (0700) and, when both are missing, a self-signed RSA certificate
  * and key (key 0600). Fails if exactly one of the two exists or if they do not load. */
 BOOL gate_config_prepare_files(const gate_config *cfg, char *err, size_t errlen);
+
+/* The handshake pool size: max_handshakes, or 2 x max_sessions when it is 0. */
+int gate_config_handshake_pool(const gate_config *cfg);
 
 /* Parses "sha256:HEX" (colons allowed between bytes). */
 BOOL gate_parse_fingerprint(const char *text, BYTE out[GATE_SHA256_LEN]);
