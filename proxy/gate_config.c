@@ -81,7 +81,11 @@ void gate_config_defaults(gate_config *cfg)
 
 int gate_config_handshake_pool(const gate_config *cfg)
 {
-	return cfg->max_handshakes > 0 ? cfg->max_handshakes : 2 * cfg->max_sessions;
+	if (cfg->max_handshakes > 0)
+		return cfg->max_handshakes;
+	/* Twice the sessions, and room for four sources at their limit. */
+	int pool = 2 * cfg->max_sessions, sources = 4 * cfg->max_source_handshakes;
+	return pool > sources ? pool : sources;
 }
 
 static void free_endpoint(gate_endpoint *ep)
@@ -616,6 +620,13 @@ BOOL gate_config_validate(const gate_config *cfg, char *err, size_t errlen)
 	}
 	if (cfg->n_listen == 0) {
 		seterr(err, errlen, "no listen address");
+		return FALSE;
+	}
+	if (cfg->max_source_handshakes >= gate_config_handshake_pool(cfg)) {
+		seterr(err, errlen,
+		       "max_source_handshakes (%d) must be smaller than max_handshakes (%d): one address "
+		       "could fill the handshake pool",
+		       cfg->max_source_handshakes, gate_config_handshake_pool(cfg));
 		return FALSE;
 	}
 	if (!cfg->tls_ciphers) {

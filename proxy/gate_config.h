@@ -52,7 +52,7 @@ typedef struct {
 	UINT32 max_channel_message; /* reassembly cap for static channel messages */
 
 	/* Connection admission and TLS profile (review #10, rows 3 and 13). */
-	int max_handshakes;          /* connections still handshaking; 0 = 2 x max_sessions */
+	int max_handshakes;          /* connections still handshaking; 0 = default (below) */
 	int max_source_handshakes;   /* of them from one source address (IPv6: one /64) */
 	int source_connects_per_minute; /* new connections of one source (token bucket) */
 	char *tls_ciphers;           /* TLS 1.2 suites, front and back (OpenSSL list) */
@@ -82,7 +82,9 @@ BOOL gate_config_validate(const gate_config *cfg, char *err, size_t errlen);
  * and key (key 0600). Fails if exactly one of the two exists or if they do not load. */
 BOOL gate_config_prepare_files(const gate_config *cfg, char *err, size_t errlen);
 
-/* The handshake pool size: max_handshakes, or 2 x max_sessions when it is 0. */
+/* The handshake pool size: max_handshakes, or when it is 0 the larger of 2 x max_sessions and
+ * 4 x max_source_handshakes. gate_config_validate() requires it larger than
+ * max_source_handshakes (one address must not be able to fill it). */
 int gate_config_handshake_pool(const gate_config *cfg);
 
 /* Parses "sha256:HEX" (colons allowed between bytes). */

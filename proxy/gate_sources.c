@@ -150,10 +150,12 @@ static gate_source_verdict verdict(const gate_sources *t, const gate_source_entr
 {
 	if (!e)
 		return GATE_SOURCE_OK; /* unknown source: nothing in progress, a full bucket */
-	if (e->handshakes >= t->max_handshakes)
-		return GATE_SOURCE_TOO_MANY_HANDSHAKES;
+	/* The budget first: a source that opens too fast is told so even when it also has
+	 * too many handshakes in progress. */
 	if (e->tokens < TOKEN)
 		return GATE_SOURCE_TOO_FAST;
+	if (e->handshakes >= t->max_handshakes)
+		return GATE_SOURCE_TOO_MANY_HANDSHAKES;
 	return GATE_SOURCE_OK;
 }
 
