@@ -125,7 +125,8 @@ typedef struct {
 	BOOL (*ntlm_v2_hash)(void *ctx, const WCHAR *user, UINT32 user_bytes, const WCHAR *domain,
 	                     UINT32 domain_bytes, BYTE hash[16]);
 	/* Optional: a connection refused before admission could decide, for the ledger:
-	 * "too_many_sessions" (the session limit, login NULL; listener thread) or
+	 * "too_many_sessions" (the handshake pool full, login NULL, listener thread; or the
+	 * session limit at admission, login NULL, peer thread) or
 	 * "bad_password" (an NLA logon that failed after ntlm_v2_hash; peer thread). */
 	void (*refused)(void *ctx, const char *reason, const char *login, const char *source);
 } gate_admission;

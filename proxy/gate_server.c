@@ -3,6 +3,7 @@
 #include "gate_session.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -226,6 +227,20 @@ void gate_server_remove_session(gate_server *srv, gate_session *s)
 	LeaveCriticalSection(&srv->lock);
 }
 
+void gate_server_log_stats(gate_server *srv)
+{
+	EnterCriticalSection(&srv->lock);
+	size_t n = srv->nsessions, hs = srv->nhandshakes, run = srv->npromoted;
+	UINT64 total = srv->total_sessions, full = srv->refused_full, src = srv->refused_source;
+	LeaveCriticalSection(&srv->lock);
+	struct mallinfo2 mi = mallinfo2();
+	WLog_INFO(TAG,
+	          "stats: connections=%zu handshaking=%zu sessions=%zu accepted=%llu refused_full=%llu "
+	          "refused_source=%llu heap_in_use=%zu",
+	          n, hs, run, (unsigned long long)total, (unsigned long long)full,
+	          (unsigned long long)src, mi.uordblks + mi.hblkhd);
+}
+
 static size_t session_count(gate_server *srv)
 {
 	EnterCriticalSection(&srv->lock);
@@ -375,6 +390,7 @@ static HANDLE signal_handle(int *sfd)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
 	/* Blocked in every thread created from now on; delivered only through the signalfd. */
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	*sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -448,8 +464,13 @@ int gate_server_run(gate_server *srv, BOOL handle_signals)
 			break;
 		if (sig && WaitForSingleObject(sig, 0) == WAIT_OBJECT_0) {
 			struct signalfd_siginfo si;
-			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-				WLog_INFO(TAG, "signal %u received, shutting down", si.ssi_signo);
+			if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+				continue; /* already read (the event is level-triggered on the fd) */
+			if (si.ssi_signo == SIGUSR1) {
+				gate_server_log_stats(srv);
+				continue;
+			}
+			WLog_INFO(TAG, "signal %u received, shutting down", si.ssi_signo);
 			break;
 		}
 		if (!srv->listener->CheckFileDescriptor(srv->listener))

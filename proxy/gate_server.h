@@ -6,6 +6,7 @@
  * - gate_server_run() opens every listen address and serves until gate_server_stop() is called
  *   (any thread, async-signal-unsafe) or SIGINT/SIGTERM arrives (when handle_signals is TRUE);
  *   then it closes every session (bounded wait) and returns 0, or 1 when nothing could listen.
+ *   With handle_signals, SIGUSR1 writes one stats line (gate_server_log_stats).
  * - Threads: run() is the listener thread; it also runs the watchdog that shuts down the
  *   sockets of sessions past their handshake deadline. The session table is guarded by `lock`.
  * - Two pools (review #10): a connection first takes a slot of the handshake pool
@@ -62,6 +63,9 @@ void gate_server_free(gate_server *srv);
 void gate_server_set_sam(gate_server *srv, gate_sam *sam);
 int gate_server_run(gate_server *srv, BOOL handle_signals);
 void gate_server_stop(gate_server *srv);
+/* One INFO line: connections, per pool, accepted and refused counts, and the heap in use
+ * (glibc mallinfo2: bytes allocated and not freed, all arenas and mmapped blocks). Any thread. */
+void gate_server_log_stats(gate_server *srv);
 
 /* Session table. add: listener thread (from gate_session_spawn), takes a handshake slot for
  * the connection's source; FALSE when a limit is reached. remove: the session's peer thread,
