@@ -249,23 +249,21 @@ static size_t session_count(gate_server *srv)
 	return n;
 }
 
-/* Handshake watchdog: a session still in its front handshake after handshake_timeout, or not
- * RUNNING after handshake_timeout + connect_timeout (the target connection happens in
- * between), has its front socket shut down, which unblocks any read the library is stuck in
- * (server NLA and TLS reads loop without a deadline). The peer thread then tears the session
- * down. Sessions stay in the table until their peer thread removes them under srv->lock,
- * before the socket is closed, so the fd used here is still open. */
+/* Handshake watchdog: a session that is not RUNNING by its deadline (handshake_timeout +
+ * connect_timeout from accept) has its front socket shut down, which unblocks any read the
+ * library is stuck in (server NLA and TLS reads loop without a deadline). The peer thread then
+ * tears the session down. Sessions stay in the table until their peer thread removes them
+ * under srv->lock, before the socket is closed, so the fd used here is still open. This is
+ * also what bounds how long a connection holds its handshake-pool slot. */
 static void watchdog(gate_server *srv, BOOL stopping)
 {
 	UINT64 now = now_ms();
-	UINT64 front = srv->cfg->handshake_timeout_ms;
 	UINT64 limit = srv->cfg->handshake_timeout_ms + srv->cfg->connect_timeout_ms;
 	EnterCriticalSection(&srv->lock);
 	for (size_t i = 0; i < srv->nsessions; i++) {
 		gate_session *s = srv->slots[i].s;
 		gate_state st = gate_session_state(s);
-		BOOL late = (st == GATE_ST_FRONT_HANDSHAKE && now > s->start_ms + front) ||
-		            (st < GATE_ST_RUNNING && now > s->start_ms + limit);
+		BOOL late = st < GATE_ST_RUNNING && now > s->start_ms + limit;
 		if (stopping)
 			gate_session_close(s, "gate shutting down");
 		else if (late)

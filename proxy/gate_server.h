@@ -16,8 +16,8 @@
  *   Idle or hostile connections therefore never hold a session slot, and one address cannot
  *   hold more than its share of the handshake pool. Refusals at accept close the socket
  *   before any byte is read; a full session pool refuses at admission with an error info.
- * - The handshake deadline: a connection still in FRONT_HANDSHAKE after handshake_timeout, or
- *   not RUNNING after handshake_timeout + connect_timeout, has its socket shut down.
+ * - The handshake deadline: a connection not RUNNING handshake_timeout + connect_timeout after
+ *   accept has its socket shut down; that bounds how long it holds a handshake-pool slot.
  */
 #ifndef RMGATE_GATE_SERVER_H
 #define RMGATE_GATE_SERVER_H

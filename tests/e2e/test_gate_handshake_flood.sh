@@ -48,7 +48,7 @@ eight_taken() {
 }
 bench_check "idle source: exactly 8 of its 50 sockets taken" eight_taken
 
-# The idle ones leave at the front handshake deadline (handshake_timeout, 15 s by default).
+# The idle ones leave at the handshake deadline (handshake_timeout + connect_timeout, 25 s).
 cut() {
     local i
     for i in $(seq 200); do
