@@ -661,6 +661,9 @@ static BOOL copy_front_settings(gate_session *s, rdpSettings *bs)
 	    /* Security towards the target: TLS, and NLA when we hold a password. */
 	    freerdp_settings_set_bool(bs, FreeRDP_RdpSecurity, FALSE) &&
 	    freerdp_settings_set_bool(bs, FreeRDP_TlsSecurity, TRUE) &&
+	    freerdp_settings_set_string(bs, FreeRDP_AllowedTlsCiphers,
+	                                s->cfg->target_tls_ciphers ? s->cfg->target_tls_ciphers
+	                                                           : s->cfg->tls_ciphers) &&
 	    freerdp_settings_set_bool(bs, FreeRDP_NlaSecurity, pw) &&
 	    freerdp_settings_set_bool(bs, FreeRDP_ExternalCertificateManagement, TRUE) &&
 	    freerdp_settings_set_uint32(bs, FreeRDP_TcpConnectTimeout, s->cfg->connect_timeout_ms) &&

@@ -2,6 +2,7 @@
  * The text is pre-checked line by line here so that errors carry a line number and so that
  * comments and blank lines (which WinPR's parser does not accept everywhere) are removed. */
 #include "gate_config.h"
+#include "gate_tls.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -71,6 +72,21 @@ void gate_config_defaults(gate_config *cfg)
 	cfg->close_timeout_ms = 5000;
 	cfg->gfx = TRUE;
 	cfg->max_channel_message = 4u * 1024u * 1024u;
+	/* Connection admission and TLS profile (review #10). */
+	cfg->max_handshakes = 0; /* 2 x max_sessions */
+	cfg->max_source_handshakes = 8;
+	cfg->source_connects_per_minute = 60;
+	cfg->tls_ciphers = strdup(GATE_TLS_CIPHERS_DEFAULT);
+	cfg->target_tls_ciphers = NULL;
+}
+
+int gate_config_handshake_pool(const gate_config *cfg)
+{
+	if (cfg->max_handshakes > 0)
+		return cfg->max_handshakes;
+	/* Twice the sessions, and room for four sources at their limit. */
+	int pool = 2 * cfg->max_sessions, sources = 4 * cfg->max_source_handshakes;
+	return pool > sources ? pool : sources;
 }
 
 static void free_endpoint(gate_endpoint *ep)
@@ -93,6 +109,8 @@ void gate_config_free(gate_config *cfg)
 	free(cfg->database);
 	free(cfg->recordings);
 	free(cfg->sam_file);
+	free(cfg->tls_ciphers);
+	free(cfg->target_tls_ciphers);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -277,6 +295,45 @@ BOOL gate_config_set_target_cert(gate_config *cfg, const char *text, char *err, 
 	return parse_target_cert(cfg, text, err, errlen);
 }
 
+/* Connection admission and TLS profile keys (review #10). Returns -1 when the key is not one of
+ * them, else TRUE or FALSE (err set). */
+static int apply_admission_key(gate_config *cfg, const char *key, const char *v, char *err,
+                               size_t errlen)
+{
+	struct { const char *name; int *dst; long min, max; const char *what; } ints[] = {
+		{ "max_handshakes", &cfg->max_handshakes, 1, 2000, "a number of connections" },
+		{ "max_source_handshakes", &cfg->max_source_handshakes, 1, 1000, "a number of connections" },
+		{ "source_connects_per_minute", &cfg->source_connects_per_minute, 1, 100000,
+		  "a number of connections per minute" },
+	};
+	struct { const char *name; char **dst; } lists[] = {
+		{ "tls_ciphers", &cfg->tls_ciphers }, { "target_tls_ciphers", &cfg->target_tls_ciphers },
+	};
+	long n = 0;
+	for (size_t i = 0; i < ARRAYSIZE(ints); i++) {
+		if (strcasecmp(key, ints[i].name))
+			continue;
+		if (!parse_uint(v, ints[i].min, ints[i].max, &n)) {
+			seterr(err, errlen, "key '%s': '%s' is not %s in %ld..%ld", key, v, ints[i].what,
+			       ints[i].min, ints[i].max);
+			return FALSE;
+		}
+		*ints[i].dst = (int)n;
+		return TRUE;
+	}
+	for (size_t i = 0; i < ARRAYSIZE(lists); i++) {
+		if (strcasecmp(key, lists[i].name))
+			continue;
+		char why[400];
+		if (!gate_tls_check_ciphers(v, why, sizeof(why))) {
+			seterr(err, errlen, "key '%s': %s", key, why);
+			return FALSE;
+		}
+		return set_str(lists[i].dst, v);
+	}
+	return -1;
+}
+
 /* One key of [gate]. Returns FALSE with err set when the value is invalid or the key unknown. */
 static BOOL apply_key(gate_config *cfg, const char *key, const char *v, char *err, size_t errlen)
 {
@@ -377,6 +434,9 @@ static BOOL apply_key(gate_config *cfg, const char *key, const char *v, char *er
 		cfg->max_channel_message = (UINT32)n;
 		return TRUE;
 	}
+	int r = apply_admission_key(cfg, key, v, err, errlen);
+	if (r >= 0)
+		return r;
 	seterr(err, errlen, "unknown key '%s' in [gate] (see rmgate-proxy(1))", key);
 	return FALSE;
 }
@@ -569,6 +629,17 @@ BOOL gate_config_validate(const gate_config *cfg, char *err, size_t errlen)
 	}
 	if (cfg->n_listen == 0) {
 		seterr(err, errlen, "no listen address");
+		return FALSE;
+	}
+	if (cfg->max_source_handshakes >= gate_config_handshake_pool(cfg)) {
+		seterr(err, errlen,
+		       "max_source_handshakes (%d) must be smaller than max_handshakes (%d): one address "
+		       "could fill the handshake pool",
+		       cfg->max_source_handshakes, gate_config_handshake_pool(cfg));
+		return FALSE;
+	}
+	if (!cfg->tls_ciphers) {
+		seterr(err, errlen, "key 'tls_ciphers': no cipher list (out of memory)");
 		return FALSE;
 	}
 	return TRUE;

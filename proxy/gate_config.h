@@ -51,6 +51,13 @@ typedef struct {
 	BOOL remote_app;     /* reserved (no key yet): rail is not bridged */
 	BOOL observe_only;   /* default policy: drop all input */
 	UINT32 max_channel_message; /* reassembly cap for static channel messages */
+
+	/* Connection admission and TLS profile (review #10, rows 3 and 13). */
+	int max_handshakes;          /* connections still handshaking; 0 = default (below) */
+	int max_source_handshakes;   /* of them from one source address (IPv6: one /64) */
+	int source_connects_per_minute; /* new connections of one source (token bucket) */
+	char *tls_ciphers;           /* TLS 1.2 suites, front and back (OpenSSL list) */
+	char *target_tls_ciphers;    /* back only; NULL = tls_ciphers */
 } gate_config;
 
 void gate_config_defaults(gate_config *cfg);
@@ -75,6 +82,11 @@ BOOL gate_config_validate(const gate_config *cfg, char *err, size_t errlen);
 /* Creates var_dir/recordings (0700) and, when both are missing, a self-signed RSA certificate
  * and key (key 0600). Fails if exactly one of the two exists or if they do not load. */
 BOOL gate_config_prepare_files(const gate_config *cfg, char *err, size_t errlen);
+
+/* The handshake pool size: max_handshakes, or when it is 0 the larger of 2 x max_sessions and
+ * 4 x max_source_handshakes. gate_config_validate() requires it larger than
+ * max_source_handshakes (one address must not be able to fill it). */
+int gate_config_handshake_pool(const gate_config *cfg);
 
 /* Parses "sha256:HEX" (colons allowed between bytes). */
 BOOL gate_parse_fingerprint(const char *text, BYTE out[GATE_SHA256_LEN]);

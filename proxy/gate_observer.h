@@ -125,7 +125,8 @@ typedef struct {
 	BOOL (*ntlm_v2_hash)(void *ctx, const WCHAR *user, UINT32 user_bytes, const WCHAR *domain,
 	                     UINT32 domain_bytes, const char *source, BYTE hash[16]);
 	/* Optional: a connection refused before admission could decide, for the ledger:
-	 * "too_many_sessions" (the session limit, login NULL; listener thread),
+	 * "too_many_sessions" (the handshake pool full, login NULL, listener thread; or the
+	 * session limit at admission, login NULL, peer thread),
 	 * "bad_password" (an NLA logon that failed after ntlm_v2_hash; peer thread) or
 	 * "identity_mismatch" (NLA: the TSCredentials named another account than the one NTLM
 	 * authenticated, which is login; peer thread). detail (may be NULL) is a sentence for

@@ -3,6 +3,7 @@
 #include "gate_session.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,14 +128,48 @@ const char *gate_event_name(gate_event_type type)
 	return "unknown";
 }
 
-/* ---- session table ------------------------------------------------------------------------ */
+/* ---- session table and pools ------------------------------------------------------------ */
+
+/* Under srv->lock. NULL when a new connection from `src` may start its handshake, else why not
+ * (one sentence naming the limit); *pool_full tells a full gate from a throttled source. */
+static const char *accept_refusal(gate_server *srv, const gate_source_key *src, UINT64 now,
+                                  char *why, size_t whylen, BOOL *pool_full)
+{
+	const gate_config *cfg = srv->cfg;
+	*pool_full = FALSE;
+	if (srv->nsessions >= srv->handshake_pool + (size_t)cfg->max_sessions ||
+	    srv->nhandshakes >= srv->handshake_pool) {
+		*pool_full = TRUE;
+		snprintf(why, whylen, "max_handshakes (%zu) connections are handshaking",
+		         srv->handshake_pool);
+		return why;
+	}
+	switch (gate_sources_check(srv->sources, src, now)) {
+	case GATE_SOURCE_TOO_MANY_HANDSHAKES:
+		snprintf(why, whylen, "max_source_handshakes (%d) connections of this source are handshaking",
+		         cfg->max_source_handshakes);
+		return why;
+	case GATE_SOURCE_TOO_FAST:
+		snprintf(why, whylen, "source_connects_per_minute (%d) reached for this source",
+		         cfg->source_connects_per_minute);
+		return why;
+	case GATE_SOURCE_OK:
+		break;
+	}
+	return NULL;
+}
 
 BOOL gate_server_add_session(gate_server *srv, gate_session *s)
 {
-	BOOL ok = FALSE;
+	char why[160];
+	BOOL full = FALSE, ok = FALSE;
+	gate_source_key src = gate_source_key_from_fd(s->peer->sockfd);
+	UINT64 now = now_ms();
 	EnterCriticalSection(&srv->lock);
-	if (srv->nsessions < (size_t)srv->cfg->max_sessions) {
-		srv->sessions[srv->nsessions++] = s;
+	if (!accept_refusal(srv, &src, now, why, sizeof(why), &full) &&
+	    gate_sources_open(srv->sources, &src, now)) {
+		srv->slots[srv->nsessions++] = (gate_server_slot){ .s = s, .source = src };
+		srv->nhandshakes++;
 		srv->total_sessions++;
 		ok = TRUE;
 	}
@@ -142,16 +177,68 @@ BOOL gate_server_add_session(gate_server *srv, gate_session *s)
 	return ok;
 }
 
+/* Under srv->lock. */
+static gate_server_slot *find_slot(gate_server *srv, gate_session *s)
+{
+	for (size_t i = 0; i < srv->nsessions; i++)
+		if (srv->slots[i].s == s)
+			return &srv->slots[i];
+	return NULL;
+}
+
+/* Under srv->lock: the slot leaves the handshake pool. */
+static void leave_handshake_pool(gate_server *srv, gate_server_slot *slot)
+{
+	srv->nhandshakes--;
+	gate_sources_close(srv->sources, &slot->source);
+}
+
+BOOL gate_server_promote(gate_server *srv, gate_session *s)
+{
+	BOOL ok = FALSE;
+	EnterCriticalSection(&srv->lock);
+	gate_server_slot *slot = find_slot(srv, s);
+	if (slot && slot->promoted)
+		ok = TRUE;
+	else if (slot && srv->npromoted < (size_t)srv->cfg->max_sessions) {
+		leave_handshake_pool(srv, slot);
+		slot->promoted = TRUE;
+		srv->npromoted++;
+		ok = TRUE;
+	} else if (slot)
+		srv->refused_full++;
+	LeaveCriticalSection(&srv->lock);
+	if (!ok && slot && srv->admission.refused)
+		srv->admission.refused(srv->admission.ctx, "too_many_sessions", NULL, s->client_address, NULL);
+	return ok;
+}
+
 void gate_server_remove_session(gate_server *srv, gate_session *s)
 {
 	EnterCriticalSection(&srv->lock);
-	for (size_t i = 0; i < srv->nsessions; i++) {
-		if (srv->sessions[i] == s) {
-			srv->sessions[i] = srv->sessions[--srv->nsessions];
-			break;
-		}
+	gate_server_slot *slot = find_slot(srv, s);
+	if (slot) {
+		if (slot->promoted)
+			srv->npromoted--;
+		else
+			leave_handshake_pool(srv, slot);
+		*slot = srv->slots[--srv->nsessions];
 	}
 	LeaveCriticalSection(&srv->lock);
+}
+
+void gate_server_log_stats(gate_server *srv)
+{
+	EnterCriticalSection(&srv->lock);
+	size_t n = srv->nsessions, hs = srv->nhandshakes, run = srv->npromoted;
+	UINT64 total = srv->total_sessions, full = srv->refused_full, src = srv->refused_source;
+	LeaveCriticalSection(&srv->lock);
+	struct mallinfo2 mi = mallinfo2();
+	WLog_INFO(TAG,
+	          "stats: connections=%zu handshaking=%zu sessions=%zu accepted=%llu refused_full=%llu "
+	          "refused_source=%llu heap_in_use=%zu",
+	          n, hs, run, (unsigned long long)total, (unsigned long long)full,
+	          (unsigned long long)src, mi.uordblks + mi.hblkhd);
 }
 
 static size_t session_count(gate_server *srv)
@@ -162,18 +249,19 @@ static size_t session_count(gate_server *srv)
 	return n;
 }
 
-/* Handshake watchdog: a session that is not RUNNING by its deadline has its front socket shut
- * down, which unblocks any read the library is stuck in (server NLA and TLS reads loop without
- * a deadline). The peer thread then tears the session down. Sessions stay in the table until
- * their peer thread removes them under srv->lock, before the socket is closed, so the fd used
- * here is still open. */
+/* Handshake watchdog: a session that is not RUNNING by its deadline (handshake_timeout +
+ * connect_timeout from accept) has its front socket shut down, which unblocks any read the
+ * library is stuck in (server NLA and TLS reads loop without a deadline). The peer thread then
+ * tears the session down. Sessions stay in the table until their peer thread removes them
+ * under srv->lock, before the socket is closed, so the fd used here is still open. This is
+ * also what bounds how long a connection holds its handshake-pool slot. */
 static void watchdog(gate_server *srv, BOOL stopping)
 {
 	UINT64 now = now_ms();
 	UINT64 limit = srv->cfg->handshake_timeout_ms + srv->cfg->connect_timeout_ms;
 	EnterCriticalSection(&srv->lock);
 	for (size_t i = 0; i < srv->nsessions; i++) {
-		gate_session *s = srv->sessions[i];
+		gate_session *s = srv->slots[i].s;
 		gate_state st = gate_session_state(s);
 		BOOL late = st < GATE_ST_RUNNING && now > s->start_ms + limit;
 		if (stopping)
@@ -188,19 +276,47 @@ static void watchdog(gate_server *srv, BOOL stopping)
 
 /* ---- listener ------------------------------------------------------------------------------ */
 
+/* At most this many refusal lines a second; the next line says how many were not logged. */
+#define REFUSAL_LOG_PER_SECOND 20
+
+static void log_refusal(gate_server *srv, const char *from, const char *why, UINT64 now)
+{
+	if (now >= srv->refusal_log_ms + 1000) {
+		srv->refusal_log_ms = now;
+		srv->refusals_logged = 0;
+	}
+	if (srv->refusals_logged >= REFUSAL_LOG_PER_SECOND) {
+		srv->refusals_unlogged++;
+		return;
+	}
+	srv->refusals_logged++;
+	if (srv->refusals_unlogged)
+		WLog_WARN(TAG, "refused connection from %s: %s (%llu earlier refusals not logged)", from,
+		          why, (unsigned long long)srv->refusals_unlogged);
+	else
+		WLog_WARN(TAG, "refused connection from %s: %s", from, why);
+	srv->refusals_unlogged = 0;
+}
+
 static BOOL peer_accepted(freerdp_listener *listener, freerdp_peer *peer)
 {
 	gate_server *srv = listener->info;
+	char why[160], from[64];
+	BOOL full = FALSE;
+	gate_source_key src = gate_source_key_from_fd(peer->sockfd);
+	UINT64 now = now_ms();
 	EnterCriticalSection(&srv->lock);
-	BOOL full = srv->nsessions >= (size_t)srv->cfg->max_sessions;
-	UINT64 id = ++srv->next_id;
-	if (full)
+	const char *refused = accept_refusal(srv, &src, now, why, sizeof(why), &full);
+	UINT64 id = refused ? 0 : ++srv->next_id;
+	if (refused && full)
 		srv->refused_full++;
+	else if (refused)
+		srv->refused_source++;
 	LeaveCriticalSection(&srv->lock);
-	if (full) {
-		WLog_WARN(TAG, "refused connection from %s: max_sessions (%d) reached", peer->hostname,
-		          srv->cfg->max_sessions);
-		if (srv->admission.refused)
+	if (refused) {
+		gate_source_key_str(&src, from, sizeof(from));
+		log_refusal(srv, from, refused, now);
+		if (full && srv->admission.refused)
 			srv->admission.refused(srv->admission.ctx, "too_many_sessions", NULL, peer->hostname,
 			                       NULL);
 		return FALSE; /* the listener closes the socket and frees the peer */
@@ -220,12 +336,18 @@ gate_server *gate_server_new(const gate_config *cfg, const gate_admission *admis
 		return NULL;
 	srv->cfg = cfg;
 	srv->admission = admission ? *admission : gate_admission_fixed(cfg);
-	srv->sessions = calloc((size_t)cfg->max_sessions, sizeof(*srv->sessions));
+	srv->handshake_pool = (size_t)gate_config_handshake_pool(cfg);
+	srv->slots = calloc(srv->handshake_pool + (size_t)cfg->max_sessions, sizeof(*srv->slots));
+	/* Larger than the handshake pool: a source with a handshake in progress is never
+	 * forgotten; the rest keeps the per-minute history of recent sources. */
+	srv->sources = gate_sources_new(srv->handshake_pool + 1024, (UINT32)cfg->max_source_handshakes,
+	                                (UINT32)cfg->source_connects_per_minute);
 	srv->stop_event = CreateEvent(NULL, TRUE, FALSE, NULL);
 	srv->listener = freerdp_listener_new();
-	if (!srv->sessions || !srv->stop_event || !srv->listener ||
+	if (!srv->slots || !srv->sources || !srv->stop_event || !srv->listener ||
 	    !InitializeCriticalSectionAndSpinCount(&srv->lock, 4000)) {
-		free(srv->sessions);
+		free(srv->slots);
+		gate_sources_free(srv->sources);
 		if (srv->stop_event)
 			CloseHandle(srv->stop_event);
 		freerdp_listener_free(srv->listener);
@@ -251,7 +373,8 @@ void gate_server_free(gate_server *srv)
 	freerdp_listener_free(srv->listener);
 	CloseHandle(srv->stop_event);
 	DeleteCriticalSection(&srv->lock);
-	free(srv->sessions);
+	free(srv->slots);
+	gate_sources_free(srv->sources);
 	free(srv);
 }
 
@@ -266,6 +389,7 @@ static HANDLE signal_handle(int *sfd)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
 	/* Blocked in every thread created from now on; delivered only through the signalfd. */
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	*sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -315,7 +439,11 @@ int gate_server_run(gate_server *srv, BOOL handle_signals)
 			close(sfd);
 		return 1;
 	}
-	WLog_INFO(TAG, "rmgate-proxy %s ready (max_sessions=%d)", RMGATE_VERSION, srv->cfg->max_sessions);
+	WLog_INFO(TAG,
+	          "rmgate-proxy %s ready (max_sessions=%d max_handshakes=%zu max_source_handshakes=%d "
+	          "source_connects_per_minute=%d)",
+	          RMGATE_VERSION, srv->cfg->max_sessions, srv->handshake_pool,
+	          srv->cfg->max_source_handshakes, srv->cfg->source_connects_per_minute);
 	for (;;) {
 		HANDLE h[40];
 		DWORD n = srv->listener->GetEventHandles(srv->listener, h, 36);
@@ -335,8 +463,13 @@ int gate_server_run(gate_server *srv, BOOL handle_signals)
 			break;
 		if (sig && WaitForSingleObject(sig, 0) == WAIT_OBJECT_0) {
 			struct signalfd_siginfo si;
-			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-				WLog_INFO(TAG, "signal %u received, shutting down", si.ssi_signo);
+			if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+				continue; /* already read (the event is level-triggered on the fd) */
+			if (si.ssi_signo == SIGUSR1) {
+				gate_server_log_stats(srv);
+				continue;
+			}
+			WLog_INFO(TAG, "signal %u received, shutting down", si.ssi_signo);
 			break;
 		}
 		if (!srv->listener->CheckFileDescriptor(srv->listener))

@@ -2,6 +2,7 @@
  * admission, input forwarding, channel-data guard, rdpdr observer, reactivation, teardown. */
 #include "gate_session.h"
 #include "gate_server.h"
+#include "gate_tls.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -625,6 +626,15 @@ static BOOL admit_and_connect(gate_session *s)
 		free(names);
 		return FALSE;
 	}
+	/* The handshake is done: take a session slot (the handshake pool's is given back). */
+	if (!gate_server_promote(s->server, s)) {
+		free(names);
+		wipe_front_credentials(s);
+		char why[96];
+		snprintf(why, sizeof(why), "max_sessions (%d) reached", s->cfg->max_sessions);
+		refuse(s, ERRINFO_SERVER_DENIED_CONNECTION, why);
+		return FALSE;
+	}
 	char esc[GATE_ESCAPED_MAX];
 	gate_session_event(s, GATE_EV_SESSION_START,
 	                   "client=%s name=\"%s\" build=%u os=\"%s\" size=%ux%u bpp=%u layout=0x%08x nla=%s gfx=%s",
@@ -950,6 +960,7 @@ static BOOL configure_front(gate_session *s)
 	          freerdp_settings_set_bool(ps, FreeRDP_TlsSecurity, cfg->security == GATE_SEC_TLS) &&
 	          freerdp_settings_set_bool(ps, FreeRDP_NlaSecurity, cfg->security == GATE_SEC_NLA) &&
 	          freerdp_settings_set_uint16(ps, FreeRDP_TLSMinVersion, 0x0303 /* TLS 1.2 */) &&
+	          freerdp_settings_set_string(ps, FreeRDP_AllowedTlsCiphers, cfg->tls_ciphers) &&
 	          freerdp_settings_set_uint32(ps, FreeRDP_ColorDepth, 32) &&
 	          freerdp_settings_set_bool(ps, FreeRDP_DesktopResize, TRUE) &&
 	          freerdp_settings_set_bool(ps, FreeRDP_RefreshRect, TRUE) &&
@@ -1175,6 +1186,7 @@ static void teardown(gate_session *s)
 	s->front_closed = TRUE;
 	LeaveCriticalSection(&s->server->lock);
 	peer->Close(peer);
+	gate_tls_release_accept_refs(peer); /* FreeRDP 2.11 tls_accept leak (review #10) */
 	peer->Disconnect(peer);
 	if (!back_stopped) {
 		/* A library thread would still use the back and the peer: leaking is the safe choice. */

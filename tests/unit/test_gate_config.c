@@ -230,6 +230,58 @@ static void policy_denies_by_default(void **state)
 	assert_string_equal(gate_policy_channel_class("xyz"), "unknown");
 }
 
+/* Connection admission and TLS profile keys (review #10): documented defaults, every key read,
+ * and a cipher list with a suite that is not forward-secret refused with the key and suite. */
+static void admission_and_tls_keys(void **state)
+{
+	(void)state;
+	gate_config cfg;
+	char err[400] = "";
+	gate_config_defaults(&cfg);
+	assert_int_equal(cfg.max_handshakes, 0);
+	assert_int_equal(gate_config_handshake_pool(&cfg), 2 * cfg.max_sessions); /* 40 > 4 x 8 */
+	assert_int_equal(cfg.max_source_handshakes, 8);
+	assert_int_equal(cfg.source_connects_per_minute, 60);
+	assert_non_null(strstr(cfg.tls_ciphers, "ECDHE-RSA-AES128-GCM-SHA256"));
+	assert_null(strstr(cfg.tls_ciphers, "CBC"));
+	assert_null(cfg.target_tls_ciphers);
+	gate_config_free(&cfg);
+
+	assert_true(load(&cfg,
+	                 "[gate]\nmax_sessions = 3\nmax_source_handshakes = 2\n"
+	                 "source_connects_per_minute = 500\ntls_ciphers = ECDHE-RSA-AES256-GCM-SHA384\n"
+	                 "target_tls_ciphers = ECDHE-RSA-AES128-SHA:DHE-RSA-AES128-GCM-SHA256\n",
+	                 err, sizeof(err)));
+	assert_int_equal(gate_config_handshake_pool(&cfg), 8); /* 4 sources x 2 > 2 x 3 */
+	assert_int_equal(cfg.max_source_handshakes, 2);
+	assert_int_equal(cfg.source_connects_per_minute, 500);
+	assert_string_equal(cfg.tls_ciphers, "ECDHE-RSA-AES256-GCM-SHA384");
+	assert_string_equal(cfg.target_tls_ciphers, "ECDHE-RSA-AES128-SHA:DHE-RSA-AES128-GCM-SHA256");
+	gate_config_free(&cfg);
+	assert_true(load(&cfg, "[gate]\nmax_handshakes = 9\n", err, sizeof(err)));
+	assert_int_equal(gate_config_handshake_pool(&cfg), 9);
+	assert_true(gate_config_validate(&cfg, err, sizeof(err)));
+	gate_config_free(&cfg);
+	/* One address must not be able to fill the handshake pool. */
+	assert_true(load(&cfg, "[gate]\nmax_handshakes = 8\n", err, sizeof(err)));
+	assert_false(gate_config_validate(&cfg, err, sizeof(err)));
+	assert_non_null(strstr(err, "max_source_handshakes (8) must be smaller than max_handshakes (8)"));
+	gate_config_free(&cfg);
+
+	expect_error("[gate]\nmax_handshakes = 0\n",
+	             "key 'max_handshakes': '0' is not a number of connections in 1..2000");
+	expect_error("[gate]\nmax_source_handshakes = x\n", "key 'max_source_handshakes'");
+	expect_error("[gate]\nsource_connects_per_minute = 0\n", "key 'source_connects_per_minute'");
+	expect_error("[gate]\ntls_ciphers = AES256-GCM-SHA384\n",
+	             "selects AES256-GCM-SHA384 without forward secrecy");
+	expect_error("[gate]\ntls_ciphers = ECDHE-RSA-AES128-GCM-SHA256:AES128-SHA\n",
+	             "key 'tls_ciphers'");
+	expect_error("[gate]\ntarget_tls_ciphers = DEFAULT\n", "key 'target_tls_ciphers'");
+	expect_error("[gate]\ntls_ciphers = ECDHE-RSA-NULL-SHA\n", "key 'tls_ciphers'");
+	expect_error("[gate]\ntls_ciphers = aNULL\n", "key 'tls_ciphers'");
+	expect_error("[gate]\ntls_ciphers = no-such-suite\n", "not an OpenSSL cipher list");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -242,6 +294,7 @@ int main(void)
 		cmocka_unit_test(first_start_generates_a_private_key_0600),
 		cmocka_unit_test(fingerprint_parsing),
 		cmocka_unit_test(policy_denies_by_default),
+		cmocka_unit_test(admission_and_tls_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
