@@ -9,13 +9,16 @@
  *
  *   rdp_probe [--seconds N] [--rtt N] [--rtt-at X,Y] [--quiet-ms M]
  *             [--send-channel NAME:COUNT] [--max-request BYTES] [--dump FILE.ppm]
- *             -- XFREERDP-ARGS...
+ *             [--gfx-suspend-stall] -- XFREERDP-ARGS...
  *
  * XFREERDP-ARGS are parsed by FreeRDP's own command line parser (/v:, /u:, /p:,
  * /cert:ignore, /gfx:avc420, /bpp:24 for plain bitmaps, ...), so the probe offers what
  * xfreerdp offers. For the gate's robustness tests it can also join a static channel no
  * addin serves and send COUNT junk PDUs on it (--send-channel), announce a small maximum
  * request size (--max-request), and write the screen it decoded as a PPM (--dump).
+ * As a hostile client (--gfx-suspend-stall) it answers the first graphics-pipeline frame with a
+ * FrameAcknowledge whose queueDepth is SUSPEND_FRAME_ACKNOWLEDGEMENT, then stops reading its
+ * socket (kept open) for --seconds: the server's output to it can only pile up.
  * Exit status: 0 when connected and measured, 1 on a connection failure, 2 on usage.
  */
 #include <errno.h>
@@ -23,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <freerdp/client.h>
 #include <freerdp/client/channels.h>
@@ -48,7 +52,12 @@ static struct {
 	int send_count;
 	int max_request;          /* MultifragMaxRequestSize to announce (0 = FreeRDP's) */
 	const char *dump;         /* PPM of the decoded screen at the end */
+	int gfx_suspend_stall;    /* suspend frame acks after the first GFX frame, then stop reading */
 } extra;
+
+/* Set by the drdynvc thread once the suspending acknowledgement is sent; read by the client
+ * thread, which then stops reading the socket. */
+static volatile int g_stalled;
 
 /* Everything the probe measures. Written on the client thread (the only thread
  * that runs the event loop and the update callbacks of this single-connection
@@ -58,6 +67,7 @@ typedef struct {
 	rdpClientContext common; /* must be first (FreeRDP's client context) */
 
 	pcRdpgfxSurfaceCommand gdi_surface_command; /* gdi's handler, chained */
+	pcRdpgfxEndFrame gdi_end_frame;
 	pSurfaceBits gdi_surface_bits;
 
 	double t_start, t_connected, t_first_frame;
@@ -117,6 +127,33 @@ static UINT probe_gfx_surface_command(RdpgfxClientContext *gfx, const RDPGFX_SUR
 	return probe->gdi_surface_command(gfx, cmd);
 }
 
+/* --gfx-suspend-stall: the first frame's acknowledgement tells the server to stop waiting for
+ * acknowledgements (MS-RDPEGFX 2.2.2.13), then the client thread stops reading. */
+static UINT probe_gfx_end_frame(RdpgfxClientContext *gfx, const RDPGFX_END_FRAME_PDU *pdu)
+{
+	rdpGdi *gdi = (rdpGdi *)gfx->custom;
+	ProbeContext *probe = (ProbeContext *)gdi->context;
+	UINT rc = probe->gdi_end_frame(gfx, pdu);
+	if (!g_stalled) {
+		RDPGFX_FRAME_ACKNOWLEDGE_PDU ack = { .queueDepth = SUSPEND_FRAME_ACKNOWLEDGEMENT,
+			                                 .frameId = pdu->frameId,
+			                                 .totalFramesDecoded = 1 };
+		gfx->FrameAcknowledge(gfx, &ack);
+		fprintf(stderr, "rdp_probe: frame %u acknowledged with SUSPEND_FRAME_ACKNOWLEDGEMENT; "
+		                "no longer reading\n", pdu->frameId);
+		g_stalled = 1;
+	}
+	return rc;
+}
+
+static UINT probe_gfx_on_open(RdpgfxClientContext *gfx, BOOL *do_caps_advertise, BOOL *send_acks)
+{
+	(void)gfx;
+	*do_caps_advertise = TRUE;
+	*send_acks = FALSE; /* the probe sends its one acknowledgement itself */
+	return CHANNEL_RC_OK;
+}
+
 static BOOL probe_surface_bits(rdpContext *context, const SURFACE_BITS_COMMAND *cmd)
 {
 	ProbeContext *probe = (ProbeContext *)context;
@@ -134,6 +171,11 @@ static void probe_channel_connected(void *ctx, ChannelConnectedEventArgs *e)
 		gdi_graphics_pipeline_init(context->gdi, gfx);
 		probe->gdi_surface_command = gfx->SurfaceCommand;
 		gfx->SurfaceCommand = probe_gfx_surface_command;
+		if (extra.gfx_suspend_stall) {
+			probe->gdi_end_frame = gfx->EndFrame;
+			gfx->EndFrame = probe_gfx_end_frame;
+			gfx->OnOpen = probe_gfx_on_open;
+		}
 	}
 }
 
@@ -265,6 +307,7 @@ static BOOL pump_until(freerdp *instance, double deadline_ms, int (*stop)(ProbeC
 }
 
 static int first_frame_seen(ProbeContext *p) { return p->t_first_frame != 0; }
+static int has_stalled(ProbeContext *p) { (void)p; return g_stalled; }
 static int rtt_answered(ProbeContext *p) { return !p->rtt_waiting; }
 static int screen_quiet_ms = 300;
 static int screen_is_quiet(ProbeContext *p) { return now_ms() - p->last_change_at >= screen_quiet_ms; }
@@ -339,7 +382,7 @@ static void usage(FILE *out)
 {
 	fprintf(out, "Usage: rdp_probe [--seconds N] [--rtt N] [--rtt-at X,Y] [--quiet-ms M]\n"
 	             "                 [--send-channel NAME:COUNT] [--max-request BYTES] [--dump FILE.ppm]\n"
-	             "                 -- XFREERDP-ARGS...\n");
+	             "                 [--gfx-suspend-stall] -- XFREERDP-ARGS...\n");
 }
 
 int main(int argc, char **argv)
@@ -354,6 +397,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--quiet-ms") && i + 1 < argc) screen_quiet_ms = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--max-request") && i + 1 < argc) extra.max_request = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--dump") && i + 1 < argc) extra.dump = argv[++i];
+		else if (!strcmp(argv[i], "--gfx-suspend-stall")) extra.gfx_suspend_stall = 1;
 		else if (!strcmp(argv[i], "--send-channel") && i + 1 < argc) {
 			char *spec = argv[++i], *colon = strchr(spec, ':');
 			extra.send_count = colon ? atoi(colon + 1) : 1;
@@ -400,6 +444,17 @@ int main(int argc, char **argv)
 	probe->t_connected = now_ms();
 	if (extra.send_channel)
 		send_junk_on_channel(instance);
+	if (extra.gfx_suspend_stall) {
+		/* Hostile mode: read until the first GFX frame is acknowledged with SUSPEND, then keep
+		 * the socket open without reading for --seconds, and leave without a goodbye (a
+		 * disconnect would block on the full socket). */
+		pump_until(instance, now_ms() + 30000, has_stalled);
+		if (g_stalled)
+			Sleep((DWORD)(seconds * 1000));
+		printf("gfx_suspend_stall=%s seconds=%.0f\n", g_stalled ? "yes" : "no", seconds);
+		fflush(stdout);
+		_exit(g_stalled ? 0 : 1);
+	}
 	pump_until(instance, now_ms() + 15000, first_frame_seen);
 
 	UINT64 in_before = 0, in_after = 0, out_bytes, in_packets, out_packets;
