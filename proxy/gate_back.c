@@ -753,6 +753,10 @@ static DWORD WINAPI client_thread(LPVOID arg)
 		}
 		if (WaitForSingleObject(s->abort_event, 0) == WAIT_OBJECT_0)
 			break;
+		/* Back-pressure: nothing more is read from the target while the client has not taken
+		 * the graphics already queued for it (gate_gfx.c). */
+		if (!gate_gfx_wait_front_drained(s))
+			break;
 		if (!freerdp_check_event_handles(s->back) || freerdp_shall_disconnect(instance)) {
 			gate_session_close(s, "target disconnected");
 			break;

@@ -238,6 +238,17 @@ static BOOL front_receive_channel_data(freerdp_peer *peer, UINT16 id, const BYTE
 	return TRUE;
 }
 
+/* Counts what leaves on the front's channels (output back-pressure, gate_gfx.c). The channel
+ * manager calls this from the peer thread when it drains its queue. */
+static BOOL front_send_channel_data(freerdp_peer *peer, UINT16 id, const BYTE *data, size_t size)
+{
+	gate_session *s = front_session(peer->context);
+	BOOL ok = s->wts_send(peer, id, data, size);
+	if (ok)
+		gate_gfx_front_sent(s, id, size);
+	return ok;
+}
+
 /* ---- input (registered at init, gated by state) ---------------------------------------------- */
 
 static rdpInput *back_input(gate_session *s)
@@ -1038,6 +1049,8 @@ static void free_session(gate_session *s)
 		CloseHandle(s->back_done_event);
 	if (s->reactivate_event)
 		CloseHandle(s->reactivate_event);
+	if (s->gfx_drained_event)
+		CloseHandle(s->gfx_drained_event);
 	freerdp_bitmap_planar_context_free(s->planar);
 	DeleteCriticalSection(&s->lock);
 	DeleteCriticalSection(&s->front_out);
@@ -1149,6 +1162,8 @@ static DWORD WINAPI peer_thread(LPVOID arg)
 		/* WTSOpenServerA installed its receive handler; put the guard in front of it. */
 		s->wts_receive = peer->ReceiveChannelData;
 		peer->ReceiveChannelData = front_receive_channel_data;
+		s->wts_send = peer->SendChannelData;
+		peer->SendChannelData = front_send_channel_data;
 		peer_loop(s);
 	}
 	teardown(s);
@@ -1170,10 +1185,11 @@ BOOL gate_session_spawn(gate_server *srv, freerdp_peer *peer, UINT64 id)
 	s->abort_event = CreateEvent(NULL, TRUE, FALSE, NULL);
 	s->back_done_event = CreateEvent(NULL, TRUE, FALSE, NULL);
 	s->reactivate_event = CreateEvent(NULL, TRUE, FALSE, NULL);
+	s->gfx_drained_event = CreateEvent(NULL, TRUE, TRUE, NULL);
 	InitializeCriticalSectionAndSpinCount(&s->lock, 4000);
 	InitializeCriticalSectionAndSpinCount(&s->front_out, 4000);
 	InitializeCriticalSectionAndSpinCount(&s->gfx_lock, 4000);
-	if (!s->abort_event || !s->back_done_event || !s->reactivate_event)
+	if (!s->abort_event || !s->back_done_event || !s->reactivate_event || !s->gfx_drained_event)
 		goto fail;
 	peer->ContextExtra = s;
 	peer->ContextSize = sizeof(gate_front_context);
