@@ -151,7 +151,8 @@ static void on_channel_connected(void *context, ChannelConnectedEventArgs *e)
 		gate_gfx_back_connected(s, e->pInterface);
 	else if (!strcmp(e->name, DISP_DVC_CHANNEL_NAME)) {
 		EnterCriticalSection(&s->gfx_lock);
-		s->back_disp = e->pInterface;
+		if (!s->gfx_closed)
+			s->back_disp = e->pInterface;
 		LeaveCriticalSection(&s->gfx_lock);
 	}
 	WLog_DBG(TAG, "%s back channel %s connected", s->sid, e->name);
@@ -766,6 +767,10 @@ static DWORD WINAPI client_thread(LPVOID arg)
 			break;
 		}
 	}
+	/* freerdp_disconnect frees the back's GFX and display-control contexts (drdynvc plugin
+	 * termination) before it reports the channels disconnected: the front threads must stop
+	 * calling into them first. The peer thread closes the bridge too, but later (review row 7). */
+	gate_gfx_close_bridge(s);
 	freerdp_disconnect(instance);
 	return 0;
 }

@@ -70,6 +70,7 @@ void gate_config_defaults(gate_config *cfg)
 	cfg->close_timeout_ms = 5000;
 	cfg->gfx = TRUE;
 	cfg->max_channel_message = 4u * 1024u * 1024u;
+	cfg->gfx_decode_failures_max = 3;
 }
 
 static void free_endpoint(gate_endpoint *ep)
@@ -366,6 +367,15 @@ static BOOL apply_key(gate_config *cfg, const char *key, const char *v, char *er
 			return FALSE;
 		}
 		cfg->max_channel_message = (UINT32)n;
+		return TRUE;
+	}
+	/* Recording completeness (review row 12). */
+	if (!strcasecmp(key, "gfx_decode_failures_max")) {
+		if (!parse_uint(v, 1, 1000, &n)) {
+			seterr(err, errlen, "key 'gfx_decode_failures_max': '%s' is not a number in 1..1000", v);
+			return FALSE;
+		}
+		cfg->gfx_decode_failures_max = (UINT32)n;
 		return TRUE;
 	}
 	seterr(err, errlen, "unknown key '%s' in [gate] (see rmgate-proxy(1))", key);

@@ -50,6 +50,9 @@ typedef struct {
 	BOOL remote_app;     /* reserved (no key yet): rail is not bridged */
 	BOOL observe_only;   /* default policy: drop all input */
 	UINT32 max_channel_message; /* reassembly cap for static channel messages */
+	/* Failures of the gate's screen decoder a session may have; the next ends it
+	 * (recording_incomplete). 1..1000, default 3. */
+	UINT32 gfx_decode_failures_max;
 } gate_config;
 
 void gate_config_defaults(gate_config *cfg);

@@ -7,7 +7,9 @@
  *                     queueDepth = SUSPEND_FRAME_ACKNOWLEDGEMENT is never passed on: the target
  *                     would then send without limit. The gate acknowledges each frame to the
  *                     target itself instead, once the frame's bytes have been written towards
- *                     the client (so the target runs at the pace the client takes);
+ *                     the client (so the target runs at the pace the client takes). Never more
+ *                     acknowledgements (of each kind) reach the target than frames reached the
+ *                     client;
  *   target -> client: every command (reset, frames, surfaces, caches, surface commands in any
  *                     codec, caps confirm) forwarded unchanged, then decoded by the gate's own
  *                     rdpgfx decoder into the back's gdi framebuffer (recorder input). Forwarding
@@ -147,6 +149,8 @@ static void self_ack(gate_session *s, UINT32 frame_id)
 		                                 .frameId = frame_id,
 		                                 .totalFramesDecoded = ++s->gfx_self_acked };
 	s->back_gfx->FrameAcknowledge(s->back_gfx, &ack);
+	s->gfx_acks_fwd++;
+	s->gfx_last_ack_id = frame_id;
 }
 
 /* Acknowledges, oldest first, the frames whose last byte has been written to the client (all of
@@ -168,6 +172,8 @@ static UINT back_EndFrame(RdpgfxClientContext *ctx, const RDPGFX_END_FRAME_PDU *
 	gate_session *s = ctx->custom;
 	TO_FRONT(s, fg->EndFrame(fg, pdu), 4u);
 	EnterCriticalSection(&s->gfx_lock);
+	if (!s->gfx_closed && s->front_gfx_open)
+		s->gfx_frames_fwd++;
 	if (s->gfx_front_suspended) {
 		if (s->gfx_self_ack_count == GATE_GFX_SELF_ACK_MAX)
 			self_ack_drained(s, TRUE); /* the backlog bound still holds: the target is paused */
@@ -309,7 +315,8 @@ void gate_gfx_back_connected(gate_session *s, RdpgfxClientContext *gfx)
 	gfx->MapSurfaceToScaledWindow = back_MapSurfaceToScaledWindow;
 	gfx->CapsConfirm = back_CapsConfirm;
 	EnterCriticalSection(&s->gfx_lock);
-	s->back_gfx = gfx;
+	if (!s->gfx_closed)
+		s->back_gfx = gfx;
 	LeaveCriticalSection(&s->gfx_lock);
 }
 
@@ -354,10 +361,22 @@ static UINT front_FrameAcknowledge(RdpgfxServerContext *ctx, const RDPGFX_FRAME_
 		/* The client acknowledges again: frames the gate still owed are acknowledged now,
 		 * before the client's own acknowledgement. */
 		self_ack_drained(s, TRUE);
-		if (!s->gfx_closed && s->back_gfx && s->back_gfx_open)
+		/* A repeat of the last one, or more acknowledgements than frames: not passed on. */
+		if ((s->gfx_acks_fwd > 0 && pdu->frameId == s->gfx_last_ack_id) ||
+		    s->gfx_acks_fwd >= s->gfx_frames_fwd)
+			s->gfx_acks_dropped++;
+		else if (!s->gfx_closed && s->back_gfx && s->back_gfx_open) {
 			s->back_gfx->FrameAcknowledge(s->back_gfx, pdu);
+			s->gfx_acks_fwd++;
+			s->gfx_last_ack_id = pdu->frameId;
+		}
 	}
+	const UINT64 dropped = s->gfx_acks_dropped;
 	LeaveCriticalSection(&s->gfx_lock);
+	if (dropped == 1 || (dropped > 1 && (dropped & (dropped - 1)) == 0))
+		WLog_WARN(TAG, "%s %llu frame acknowledgements from the client repeated one or were for "
+		               "frames it was never sent: not passed on",
+		          s->sid, (unsigned long long)dropped);
 	if (suspend != was)
 		WLog_INFO(TAG, "%s the client %s frame acknowledgements%s", s->sid,
 		          suspend ? "suspended" : "resumed",
@@ -437,8 +456,11 @@ static UINT front_QoeFrameAcknowledge(RdpgfxServerContext *ctx,
 {
 	gate_session *s = ctx->custom;
 	EnterCriticalSection(&s->gfx_lock);
-	if (!s->gfx_closed && s->back_gfx && s->back_gfx_open && s->back_gfx->QoeFrameAcknowledge)
+	if (!s->gfx_closed && s->back_gfx && s->back_gfx_open && s->back_gfx->QoeFrameAcknowledge &&
+	    s->gfx_qoe_fwd < s->gfx_frames_fwd) {
 		s->back_gfx->QoeFrameAcknowledge(s->back_gfx, pdu);
+		s->gfx_qoe_fwd++;
+	}
 	LeaveCriticalSection(&s->gfx_lock);
 	return CHANNEL_RC_OK;
 }
@@ -541,8 +563,12 @@ BOOL gate_gfx_front_poll(gate_session *s)
 
 void gate_gfx_close_bridge(gate_session *s)
 {
+	/* Every cross-side call runs under gfx_lock: none is in progress once this returns. */
 	EnterCriticalSection(&s->gfx_lock);
 	s->gfx_closed = TRUE;
+	s->back_gfx = NULL;
+	s->back_gfx_open = FALSE;
+	s->back_disp = NULL;
 	LeaveCriticalSection(&s->gfx_lock);
 }
 

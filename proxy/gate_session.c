@@ -115,11 +115,24 @@ const char *gate_session_escape(char *out, size_t outlen, const char *in)
 
 void gate_session_decode_error(gate_session *s, const char *what)
 {
+	const BOOL screen = strcmp(what, "pointer") != 0;
 	EnterCriticalSection(&s->lock);
 	UINT64 n = ++s->decode_errors;
+	UINT64 sn = screen ? ++s->screen_decode_errors : s->screen_decode_errors;
 	LeaveCriticalSection(&s->lock);
 	if (n <= 8 || (n & (n - 1)) == 0)
 		gate_session_event(s, GATE_EV_DECODE_ERROR, "what=%s count=%llu", what, (unsigned long long)n);
+	if (screen && sn == s->cfg->gfx_decode_failures_max) {
+		WLog_ERR(TAG, "%s %llu updates from the target could not be decoded (last: %s): ending the "
+		              "session, the recording would lack what the client sees",
+		         s->sid, (unsigned long long)sn, what);
+		char reason[160];
+		snprintf(reason, sizeof(reason),
+		         "recording_incomplete: %llu updates from the target could not be decoded",
+		         (unsigned long long)sn);
+		gate_session_close(s, reason);
+		gate_gfx_close_bridge(s); /* nothing more reaches the client meanwhile */
+	}
 }
 
 static BOOL running(gate_session *s)

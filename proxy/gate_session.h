@@ -161,6 +161,11 @@ struct gate_session {
 	struct { UINT32 frame_id; UINT64 mark; } gfx_self_ack[GATE_GFX_SELF_ACK_MAX];
 	size_t gfx_self_ack_head, gfx_self_ack_count;
 	UINT32 gfx_self_acked;
+	/* Frames forwarded to the client, and acknowledgements passed to the target: never more
+	 * acknowledgements than frames, so a client cannot flood the target (or the back's own
+	 * channel queue, which FreeRDP 2.11 drains in quadratic time) with them. */
+	UINT64 gfx_frames_fwd, gfx_acks_fwd, gfx_qoe_fwd, gfx_acks_dropped;
+	UINT32 gfx_last_ack_id; /* frameId of the last acknowledgement passed on (repeats dropped) */
 	/* The gate's own GFX decoder: created in back PostConnect (client thread), used on the
 	 * back drdynvc thread, freed in back PostDisconnect after that thread stopped. */
 	RdpgfxClientContext *decoder;
@@ -182,6 +187,7 @@ struct gate_session {
 	UINT64 dropped_channel_pdus, dropped_channel_bytes;
 	UINT64 dropped_input;
 	UINT64 frames, bitmap_rects, gfx_frames, decode_errors, dropped_updates;
+	UINT64 screen_decode_errors; /* decode_errors of the screen (not pointer shapes) */
 	BOOL codec_seen[18];     /* codecs logged once (GATE_EV_CODEC); back threads, write-once */
 
 	CRITICAL_SECTION front_out;
@@ -216,7 +222,10 @@ BOOL gate_gfx_front_poll(gate_session *s); /* peer thread: open front gfx/disp w
 void gate_gfx_front_free(gate_session *s);
 BOOL gate_gfx_decoder_new(gate_session *s);
 void gate_gfx_decoder_free(gate_session *s);
-void gate_gfx_close_bridge(gate_session *s); /* peer thread, first step of teardown */
+/* First step of teardown (peer thread); also the client thread before freerdp_disconnect (which
+ * frees the back's GFX and disp contexts), and any back thread that closes the session for what
+ * the target sent. Idempotent; no cross-side call is in progress once it returns. */
+void gate_gfx_close_bridge(gate_session *s);
 /* Peer thread: bytes written on the front's channel channel_id (counts drdynvc only). */
 void gate_gfx_front_sent(gate_session *s, UINT16 channel_id, size_t bytes);
 /* Client thread, before reading the target: returns at once while the graphics backlog towards
@@ -245,7 +254,10 @@ const char *gate_session_escape(char *out, size_t outlen, const char *in);
  * bytes (FreeRDP 2.11's server pre-allocates the announced length). Any other data: TRUE. */
 BOOL gate_session_dvc_first_ok(const BYTE *data, size_t size, size_t cap);
 
-/* Counts a failure of the gate's own decoder and reports it (rate-limited). Any back thread. */
+/* Counts a failure of the gate's own decoder and reports it (rate-limited). Any back thread.
+ * Failures of the screen (everything but "pointer") are what the recording lacks: when a
+ * session reaches cfg->gfx_decode_failures_max of them, it is closed with a reason that starts
+ * with "recording_incomplete" (fail closed: the vendor must not see what is not recorded). */
 void gate_session_decode_error(gate_session *s, const char *what);
 
 /* Forwarding to the front (gate_front.c); any back thread, takes front_out. */

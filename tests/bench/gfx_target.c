@@ -1,6 +1,6 @@
 /* gfx_target: a test-only RDP target (FreeRDP 2 server library) that speaks only the graphics
  * pipeline, for the gate's attack tests. It accepts TLS connections on 127.0.0.1, opens the
- * rdpgfx channel once the client is active, answers the client's CapsAdvertise with its first
+ * rdpgfx and display-control channels once the client is active, answers the client's CapsAdvertise with its first
  * capability set, creates one surface the size of the desktop and then sends frames, each one
  * 256x256 tile in the uncompressed codec (256 KB) at a moving place with a changing colour.
  *
@@ -29,6 +29,7 @@
 #include <freerdp/settings.h>
 #include <freerdp/channels/channels.h>
 #include <freerdp/channels/wtsvc.h>
+#include <freerdp/server/disp.h>
 #include <freerdp/server/rdpgfx.h>
 #include <freerdp/codec/color.h>
 #include <winpr/synch.h>
@@ -50,11 +51,12 @@ typedef struct {
 	rdpContext base;
 	HANDLE vcm;
 	RdpgfxServerContext *gfx;
+	DispServerContext *disp; /* opened so that clients can send monitor layouts; they are counted */
 	CRITICAL_SECTION lock; /* the fields below: written by the rdpgfx server thread */
 	BOOL caps_confirmed;
 	BOOL suspended;
 	UINT32 last_ack;
-	UINT64 acks;
+	UINT64 acks, layouts;
 } target_context;
 
 static double now_ms(void)
@@ -80,6 +82,11 @@ static void ctx_free(freerdp_peer *peer, rdpContext *c)
 		t->gfx->Close(t->gfx);
 		rdpgfx_server_context_free(t->gfx);
 		t->gfx = NULL;
+	}
+	if (t->disp) {
+		t->disp->Close(t->disp);
+		disp_server_context_free(t->disp);
+		t->disp = NULL;
 	}
 	if (t->vcm && t->vcm != INVALID_HANDLE_VALUE)
 		WTSCloseServer(t->vcm);
@@ -117,6 +124,33 @@ static UINT on_frame_ack(RdpgfxServerContext *g, const RDPGFX_FRAME_ACKNOWLEDGE_
 		fflush(stdout);
 	}
 	return CHANNEL_RC_OK;
+}
+
+static UINT on_layout(DispServerContext *d, const DISPLAY_CONTROL_MONITOR_LAYOUT_PDU *pdu)
+{
+	target_context *t = d->custom;
+	(void)pdu;
+	EnterCriticalSection(&t->lock);
+	t->layouts++;
+	LeaveCriticalSection(&t->lock);
+	return CHANNEL_RC_OK;
+}
+
+static void open_disp(freerdp_peer *peer)
+{
+	target_context *t = (target_context *)peer->context;
+	DispServerContext *d = disp_server_context_new(t->vcm);
+	if (!d)
+		return;
+	d->custom = t;
+	d->rdpcontext = peer->context;
+	d->MaxNumMonitors = 16;
+	d->MaxMonitorAreaFactorA = 8192;
+	d->MaxMonitorAreaFactorB = 8192;
+	d->DispMonitorLayout = on_layout;
+	t->disp = d;
+	if (d->Open(d) == CHANNEL_RC_OK)
+		d->DisplayControlCaps(d);
 }
 
 static BOOL open_gfx(freerdp_peer *peer)
@@ -235,8 +269,10 @@ static DWORD WINAPI peer_thread(LPVOID arg)
 		if (!peer->activated)
 			continue;
 		if (!t->gfx) {
-			if (WTSVirtualChannelManagerGetDrdynvcState(t->vcm) == DRDYNVC_STATE_READY &&
-			    !open_gfx(peer)) {
+			if (WTSVirtualChannelManagerGetDrdynvcState(t->vcm) != DRDYNVC_STATE_READY)
+				continue;
+			open_disp(peer);
+			if (!open_gfx(peer)) {
 				printf("gfx_target: cannot open the graphics pipeline\n");
 				break;
 			}
@@ -254,7 +290,9 @@ static DWORD WINAPI peer_thread(LPVOID arg)
 				break;
 			output_started = TRUE;
 		}
-		if (now_ms() < next_frame || (!suspended && frame_id - last_ack >= opt.in_flight))
+		/* A client may acknowledge frames never sent: those count as none in flight. */
+		UINT32 in_flight = frame_id > last_ack ? frame_id - last_ack : 0;
+		if (now_ms() < next_frame || (!suspended && in_flight >= opt.in_flight))
 			continue;
 		next_frame = now_ms() + 1000.0 / opt.fps;
 		if (!send_frame(t, ++frame_id, w, hgt, tile))
@@ -265,8 +303,11 @@ static DWORD WINAPI peer_thread(LPVOID arg)
 			break;
 		}
 	}
-	printf("gfx_target: connection ended after %u frames, %llu acknowledgements\n", frame_id,
-	       (unsigned long long)t->acks);
+	EnterCriticalSection(&t->lock);
+	UINT64 acks = t->acks, layouts = t->layouts;
+	LeaveCriticalSection(&t->lock);
+	printf("gfx_target: connection ended after %u frames, %llu acknowledgements, %llu monitor "
+	       "layouts\n", frame_id, (unsigned long long)acks, (unsigned long long)layouts);
 	fflush(stdout);
 	peer->Disconnect(peer);
 out:

@@ -9,7 +9,7 @@
  *
  *   rdp_probe [--seconds N] [--rtt N] [--rtt-at X,Y] [--quiet-ms M]
  *             [--send-channel NAME:COUNT] [--max-request BYTES] [--dump FILE.ppm]
- *             [--gfx-suspend-stall] -- XFREERDP-ARGS...
+ *             [--gfx-suspend-stall] [--flood-acks] -- XFREERDP-ARGS...
  *
  * XFREERDP-ARGS are parsed by FreeRDP's own command line parser (/v:, /u:, /p:,
  * /cert:ignore, /gfx:avc420, /bpp:24 for plain bitmaps, ...), so the probe offers what
@@ -19,6 +19,9 @@
  * As a hostile client (--gfx-suspend-stall) it answers the first graphics-pipeline frame with a
  * FrameAcknowledge whose queueDepth is SUSPEND_FRAME_ACKNOWLEDGEMENT, then stops reading its
  * socket (kept open) for --seconds: the server's output to it can only pile up.
+ * With --flood-acks (add /dynamic-resolution for display control) it sends, from the first frame
+ * until the server ends the connection or --seconds pass, a stream of FrameAcknowledge PDUs and
+ * monitor layouts: meant to be running while the target goes away behind a gate.
  * Exit status: 0 when connected and measured, 1 on a connection failure, 2 on usage.
  */
 #include <errno.h>
@@ -31,6 +34,7 @@
 #include <freerdp/client.h>
 #include <freerdp/client/channels.h>
 #include <freerdp/client/cmdline.h>
+#include <freerdp/client/disp.h>
 #include <freerdp/client/rdpgfx.h>
 #include <freerdp/channels/channels.h>
 #include <freerdp/channels/rdpgfx.h>
@@ -53,6 +57,7 @@ static struct {
 	int max_request;          /* MultifragMaxRequestSize to announce (0 = FreeRDP's) */
 	const char *dump;         /* PPM of the decoded screen at the end */
 	int gfx_suspend_stall;    /* suspend frame acks after the first GFX frame, then stop reading */
+	int flood_acks;           /* send acks and monitor layouts until disconnected */
 } extra;
 
 /* Set by the drdynvc thread once the suspending acknowledgement is sent; read by the client
@@ -68,6 +73,9 @@ typedef struct {
 
 	pcRdpgfxSurfaceCommand gdi_surface_command; /* gdi's handler, chained */
 	pcRdpgfxEndFrame gdi_end_frame;
+	RdpgfxClientContext *gfx;  /* the channels' contexts, for --flood-acks (client thread) */
+	DispClientContext *disp;
+	volatile UINT32 last_frame_id; /* of the last GFX EndFrame (drdynvc thread writes) */
 	pSurfaceBits gdi_surface_bits;
 
 	double t_start, t_connected, t_first_frame;
@@ -134,7 +142,8 @@ static UINT probe_gfx_end_frame(RdpgfxClientContext *gfx, const RDPGFX_END_FRAME
 	rdpGdi *gdi = (rdpGdi *)gfx->custom;
 	ProbeContext *probe = (ProbeContext *)gdi->context;
 	UINT rc = probe->gdi_end_frame(gfx, pdu);
-	if (!g_stalled) {
+	probe->last_frame_id = pdu->frameId;
+	if (extra.gfx_suspend_stall && !g_stalled) {
 		RDPGFX_FRAME_ACKNOWLEDGE_PDU ack = { .queueDepth = SUSPEND_FRAME_ACKNOWLEDGEMENT,
 			                                 .frameId = pdu->frameId,
 			                                 .totalFramesDecoded = 1 };
@@ -166,22 +175,31 @@ static void probe_channel_connected(void *ctx, ChannelConnectedEventArgs *e)
 	rdpContext *context = ctx;
 	ProbeContext *probe = ctx;
 
+	if (strcmp(e->name, DISP_DVC_CHANNEL_NAME) == 0)
+		probe->disp = e->pInterface;
 	if (strcmp(e->name, RDPGFX_DVC_CHANNEL_NAME) == 0) {
 		RdpgfxClientContext *gfx = e->pInterface;
 		gdi_graphics_pipeline_init(context->gdi, gfx);
+		probe->gfx = gfx;
 		probe->gdi_surface_command = gfx->SurfaceCommand;
 		gfx->SurfaceCommand = probe_gfx_surface_command;
-		if (extra.gfx_suspend_stall) {
+		if (extra.gfx_suspend_stall || extra.flood_acks) {
 			probe->gdi_end_frame = gfx->EndFrame;
 			gfx->EndFrame = probe_gfx_end_frame;
-			gfx->OnOpen = probe_gfx_on_open;
 		}
+		if (extra.gfx_suspend_stall)
+			gfx->OnOpen = probe_gfx_on_open;
 	}
 }
 
 static void probe_channel_disconnected(void *ctx, ChannelDisconnectedEventArgs *e)
 {
 	rdpContext *context = ctx;
+	ProbeContext *probe = ctx;
+	if (strcmp(e->name, DISP_DVC_CHANNEL_NAME) == 0)
+		probe->disp = NULL;
+	if (strcmp(e->name, RDPGFX_DVC_CHANNEL_NAME) == 0)
+		probe->gfx = NULL;
 	if (strcmp(e->name, RDPGFX_DVC_CHANNEL_NAME) == 0)
 		gdi_graphics_pipeline_uninit(context->gdi, e->pInterface);
 }
@@ -312,6 +330,54 @@ static int rtt_answered(ProbeContext *p) { return !p->rtt_waiting; }
 static int screen_quiet_ms = 300;
 static int screen_is_quiet(ProbeContext *p) { return now_ms() - p->last_change_at >= screen_quiet_ms; }
 
+/* --flood-acks: acknowledgements of the last frame (every loop) and monitor layouts (every 10 ms) until the server
+ * ends the connection or the deadline passes. Returns TRUE when the server ended it. */
+static BOOL flood_acks(freerdp *instance, double deadline_ms)
+{
+	ProbeContext *probe = (ProbeContext *)instance->context;
+	HANDLE handles[MAXIMUM_WAIT_OBJECTS];
+	unsigned long acks = 0, layouts = 0;
+	double next_layout = 0;
+	BOOL ended = FALSE;
+	while (now_ms() < deadline_ms) {
+		if (freerdp_shall_disconnect(instance)) {
+			ended = TRUE;
+			break;
+		}
+		DWORD n = freerdp_get_event_handles(instance->context, handles, ARRAYSIZE(handles));
+		if (n == 0) {
+			ended = TRUE;
+			break;
+		}
+		WaitForMultipleObjects(n, handles, FALSE, 2);
+		if (!freerdp_check_event_handles(instance->context)) {
+			ended = TRUE;
+			break;
+		}
+		if (probe->gfx) {
+			/* The last frame received, acknowledged again and again. */
+			RDPGFX_FRAME_ACKNOWLEDGE_PDU ack = { .queueDepth = QUEUE_DEPTH_UNAVAILABLE,
+				                                 .frameId = probe->last_frame_id,
+				                                 .totalFramesDecoded = (UINT32)acks };
+			for (int i = 0; i < 4; i++, acks++)
+				probe->gfx->FrameAcknowledge(probe->gfx, &ack);
+		}
+		if (probe->disp && now_ms() >= next_layout) {
+			DISPLAY_CONTROL_MONITOR_LAYOUT m = { .Flags = DISPLAY_CONTROL_MONITOR_PRIMARY,
+				                                 .Width = 800 + (layouts % 2) * 224,
+				                                 .Height = 600 + (layouts % 2) * 168,
+				                                 .Orientation = ORIENTATION_LANDSCAPE,
+				                                 .DesktopScaleFactor = 100,
+				                                 .DeviceScaleFactor = 100 };
+			probe->disp->SendMonitorLayout(probe->disp, 1, &m);
+			layouts++;
+			next_layout = now_ms() + 10;
+		}
+	}
+	printf("flood_acks=%lu layouts=%lu ended_by_server=%s\n", acks, layouts, ended ? "yes" : "no");
+	return ended;
+}
+
 static int compare_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -382,7 +448,7 @@ static void usage(FILE *out)
 {
 	fprintf(out, "Usage: rdp_probe [--seconds N] [--rtt N] [--rtt-at X,Y] [--quiet-ms M]\n"
 	             "                 [--send-channel NAME:COUNT] [--max-request BYTES] [--dump FILE.ppm]\n"
-	             "                 [--gfx-suspend-stall] -- XFREERDP-ARGS...\n");
+	             "                 [--gfx-suspend-stall] [--flood-acks] -- XFREERDP-ARGS...\n");
 }
 
 int main(int argc, char **argv)
@@ -398,6 +464,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--max-request") && i + 1 < argc) extra.max_request = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--dump") && i + 1 < argc) extra.dump = argv[++i];
 		else if (!strcmp(argv[i], "--gfx-suspend-stall")) extra.gfx_suspend_stall = 1;
+		else if (!strcmp(argv[i], "--flood-acks")) extra.flood_acks = 1;
 		else if (!strcmp(argv[i], "--send-channel") && i + 1 < argc) {
 			char *spec = argv[++i], *colon = strchr(spec, ':');
 			extra.send_count = colon ? atoi(colon + 1) : 1;
@@ -456,6 +523,11 @@ int main(int argc, char **argv)
 		_exit(g_stalled ? 0 : 1);
 	}
 	pump_until(instance, now_ms() + 15000, first_frame_seen);
+	if (extra.flood_acks) {
+		rc = probe->t_first_frame && flood_acks(instance, now_ms() + seconds * 1000) ? 0 : 1;
+		freerdp_disconnect(instance);
+		goto out;
+	}
 
 	UINT64 in_before = 0, in_after = 0, out_bytes, in_packets, out_packets;
 	freerdp_get_stats(context->rdp, &in_before, &out_bytes, &in_packets, &out_packets);
