@@ -22,7 +22,7 @@
  * manager without limit) are counted against the bytes the peer thread writes on the front's
  * drdynvc channel. Above GATE_GFX_BACKLOG_MAX the client thread stops reading the target (TCP
  * then holds the target back) until the backlog is down to GATE_GFX_BACKLOG_RESUME; a client
- * that takes nothing for GATE_GFX_STALL_MS is disconnected. The count of queued bytes is a lower
+ * that does not drain it within GATE_GFX_STALL_MS is disconnected. The count of queued bytes is a lower
  * estimate (headers left out) and the written count never runs ahead of it, so the estimate
  * does not drift over a long session.
  *
@@ -442,8 +442,9 @@ BOOL gate_gfx_wait_front_drained(gate_session *s)
 			return TRUE;
 		}
 		if (GetTickCount64() - start >= GATE_GFX_STALL_MS) {
-			WLog_WARN(TAG, "%s the client took no graphics for %u s: disconnecting it", s->sid,
-			          GATE_GFX_STALL_MS / 1000);
+			WLog_WARN(TAG, "%s the client did not take its waiting graphics within %u s: "
+			               "disconnecting it",
+			          s->sid, GATE_GFX_STALL_MS / 1000);
 			gate_session_close(s, "client stopped reading its graphics output");
 			shutdown_front(s);
 			return FALSE;

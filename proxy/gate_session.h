@@ -82,7 +82,7 @@ typedef struct {
 /* Graphics output back-pressure (see gate_gfx.c and docs/gate.md "Known limits"). */
 #define GATE_GFX_BACKLOG_MAX (8u * 1024u * 1024u)    /* stop reading the target above this */
 #define GATE_GFX_BACKLOG_RESUME (2u * 1024u * 1024u) /* read again at or below this */
-#define GATE_GFX_STALL_MS 60000u  /* a client that takes nothing for this long is disconnected */
+#define GATE_GFX_STALL_MS 60000u  /* a pause longer than this disconnects the client */
 #define GATE_GFX_SELF_ACK_MAX 256 /* frames awaiting the gate's own acknowledgement */
 
 typedef struct {
@@ -230,8 +230,9 @@ void gate_gfx_close_bridge(gate_session *s);
 void gate_gfx_front_sent(gate_session *s, UINT16 channel_id, size_t bytes);
 /* Client thread, before reading the target: returns at once while the graphics backlog towards
  * the client is below GATE_GFX_BACKLOG_MAX; otherwise waits until it has drained to
- * GATE_GFX_BACKLOG_RESUME. FALSE when the session is closing instead (abort, or the client took
- * nothing for GATE_GFX_STALL_MS: then the session is closed and the front socket shut down). */
+ * GATE_GFX_BACKLOG_RESUME. FALSE when the session is closing instead (abort, or the backlog did
+ * not drain within GATE_GFX_STALL_MS: then the session is closed and the front socket shut
+ * down). */
 BOOL gate_gfx_wait_front_drained(gate_session *s);
 BOOL gate_gfx_in_reset(void);               /* TRUE inside the decoder's ResetGraphics */
 /* The copy of a client's CapsAdvertise that goes to the target: only capability sets the gate's
