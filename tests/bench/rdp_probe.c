@@ -359,8 +359,8 @@ static BOOL flood_acks(freerdp *instance, double deadline_ms)
 			RDPGFX_FRAME_ACKNOWLEDGE_PDU ack = { .queueDepth = QUEUE_DEPTH_UNAVAILABLE,
 				                                 .frameId = probe->last_frame_id,
 				                                 .totalFramesDecoded = (UINT32)acks };
-			for (int i = 0; i < 4; i++, acks++)
-				probe->gfx->FrameAcknowledge(probe->gfx, &ack);
+			probe->gfx->FrameAcknowledge(probe->gfx, &ack);
+			acks++;
 		}
 		if (probe->disp && now_ms() >= next_layout) {
 			DISPLAY_CONTROL_MONITOR_LAYOUT m = { .Flags = DISPLAY_CONTROL_MONITOR_PRIMARY,
