@@ -44,6 +44,7 @@ typedef enum {
 	POLICY_END_GATE_SHUTDOWN,
 	POLICY_END_ABORTED, /* closed after a crash of the gate */
 	POLICY_END_ERROR,
+	POLICY_END_RECORDING_INCOMPLETE, /* the gate could not decode what the target sent */
 	POLICY_END_COUNT
 } policy_end_reason;
 

@@ -431,6 +431,9 @@ static policy_end_reason end_reason_for(gate_audit *a, rec_writer *w, const char
 		return POLICY_END_ERROR;
 	if (!gate_reason)
 		return POLICY_END_ERROR;
+	/* First: the sentence may name the target too. */
+	if (strstr(gate_reason, "recording_incomplete"))
+		return POLICY_END_RECORDING_INCOMPLETE;
 	if (strstr(gate_reason, "client disconnected"))
 		return POLICY_END_CLIENT_DISCONNECT;
 	if (strstr(gate_reason, "target"))

@@ -152,7 +152,8 @@ static void on_channel_connected(void *context, ChannelConnectedEventArgs *e)
 		gate_gfx_back_connected(s, e->pInterface);
 	else if (!strcmp(e->name, DISP_DVC_CHANNEL_NAME)) {
 		EnterCriticalSection(&s->gfx_lock);
-		s->back_disp = e->pInterface;
+		if (!s->gfx_closed)
+			s->back_disp = e->pInterface;
 		LeaveCriticalSection(&s->gfx_lock);
 	}
 	WLog_DBG(TAG, "%s back channel %s connected", s->sid, e->name);
@@ -757,6 +758,10 @@ static DWORD WINAPI client_thread(LPVOID arg)
 		}
 		if (WaitForSingleObject(s->abort_event, 0) == WAIT_OBJECT_0)
 			break;
+		/* Back-pressure: nothing more is read from the target while the client has not taken
+		 * the graphics already queued for it (gate_gfx.c). */
+		if (!gate_gfx_wait_front_drained(s))
+			break;
 		if (!freerdp_check_event_handles(s->back) || freerdp_shall_disconnect(instance)) {
 			gate_session_close(s, "target disconnected");
 			break;
@@ -766,6 +771,10 @@ static DWORD WINAPI client_thread(LPVOID arg)
 			break;
 		}
 	}
+	/* freerdp_disconnect frees the back's GFX and display-control contexts (drdynvc plugin
+	 * termination) before it reports the channels disconnected: the front threads must stop
+	 * calling into them first. The peer thread closes the bridge too, but later (review row 7). */
+	gate_gfx_close_bridge(s);
 	freerdp_disconnect(instance);
 	return 0;
 }

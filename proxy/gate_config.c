@@ -78,6 +78,7 @@ void gate_config_defaults(gate_config *cfg)
 	cfg->source_connects_per_minute = 60;
 	cfg->tls_ciphers = strdup(GATE_TLS_CIPHERS_DEFAULT);
 	cfg->target_tls_ciphers = NULL;
+	cfg->gfx_decode_failures_max = 3;
 }
 
 int gate_config_handshake_pool(const gate_config *cfg)
@@ -432,6 +433,15 @@ static BOOL apply_key(gate_config *cfg, const char *key, const char *v, char *er
 			return FALSE;
 		}
 		cfg->max_channel_message = (UINT32)n;
+		return TRUE;
+	}
+	/* Recording completeness (review row 12). */
+	if (!strcasecmp(key, "gfx_decode_failures_max")) {
+		if (!parse_uint(v, 1, 1000, &n)) {
+			seterr(err, errlen, "key 'gfx_decode_failures_max': '%s' is not a number in 1..1000", v);
+			return FALSE;
+		}
+		cfg->gfx_decode_failures_max = (UINT32)n;
 		return TRUE;
 	}
 	int r = apply_admission_key(cfg, key, v, err, errlen);

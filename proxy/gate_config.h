@@ -58,6 +58,10 @@ typedef struct {
 	int source_connects_per_minute; /* new connections of one source (token bucket) */
 	char *tls_ciphers;           /* TLS 1.2 suites, front and back (OpenSSL list) */
 	char *target_tls_ciphers;    /* back only; NULL = tls_ciphers */
+
+	/* Failures of the gate's screen decoder a session may have; the next ends it
+	 * (recording_incomplete). 1..1000, default 3. */
+	UINT32 gfx_decode_failures_max;
 } gate_config;
 
 void gate_config_defaults(gate_config *cfg);

@@ -3,7 +3,13 @@
  * Front (rdpgfx server on the vendor's connection) <-> back (rdpgfx client towards the target):
  *   client -> target: CapsAdvertise (filtered to what the gate's decoder understands),
  *                     FrameAcknowledge, QoeFrameAcknowledge (end-to-end flow control; the back's
- *                     own channel neither advertises nor acknowledges);
+ *                     own channel neither advertises nor acknowledges). A FrameAcknowledge with
+ *                     queueDepth = SUSPEND_FRAME_ACKNOWLEDGEMENT is never passed on: the target
+ *                     would then send without limit. The gate acknowledges each frame to the
+ *                     target itself instead, once the frame's bytes have been written towards
+ *                     the client (so the target runs at the pace the client takes). Never more
+ *                     acknowledgements (of each kind) reach the target than frames reached the
+ *                     client;
  *   target -> client: every command (reset, frames, surfaces, caches, surface commands in any
  *                     codec, caps confirm) forwarded unchanged, then decoded by the gate's own
  *                     rdpgfx decoder into the back's gdi framebuffer (recorder input). Forwarding
@@ -12,15 +18,27 @@
  *   CacheImportOffer from the client is dropped: the decoder cannot know the client's persistent
  *   cache, so the target must not use it.
  *
+ * Back-pressure: the bytes handed to the front's rdpgfx server (which queues them in the channel
+ * manager without limit) are counted against the bytes the peer thread writes on the front's
+ * drdynvc channel. Above GATE_GFX_BACKLOG_MAX the client thread stops reading the target (TCP
+ * then holds the target back) until the backlog is down to GATE_GFX_BACKLOG_RESUME; a client
+ * that does not drain it within GATE_GFX_STALL_MS is disconnected. The count of queued bytes is a lower
+ * estimate (headers left out) and the written count never runs ahead of it, so the estimate
+ * does not drift over a long session.
+ *
  * Threads: back callbacks run on the back drdynvc thread; front callbacks on the front rdpgfx
  * server thread; open/close on the peer thread. Every cross-side call holds s->gfx_lock and checks
  * s->gfx_closed, which teardown sets first; the sends it guards only queue data (never block).
  */
 #include "gate_session.h"
 
+#include "gate_server.h"
+
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
+#include <winpr/sysinfo.h>
 #include <winpr/wlog.h>
 #include <freerdp/channels/wtsvc.h>
 #include <freerdp/gdi/gfx.h>
@@ -65,13 +83,15 @@ static void decoded(gate_session *s, UINT rc, const char *what)
 		gate_session_decode_error(s, what);
 }
 
-/* Runs fn on the front rdpgfx server unless the bridge is closed. */
-#define TO_FRONT(s, call)                                                  \
+/* Runs fn on the front rdpgfx server unless the bridge is closed, and counts `bytes` (the
+ * command's size without the headers the server adds) as queued towards the client. */
+#define TO_FRONT(s, call, bytes)                                           \
 	do {                                                                   \
 		EnterCriticalSection(&(s)->gfx_lock);                              \
 		if (!(s)->gfx_closed && (s)->front_gfx_open && (s)->front_gfx) {   \
 			RdpgfxServerContext *fg = (s)->front_gfx;                      \
 			(void)(call);                                                  \
+			(s)->gfx_out_queued += (bytes);                                \
 		}                                                                  \
 		LeaveCriticalSection(&(s)->gfx_lock);                              \
 	} while (0)
@@ -82,35 +102,36 @@ static void decoded(gate_session *s, UINT rc, const char *what)
 			decoded((s), (s)->decoder->name((s)->decoder, (pdu)), "gfx-" #name);           \
 	} while (0)
 
-/* One forwarder per server-to-client command: forward, then decode. */
-#define GFX_BRIDGE(name, type)                                            \
+/* One forwarder per server-to-client command: forward, then decode. `size` is the command's
+ * size on the wire without the 8-byte RDPGFX header (MS-RDPEGFX 2.2.2), from `pdu`. */
+#define GFX_BRIDGE(name, type, size)                                      \
 	static UINT back_##name(RdpgfxClientContext *ctx, const type *pdu)    \
 	{                                                                     \
 		gate_session *s = ctx->custom;                                    \
-		TO_FRONT(s, fg->name(fg, pdu));                                   \
+		TO_FRONT(s, fg->name(fg, pdu), (size));                           \
 		DECODE(s, name, pdu);                                             \
 		return CHANNEL_RC_OK;                                             \
 	}
 
-GFX_BRIDGE(StartFrame, RDPGFX_START_FRAME_PDU)
-GFX_BRIDGE(DeleteEncodingContext, RDPGFX_DELETE_ENCODING_CONTEXT_PDU)
-GFX_BRIDGE(CreateSurface, RDPGFX_CREATE_SURFACE_PDU)
-GFX_BRIDGE(DeleteSurface, RDPGFX_DELETE_SURFACE_PDU)
-GFX_BRIDGE(SolidFill, RDPGFX_SOLID_FILL_PDU)
-GFX_BRIDGE(SurfaceToSurface, RDPGFX_SURFACE_TO_SURFACE_PDU)
-GFX_BRIDGE(SurfaceToCache, RDPGFX_SURFACE_TO_CACHE_PDU)
-GFX_BRIDGE(CacheToSurface, RDPGFX_CACHE_TO_SURFACE_PDU)
-GFX_BRIDGE(CacheImportReply, RDPGFX_CACHE_IMPORT_REPLY_PDU)
-GFX_BRIDGE(EvictCacheEntry, RDPGFX_EVICT_CACHE_ENTRY_PDU)
-GFX_BRIDGE(MapSurfaceToOutput, RDPGFX_MAP_SURFACE_TO_OUTPUT_PDU)
-GFX_BRIDGE(MapSurfaceToWindow, RDPGFX_MAP_SURFACE_TO_WINDOW_PDU)
-GFX_BRIDGE(MapSurfaceToScaledOutput, RDPGFX_MAP_SURFACE_TO_SCALED_OUTPUT_PDU)
-GFX_BRIDGE(MapSurfaceToScaledWindow, RDPGFX_MAP_SURFACE_TO_SCALED_WINDOW_PDU)
+GFX_BRIDGE(StartFrame, RDPGFX_START_FRAME_PDU, 8u)
+GFX_BRIDGE(DeleteEncodingContext, RDPGFX_DELETE_ENCODING_CONTEXT_PDU, 6u)
+GFX_BRIDGE(CreateSurface, RDPGFX_CREATE_SURFACE_PDU, 7u)
+GFX_BRIDGE(DeleteSurface, RDPGFX_DELETE_SURFACE_PDU, 2u)
+GFX_BRIDGE(SolidFill, RDPGFX_SOLID_FILL_PDU, 8u + 8u * (UINT64)pdu->fillRectCount)
+GFX_BRIDGE(SurfaceToSurface, RDPGFX_SURFACE_TO_SURFACE_PDU, 14u + 4u * (UINT64)pdu->destPtsCount)
+GFX_BRIDGE(SurfaceToCache, RDPGFX_SURFACE_TO_CACHE_PDU, 16u)
+GFX_BRIDGE(CacheToSurface, RDPGFX_CACHE_TO_SURFACE_PDU, 6u + 4u * (UINT64)pdu->destPtsCount)
+GFX_BRIDGE(CacheImportReply, RDPGFX_CACHE_IMPORT_REPLY_PDU, 2u + 2u * (UINT64)pdu->importedEntriesCount)
+GFX_BRIDGE(EvictCacheEntry, RDPGFX_EVICT_CACHE_ENTRY_PDU, 2u)
+GFX_BRIDGE(MapSurfaceToOutput, RDPGFX_MAP_SURFACE_TO_OUTPUT_PDU, 12u)
+GFX_BRIDGE(MapSurfaceToWindow, RDPGFX_MAP_SURFACE_TO_WINDOW_PDU, 18u)
+GFX_BRIDGE(MapSurfaceToScaledOutput, RDPGFX_MAP_SURFACE_TO_SCALED_OUTPUT_PDU, 20u)
+GFX_BRIDGE(MapSurfaceToScaledWindow, RDPGFX_MAP_SURFACE_TO_SCALED_WINDOW_PDU, 26u)
 
 static UINT back_ResetGraphics(RdpgfxClientContext *ctx, const RDPGFX_RESET_GRAPHICS_PDU *pdu)
 {
 	gate_session *s = ctx->custom;
-	TO_FRONT(s, fg->ResetGraphics(fg, pdu));
+	TO_FRONT(s, fg->ResetGraphics(fg, pdu), 332u);
 	t_in_gfx_reset = TRUE;
 	DECODE(s, ResetGraphics, pdu);
 	t_in_gfx_reset = FALSE;
@@ -119,10 +140,50 @@ static UINT back_ResetGraphics(RdpgfxClientContext *ctx, const RDPGFX_RESET_GRAP
 	return CHANNEL_RC_OK;
 }
 
+/* Sends the gate's own acknowledgement of frame_id to the target. Caller holds gfx_lock. */
+static void self_ack(gate_session *s, UINT32 frame_id)
+{
+	if (s->gfx_closed || !s->back_gfx || !s->back_gfx_open)
+		return;
+	RDPGFX_FRAME_ACKNOWLEDGE_PDU ack = { .queueDepth = QUEUE_DEPTH_UNAVAILABLE,
+		                                 .frameId = frame_id,
+		                                 .totalFramesDecoded = ++s->gfx_self_acked };
+	s->back_gfx->FrameAcknowledge(s->back_gfx, &ack);
+	s->gfx_acks_fwd++;
+	s->gfx_last_ack_id = frame_id;
+}
+
+/* Acknowledges, oldest first, the frames whose last byte has been written to the client (all of
+ * them when force). Caller holds gfx_lock. */
+static void self_ack_drained(gate_session *s, BOOL force)
+{
+	while (s->gfx_self_ack_count > 0) {
+		size_t i = s->gfx_self_ack_head;
+		if (!force && s->gfx_self_ack[i].mark > s->gfx_out_sent)
+			break;
+		self_ack(s, s->gfx_self_ack[i].frame_id);
+		s->gfx_self_ack_head = (i + 1) % GATE_GFX_SELF_ACK_MAX;
+		s->gfx_self_ack_count--;
+	}
+}
+
 static UINT back_EndFrame(RdpgfxClientContext *ctx, const RDPGFX_END_FRAME_PDU *pdu)
 {
 	gate_session *s = ctx->custom;
-	TO_FRONT(s, fg->EndFrame(fg, pdu));
+	TO_FRONT(s, fg->EndFrame(fg, pdu), 4u);
+	EnterCriticalSection(&s->gfx_lock);
+	if (!s->gfx_closed && s->front_gfx_open)
+		s->gfx_frames_fwd++;
+	if (s->gfx_front_suspended) {
+		if (s->gfx_self_ack_count == GATE_GFX_SELF_ACK_MAX)
+			self_ack_drained(s, TRUE); /* the backlog bound still holds: the target is paused */
+		size_t tail = (s->gfx_self_ack_head + s->gfx_self_ack_count) % GATE_GFX_SELF_ACK_MAX;
+		s->gfx_self_ack[tail].frame_id = pdu->frameId;
+		s->gfx_self_ack[tail].mark = s->gfx_out_queued;
+		s->gfx_self_ack_count++;
+		self_ack_drained(s, FALSE);
+	}
+	LeaveCriticalSection(&s->gfx_lock);
 	DECODE(s, EndFrame, pdu);
 	EnterCriticalSection(&s->lock);
 	s->gfx_frames++;
@@ -134,7 +195,7 @@ static UINT back_SurfaceCommand(RdpgfxClientContext *ctx, const RDPGFX_SURFACE_C
 {
 	gate_session *s = ctx->custom;
 	size_t slot = codec_slot((UINT16)cmd->codecId);
-	TO_FRONT(s, fg->SurfaceCommand(fg, cmd));
+	TO_FRONT(s, fg->SurfaceCommand(fg, cmd), 17u + (UINT64)cmd->length);
 	if (slot < ARRAYSIZE(s->codec_seen) && !s->codec_seen[slot]) {
 		s->codec_seen[slot] = TRUE;
 		gate_session_event(s, GATE_EV_CODEC, "codec=%s", codec_name((UINT16)cmd->codecId));
@@ -156,7 +217,7 @@ static UINT back_CapsConfirm(RdpgfxClientContext *ctx, const RDPGFX_CAPS_CONFIRM
 	}
 	RDPGFX_CAPSET cs = *pdu->capsSet;
 	RDPGFX_CAPS_CONFIRM_PDU copy = { .capsSet = &cs };
-	TO_FRONT(s, fg->CapsConfirm(fg, &copy));
+	TO_FRONT(s, fg->CapsConfirm(fg, &copy), 8u + cs.length);
 	if (pdu->capsSet)
 		gate_session_event(s, GATE_EV_CODEC, "gfx-caps version=0x%08x flags=0x%08x",
 		                   pdu->capsSet->version, pdu->capsSet->flags);
@@ -254,7 +315,8 @@ void gate_gfx_back_connected(gate_session *s, RdpgfxClientContext *gfx)
 	gfx->MapSurfaceToScaledWindow = back_MapSurfaceToScaledWindow;
 	gfx->CapsConfirm = back_CapsConfirm;
 	EnterCriticalSection(&s->gfx_lock);
-	s->back_gfx = gfx;
+	if (!s->gfx_closed)
+		s->back_gfx = gfx;
 	LeaveCriticalSection(&s->gfx_lock);
 }
 
@@ -291,11 +353,103 @@ static UINT front_CapsAdvertise(RdpgfxServerContext *ctx, const RDPGFX_CAPS_ADVE
 static UINT front_FrameAcknowledge(RdpgfxServerContext *ctx, const RDPGFX_FRAME_ACKNOWLEDGE_PDU *pdu)
 {
 	gate_session *s = ctx->custom;
+	const BOOL suspend = pdu->queueDepth == SUSPEND_FRAME_ACKNOWLEDGEMENT;
 	EnterCriticalSection(&s->gfx_lock);
-	if (!s->gfx_closed && s->back_gfx && s->back_gfx_open)
-		s->back_gfx->FrameAcknowledge(s->back_gfx, pdu);
+	const BOOL was = s->gfx_front_suspended;
+	s->gfx_front_suspended = suspend;
+	if (!suspend) {
+		/* The client acknowledges again: frames the gate still owed are acknowledged now,
+		 * before the client's own acknowledgement. */
+		self_ack_drained(s, TRUE);
+		/* A repeat of the last one, or more acknowledgements than frames: not passed on. */
+		if ((s->gfx_acks_fwd > 0 && pdu->frameId == s->gfx_last_ack_id) ||
+		    s->gfx_acks_fwd >= s->gfx_frames_fwd)
+			s->gfx_acks_dropped++;
+		else if (!s->gfx_closed && s->back_gfx && s->back_gfx_open) {
+			s->back_gfx->FrameAcknowledge(s->back_gfx, pdu);
+			s->gfx_acks_fwd++;
+			s->gfx_last_ack_id = pdu->frameId;
+		}
+	}
+	const UINT64 dropped = s->gfx_acks_dropped;
 	LeaveCriticalSection(&s->gfx_lock);
+	if (dropped == 1 || (dropped > 1 && (dropped & (dropped - 1)) == 0))
+		WLog_WARN(TAG, "%s %llu frame acknowledgements from the client repeated one or were for "
+		               "frames it was never sent: not passed on",
+		          s->sid, (unsigned long long)dropped);
+	if (suspend != was)
+		WLog_INFO(TAG, "%s the client %s frame acknowledgements%s", s->sid,
+		          suspend ? "suspended" : "resumed",
+		          suspend ? " (SUSPEND_FRAME_ACKNOWLEDGEMENT not forwarded: the gate acknowledges "
+		                    "frames itself as they leave towards the client)"
+		                  : "");
 	return CHANNEL_RC_OK;
+}
+
+/* ---- output back-pressure ------------------------------------------------------------------- */
+
+void gate_gfx_front_sent(gate_session *s, UINT16 channel_id, size_t bytes)
+{
+	if (channel_id != WTSChannelGetId(s->peer, "drdynvc"))
+		return;
+	EnterCriticalSection(&s->gfx_lock);
+	/* Never ahead of the (lower) estimate of what was queued: no credit for later output. */
+	s->gfx_out_sent = MIN(s->gfx_out_sent + bytes, s->gfx_out_queued);
+	if (s->gfx_out_queued - s->gfx_out_sent <= GATE_GFX_BACKLOG_RESUME)
+		SetEvent(s->gfx_drained_event);
+	self_ack_drained(s, FALSE);
+	LeaveCriticalSection(&s->gfx_lock);
+}
+
+static UINT64 backlog_locked(gate_session *s)
+{
+	return s->gfx_out_queued - s->gfx_out_sent;
+}
+
+/* Shuts the front socket down, as the watchdog does (gate_server.c): unblocks the peer thread's
+ * write to a client that does not read. */
+static void shutdown_front(gate_session *s)
+{
+	EnterCriticalSection(&s->server->lock);
+	if (!s->front_closed && s->peer->sockfd >= 0)
+		shutdown(s->peer->sockfd, SHUT_RDWR);
+	LeaveCriticalSection(&s->server->lock);
+}
+
+BOOL gate_gfx_wait_front_drained(gate_session *s)
+{
+	EnterCriticalSection(&s->gfx_lock);
+	UINT64 backlog = backlog_locked(s);
+	BOOL high = backlog > GATE_GFX_BACKLOG_MAX;
+	if (high)
+		ResetEvent(s->gfx_drained_event);
+	LeaveCriticalSection(&s->gfx_lock);
+	if (!high)
+		return TRUE;
+	WLog_INFO(TAG, "%s the client is not taking its graphics (%llu bytes waiting): not reading the "
+	               "target until they are sent",
+	          s->sid, (unsigned long long)backlog);
+	const UINT64 start = GetTickCount64();
+	for (;;) {
+		HANDLE h[2] = { s->gfx_drained_event, s->abort_event };
+		DWORD rc = WaitForMultipleObjects(2, h, FALSE, 1000);
+		if (rc == WAIT_OBJECT_0 + 1 || rc == WAIT_FAILED ||
+		    WaitForSingleObject(s->abort_event, 0) == WAIT_OBJECT_0)
+			return FALSE;
+		if (rc == WAIT_OBJECT_0) {
+			WLog_DBG(TAG, "%s graphics output drained after %llu ms: reading the target again",
+			         s->sid, (unsigned long long)(GetTickCount64() - start));
+			return TRUE;
+		}
+		if (GetTickCount64() - start >= GATE_GFX_STALL_MS) {
+			WLog_WARN(TAG, "%s the client did not take its waiting graphics within %u s: "
+			               "disconnecting it",
+			          s->sid, GATE_GFX_STALL_MS / 1000);
+			gate_session_close(s, "client stopped reading its graphics output");
+			shutdown_front(s);
+			return FALSE;
+		}
+	}
 }
 
 static UINT front_QoeFrameAcknowledge(RdpgfxServerContext *ctx,
@@ -303,8 +457,11 @@ static UINT front_QoeFrameAcknowledge(RdpgfxServerContext *ctx,
 {
 	gate_session *s = ctx->custom;
 	EnterCriticalSection(&s->gfx_lock);
-	if (!s->gfx_closed && s->back_gfx && s->back_gfx_open && s->back_gfx->QoeFrameAcknowledge)
+	if (!s->gfx_closed && s->back_gfx && s->back_gfx_open && s->back_gfx->QoeFrameAcknowledge &&
+	    s->gfx_qoe_fwd < s->gfx_frames_fwd) {
 		s->back_gfx->QoeFrameAcknowledge(s->back_gfx, pdu);
+		s->gfx_qoe_fwd++;
+	}
 	LeaveCriticalSection(&s->gfx_lock);
 	return CHANNEL_RC_OK;
 }
@@ -407,8 +564,12 @@ BOOL gate_gfx_front_poll(gate_session *s)
 
 void gate_gfx_close_bridge(gate_session *s)
 {
+	/* Every cross-side call runs under gfx_lock: none is in progress once this returns. */
 	EnterCriticalSection(&s->gfx_lock);
 	s->gfx_closed = TRUE;
+	s->back_gfx = NULL;
+	s->back_gfx_open = FALSE;
+	s->back_disp = NULL;
 	LeaveCriticalSection(&s->gfx_lock);
 }
 

@@ -117,11 +117,24 @@ const char *gate_session_escape(char *out, size_t outlen, const char *in)
 
 void gate_session_decode_error(gate_session *s, const char *what)
 {
+	const BOOL screen = strcmp(what, "pointer") != 0;
 	EnterCriticalSection(&s->lock);
 	UINT64 n = ++s->decode_errors;
+	UINT64 sn = screen ? ++s->screen_decode_errors : s->screen_decode_errors;
 	LeaveCriticalSection(&s->lock);
 	if (n <= 8 || (n & (n - 1)) == 0)
 		gate_session_event(s, GATE_EV_DECODE_ERROR, "what=%s count=%llu", what, (unsigned long long)n);
+	if (screen && sn == s->cfg->gfx_decode_failures_max) {
+		WLog_ERR(TAG, "%s %llu updates from the target could not be decoded (last: %s): ending the "
+		              "session, the recording would lack what the client sees",
+		         s->sid, (unsigned long long)sn, what);
+		char reason[160];
+		snprintf(reason, sizeof(reason),
+		         "recording_incomplete: %llu updates from the target could not be decoded",
+		         (unsigned long long)sn);
+		gate_session_close(s, reason);
+		gate_gfx_close_bridge(s); /* nothing more reaches the client meanwhile */
+	}
 }
 
 static BOOL running(gate_session *s)
@@ -238,6 +251,17 @@ static BOOL front_receive_channel_data(freerdp_peer *peer, UINT16 id, const BYTE
 		gate_session_event(s, GATE_EV_CHANNEL_DATA_DROPPED, "id=%u bytes=%zu total=%zu count=%llu",
 		                   id, size, total, (unsigned long long)n);
 	return TRUE;
+}
+
+/* Counts what leaves on the front's channels (output back-pressure, gate_gfx.c). The channel
+ * manager calls this from the peer thread when it drains its queue. */
+static BOOL front_send_channel_data(freerdp_peer *peer, UINT16 id, const BYTE *data, size_t size)
+{
+	gate_session *s = front_session(peer->context);
+	BOOL ok = s->wts_send(peer, id, data, size);
+	if (ok)
+		gate_gfx_front_sent(s, id, size);
+	return ok;
 }
 
 /* ---- input (registered at init, gated by state) ---------------------------------------------- */
@@ -1102,6 +1126,8 @@ static void free_session(gate_session *s)
 		CloseHandle(s->back_done_event);
 	if (s->reactivate_event)
 		CloseHandle(s->reactivate_event);
+	if (s->gfx_drained_event)
+		CloseHandle(s->gfx_drained_event);
 	freerdp_bitmap_planar_context_free(s->planar);
 	DeleteCriticalSection(&s->lock);
 	DeleteCriticalSection(&s->front_out);
@@ -1214,6 +1240,8 @@ static DWORD WINAPI peer_thread(LPVOID arg)
 		/* WTSOpenServerA installed its receive handler; put the guard in front of it. */
 		s->wts_receive = peer->ReceiveChannelData;
 		peer->ReceiveChannelData = front_receive_channel_data;
+		s->wts_send = peer->SendChannelData;
+		peer->SendChannelData = front_send_channel_data;
 		peer_loop(s);
 	}
 	teardown(s);
@@ -1235,10 +1263,11 @@ BOOL gate_session_spawn(gate_server *srv, freerdp_peer *peer, UINT64 id)
 	s->abort_event = CreateEvent(NULL, TRUE, FALSE, NULL);
 	s->back_done_event = CreateEvent(NULL, TRUE, FALSE, NULL);
 	s->reactivate_event = CreateEvent(NULL, TRUE, FALSE, NULL);
+	s->gfx_drained_event = CreateEvent(NULL, TRUE, TRUE, NULL);
 	InitializeCriticalSectionAndSpinCount(&s->lock, 4000);
 	InitializeCriticalSectionAndSpinCount(&s->front_out, 4000);
 	InitializeCriticalSectionAndSpinCount(&s->gfx_lock, 4000);
-	if (!s->abort_event || !s->back_done_event || !s->reactivate_event)
+	if (!s->abort_event || !s->back_done_event || !s->reactivate_event || !s->gfx_drained_event)
 		goto fail;
 	peer->ContextExtra = s;
 	peer->ContextSize = sizeof(gate_front_context);

@@ -79,6 +79,12 @@ typedef struct {
 
 #define GATE_POINTER_CACHE_MAX 64
 
+/* Graphics output back-pressure (see gate_gfx.c and docs/gate.md "Known limits"). */
+#define GATE_GFX_BACKLOG_MAX (8u * 1024u * 1024u)    /* stop reading the target above this */
+#define GATE_GFX_BACKLOG_RESUME (2u * 1024u * 1024u) /* read again at or below this */
+#define GATE_GFX_STALL_MS 60000u  /* a pause longer than this disconnects the client */
+#define GATE_GFX_SELF_ACK_MAX 256 /* frames awaiting the gate's own acknowledgement */
+
 typedef struct {
 	BOOL valid;
 	UINT32 width, height, hotspot_x, hotspot_y;
@@ -121,6 +127,7 @@ struct gate_session {
 	BOOL need_refresh;      /* peer thread only: repaint the whole front once activated */
 	BOOL front_closed;      /* guarded by the server lock: peer socket no longer valid */
 	psPeerReceiveChannelData wts_receive; /* peer thread only: the VCM's receive handler */
+	psPeerSendChannelData wts_send;       /* peer thread only: the library's channel sender */
 	psPeerLicenseCallback license_cb;     /* peer thread only: the library's licence answer */
 	size_t rx_message_bytes[2];           /* peer thread only: drdynvc, rdpdr reassembly size */
 	BOOL rx_in_message[2];                /* peer thread only: a FIRST fragment was accepted */
@@ -144,6 +151,25 @@ struct gate_session {
 	BOOL back_gfx_open;
 	DispClientContext *back_disp;
 	RDPGFX_CAPS_ADVERTISE_PDU *pending_caps; /* front caps waiting for the back channel */
+	/* Output back-pressure (gate_gfx.c): bytes of graphics commands handed to the front's
+	 * rdpgfx server (a lower estimate of what it queues in the channel manager) and bytes the
+	 * peer thread has written on the front's drdynvc channel; the difference is the backlog
+	 * towards a client that does not read. gfx_drained_event (manual reset) is set while the
+	 * backlog is at most GATE_GFX_BACKLOG_RESUME; the client thread stops reading the target
+	 * above GATE_GFX_BACKLOG_MAX until it is set again. */
+	UINT64 gfx_out_queued, gfx_out_sent;
+	HANDLE gfx_drained_event;
+	/* The client suspended its frame acknowledgements: never passed on; the gate acknowledges
+	 * each frame to the target once its bytes have left towards the client. */
+	BOOL gfx_front_suspended;
+	struct { UINT32 frame_id; UINT64 mark; } gfx_self_ack[GATE_GFX_SELF_ACK_MAX];
+	size_t gfx_self_ack_head, gfx_self_ack_count;
+	UINT32 gfx_self_acked;
+	/* Frames forwarded to the client, and acknowledgements passed to the target: never more
+	 * acknowledgements than frames, so a client cannot flood the target (or the back's own
+	 * channel queue, which FreeRDP 2.11 drains in quadratic time) with them. */
+	UINT64 gfx_frames_fwd, gfx_acks_fwd, gfx_qoe_fwd, gfx_acks_dropped;
+	UINT32 gfx_last_ack_id; /* frameId of the last acknowledgement passed on (repeats dropped) */
 	/* The gate's own GFX decoder: created in back PostConnect (client thread), used on the
 	 * back drdynvc thread, freed in back PostDisconnect after that thread stopped. */
 	RdpgfxClientContext *decoder;
@@ -165,6 +191,7 @@ struct gate_session {
 	UINT64 dropped_channel_pdus, dropped_channel_bytes;
 	UINT64 dropped_input;
 	UINT64 frames, bitmap_rects, gfx_frames, decode_errors, dropped_updates;
+	UINT64 screen_decode_errors; /* decode_errors of the screen (not pointer shapes) */
 	BOOL codec_seen[18];     /* codecs logged once (GATE_EV_CODEC); back threads, write-once */
 
 	CRITICAL_SECTION front_out;
@@ -199,7 +226,18 @@ BOOL gate_gfx_front_poll(gate_session *s); /* peer thread: open front gfx/disp w
 void gate_gfx_front_free(gate_session *s);
 BOOL gate_gfx_decoder_new(gate_session *s);
 void gate_gfx_decoder_free(gate_session *s);
-void gate_gfx_close_bridge(gate_session *s); /* peer thread, first step of teardown */
+/* First step of teardown (peer thread); also the client thread before freerdp_disconnect (which
+ * frees the back's GFX and disp contexts), and any back thread that closes the session for what
+ * the target sent. Idempotent; no cross-side call is in progress once it returns. */
+void gate_gfx_close_bridge(gate_session *s);
+/* Peer thread: bytes written on the front's channel channel_id (counts drdynvc only). */
+void gate_gfx_front_sent(gate_session *s, UINT16 channel_id, size_t bytes);
+/* Client thread, before reading the target: returns at once while the graphics backlog towards
+ * the client is below GATE_GFX_BACKLOG_MAX; otherwise waits until it has drained to
+ * GATE_GFX_BACKLOG_RESUME. FALSE when the session is closing instead (abort, or the backlog did
+ * not drain within GATE_GFX_STALL_MS: then the session is closed and the front socket shut
+ * down). */
+BOOL gate_gfx_wait_front_drained(gate_session *s);
 BOOL gate_gfx_in_reset(void);               /* TRUE inside the decoder's ResetGraphics */
 /* The copy of a client's CapsAdvertise that goes to the target: only capability sets the gate's
  * decoder knows, with a length FreeRDP's sender handles. NULL without memory; the caller frees
@@ -221,7 +259,10 @@ const char *gate_session_escape(char *out, size_t outlen, const char *in);
  * bytes (FreeRDP 2.11's server pre-allocates the announced length). Any other data: TRUE. */
 BOOL gate_session_dvc_first_ok(const BYTE *data, size_t size, size_t cap);
 
-/* Counts a failure of the gate's own decoder and reports it (rate-limited). Any back thread. */
+/* Counts a failure of the gate's own decoder and reports it (rate-limited). Any back thread.
+ * Failures of the screen (everything but "pointer") are what the recording lacks: when a
+ * session reaches cfg->gfx_decode_failures_max of them, it is closed with a reason that starts
+ * with "recording_incomplete" (fail closed: the vendor must not see what is not recorded). */
 void gate_session_decode_error(gate_session *s, const char *what);
 
 /* Forwarding to the front (gate_front.c); any back thread, takes front_out. */

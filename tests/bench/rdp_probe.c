@@ -9,7 +9,7 @@
  *
  *   rdp_probe [--seconds N] [--rtt N] [--rtt-at X,Y] [--quiet-ms M]
  *             [--send-channel NAME:COUNT] [--rdpdr-devices N] [--max-request BYTES]
- *             [--dump FILE.ppm] -- XFREERDP-ARGS...
+ *             [--dump FILE.ppm] [--gfx-suspend-stall] [--flood-acks] -- XFREERDP-ARGS...
  *
  * XFREERDP-ARGS are parsed by FreeRDP's own command line parser (/v:, /u:, /p:,
  * /cert:ignore, /gfx:avc420, /bpp:24 for plain bitmaps, ...), so the probe offers what
@@ -18,6 +18,12 @@
  * and, once the first frame is painted, announce N drives in Device List Announce PDUs
  * (--rdpdr-devices: a flood of devices for the ledger), announce a small maximum
  * request size (--max-request), and write the screen it decoded as a PPM (--dump).
+ * As a hostile client (--gfx-suspend-stall) it answers the first graphics-pipeline frame with a
+ * FrameAcknowledge whose queueDepth is SUSPEND_FRAME_ACKNOWLEDGEMENT, then stops reading its
+ * socket (kept open) for --seconds: the server's output to it can only pile up.
+ * With --flood-acks (add /dynamic-resolution for display control) it sends, from the first frame
+ * until the server ends the connection or --seconds pass, a stream of FrameAcknowledge PDUs and
+ * monitor layouts: meant to be running while the target goes away behind a gate.
  * Exit status: 0 when connected and measured, 1 on a connection failure, 2 on usage.
  */
 #include <errno.h>
@@ -25,10 +31,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <freerdp/client.h>
 #include <freerdp/client/channels.h>
 #include <freerdp/client/cmdline.h>
+#include <freerdp/client/disp.h>
 #include <freerdp/client/rdpgfx.h>
 #include <freerdp/channels/channels.h>
 #include <freerdp/channels/rdpgfx.h>
@@ -51,7 +59,13 @@ static struct {
 	int rdpdr_devices;        /* devices in one Device List Announce (0 = none) */
 	int max_request;          /* MultifragMaxRequestSize to announce (0 = FreeRDP's) */
 	const char *dump;         /* PPM of the decoded screen at the end */
+	int gfx_suspend_stall;    /* suspend frame acks after the first GFX frame, then stop reading */
+	int flood_acks;           /* send acks and monitor layouts until disconnected */
 } extra;
+
+/* Set by the drdynvc thread once the suspending acknowledgement is sent; read by the client
+ * thread, which then stops reading the socket. */
+static volatile int g_stalled;
 
 /* Everything the probe measures. Written on the client thread (the only thread
  * that runs the event loop and the update callbacks of this single-connection
@@ -61,6 +75,10 @@ typedef struct {
 	rdpClientContext common; /* must be first (FreeRDP's client context) */
 
 	pcRdpgfxSurfaceCommand gdi_surface_command; /* gdi's handler, chained */
+	pcRdpgfxEndFrame gdi_end_frame;
+	RdpgfxClientContext *gfx;  /* the channels' contexts, for --flood-acks (client thread) */
+	DispClientContext *disp;
+	volatile UINT32 last_frame_id; /* of the last GFX EndFrame (drdynvc thread writes) */
 	pSurfaceBits gdi_surface_bits;
 
 	double t_start, t_connected, t_first_frame;
@@ -120,6 +138,34 @@ static UINT probe_gfx_surface_command(RdpgfxClientContext *gfx, const RDPGFX_SUR
 	return probe->gdi_surface_command(gfx, cmd);
 }
 
+/* --gfx-suspend-stall: the first frame's acknowledgement tells the server to stop waiting for
+ * acknowledgements (MS-RDPEGFX 2.2.2.13), then the client thread stops reading. */
+static UINT probe_gfx_end_frame(RdpgfxClientContext *gfx, const RDPGFX_END_FRAME_PDU *pdu)
+{
+	rdpGdi *gdi = (rdpGdi *)gfx->custom;
+	ProbeContext *probe = (ProbeContext *)gdi->context;
+	UINT rc = probe->gdi_end_frame(gfx, pdu);
+	probe->last_frame_id = pdu->frameId;
+	if (extra.gfx_suspend_stall && !g_stalled) {
+		RDPGFX_FRAME_ACKNOWLEDGE_PDU ack = { .queueDepth = SUSPEND_FRAME_ACKNOWLEDGEMENT,
+			                                 .frameId = pdu->frameId,
+			                                 .totalFramesDecoded = 1 };
+		gfx->FrameAcknowledge(gfx, &ack);
+		fprintf(stderr, "rdp_probe: frame %u acknowledged with SUSPEND_FRAME_ACKNOWLEDGEMENT; "
+		                "no longer reading\n", pdu->frameId);
+		g_stalled = 1;
+	}
+	return rc;
+}
+
+static UINT probe_gfx_on_open(RdpgfxClientContext *gfx, BOOL *do_caps_advertise, BOOL *send_acks)
+{
+	(void)gfx;
+	*do_caps_advertise = TRUE;
+	*send_acks = FALSE; /* the probe sends its one acknowledgement itself */
+	return CHANNEL_RC_OK;
+}
+
 static BOOL probe_surface_bits(rdpContext *context, const SURFACE_BITS_COMMAND *cmd)
 {
 	ProbeContext *probe = (ProbeContext *)context;
@@ -132,17 +178,31 @@ static void probe_channel_connected(void *ctx, ChannelConnectedEventArgs *e)
 	rdpContext *context = ctx;
 	ProbeContext *probe = ctx;
 
+	if (strcmp(e->name, DISP_DVC_CHANNEL_NAME) == 0)
+		probe->disp = e->pInterface;
 	if (strcmp(e->name, RDPGFX_DVC_CHANNEL_NAME) == 0) {
 		RdpgfxClientContext *gfx = e->pInterface;
 		gdi_graphics_pipeline_init(context->gdi, gfx);
+		probe->gfx = gfx;
 		probe->gdi_surface_command = gfx->SurfaceCommand;
 		gfx->SurfaceCommand = probe_gfx_surface_command;
+		if (extra.gfx_suspend_stall || extra.flood_acks) {
+			probe->gdi_end_frame = gfx->EndFrame;
+			gfx->EndFrame = probe_gfx_end_frame;
+		}
+		if (extra.gfx_suspend_stall)
+			gfx->OnOpen = probe_gfx_on_open;
 	}
 }
 
 static void probe_channel_disconnected(void *ctx, ChannelDisconnectedEventArgs *e)
 {
 	rdpContext *context = ctx;
+	ProbeContext *probe = ctx;
+	if (strcmp(e->name, DISP_DVC_CHANNEL_NAME) == 0)
+		probe->disp = NULL;
+	if (strcmp(e->name, RDPGFX_DVC_CHANNEL_NAME) == 0)
+		probe->gfx = NULL;
 	if (strcmp(e->name, RDPGFX_DVC_CHANNEL_NAME) == 0)
 		gdi_graphics_pipeline_uninit(context->gdi, e->pInterface);
 }
@@ -309,9 +369,58 @@ static void send_device_flood(freerdp *instance)
 	        sent, pdus, id);
 }
 
+static int has_stalled(ProbeContext *p) { (void)p; return g_stalled; }
 static int rtt_answered(ProbeContext *p) { return !p->rtt_waiting; }
 static int screen_quiet_ms = 300;
 static int screen_is_quiet(ProbeContext *p) { return now_ms() - p->last_change_at >= screen_quiet_ms; }
+
+/* --flood-acks: acknowledgements of the last frame (every loop) and monitor layouts (every 10 ms) until the server
+ * ends the connection or the deadline passes. Returns TRUE when the server ended it. */
+static BOOL flood_acks(freerdp *instance, double deadline_ms)
+{
+	ProbeContext *probe = (ProbeContext *)instance->context;
+	HANDLE handles[MAXIMUM_WAIT_OBJECTS];
+	unsigned long acks = 0, layouts = 0;
+	double next_layout = 0;
+	BOOL ended = FALSE;
+	while (now_ms() < deadline_ms) {
+		if (freerdp_shall_disconnect(instance)) {
+			ended = TRUE;
+			break;
+		}
+		DWORD n = freerdp_get_event_handles(instance->context, handles, ARRAYSIZE(handles));
+		if (n == 0) {
+			ended = TRUE;
+			break;
+		}
+		WaitForMultipleObjects(n, handles, FALSE, 2);
+		if (!freerdp_check_event_handles(instance->context)) {
+			ended = TRUE;
+			break;
+		}
+		if (probe->gfx) {
+			/* The last frame received, acknowledged again and again. */
+			RDPGFX_FRAME_ACKNOWLEDGE_PDU ack = { .queueDepth = QUEUE_DEPTH_UNAVAILABLE,
+				                                 .frameId = probe->last_frame_id,
+				                                 .totalFramesDecoded = (UINT32)acks };
+			probe->gfx->FrameAcknowledge(probe->gfx, &ack);
+			acks++;
+		}
+		if (probe->disp && now_ms() >= next_layout) {
+			DISPLAY_CONTROL_MONITOR_LAYOUT m = { .Flags = DISPLAY_CONTROL_MONITOR_PRIMARY,
+				                                 .Width = 800 + (layouts % 2) * 224,
+				                                 .Height = 600 + (layouts % 2) * 168,
+				                                 .Orientation = ORIENTATION_LANDSCAPE,
+				                                 .DesktopScaleFactor = 100,
+				                                 .DeviceScaleFactor = 100 };
+			probe->disp->SendMonitorLayout(probe->disp, 1, &m);
+			layouts++;
+			next_layout = now_ms() + 10;
+		}
+	}
+	printf("flood_acks=%lu layouts=%lu ended_by_server=%s\n", acks, layouts, ended ? "yes" : "no");
+	return ended;
+}
 
 static int compare_double(const void *a, const void *b)
 {
@@ -383,7 +492,7 @@ static void usage(FILE *out)
 {
 	fprintf(out, "Usage: rdp_probe [--seconds N] [--rtt N] [--rtt-at X,Y] [--quiet-ms M]\n"
 	             "                 [--send-channel NAME:COUNT] [--rdpdr-devices N] [--max-request BYTES]\n"
-	             "                 [--dump FILE.ppm]\n"
+	             "                 [--dump FILE.ppm] [--gfx-suspend-stall] [--flood-acks]\n"
 	             "                 -- XFREERDP-ARGS...\n");
 }
 
@@ -400,6 +509,8 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--max-request") && i + 1 < argc) extra.max_request = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--dump") && i + 1 < argc) extra.dump = argv[++i];
 		else if (!strcmp(argv[i], "--rdpdr-devices") && i + 1 < argc) extra.rdpdr_devices = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--gfx-suspend-stall")) extra.gfx_suspend_stall = 1;
+		else if (!strcmp(argv[i], "--flood-acks")) extra.flood_acks = 1;
 		else if (!strcmp(argv[i], "--send-channel") && i + 1 < argc) {
 			char *spec = argv[++i], *colon = strchr(spec, ':');
 			extra.send_count = colon ? atoi(colon + 1) : 1;
@@ -446,9 +557,25 @@ int main(int argc, char **argv)
 	probe->t_connected = now_ms();
 	if (extra.send_channel)
 		send_junk_on_channel(instance);
+	if (extra.gfx_suspend_stall) {
+		/* Hostile mode: read until the first GFX frame is acknowledged with SUSPEND, then keep
+		 * the socket open without reading for --seconds, and leave without a goodbye (a
+		 * disconnect would block on the full socket). */
+		pump_until(instance, now_ms() + 30000, has_stalled);
+		if (g_stalled)
+			Sleep((DWORD)(seconds * 1000));
+		printf("gfx_suspend_stall=%s seconds=%.0f\n", g_stalled ? "yes" : "no", seconds);
+		fflush(stdout);
+		_exit(g_stalled ? 0 : 1);
+	}
 	pump_until(instance, now_ms() + 15000, first_frame_seen);
 	if (extra.rdpdr_devices > 0 && probe->t_first_frame)
 		send_device_flood(instance);
+	if (extra.flood_acks) {
+		rc = probe->t_first_frame && flood_acks(instance, now_ms() + seconds * 1000) ? 0 : 1;
+		freerdp_disconnect(instance);
+		goto out;
+	}
 
 	UINT64 in_before = 0, in_after = 0, out_bytes, in_packets, out_packets;
 	freerdp_get_stats(context->rdp, &in_before, &out_bytes, &in_packets, &out_packets);

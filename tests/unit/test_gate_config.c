@@ -101,6 +101,24 @@ static void expect_error(const char *text, const char *needle)
 	gate_config_free(&cfg);
 }
 
+/* Recording completeness (review row 12): a session ends after this many decoder failures;
+ * the check cannot be switched off. */
+static void gfx_decode_failures_max_is_read(void **state)
+{
+	(void)state;
+	gate_config cfg;
+	char err[256] = "";
+	gate_config_defaults(&cfg);
+	assert_int_equal(cfg.gfx_decode_failures_max, 3);
+	gate_config_free(&cfg);
+	assert_true(load(&cfg, "[gate]\ngfx_decode_failures_max = 10\n", err, sizeof(err)));
+	assert_int_equal(cfg.gfx_decode_failures_max, 10);
+	gate_config_free(&cfg);
+	expect_error("[gate]\ngfx_decode_failures_max = 0\n", "gfx_decode_failures_max");
+	expect_error("[gate]\ngfx_decode_failures_max = 1001\n", "1..1000");
+	expect_error("[gate]\ngfx_decode_failures_max = off\n", "gfx_decode_failures_max");
+}
+
 static void bad_input_is_refused_with_a_clear_error(void **state)
 {
 	(void)state;
@@ -288,6 +306,7 @@ int main(void)
 		cmocka_unit_test(defaults_are_safe),
 		cmocka_unit_test(every_key_is_read),
 		cmocka_unit_test(bad_input_is_refused_with_a_clear_error),
+		cmocka_unit_test(gfx_decode_failures_max_is_read),
 		cmocka_unit_test(nla_in_lab_mode_needs_a_sam_file),
 		cmocka_unit_test(command_line_overrides),
 		cmocka_unit_test(missing_file_is_an_error),
