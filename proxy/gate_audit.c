@@ -20,7 +20,7 @@
 #define US_PER_S 1000000LL
 /* Input gaps longer than this count as idle time in the register (Form 4 "active vs idle"). */
 #define IDLE_GRACE_US (60 * US_PER_S)
-/* Ledger rows of one session's receipt events (review #10, row 5): a client announcing tens
+/* Ledger rows of one session's receipt events: a client announcing tens
  * of thousands of devices, or any other flood of events, must not fill the ledger. The first
  * AUDIT_DEVICE_ROWS devices are listed, then one row counts the rest; at most
  * AUDIT_EVENT_ROWS receipt events in all, then one "events_suppressed" row counts the rest.

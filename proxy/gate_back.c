@@ -43,7 +43,7 @@ static int verify_x509(freerdp *instance, const BYTE *pem, size_t len, const cha
 	gate_session *s = back_session(instance->context);
 	const gate_config *cfg = s->cfg;
 	/* FreeRDP 2.11 follows a Server Redirection PDU on its own: the back must never reach a
-	 * host the permit does not name, whatever certificate it shows (review #4). */
+	 * host the permit does not name, whatever certificate it shows. */
 	const UINT16 want_port = s->target_port ? s->target_port : 3389; /* FreeRDP's default */
 	if ((flags & VERIFY_CERT_FLAG_REDIRECT) || !host || strcmp(host, s->target_host) != 0 ||
 	    port != want_port) {
@@ -403,7 +403,7 @@ static BOOL back_desktop_resize(rdpContext *ctx)
 	gate_session *s = back_session(ctx);
 	rdpSettings *bs = ctx->settings;
 	/* gdi_resize frees primary_buffer: the other back thread paints it under update->mux
-	 * (review #9). Lock order: update->mux, then front_out. */
+	 *. Lock order: update->mux, then front_out. */
 	EnterCriticalSection(&ctx->update->mux);
 	EnterCriticalSection(&s->front_out); /* gate_front_send_fb_region reads the buffer */
 	BOOL ok = gdi_resize(ctx->gdi, bs->DesktopWidth, bs->DesktopHeight);
@@ -593,7 +593,7 @@ static BOOL back_post_connect(freerdp *instance)
 	u->pointer->PointerLarge = back_pointer_large;
 	u->pointer->PointerCached = back_pointer_cached;
 	instance->heartbeat->ServerHeartbeat = back_heartbeat;
-	/* Without the decoder, GFX frames would be shown but not recorded: refuse (review #8). */
+	/* Without the decoder, GFX frames would be shown but not recorded: refuse. */
 	if (!gate_gfx_decoder_new(s)) {
 		WLog_ERR(TAG, "%s no graphics pipeline decoder: refusing, the recording would miss frames",
 		         s->sid);
@@ -773,7 +773,7 @@ static DWORD WINAPI client_thread(LPVOID arg)
 	}
 	/* freerdp_disconnect frees the back's GFX and display-control contexts (drdynvc plugin
 	 * termination) before it reports the channels disconnected: the front threads must stop
-	 * calling into them first. The peer thread closes the bridge too, but later (review row 7). */
+	 * calling into them first. The peer thread closes the bridge too, but later. */
 	gate_gfx_close_bridge(s);
 	freerdp_disconnect(instance);
 	return 0;

@@ -72,7 +72,7 @@ void gate_config_defaults(gate_config *cfg)
 	cfg->close_timeout_ms = 5000;
 	cfg->gfx = TRUE;
 	cfg->max_channel_message = 4u * 1024u * 1024u;
-	/* Connection admission and TLS profile (review #10). */
+	/* Connection admission and TLS profile. */
 	cfg->max_handshakes = 0; /* 2 x max_sessions */
 	cfg->max_source_handshakes = 8;
 	cfg->source_connects_per_minute = 60;
@@ -296,7 +296,7 @@ BOOL gate_config_set_target_cert(gate_config *cfg, const char *text, char *err, 
 	return parse_target_cert(cfg, text, err, errlen);
 }
 
-/* Connection admission and TLS profile keys (review #10). Returns -1 when the key is not one of
+/* Connection admission and TLS profile keys. Returns -1 when the key is not one of
  * them, else TRUE or FALSE (err set). */
 static int apply_admission_key(gate_config *cfg, const char *key, const char *v, char *err,
                                size_t errlen)
@@ -435,7 +435,7 @@ static BOOL apply_key(gate_config *cfg, const char *key, const char *v, char *er
 		cfg->max_channel_message = (UINT32)n;
 		return TRUE;
 	}
-	/* Recording completeness (review row 12). */
+	/* Recording completeness. */
 	if (!strcasecmp(key, "gfx_decode_failures_max")) {
 		if (!parse_uint(v, 1, 1000, &n)) {
 			seterr(err, errlen, "key 'gfx_decode_failures_max': '%s' is not a number in 1..1000", v);

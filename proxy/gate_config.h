@@ -52,7 +52,7 @@ typedef struct {
 	BOOL observe_only;   /* default policy: drop all input */
 	UINT32 max_channel_message; /* reassembly cap for static channel messages */
 
-	/* Connection admission and TLS profile (review #10, rows 3 and 13). */
+	/* Connection admission and TLS profile. */
 	int max_handshakes;          /* connections still handshaking; 0 = default (below) */
 	int max_source_handshakes;   /* of them from one source address (IPv6: one /64) */
 	int source_connects_per_minute; /* new connections of one source (token bucket) */

@@ -208,7 +208,7 @@ static UINT back_CapsConfirm(RdpgfxClientContext *ctx, const RDPGFX_CAPS_CONFIRM
 {
 	gate_session *s = ctx->custom;
 	/* FreeRDP 2.11's server sender computes 8 + length in 32 bits: forward only a copy with
-	 * a length a capability set can have (review #2). */
+	 * a length a capability set can have. */
 	if (!pdu->capsSet || (pdu->capsSet->length != 4 && pdu->capsSet->length != 16)) {
 		WLog_ERR(TAG, "%s invalid graphics capabilities from the target (length %u)", s->sid,
 		         pdu->capsSet ? pdu->capsSet->length : 0);
@@ -245,7 +245,7 @@ static RDPGFX_CAPS_ADVERTISE_PDU *caps_copy(const RDPGFX_CAPS_ADVERTISE_PDU *in)
 		return NULL;
 	}
 	/* FreeRDP 2.11's client sender writes 4 bytes of flags and zero-fills length - 4: a
-	 * length below 4 overflows it (review #1). Real sets are 4 or 16 bytes long. */
+	 * length below 4 overflows it. Real sets are 4 or 16 bytes long. */
 	for (UINT16 i = 0; i < in->capsSetCount; i++)
 		if (known_caps_version(in->capsSets[i].version) && in->capsSets[i].length >= 4 &&
 		    in->capsSets[i].length <= 16)
@@ -616,7 +616,7 @@ void gate_gfx_decoder_free(gate_session *s)
 	if (!s->decoder)
 		return;
 	/* freerdp_disconnect has freed the codecs before PostDisconnect runs: surfaces deleted by
-	 * rdpgfx_client_context_free must not reach them (review #3). */
+	 * rdpgfx_client_context_free must not reach them. */
 	UINT16 *ids = NULL;
 	UINT16 count = 0;
 	if (s->decoder->GetSurfaceIds(s->decoder, &ids, &count) == CHANNEL_RC_OK) {

@@ -104,8 +104,8 @@ static BOOL permits_admit(void *ctx, const gate_admission_request *req,
 			return TRUE;
 		}
 		if (deny != POLICY_DENY_NONE) { /* already in the ledger */
-			/* One answer for all three, so the client learns nothing about the account
-			 * (review #10): which it was is in the ledger. */
+			/* One answer for all three, so the client learns nothing about the account;
+			 * which it was is in the ledger. */
 			refuse(out, "Unknown account, wrong password, or too many failed logons "
 			            "(then wait and try again later).");
 			return TRUE;

@@ -9,7 +9,7 @@
  *   With handle_signals, SIGUSR1 writes one stats line (gate_server_log_stats).
  * - Threads: run() is the listener thread; it also runs the watchdog that shuts down the
  *   sockets of sessions past their handshake deadline. The session table is guarded by `lock`.
- * - Two pools (review #10): a connection first takes a slot of the handshake pool
+ * - Two pools: a connection first takes a slot of the handshake pool
  *   (gate_config_handshake_pool(), at most max_source_handshakes per source address, and at
  *   most source_connects_per_minute new ones per source); it moves to the session pool
  *   (max_sessions) when its handshake is done and admission starts (gate_server_promote).

@@ -187,7 +187,7 @@ static BOOL channel_is_open(gate_session *s, UINT16 id)
 
 /* Bytes accepted so far for the message being reassembled on an open channel: a client that
  * never sends CHANNEL_FLAG_LAST, sends more than the declared total, or sends fragments without
- * a FIRST must not make the library's buffer grow without bound (review #6). */
+ * a FIRST must not make the library's buffer grow without bound. */
 static BOOL within_message_cap(gate_session *s, UINT16 id, const BYTE *data, size_t size,
                                UINT32 flags, size_t total)
 {
@@ -413,7 +413,7 @@ static void start_rdpdr_observer(gate_session *s)
 	s->front_rdpdr = ctx;
 	if (ctx->Start(ctx) != CHANNEL_RC_OK) {
 		WLog_WARN(TAG, "%s rdpdr observer did not start", s->sid);
-		/* Start may have opened the channel before failing: close it too (review #18a). */
+		/* Start may have opened the channel before failing: close it too. */
 		stop_rdpdr_observer(s);
 	}
 }
@@ -622,7 +622,7 @@ static void wipe_peer_identity(freerdp_peer *peer);
 
 /* The vendor's credentials are only needed for admission: FreeRDP 2.11 keeps a copy of the
  * NLA identity in the peer for the whole session (never freed) and the Client Info password in
- * the settings (review #7). The session's own copy is wiped after the back connect. */
+ * the settings. The session's own copy is wiped after the back connect. */
 static void wipe_front_credentials(gate_session *s)
 {
 	rdpSettings *ps = s->peer->settings;
@@ -1092,7 +1092,7 @@ static void peer_loop(gate_session *s)
 			ResetEvent(s->reactivate_event);
 			reactivate_front(s);
 		}
-		/* A client that never answers the reactivation must not hold the target (review #10). */
+		/* A client that never answers the reactivation must not hold the target. */
 		if (gate_session_state(s) == GATE_ST_REACTIVATING && now_ms() > s->reactivate_deadline_ms) {
 			gate_session_close(s, "client did not complete the reactivation in time");
 			break;
@@ -1201,7 +1201,7 @@ static void teardown(gate_session *s)
 	if (s->obs.on_close)
 		s->obs.on_close(s->obs.ctx, reason);
 	/* With the back thread still alive, its callbacks may still reach the observer: keep it
-	 * (leaked like the rest of the session; on_close made later callbacks no-ops) (review #5). */
+	 * (leaked like the rest of the session; on_close made later callbacks no-ops). */
 	if (back_stopped) {
 		if (s->obs.release)
 			s->obs.release(s->obs.ctx);
@@ -1212,7 +1212,7 @@ static void teardown(gate_session *s)
 	s->front_closed = TRUE;
 	LeaveCriticalSection(&s->server->lock);
 	peer->Close(peer);
-	gate_tls_release_accept_refs(peer); /* FreeRDP 2.11 tls_accept leak (review #10) */
+	gate_tls_release_accept_refs(peer); /* FreeRDP 2.11 tls_accept leak */
 	peer->Disconnect(peer);
 	if (!back_stopped) {
 		/* A library thread would still use the back and the peer: leaking is the safe choice. */

@@ -1,6 +1,5 @@
-/* gate_sources: per-source-address limits on connections that are still handshaking
- * (review #10, row 3): how many may handshake at once, and how many new ones may start per
- * minute.
+/* gate_sources: per-source-address limits on connections that are still handshaking:
+ * how many may handshake at once, and how many new ones may start per minute.
  *
  * Contract:
  * - A source is an IPv4 address, or the /64 prefix of an IPv6 address (one host easily owns a

@@ -1,4 +1,4 @@
-/* gate_tls: the gate's TLS profile and a FreeRDP 2.11 server TLS leak repair (review #10).
+/* gate_tls: the gate's TLS profile and a FreeRDP 2.11 server TLS leak repair.
  *
  * Contract:
  * - GATE_TLS_CIPHERS_DEFAULT is the TLS 1.2 cipher list of both sides (front: the vendors'

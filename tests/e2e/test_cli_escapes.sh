@@ -1,5 +1,5 @@
 #!/bin/bash
-# Texts from outside never reach the officer's terminal raw (review #10, row 9). A ledger
+# Texts from outside never reach the officer's terminal raw. A ledger
 # session whose client name (chosen by the vendor's client) holds ESC[2J, a newline, a BEL, a
 # C1 CSI, a bidi override and an invalid byte, and a recording whose header, events and typed
 # text hold the same, are shown by `rmgate-policy session list/show` (text and JSON) and by

@@ -1,5 +1,5 @@
 #!/bin/bash
-# A client that stops reading cannot make the gate's memory grow (review row 2). A hostile client
+# A client that stops reading cannot make the gate's memory grow. A hostile client
 # (rdp_probe --gfx-suspend-stall) acknowledges its first graphics-pipeline frame with queueDepth =
 # SUSPEND_FRAME_ACKNOWLEDGEMENT (0xFFFFFFFF, "do not wait for my acknowledgements") and then keeps
 # its socket open without reading it for 20 s. The target is tests/bench/gfx_target, which sends

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The gate fails closed when it cannot record what the target shows (review row 12): a target
+# The gate fails closed when it cannot record what the target shows: a target
 # (tests/bench/gfx_target --corrupt) sends graphics-pipeline frames whose planar payload is
 # garbage. The gate's decoder rejects each one; at gfx_decode_failures_max (3 here, the default)
 # the session ends with the reason recording_incomplete, in the gate's log and in the ledger,

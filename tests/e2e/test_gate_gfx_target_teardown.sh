@@ -1,6 +1,6 @@
 #!/bin/bash
 # The target going away never lets a client's graphics acknowledgements or monitor layouts reach
-# the back's freed channel contexts (review row 7): FreeRDP 2.11's freerdp_disconnect frees the
+# the back's freed channel contexts: FreeRDP 2.11's freerdp_disconnect frees the
 # GFX and display-control client contexts before it reports the channels disconnected, so the
 # gate must close its bridge before that. A target (tests/bench/gfx_target --end-after) ends
 # every connection after ten frames while the client (rdp_probe --flood-acks)

@@ -1,5 +1,5 @@
 #!/bin/bash
-# Idle or fast connections from one address cannot lock vendors out (review #10, row 3): a
+# Idle or fast connections from one address cannot lock vendors out: a
 # connection waits for its handshake in a pool of its own, separate from max_sessions; one
 # address may hold max_source_handshakes (default 8) of that pool and open at most
 # source_connects_per_minute (default 60) new connections a minute; refusals at accept name

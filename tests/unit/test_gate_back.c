@@ -1,6 +1,6 @@
 /* The back's certificate check against the real FreeRDP 2.11 client context: only the
  * permitted target host and port are accepted, and a server redirection is never followed,
- * even with target_cert = ignore (review #4). */
+ * even with target_cert = ignore. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

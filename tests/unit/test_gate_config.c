@@ -101,7 +101,7 @@ static void expect_error(const char *text, const char *needle)
 	gate_config_free(&cfg);
 }
 
-/* Recording completeness (review row 12): a session ends after this many decoder failures;
+/* Recording completeness: a session ends after this many decoder failures;
  * the check cannot be switched off. */
 static void gfx_decode_failures_max_is_read(void **state)
 {
@@ -248,7 +248,7 @@ static void policy_denies_by_default(void **state)
 	assert_string_equal(gate_policy_channel_class("xyz"), "unknown");
 }
 
-/* Connection admission and TLS profile keys (review #10): documented defaults, every key read,
+/* Connection admission and TLS profile keys: documented defaults, every key read,
  * and a cipher list with a suite that is not forward-secret refused with the key and suite. */
 static void admission_and_tls_keys(void **state)
 {

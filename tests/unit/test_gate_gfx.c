@@ -1,6 +1,6 @@
 /* The graphics pipeline bridge against the real FreeRDP 2.11 channel code: capability sets a
  * vendor or a target could use to crash the gate's senders are never forwarded (review #1, #2),
- * and the gate's decoder is torn down safely after the codecs are gone (review #3). */
+ * and the gate's decoder is torn down safely after the codecs are gone. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /* The channel-data guard's drdynvc check: a DATA_FIRST PDU announcing more than the cap (which
- * FreeRDP 2.11's server would pre-allocate) is refused, whatever the field sizes (review #6). */
+ * FreeRDP 2.11's server would pre-allocate) is refused, whatever the field sizes. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

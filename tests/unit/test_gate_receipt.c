@@ -1,4 +1,4 @@
-/* Client-supplied names in receipt details cannot end their field or add a key (review #13). */
+/* Client-supplied names in receipt details cannot end their field or add a key. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-/* Per-source limits of the handshake pool (review #10, row 3): one address cannot hold more
+/* Per-source limits of the handshake pool: one address cannot hold more
  * than max_handshakes concurrent handshakes nor open more than per_minute connections a
  * minute; other addresses are not affected; an IPv6 host is limited by its /64; a source with
  * a handshake in progress is never forgotten when the table is full. */

@@ -1,4 +1,4 @@
-/* common/text_escape: the contract of text_escape.h, byte by byte (review #10, row 9). */
+/* common/text_escape: the contract of text_escape.h, byte by byte. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
