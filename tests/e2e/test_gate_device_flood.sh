@@ -1,5 +1,5 @@
 #!/bin/bash
-# A flood of announced devices must not fill the ledger (review #10, row 5b). A vendor's client
+# A flood of announced devices must not fill the ledger. A vendor's client
 # (the headless probe, on a permitted session) announcing 20000 drives in rdpdr Device List
 # Announce PDUs leaves 32 device rows and one row counting the other 19968 in the session's
 # ledger events (at most 1002 rows in all); the recording keeps every device. The ledger

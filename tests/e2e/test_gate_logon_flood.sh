@@ -1,5 +1,5 @@
 #!/bin/bash
-# A flood of refused logons must not fill the ledger (review #10, row 5a). 40 refused logons
+# A flood of refused logons must not fill the ledger. 40 refused logons
 # from one address (20 unknown accounts, 20 wrong passwords of a real account, two at a time,
 # with the headless client in TLS mode) leave 5 bad_password rows (the lock-out's count, also
 # under parallel attempts), 1 account_locked row and, per minute, at most N single refusals

@@ -69,8 +69,8 @@ more_refused() {
 bench_check "TLS-only client: refused by an nla gate" more_refused
 bench_expect_log_absent "TLS-only client: never admitted" "$LOG" 's[2-9][0-9]* admitted'
 
-# The vendor's password is not kept in the gate's memory once the session runs (review #7:
-# FreeRDP 2.11 keeps the NLA identity in the peer and the Client Info password in the settings).
+# The vendor's password is not kept in the gate's memory once the session runs
+# (FreeRDP 2.11 keeps the NLA identity in the peer and the Client Info password in the settings).
 bench_start_xfreerdp 127.0.0.1 "$PORT" /u:vendor7 "/p:$SECRET"
 bench_check "NLA session of vendor7 opens its window" bench_wait_client_window "$BENCH_XFREERDP_DISPLAY" 30
 password_gone() { # reads the gate's writable memory through /proc (same user)

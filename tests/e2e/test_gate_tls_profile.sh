@@ -1,5 +1,5 @@
 #!/bin/bash
-# The gate's TLS (review #10, rows 13 and 4).
+# The gate's TLS.
 # Front: every TLS 1.2 suite this machine's OpenSSL knows is offered to the gate one by one
 # (after RDP's X.224 request): it accepts only forward-secret AEAD suites (ECDHE or DHE with
 # AES-GCM or ChaCha20-Poly1305), never static RSA (AES256-GCM-SHA384, AES128-SHA, ...) or CBC.

@@ -1,5 +1,5 @@
 /* The graphics pipeline bridge against the real FreeRDP 2.11 channel code: capability sets a
- * vendor or a target could use to crash the gate's senders are never forwarded (review #1, #2),
+ * vendor or a target could use to crash the gate's senders are never forwarded,
  * and the gate's decoder is torn down safely after the codecs are gone. */
 #include <stdarg.h>
 #include <stddef.h>

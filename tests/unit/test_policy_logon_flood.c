@@ -1,4 +1,4 @@
-/* Attacks on the logon path through the policy API (review #10, rows 5a and 10):
+/* Attacks on the logon path through the policy API:
  * - parallel wrong guesses on one account never check more passwords than the lock-out allows;
  * - an unknown login costs the same PBKDF2 as a known one (counted, not timed: this program
  *   puts its own PKCS5_PBKDF2_HMAC in front of libcrypto's and counts the calls);
