@@ -27,7 +27,7 @@ product_start_gate || bench_die "gate not listening: $(tail -n 3 "$PRODUCT_GATE_
 attempt() {
     local i=$1 login=nobody$1 password=x
     [ $((i % 2)) -eq 0 ] && login=acme password=wrong-$i
-    product_probe 0 "$login" "$password" /sec:tls >"$BENCH_DIR/flood-$i.out" 2>&1
+    product_probe 0 "$login" "$password" /sec:tls /timeout:120000 >"$BENCH_DIR/flood-$i.out" 2>&1
     echo $? >"$BENCH_DIR/flood-$i.rc"
 }
 t0=$(date +%s)
