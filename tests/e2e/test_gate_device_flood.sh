@@ -3,7 +3,8 @@
 # (the headless probe, on a permitted session) announcing 20000 drives in rdpdr Device List
 # Announce PDUs leaves 32 device rows and one row counting the other 19968 in the session's
 # ledger events (at most 1002 rows in all); the recording keeps every device. The ledger
-# verifies.
+# verifies. The probe waits up to 120 s for activation (/timeout): a logon costs one PBKDF2,
+# slow under the sanitizers on a loaded machine.
 . "$(dirname "$0")/lib/bench.sh"
 . "$(dirname "$0")/lib/product.sh"
 
@@ -19,7 +20,7 @@ product_start_gate || bench_die "gate not listening: $(tail -n 3 "$PRODUCT_GATE_
 
 # --- a Device List Announce with tens of thousands of devices ------------------------------
 "$BUILD/bench/rdp_probe" --seconds 3 --rdpdr-devices "$DEVICES" -- "/v:127.0.0.1:$PRODUCT_GATE_PORT" \
-    /u:beta /p:beta-Pass1 /cert:ignore /bpp:24 >"$BENCH_DIR/devices.out" 2>&1
+    /u:beta /p:beta-Pass1 /cert:ignore /bpp:24 /timeout:120000 >"$BENCH_DIR/devices.out" 2>&1
 bench_expect_eq "devices: the vendor's session ran" 0 "$?"
 bench_check "devices: the flood was sent" grep -q "sent a Device List Announce of $DEVICES devices" \
     "$BENCH_DIR/devices.out"
