@@ -115,7 +115,10 @@ static UINT on_frame_ack(RdpgfxServerContext *g, const RDPGFX_FRAME_ACKNOWLEDGE_
 	EnterCriticalSection(&t->lock);
 	BOOL was = t->suspended;
 	t->suspended = pdu->queueDepth == SUSPEND_FRAME_ACKNOWLEDGEMENT;
-	t->last_ack = pdu->frameId;
+	/* Acknowledgements may come out of order: the newest frame acknowledged is the mark (an
+	 * older one arriving late must not make frames look in flight again). */
+	if (pdu->frameId > t->last_ack)
+		t->last_ack = pdu->frameId;
 	t->acks++;
 	LeaveCriticalSection(&t->lock);
 	if (t->suspended != was) {
