@@ -4,6 +4,7 @@
 #include "gate_server.h"
 #include "gate_tls.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1048,6 +1049,16 @@ static void handshake_failed(gate_session *s)
 	gate_session_close(s, reason);
 }
 
+/* The channel manager fails when a write to the client fails. When the client has closed its
+ * connection (end of stream or reset: it left while graphics were on their way), that is a
+ * client disconnect, not a gate error: the ledger's end reason tells the two apart. */
+static BOOL front_socket_gone(freerdp_peer *peer)
+{
+	char peeked;
+	ssize_t n = recv(peer->sockfd, &peeked, 1, MSG_PEEK | MSG_DONTWAIT);
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
 static void peer_loop(gate_session *s)
 {
 	freerdp_peer *peer = s->peer;
@@ -1085,7 +1096,8 @@ static void peer_loop(gate_session *s)
 			break;
 		}
 		if (!WTSVirtualChannelManagerCheckFileDescriptor(fc->vcm)) {
-			gate_session_close(s, "front channel manager failed");
+			gate_session_close(s, front_socket_gone(peer) ? "client disconnected"
+			                                              : "front channel manager failed");
 			break;
 		}
 		if (WaitForSingleObject(s->reactivate_event, 0) == WAIT_OBJECT_0) {

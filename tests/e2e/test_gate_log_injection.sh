@@ -27,8 +27,10 @@ for sec in tls nla; do
     PRODUCT_GATE_PORT="" PRODUCT_GATE_CONF="security = $sec" PRODUCT_GATE_ASAN=detect_leaks=0
     WLOG_LEVEL=DEBUG product_start_gate "gate-$sec" || bench_die "$sec gate not listening"
     log=$PRODUCT_GATE_LOG
+    # The probe waits up to 120 s for activation: under the sanitizers a logon (PBKDF2, or the
+    # NTLM exchange) and the target connection take longer than FreeRDP's default.
     product_probe 2 acme acme-Pass1 "/client-hostname:$client" "/drive:"$'\e\nFORGED'",$BENCH_DIR" \
-        "/sec:$sec" >"$BENCH_DIR/probe-drive-$sec.out" 2>&1
+        "/sec:$sec" /timeout:120000 >"$BENCH_DIR/probe-drive-$sec.out" 2>&1
     bench_expect_eq "$sec: the vendor with a hostile client and drive name is admitted" 0 "$?"
     product_probe 1 "$user" acme-Pass1 "/d:$domain" "/client-hostname:$client" "/sec:$sec" \
         >"$BENCH_DIR/probe-$sec.out" 2>&1

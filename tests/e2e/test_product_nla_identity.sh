@@ -26,7 +26,7 @@ impostor() {
     local ntlm=$1
     shift
     "$BUILD/bench/nla_impostor" --seconds 2 --ntlm "$ntlm" -- "/v:127.0.0.1:$PRODUCT_GATE_PORT" \
-        /cert:ignore /sec:nla -gfx "$@"
+        /cert:ignore /sec:nla -gfx /timeout:120000 "$@"
 }
 sessions() { product_sql "SELECT COUNT(*) FROM sessions WHERE login = '$1'"; }
 mismatches() { product_sql "SELECT COUNT(*) FROM events WHERE type = 'refused' AND reason = 'identity_mismatch'"; }
