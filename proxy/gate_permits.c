@@ -1,4 +1,5 @@
 /* gate_permits: admission by the permit database (see gate_permits.h). */
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -286,6 +287,6 @@ BOOL gate_permits_ntlm_v2_hash(gate_permits *p, const WCHAR *user, UINT32 user_b
 	free(login);
 	if (ok)
 		ok = NTOWFv2FromHashW(nt, (LPWSTR)user, user_bytes, (LPWSTR)domain, domain_bytes, hash);
-	memset(nt, 0, sizeof(nt));
+	OPENSSL_cleanse(nt, sizeof(nt));
 	return ok;
 }

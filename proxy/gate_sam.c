@@ -2,6 +2,7 @@
 #include "gate_sam.h"
 #include "hex.h"
 
+#include <openssl/crypto.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -42,7 +43,7 @@ void gate_sam_free(gate_sam *sam)
 		free(sam->e[i].domain);
 	}
 	if (sam->e)
-		memset(sam->e, 0, sam->n * sizeof(*sam->e));
+		OPENSSL_cleanse(sam->e, sam->n * sizeof(*sam->e));
 	free(sam->e);
 	free(sam);
 }
@@ -142,7 +143,7 @@ gate_sam *gate_sam_load(const char *path, char *err, size_t errlen)
 			seterr(err, errlen, "SAM file '%s': %s", path, inner);
 	}
 	if (buf) {
-		memset(buf, 0, n); /* hashes are secrets too */
+		OPENSSL_cleanse(buf, n); /* hashes are secrets too */
 		free(buf);
 	}
 	return sam;
