@@ -3,6 +3,8 @@
 #include "ledger.h"
 #include "ledger_internal.h"
 #include "policy_internal.h"
+#include "hex.h"
+#include "pin.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -100,45 +102,27 @@ int policy_vendor_add(policy_db *db, const char *name, const char *prime, int64_
 	return status;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int parse_pin(const char *text, char out[POLICY_CERT_PIN_HEX + 1])
 {
-	static const char digits[] = "0123456789abcdef";
-	if (!text || strncasecmp(text, "sha256:", 7) != 0)
+	uint8_t pin[CERT_PIN_LEN];
+	size_t at = 0;
+	switch (cert_pin_parse(text, pin, &at)) {
+	case CERT_PIN_OK:
+		hex_encode(pin, CERT_PIN_LEN, out);
+		return POLICY_OK;
+	case CERT_PIN_NO_PREFIX:
 		return pol_fail(POLICY_ERR_INVALID, "certificate pin '%.80s' must be 'sha256:' and the 64 hex digits"
 				" of the certificate's SHA-256 (colons between bytes allowed)", text ? text : "");
-	const char *hex = text + 7;
-	size_t len = strlen(hex);
-	/* Either 64 digits, or 32 pairs with one ':' between each (95 chars). */
-	bool colons = len == POLICY_CERT_PIN_HEX / 2 * 3 - 1;
-	if (len != POLICY_CERT_PIN_HEX && !colons)
+	case CERT_PIN_BAD_LENGTH:
 		return pol_fail(POLICY_ERR_INVALID, "certificate pin '%.80s': a SHA-256 has 32 bytes (64 hex digits),"
-				" this one has %zu characters", text, len);
-	for (size_t i = 0, o = 0; i < len; i++) {
-		if (colons && i % 3 == 2) {
-			if (hex[i] != ':')
-				return pol_fail(POLICY_ERR_INVALID, "certificate pin '%.80s': expected ':' between bytes at"
-						" character %zu", text, i + 8);
-			continue;
-		}
-		int v = hex_value(hex[i]);
-		if (v < 0)
-			return pol_fail(POLICY_ERR_INVALID, "certificate pin '%.80s': '%c' at character %zu is not a hex"
-					" digit", text, hex[i], i + 8);
-		out[o++] = digits[v];
-		out[o] = '\0';
+				" this one has %zu characters", text, at);
+	case CERT_PIN_BAD_COLON:
+		return pol_fail(POLICY_ERR_INVALID, "certificate pin '%.80s': expected ':' between bytes at"
+				" character %zu", text, at + 1);
+	default:
+		return pol_fail(POLICY_ERR_INVALID, "certificate pin '%.80s': '%c' at character %zu is not a hex"
+				" digit", text, text[at], at + 1);
 	}
-	return POLICY_OK;
 }
 
 int policy_cert_pin_parse(const char *text, char out[POLICY_CERT_PIN_HEX + 1])

@@ -1,6 +1,7 @@
 /* ledger.c: appending hash-chained rows and verifying the chain (see ledger.h). */
 #include "ledger.h"
 #include "ledger_internal.h"
+#include "hex.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -74,16 +75,6 @@ static void hash_end(EVP_MD_CTX *md, uint8_t out[HASH_LEN])
 	unsigned len = HASH_LEN;
 	EVP_DigestFinal_ex(md, out, &len);
 	EVP_MD_CTX_free(md);
-}
-
-static void to_hex(const uint8_t *b, size_t n, char *out)
-{
-	static const char hexd[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hexd[b[i] >> 4];
-		out[2 * i + 1] = hexd[b[i] & 15];
-	}
-	out[2 * n] = '\0';
 }
 
 /* Reads the head of the chain (seq 0 and zero hash when empty). */
@@ -575,8 +566,8 @@ static void anchor_mismatch(const policy_ledger_anchor *anchor, const uint8_t ru
                             policy_verify_result *out)
 {
 	char have[2 * HASH_LEN + 1], want[2 * HASH_LEN + 1];
-	to_hex(running, HASH_LEN, have);
-	to_hex(anchor->hash, HASH_LEN, want);
+	hex_encode(running, HASH_LEN, have);
+	hex_encode(anchor->hash, HASH_LEN, want);
 	snprintf(out->problem, sizeof out->problem,
 		 "the chain's hash at seq %lld is %s but the anchor says %s: the ledger was rewritten at or before"
 		 " that row", (long long)anchor->seq, have, want);
@@ -653,18 +644,7 @@ int policy_ledger_anchor_parse(const char *text, policy_ledger_anchor *out)
 	for (; *p >= '0' && *p <= '9' && seq <= (INT64_MAX - 9) / 10; p++)
 		seq = seq * 10 + (*p - '0');
 	const char *hex = p + 1;
-	bool ok = p != text && *p == ':' && seq >= 1 && strlen(hex) == 2 * HASH_LEN;
-	for (size_t i = 0; ok && i < HASH_LEN; i++) {
-		int v = 0;
-		for (int k = 0; k < 2 && ok; k++) {
-			char c = hex[2 * i + k];
-			int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-				: c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-			ok = d >= 0;
-			v = v * 16 + d;
-		}
-		out->hash[i] = (uint8_t)v;
-	}
+	bool ok = p != text && *p == ':' && seq >= 1 && hex_decode(hex, strlen(hex), out->hash, HASH_LEN);
 	if (!ok)
 		return pol_fail(POLICY_ERR_INVALID,
 		                "'%.80s' is not a ledger anchor: give SEQ:HASH as printed by a report or verify,"
@@ -711,7 +691,7 @@ int policy_ledger_verify_anchor(policy_db *db, const policy_ledger_anchor *ancho
 		sqlite3_finalize(cur[k].st);
 	pol_rollback(db);
 	pol_unlock(db);
-	to_hex(running, HASH_LEN, out->head_hex);
+	hex_encode(running, HASH_LEN, out->head_hex);
 	out->head_seq = seq;
 	out->ok = !status && !out->problem[0];
 	if (!status && !out->ok)

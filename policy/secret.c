@@ -4,6 +4,7 @@
 #include "ledger.h"
 #include "ledger_internal.h"
 #include "policy_internal.h"
+#include "hex.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -55,8 +56,7 @@ static void key_id(const uint8_t key[KEY_LEN], char out[17])
 	    !EVP_DigestUpdate(c, key, KEY_LEN) || !EVP_DigestFinal_ex(c, md, &mdlen))
 		memset(md, 0, sizeof md); /* only on allocation failure; the id is then all zero */
 	EVP_MD_CTX_free(c);
-	for (int i = 0; i < 8; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	hex_encode(md, 8, out);
 }
 
 static int write_all(int fd, const char *buf, size_t len)
@@ -89,8 +89,7 @@ int policy_secret_key_create(const char *path, char key_id_out[17])
 	if (RAND_bytes(key, KEY_LEN) != 1) {
 		status = pol_fail(POLICY_ERR_IO, "cannot draw random bytes for key file %s", path);
 	} else {
-		for (int i = 0; i < KEY_LEN; i++)
-			snprintf(text + 2 * i, 3, "%02x", key[i]);
+		hex_encode(key, KEY_LEN, text);
 		text[2 * KEY_LEN] = '\n';
 		if (fchmod(fd, 0600) != 0 || write_all(fd, text, 2 * KEY_LEN + 1) != 0 || fsync(fd) != 0)
 			status = pol_fail(POLICY_ERR_IO, "cannot write key file %s: %s", path, strerror(errno));
@@ -104,17 +103,6 @@ int policy_secret_key_create(const char *path, char key_id_out[17])
 	OPENSSL_cleanse(key, sizeof key);
 	OPENSSL_cleanse(text, sizeof text);
 	return status;
-}
-
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* Reads at most len bytes of fd (the key file is tiny). */
@@ -140,15 +128,7 @@ static bool parse_key_text(const char *text, size_t len, uint8_t key[KEY_LEN])
 	size_t body = 2 * KEY_LEN;
 	bool end_ok = len == body || (len == body + 1 && text[body] == '\n') ||
 		      (len == body + 2 && text[body] == '\r' && text[body + 1] == '\n');
-	if (!end_ok)
-		return false;
-	for (int i = 0; i < KEY_LEN; i++) {
-		int hi = hex_value(text[2 * i]), lo = hex_value(text[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return false;
-		key[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return true;
+	return end_ok && hex_decode(text, body, key, KEY_LEN);
 }
 
 /* The checks on an open key file (fstat of the descriptor, so nothing can

@@ -12,6 +12,7 @@
 
 #include "gate_audit.h"
 #include "gate_limits.h"
+#include "hex.h"
 #include "ledger.h"
 #include "rec_reader.h"
 #include "rec_writer.h"
@@ -65,9 +66,10 @@ static void make_recording_id(char *out, size_t len, int64_t now_us)
 	time_t t = (time_t)(now_us / US_PER_S);
 	struct tm tm;
 	gmtime_r(&t, &tm);
-	snprintf(out, len, "%04d%02d%02dT%02d%02d%02dZ-%02x%02x%02x%02x%02x%02x", tm.tm_year + 1900,
-	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, rnd[0], rnd[1], rnd[2],
-	         rnd[3], rnd[4], rnd[5]);
+	char rhex[2 * sizeof(rnd) + 1];
+	hex_encode(rnd, sizeof(rnd), rhex);
+	snprintf(out, len, "%04d%02d%02dT%02d%02d%02dZ-%s", tm.tm_year + 1900, tm.tm_mon + 1,
+	         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, rhex);
 }
 
 static bool ensure_private_dir(const char *dir, char *err, size_t errlen)

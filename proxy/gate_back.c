@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <openssl/crypto.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
@@ -713,10 +714,10 @@ static void wipe_password(gate_session *s)
 {
 	rdpSettings *bs = s->back->settings;
 	if (bs->Password)
-		memset(bs->Password, 0, strlen(bs->Password));
+		OPENSSL_cleanse(bs->Password, strlen(bs->Password));
 	freerdp_settings_set_string(bs, FreeRDP_Password, NULL);
 	if (s->password) {
-		memset(s->password, 0, strlen(s->password));
+		OPENSSL_cleanse(s->password, strlen(s->password));
 		free(s->password);
 		s->password = NULL;
 	}

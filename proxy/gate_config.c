@@ -3,6 +3,7 @@
  * comments and blank lines (which WinPR's parser does not accept everywhere) are removed. */
 #include "gate_config.h"
 #include "gate_tls.h"
+#include "pin.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -179,35 +180,9 @@ BOOL gate_config_set_target(gate_config *cfg, const char *text, char *err, size_
 	return gate_endpoint_parse(text, &cfg->target, err, errlen);
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 BOOL gate_parse_fingerprint(const char *text, BYTE out[GATE_SHA256_LEN])
 {
-	if (strncasecmp(text, "sha256:", 7) != 0)
-		return FALSE;
-	const char *p = text + 7;
-	size_t n = 0;
-	while (*p) {
-		if (*p == ':') {
-			p++;
-			continue;
-		}
-		int hi = hexval(p[0]);
-		int lo = p[1] ? hexval(p[1]) : -1;
-		if (hi < 0 || lo < 0 || n >= GATE_SHA256_LEN)
-			return FALSE;
-		out[n++] = (BYTE)(hi << 4 | lo);
-		p += 2;
-	}
-	return n == GATE_SHA256_LEN;
+	return cert_pin_parse(text, out, NULL) == CERT_PIN_OK;
 }
 
 static BOOL parse_bool(const char *v, BOOL *out)

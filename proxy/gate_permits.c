@@ -1,4 +1,5 @@
 /* gate_permits: admission by the permit database (see gate_permits.h). */
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "authz.h"
 #include "gate_audit.h"
 #include "gate_permits.h"
+#include "hex.h"
 #include "ledger.h"
 
 #define TAG "rmgate.proxy.permits"
@@ -25,15 +27,7 @@ static void refuse(gate_admission_decision *out, const char *sentence)
 /* The database stores a pin as 64 lowercase hex digits (policy_cert_pin_parse). */
 static BOOL pin_from_hex(const char *hex, BYTE out[32])
 {
-	if (strlen(hex) != 64)
-		return FALSE;
-	for (size_t i = 0; i < 32; i++) {
-		unsigned v;
-		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
-			return FALSE;
-		out[i] = (BYTE)v;
-	}
-	return TRUE;
+	return hex_decode(hex, strlen(hex), out, 32);
 }
 
 static gate_channel_policy channel_policy_for(const policy_session_rules *rules)
@@ -293,6 +287,6 @@ BOOL gate_permits_ntlm_v2_hash(gate_permits *p, const WCHAR *user, UINT32 user_b
 	free(login);
 	if (ok)
 		ok = NTOWFv2FromHashW(nt, (LPWSTR)user, user_bytes, (LPWSTR)domain, domain_bytes, hash);
-	memset(nt, 0, sizeof(nt));
+	OPENSSL_cleanse(nt, sizeof(nt));
 	return ok;
 }

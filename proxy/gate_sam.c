@@ -1,6 +1,8 @@
 /* gate_sam: parse a WinPR SAM file and look accounts up (see gate_sam.h). */
 #include "gate_sam.h"
+#include "hex.h"
 
+#include <openssl/crypto.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -27,25 +29,9 @@ static void seterr(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-}
-
 static BOOL parse_hash(const char *hex, size_t len, BYTE out[16])
 {
-	if (len != 32)
-		return FALSE;
-	for (size_t i = 0; i < 16; i++) {
-		int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return FALSE;
-		out[i] = (BYTE)(hi << 4 | lo);
-	}
-	return TRUE;
+	return hex_decode(hex, len, out, 16);
 }
 
 void gate_sam_free(gate_sam *sam)
@@ -57,7 +43,7 @@ void gate_sam_free(gate_sam *sam)
 		free(sam->e[i].domain);
 	}
 	if (sam->e)
-		memset(sam->e, 0, sam->n * sizeof(*sam->e));
+		OPENSSL_cleanse(sam->e, sam->n * sizeof(*sam->e));
 	free(sam->e);
 	free(sam);
 }
@@ -157,7 +143,7 @@ gate_sam *gate_sam_load(const char *path, char *err, size_t errlen)
 			seterr(err, errlen, "SAM file '%s': %s", path, inner);
 	}
 	if (buf) {
-		memset(buf, 0, n); /* hashes are secrets too */
+		OPENSSL_cleanse(buf, n); /* hashes are secrets too */
 		free(buf);
 	}
 	return sam;

@@ -2,6 +2,7 @@
 #include "gate_server.h"
 #include "gate_session.h"
 
+#include <openssl/crypto.h>
 #include <errno.h>
 #include <malloc.h>
 #include <signal.h>
@@ -102,7 +103,7 @@ void gate_admission_decision_clear(gate_admission_decision *d)
 	free(d->user);
 	free(d->domain);
 	if (d->password) {
-		memset(d->password, 0, strlen(d->password));
+		OPENSSL_cleanse(d->password, strlen(d->password));
 		free(d->password);
 	}
 	memset(d, 0, sizeof(*d));

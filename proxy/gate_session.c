@@ -5,6 +5,7 @@
 #include "gate_tls.h"
 
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -468,7 +469,7 @@ static char *from_unicode(const UINT16 *w, UINT32 len)
 static void free_secret(char **p)
 {
 	if (*p) {
-		memset(*p, 0, strlen(*p));
+		OPENSSL_cleanse(*p, strlen(*p));
 		free(*p);
 		*p = NULL;
 	}
@@ -629,7 +630,7 @@ static void wipe_front_credentials(gate_session *s)
 	rdpSettings *ps = s->peer->settings;
 	wipe_peer_identity(s->peer);
 	if (ps->Password) {
-		memset(ps->Password, 0, strlen(ps->Password));
+		OPENSSL_cleanse(ps->Password, strlen(ps->Password));
 		freerdp_settings_set_string(ps, FreeRDP_Password, NULL);
 	}
 }
@@ -934,7 +935,7 @@ static SECURITY_STATUS front_ntlm_hash(void *client, const SEC_WINNT_AUTH_IDENTI
 		found = user && domain && gate_sam_lookup(s->server->sam, user, domain, nt) &&
 		        NTOWFv2FromHashW(nt, (LPWSTR)id->User, id->UserLength * 2, (LPWSTR)id->Domain,
 		                         id->DomainLength * 2, ntlmhash);
-		memset(nt, 0, sizeof(nt));
+		OPENSSL_cleanse(nt, sizeof(nt));
 	}
 	if (!found) {
 		char eu[GATE_ESCAPED_MAX], ed[GATE_ESCAPED_MAX];
@@ -1153,11 +1154,11 @@ static void wipe_peer_identity(freerdp_peer *peer)
 {
 	SEC_WINNT_AUTH_IDENTITY *id = &peer->identity;
 	if (id->User)
-		memset(id->User, 0, (size_t)id->UserLength * 2);
+		OPENSSL_cleanse(id->User, (size_t)id->UserLength * 2);
 	if (id->Domain)
-		memset(id->Domain, 0, (size_t)id->DomainLength * 2);
+		OPENSSL_cleanse(id->Domain, (size_t)id->DomainLength * 2);
 	if (id->Password)
-		memset(id->Password, 0, (size_t)id->PasswordLength * 2);
+		OPENSSL_cleanse(id->Password, (size_t)id->PasswordLength * 2);
 	/* winpr allocates them with calloc (sspi_CopyAuthIdentity); 2.11 exports no free. */
 	free(id->User);
 	free(id->Domain);

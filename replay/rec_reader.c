@@ -3,6 +3,7 @@
 #include "rec_reader.h"
 
 #include "rec_buf.h"
+#include "hex.h"
 
 #include <errno.h>
 #include <openssl/evp.h>
@@ -648,8 +649,7 @@ const char *rec_integrity_name(rec_integrity i)
 
 void rec_digest_hex(const uint8_t d[32], char out[65])
 {
-	for (int i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", d[i]);
+	hex_encode(d, 32, out);
 }
 
 static void count(rec_summary *s, const rec_record *rec)

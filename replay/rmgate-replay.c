@@ -1,6 +1,7 @@
 /* rmgate-replay: the auditors' tool for session recordings: info, events, keys,
  * frame, sheet, video and verify (docs/man/rmgate-replay.1). Reads with
  * rec_reader/rec_player; never modifies the recording. */
+#include "hex.h"
 #include "rec_format.h"
 #include "rec_image.h"
 #include "rec_keys.h"
@@ -334,7 +335,8 @@ static int cmd_verify(ctx *c)
 		return 1;
 	}
 	if (c->o.digest) {
-		if (strlen(c->o.digest) != 64 || strspn(c->o.digest, "0123456789abcdefABCDEF") != 64)
+		uint8_t want[32];
+		if (!hex_decode(c->o.digest, strlen(c->o.digest), want, sizeof want))
 			return die(2, "--digest needs 64 hexadecimal digits (the SHA-256 in the ledger)");
 		if (strcasecmp(c->o.digest, hex) != 0) {
 			say(stdout, "FAIL %s: digest %s differs from the expected %s: the file is not the one the ledger recorded",

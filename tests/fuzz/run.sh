@@ -10,9 +10,9 @@ SECS=${1:-60}
 OUT=build/fuzz
 mkdir -p "$OUT/corpus-rec" "$OUT/seeds-rec"
 PKGS="freerdp2 winpr2 libpcap libzstd libpng libcrypto"
-CFLAGS="-std=gnu11 -g -O1 -D_GNU_SOURCE -DRMGATE_VERSION=\"fuzz\" -Ireplay $(pkg-config --cflags $PKGS)"
+CFLAGS="-std=gnu11 -g -O1 -D_GNU_SOURCE -DRMGATE_VERSION=\"fuzz\" -Ireplay -Icommon $(pkg-config --cflags $PKGS)"
 LIBS="$(pkg-config --libs $PKGS) -lpthread -lm"
-SRCS=$(ls replay/*.c | grep -v '/rmgate-')
+SRCS="$(ls replay/*.c | grep -v '/rmgate-') $(ls common/*.c)"
 
 echo "fuzz: building $OUT/fuzz_rec_reader"
 # shellcheck disable=SC2086

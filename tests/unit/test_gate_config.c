@@ -223,6 +223,12 @@ static void fingerprint_parsing(void **state)
 	    "sha256:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20", fp));
 	assert_false(gate_parse_fingerprint(
 	    "sha256:0g0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", fp));
+	/* The same parser as rmgate-policy (common/pin.h): colons between every pair or none. */
+	assert_true(gate_parse_fingerprint("SHA256:00:01:02:03:04:05:06:07:08:09:0A:0B:0C:0D:0E:0F:"
+	                                   "10:11:12:13:14:15:16:17:18:19:1A:1B:1C:1D:1E:1F", fp));
+	assert_int_equal(fp[31], 0x1f);
+	assert_false(gate_parse_fingerprint(
+	    "sha256:0001:02030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", fp));
 }
 
 static void policy_denies_by_default(void **state)

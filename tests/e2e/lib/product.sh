@@ -14,7 +14,8 @@
 #                                      PRODUCT_GATE_ASAN to its ASAN_OPTIONS; PRODUCT_TARGET_CERT
 #                                      is its target_cert (default ignore; none = key left out)
 # product_sql SQL                      one query on the ledger (sqlite3, read-only)
-# product_probe SECONDS LOGIN PASSWORD [ARGS...]  the headless client, in the foreground
+# product_probe SECONDS LOGIN PASSWORD [ARGS...]  the headless client, in the foreground; it
+#                                      waits up to 120 s for activation (sanitizer builds are slow)
 # product_wait_sql SQL EXPECTED [TIMEOUT=20]      polls until the query prints EXPECTED
 # product_wait_true TIMEOUT CMD...             polls until CMD succeeds
 
@@ -85,7 +86,7 @@ product_probe() {
     local seconds=$1 login=$2 password=$3
     shift 3
     "$BUILD/bench/rdp_probe" --seconds "$seconds" -- "/v:127.0.0.1:$PRODUCT_GATE_PORT" \
-        "/u:$login" "/p:$password" /cert:ignore "$@"
+        "/u:$login" "/p:$password" /cert:ignore /timeout:120000 "$@"
 }
 
 # product_wait_true TIMEOUT CMD...: polls CMD until it succeeds.
