@@ -1,5 +1,5 @@
 /* hostile_texts: writes the texts a hostile vendor client or a forged file can bring, for the
- * escaping test (tests/e2e/test_cli_escapes.sh, review #10 row 9):
+ * escaping test (tests/e2e/test_cli_escapes.sh):
  *   hostile_texts DB REC
  * DB gets (created if missing) a vendor, a system and a ledger session whose client name is
  * "evil<ESC>[2J<LF>name<BEL><CSI>2J日本<bidi RLO><0xFF>", with an event of the same detail;
