@@ -29,7 +29,9 @@ bench_check "ledger and demo permits set up" eval '
 product_start_gate || bench_die "gate not listening: $(tail -n 3 "$PRODUCT_GATE_LOG")"
 
 # --- a permitted session, with a real client -----------------------------------------
-bench_start_xfreerdp 127.0.0.1 "$PRODUCT_GATE_PORT" /u:acme /p:acme-Pass1 -gfx
+# /timeout: xfreerdp gives up waiting for activation after about 9 s by default; the gate
+# answers the logon (one PBKDF2) and connects the target first, slower under the sanitizers.
+bench_start_xfreerdp 127.0.0.1 "$PRODUCT_GATE_PORT" /u:acme /p:acme-Pass1 -gfx /timeout:120000
 bench_check "permitted: xfreerdp opens its window" bench_wait_client_window "$BENCH_XFREERDP_DISPLAY" 30
 client=$BENCH_DIR/client.png target=$BENCH_DIR/target.png
 bench_wait_similar "$BENCH_XFREERDP_DISPLAY" "$BENCH_SHADOW_DISPLAY" "$client" "$target" 0.90 30
