@@ -77,10 +77,14 @@ static int check_login_password(const char *login, const char *password)
 	return POLICY_OK;
 }
 
-/* A new PBKDF2 record of password (the slow part; runs unlocked). */
-static int new_pw_hash(policy_db *db, const char *password, uint8_t salt[SALT_LEN], uint8_t hash[PW_HASH_LEN],
-		       int *iterations)
+/* A new PBKDF2 record of password for login, after checking both (the slow part; runs
+ * unlocked). */
+static int new_pw_hash(policy_db *db, const char *login, const char *password, uint8_t salt[SALT_LEN],
+		       uint8_t hash[PW_HASH_LEN], int *iterations)
 {
+	int status = check_login_password(login, password);
+	if (status)
+		return status;
 	if (RAND_bytes(salt, SALT_LEN) != 1)
 		return pol_fail(POLICY_ERR_INVALID, "no random bytes for a salt");
 	pol_lock(db);
@@ -161,11 +165,9 @@ static int insert_account_locked(policy_db *db, const policy_secret_key *nla_key
 static int add_account(policy_db *db, const policy_secret_key *nla_key, const char *vendor, const char *login,
 		       const char *password, int64_t *id_out)
 {
-	int status = check_login_password(login, password);
 	uint8_t salt[SALT_LEN], hash[PW_HASH_LEN];
 	int iterations = 0;
-	if (!status)
-		status = new_pw_hash(db, password, salt, hash, &iterations);
+	int status = new_pw_hash(db, login, password, salt, hash, &iterations);
 	if (status)
 		return status;
 	pol_lock(db);
@@ -194,11 +196,9 @@ int policy_account_add_nla(policy_db *db, const policy_secret_key *key, const ch
 int policy_account_set_password(policy_db *db, const policy_secret_key *nla_key, const char *login,
 				const char *password)
 {
-	int status = check_login_password(login, password);
 	uint8_t salt[SALT_LEN], hash[PW_HASH_LEN];
 	int iterations = 0;
-	if (!status)
-		status = new_pw_hash(db, password, salt, hash, &iterations);
+	int status = new_pw_hash(db, login, password, salt, hash, &iterations);
 	if (status)
 		return status;
 	pol_lock(db);

@@ -172,6 +172,46 @@ static inline void tdb_back_to_v3(const char *path)
 	sqlite3_close(raw);
 }
 
+/* SQL through a separate connection, as the sqlite3 tool (or someone with write access to the
+ * file) would run it; fails the test when the statement fails. */
+static inline void tdb_raw_exec(const char *path, const char *sql)
+{
+	sqlite3 *raw;
+	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+	char *msg = NULL;
+	int rc = sqlite3_exec(raw, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK)
+		print_error("SQL failed: %s\n", msg ? msg : "?");
+	sqlite3_free(msg);
+	sqlite3_close(raw);
+	assert_int_equal(rc, SQLITE_OK);
+}
+
+/* The first column of the first row of a query through a separate connection, as an int. */
+static inline int tdb_raw_count(const char *path, const char *sql)
+{
+	sqlite3 *raw;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(raw, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(raw);
+	return n;
+}
+
+/* Creates the secret key file beside the test database (path, len: where its name goes) and
+ * loads it. */
+static inline policy_secret_key *tdb_secret_key(tdb *t, char *path, size_t len)
+{
+	policy_secret_key *key = NULL;
+	snprintf(path, len, "%s/db/secret.key", t->dir);
+	assert_int_equal(policy_secret_key_create(path, NULL), POLICY_OK);
+	assert_int_equal(policy_secret_key_load(path, &key), POLICY_OK);
+	return key;
+}
+
 /* Reads a whole (small) file into buf as text ("" when missing). */
 static inline void read_text_file(const char *path, char *buf, size_t len)
 {

@@ -23,9 +23,7 @@ static int setup(void **state)
 	assert_non_null(f);
 	f->t = tdb_new();
 	tdb_seed(f->t); /* acme1: TLS only */
-	snprintf(f->key_path, sizeof f->key_path, "%s/db/secret.key", f->t->dir);
-	assert_int_equal(policy_secret_key_create(f->key_path, NULL), POLICY_OK);
-	assert_int_equal(policy_secret_key_load(f->key_path, &f->key), POLICY_OK);
+	f->key = tdb_secret_key(f->t, f->key_path, sizeof f->key_path);
 	*state = f;
 	return 0;
 }
@@ -41,28 +39,12 @@ static int teardown(void **state)
 
 static void raw_sql(fixture *f, const char *sql)
 {
-	sqlite3 *raw;
-	assert_int_equal(sqlite3_open(f->t->path, &raw), SQLITE_OK);
-	char *msg = NULL;
-	int rc = sqlite3_exec(raw, sql, NULL, NULL, &msg);
-	if (rc != SQLITE_OK)
-		print_error("SQL failed: %s\n", msg ? msg : "?");
-	sqlite3_free(msg);
-	sqlite3_close(raw);
-	assert_int_equal(rc, SQLITE_OK);
+	tdb_raw_exec(f->t->path, sql);
 }
 
 static int count(fixture *f, const char *sql)
 {
-	sqlite3 *raw;
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_open(f->t->path, &raw), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(raw, sql, -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	int n = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(raw);
-	return n;
+	return tdb_raw_count(f->t->path, sql);
 }
 
 static void expect_nt(fixture *f, const char *login, const char *password)

@@ -24,9 +24,7 @@ static int setup(void **state)
 	assert_non_null(f);
 	f->t = tdb_new();
 	tdb_seed(f->t);
-	snprintf(f->key_path, sizeof f->key_path, "%s/db/secret.key", f->t->dir);
-	assert_int_equal(policy_secret_key_create(f->key_path, NULL), POLICY_OK);
-	assert_int_equal(policy_secret_key_load(f->key_path, &f->key), POLICY_OK);
+	f->key = tdb_secret_key(f->t, f->key_path, sizeof f->key_path);
 	*state = f;
 	return 0;
 }
