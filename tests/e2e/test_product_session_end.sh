@@ -27,7 +27,7 @@ product_start_gate || bench_die "gate not listening"
 
 probe_session() { # probe_session LOGIN SECONDS: a headless vendor client in the background
     bench_spawn "probe-$1" "$BUILD/bench/rdp_probe" --seconds "$2" -- \
-        "/v:127.0.0.1:$PRODUCT_GATE_PORT" "/u:$1" "/p:$1-Pass1" /cert:ignore
+        "/v:127.0.0.1:$PRODUCT_GATE_PORT" "/u:$1" "/p:$1-Pass1" /cert:ignore /timeout:120000
 }
 started() { product_wait_sql "SELECT COUNT(*) FROM sessions WHERE login = '$1'" 1 30; }
 # One after the other: four handshakes at once on a loaded machine (sanitizer build) can

@@ -153,10 +153,11 @@ bench_spawn() {
 
 # bench_start_gate NAME PORT [CONFIG-LINE...]: rmgate-proxy from $BUILD on the configuration
 # $BENCH_DIR/NAME.conf ([gate], var_dir = $BENCH_DIR/var, listen = 127.0.0.1:PORT, then the
-# CONFIG-LINEs), log $BENCH_DIR/NAME.log. Under ASan it unwinds fully, so that the leak
-# suppressions for FreeRDP internals (tests/lsan.supp) match stacks through OpenSSL, which has
-# no frame pointers; BENCH_GATE_ASAN adds options (e.g. detect_leaks=0). Reports the check
-# "NAME listens" and ends the script if it does not. Sets BENCH_PID.
+# CONFIG-LINEs), log $BENCH_DIR/NAME.log. BENCH_GATE_ASAN adds ASan options (e.g.
+# detect_leaks=0). Under ASan the gate keeps the fast unwinder on malloc: full unwinding
+# (fast_unwind_on_malloc=0) makes OpenSSL's PBKDF2, which allocates on every round, about
+# seven times slower, so one logon took 10 s and clients timed out waiting for activation.
+# Reports the check "NAME listens" and ends the script if it does not. Sets BENCH_PID.
 bench_start_gate() {
     local name=$1 port=$2 line pid
     shift 2
@@ -164,7 +165,7 @@ bench_start_gate() {
         printf '[gate]\nvar_dir = %s\nlisten = 127.0.0.1:%s\n' "$BENCH_DIR/var" "$port"
         for line in "$@"; do printf '%s\n' "$line"; done
     } >"$BENCH_DIR/$name.conf"
-    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0${BENCH_GATE_ASAN:+:$BENCH_GATE_ASAN}" \
+    ASAN_OPTIONS="${ASAN_OPTIONS}${BENCH_GATE_ASAN:+${ASAN_OPTIONS:+:}$BENCH_GATE_ASAN}" \
         bench_spawn "$name" "$BUILD/rmgate-proxy" -c "$BENCH_DIR/$name.conf"
     pid=$BENCH_PID
     bench_check "$name listens" bench_wait_port "$port" 20 || exit 1
