@@ -36,7 +36,7 @@ BUILD     ?= build
 SANFLAGS  :=
 endif
 
-PKGS      := freerdp2 freerdp-client2 freerdp-server2 winpr2 libpcap libzstd sqlite3 libpng libcrypto libssl
+PKGS      := freerdp2 freerdp-client2 freerdp-server2 winpr2 libpcap libzstd sqlite3 libpng libcrypto libssl libseccomp
 WARN      := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes
 ifneq ($(CI),)
 WARN      += -Werror
