@@ -12,12 +12,19 @@
 # make deps       install the Debian packages that are missing (apt-get)
 # make test       unit tests, then e2e tests; last line "N passed, N failed"
 # make run        start a local demo target and the gate in front of it
-# make install    PREFIX=/usr/local DESTDIR=
+# make install    PREFIX=/usr/local DESTDIR= (SYSCONFDIR, LOCALSTATEDIR, UNITDIR below)
+# make deb        the Debian package (dpkg-buildpackage -us -uc -b; ../rmgate_*.deb)
 # make bench / make fuzz / make clean
+#
+# CPPFLAGS, CFLAGS and LDFLAGS from the environment are honoured (as dpkg-buildflags
+# sets them); the hardening flags below are always added.
 
 VERSION   := 0.1.0
 PREFIX    ?= /usr/local
 DESTDIR   ?=
+SYSCONFDIR    ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+LOCALSTATEDIR ?= $(if $(filter /usr,$(PREFIX)),/var,$(PREFIX)/var)
+UNITDIR       ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
 CC        ?= cc
 SAN       ?=
 
@@ -29,7 +36,7 @@ BUILD     ?= build
 SANFLAGS  :=
 endif
 
-PKGS      := freerdp2 freerdp-client2 freerdp-server2 winpr2 libpcap libzstd sqlite3 libpng libcrypto libssl
+PKGS      := freerdp2 freerdp-client2 freerdp-server2 winpr2 libpcap libzstd sqlite3 libpng libcrypto libssl libseccomp
 WARN      := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes
 ifneq ($(CI),)
 WARN      += -Werror
@@ -37,10 +44,16 @@ endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS    ?= -O2 -g
-ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) $(SANFLAGS) -D_GNU_SOURCE \
+# Hardening (Debian's and the issue's baseline): stack protector, PIE, full RELRO, and
+# fortified libc calls. _FORTIFY_SOURCE is left out of the sanitizer build, whose
+# interceptors already check those calls, and where the caller's flags set it already.
+HARDEN_CFLAGS  := -fstack-protector-strong -fPIE \
+                  $(if $(SANFLAGS)$(findstring _FORTIFY_SOURCE,$(CPPFLAGS) $(CFLAGS)),,-D_FORTIFY_SOURCE=2)
+HARDEN_LDFLAGS := -pie -Wl,-z,relro,-z,now
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CPPFLAGS) $(CFLAGS) $(HARDEN_CFLAGS) $(SANFLAGS) -D_GNU_SOURCE \
               -DRMGATE_VERSION='"$(VERSION)"' -Iproxy -Ireplay -Ipolicy -Icommon $(PKG_CFLAGS) -MMD -MP
 LDLIBS    := $(PKG_LIBS) -lpthread -lm
-LDFLAGS   += $(SANFLAGS)
+LDFLAGS   += $(HARDEN_LDFLAGS) $(SANFLAGS)
 
 MODULES   := common policy replay proxy
 lib_srcs   = $(filter-out $(1)/rmgate-%.c,$(wildcard $(1)/*.c))
@@ -55,8 +68,9 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 BENCH_SRCS:= $(wildcard tests/bench/*.c)
 BENCH_BINS:= $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
-.PHONY: all deps test unit e2e run install uninstall bench fuzz clean check-deps
+.PHONY: all programs deps test unit e2e run install uninstall deb bench fuzz clean check-deps
 all: $(PROGRAMS) $(UNIT_BINS) $(BENCH_BINS)
+programs: $(PROGRAMS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -115,18 +129,36 @@ FUZZ_SECONDS ?= 300
 fuzz:
 	tests/fuzz/run.sh $(FUZZ_SECONDS)
 
+# What a user of the installed gate reads: the man pages, the configuration example, the
+# service unit and the user-facing documents (not the architecture or test-bench notes).
+USER_DOCS := README.md docs/deploy.md docs/gate.md docs/policy.md docs/view-only.md docs/recording-format.md \
+             docs/rmgate.conf.example
 install: $(PROGRAMS)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/doc/rmgate
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(PREFIX)/share/doc/rmgate $(DESTDIR)$(SYSCONFDIR)/rmgate $(DESTDIR)$(UNITDIR)
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
-	$(if $(wildcard docs/man/*.1),install -m 0644 $(wildcard docs/man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/)
-	$(if $(wildcard docs/man/*.5),install -m 0644 $(wildcard docs/man/*.5) $(DESTDIR)$(PREFIX)/share/man/man5/)
-	install -m 0644 $(wildcard docs/*.md) README.md $(DESTDIR)$(PREFIX)/share/doc/rmgate/
+	install -m 0644 $(wildcard docs/man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 $(wildcard docs/man/*.5) $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 0644 $(USER_DOCS) $(DESTDIR)$(PREFIX)/share/doc/rmgate/
+	sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    -e 's|@STATEDIR@|$(LOCALSTATEDIR)/lib/rmgate|g' system/rmgate.service.in >$(DESTDIR)$(UNITDIR)/rmgate.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/rmgate.service
+	@# An existing configuration is the administrator's: never overwritten.
+	test -e $(DESTDIR)$(SYSCONFDIR)/rmgate/rmgate.conf || \
+	    sed 's|^var_dir = .*|var_dir = $(LOCALSTATEDIR)/lib/rmgate|' docs/rmgate.conf.example \
+	        >$(DESTDIR)$(SYSCONFDIR)/rmgate/rmgate.conf
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(PROGRAMS)))
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man1/,$(notdir $(wildcard docs/man/*.1)))
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man5/,$(notdir $(wildcard docs/man/*.5)))
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/rmgate
+	rm -f $(DESTDIR)$(UNITDIR)/rmgate.service
+	@echo "kept: $(DESTDIR)$(SYSCONFDIR)/rmgate (configuration) and $(LOCALSTATEDIR)/lib/rmgate (evidence)"
+
+# The Debian package, built from this tree into its parent folder (dpkg-buildpackage's way).
+deb: deps
+	dpkg-buildpackage -us -uc -b
 
 clean:
 	rm -rf build

@@ -1007,6 +1007,12 @@ bench_stop_rdesktop() {
 
 # ---------------------------------------------------------------- cleanup
 
+# bench_at_exit CMD [ARG...]: runs CMD when the script ends (also after a failed check or an
+# interrupt), before the bench stops its processes; for what a test changed outside its run
+# dir and must undo (test_deb_package: the installed package). Last registered runs first.
+BENCH_AT_EXIT=()
+bench_at_exit() { BENCH_AT_EXIT=("$(printf '%q ' "$@")" "${BENCH_AT_EXIT[@]}"); }
+
 bench__cleanup() {
     local rc=$? i pids
     # Ignore further INT/TERM (a second Ctrl-C, the runner's timeout): a
@@ -1014,6 +1020,7 @@ bench__cleanup() {
     # It is bounded: each bench_stop takes at most about 3 s.
     trap - EXIT
     trap '' INT TERM
+    for i in "${BENCH_AT_EXIT[@]}"; do eval "$i"; done
     # One bench_stop for everything: every process tree is collected before
     # the first signal, so nothing escapes by being reparented meanwhile.
     pids=("${BENCH_PIDS[@]}")
