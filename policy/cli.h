@@ -80,6 +80,12 @@ int cli_system_secret(policy_db *db, const char *db_path, int argc, char **argv)
 /* Loads the key file named by --key, else the default beside db_path, into
  * *key (caller frees with policy_secret_key_free); prints the error. */
 int cli_load_key(const cli_args *a, const char *db_path, policy_secret_key **key);
+/* The one way a password is read (--password-stdin): one line of standard input by read(2),
+ * so no copy stays in a stdio buffer, without its "\n" or "\r\n"; at most len - 2 bytes.
+ * Refused (CLI_REFUSED, message naming cmd): empty, too long, a NUL byte, a read error.
+ * With a prompt and a terminal on stdin: the prompt goes to stderr and echo is off. The
+ * caller wipes buf (OPENSSL_cleanse). */
+int cli_read_password(const char *cmd, const char *prompt, char *buf, size_t len);
 
 /* The whole program (rmgate-policy's main calls this). */
 int policy_cli_main(int argc, char **argv);
