@@ -63,8 +63,9 @@ int cli_print_record(policy_db *db, FILE *out, bool json, const char *sql, int n
  * (text_escape), and so do the error lines of cli_usage and cli_error. */
 void cli_json_string(FILE *out, const char *s);
 
-/* SQL expression for a µs column shown in the display zone. */
-#define CLI_LOCAL(col) "strftime('%Y-%m-%d %H:%M:%S', " col " / 1000000, 'unixepoch', '+540 minutes')"
+/* SQL expression for a µs column shown in the handle's display zone (policy_zone_offset;
+ * rmgate_local_time is pol_format_local, registered on every connection in db.c). */
+#define CLI_LOCAL(col) "rmgate_local_time(" col ")"
 
 int cli_admin(policy_db *db, const char *path, int argc, char **argv);
 int cli_account(policy_db *db, const char *db_path, int argc, char **argv);
