@@ -4,6 +4,8 @@
 #   <mod>/*.c            library sources of module <mod> (proxy, replay, policy, common)
 #   <mod>/rmgate-*.c     the module's program (main); not part of the library
 #   tests/unit/test_*.c  one cmocka binary each, linked with every module library
+#   tests/lib/*.c        test support (synthetic screens...): libtestsupport.a, linked
+#                        only into the unit tests and the benchmarks, never shipped
 #   tests/bench/*.c      one benchmark program each
 #   tests/fuzz/fuzz_*.c  one libFuzzer target each (clang)
 #
@@ -65,6 +67,8 @@ LIBS      := $(BUILD)/libproxy.a $(BUILD)/libreplay.a $(BUILD)/libpolicy.a $(BUI
 PROGRAMS  := $(BUILD)/rmgate-proxy $(BUILD)/rmgate-replay $(BUILD)/rmgate-policy
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+TEST_LIB  := $(BUILD)/libtestsupport.a
+TEST_LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/lib/*.c))
 BENCH_SRCS:= $(wildcard tests/bench/*.c)
 BENCH_BINS:= $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
@@ -75,6 +79,10 @@ programs: $(PROGRAMS)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+# Tests and their support code see tests/lib; the modules do not.
+$(BUILD)/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/lib -c $< -o $@
 
 define module_lib
 $(BUILD)/lib$(1).a: $(call lib_objs,$(1))
@@ -89,6 +97,9 @@ $(BUILD)/empty.o:
 	echo 'typedef int rmgate_empty_unit;' | $(CC) -x c -c - -o $@
 $(LIBS): | $(BUILD)/empty.o
 
+$(TEST_LIB): $(TEST_LIB_OBJS) | $(BUILD)/empty.o
+	rm -f $@ && ar rcs $@ $^ $(if $^,,$(BUILD)/empty.o)
+
 $(BUILD)/rmgate-%: $(BUILD)/proxy/rmgate-%.o $(LIBS)
 	$(CC) $(LDFLAGS) $< $(LIBS) $(LDLIBS) -o $@
 $(BUILD)/rmgate-%: $(BUILD)/replay/rmgate-%.o $(LIBS)
@@ -96,12 +107,12 @@ $(BUILD)/rmgate-%: $(BUILD)/replay/rmgate-%.o $(LIBS)
 $(BUILD)/rmgate-%: $(BUILD)/policy/rmgate-%.o $(LIBS)
 	$(CC) $(LDFLAGS) $< $(LIBS) $(LDLIBS) -o $@
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBS)
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TEST_LIB) $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $< $(LIBS) $(LDLIBS) -lcmocka -o $@
-$(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(LIBS)
+	$(CC) $(LDFLAGS) $< $(TEST_LIB) $(LIBS) $(LDLIBS) -lcmocka -o $@
+$(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(TEST_LIB) $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $< $(LIBS) $(LDLIBS) -o $@
+	$(CC) $(LDFLAGS) $< $(TEST_LIB) $(LIBS) $(LDLIBS) -o $@
 
 deps:
 	tests/deps.sh

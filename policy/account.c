@@ -8,6 +8,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <iconv.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -16,50 +17,44 @@
 #define PW_HASH_LEN 32
 #define MAX_PASSWORD 256
 
-/* UTF-8 to UTF-16LE; invalid bytes become U+FFFD. Returns bytes written. */
-static size_t utf16le(const char *s, uint8_t *out, size_t cap)
+/* The UTF-16LE form of a UTF-8 password (what the NT hash is computed over), by iconv.
+ * Why iconv and not WinPR's ConvertToUnicode: Debian's WinPR 2 is built with ICU, which turns
+ * invalid UTF-8 into U+FFFD without telling the caller, so two different byte strings would
+ * get the same NT hash; glibc's iconv refuses invalid, overlong, surrogate and truncated
+ * sequences (EILSEQ/EINVAL) and needs no new library. False when the password is not valid
+ * UTF-8 or does not fit in cap bytes; *n is then 0. */
+static bool password_utf16le(const char *password, uint8_t *out, size_t cap, size_t *n)
 {
-	size_t n = 0;
-	const unsigned char *p = (const unsigned char *)s;
-	while (*p && n + 4 <= cap) {
-		uint32_t cp = 0xFFFD;
-		int extra = 0;
-		if (*p < 0x80) {
-			cp = *p;
-		} else if ((*p & 0xE0) == 0xC0) {
-			cp = *p & 0x1F, extra = 1;
-		} else if ((*p & 0xF0) == 0xE0) {
-			cp = *p & 0x0F, extra = 2;
-		} else if ((*p & 0xF8) == 0xF0) {
-			cp = *p & 0x07, extra = 3;
-		}
-		p++;
-		for (int k = 0; k < extra; k++, p++) {
-			if ((*p & 0xC0) != 0x80) {
-				cp = 0xFFFD;
-				break;
-			}
-			cp = cp << 6 | (*p & 0x3F);
-		}
-		if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-			cp = 0xFFFD;
-		if (cp >= 0x10000) {
-			uint32_t v = cp - 0x10000, hi = 0xD800 | (v >> 10), lo = 0xDC00 | (v & 0x3FF);
-			out[n++] = (uint8_t)hi, out[n++] = (uint8_t)(hi >> 8);
-			out[n++] = (uint8_t)lo, out[n++] = (uint8_t)(lo >> 8);
-		} else {
-			out[n++] = (uint8_t)cp, out[n++] = (uint8_t)(cp >> 8);
-		}
-	}
-	return n;
+	*n = 0;
+	iconv_t cd = iconv_open("UTF-16LE", "UTF-8");
+	if (cd == (iconv_t)-1)
+		return false;
+	char *in = (char *)password, *to = (char *)out;
+	size_t in_left = strlen(password), out_left = cap;
+	bool ok = iconv(cd, &in, &in_left, &to, &out_left) != (size_t)-1 && in_left == 0;
+	iconv_close(cd);
+	if (ok)
+		*n = cap - out_left;
+	return ok;
 }
 
-void policy_nt_hash(const char *password, uint8_t out[16])
+int policy_nt_hash(const char *password, uint8_t out[16])
 {
-	uint8_t buf[MAX_PASSWORD * 4 + 4];
-	size_t n = utf16le(password, buf, sizeof buf);
-	pol_md4(buf, n, out);
+	uint8_t buf[MAX_PASSWORD * 2]; /* one UTF-16 unit (2 bytes) at most per UTF-8 byte */
+	size_t n = 0;
+	int status = POLICY_OK;
+	if (strlen(password) > MAX_PASSWORD) {
+		memset(out, 0, 16);
+		return pol_fail(POLICY_ERR_INVALID, "password must be 1-%d bytes", MAX_PASSWORD);
+	}
+	if (password_utf16le(password, buf, sizeof buf, &n))
+		pol_md4(buf, n, out);
+	else {
+		memset(out, 0, 16);
+		status = pol_fail(POLICY_ERR_INVALID, "password is not valid UTF-8");
+	}
 	OPENSSL_cleanse(buf, sizeof buf);
+	return status;
 }
 
 static bool pbkdf2(const char *password, const uint8_t *salt, int iterations, uint8_t out[PW_HASH_LEN])
@@ -74,6 +69,14 @@ static int check_login_password(const char *login, const char *password)
 		return pol_fail(POLICY_ERR_INVALID, "login must be 1-256 characters without spaces, '\\' or '@'");
 	if (!password || !*password || strlen(password) > MAX_PASSWORD)
 		return pol_fail(POLICY_ERR_INVALID, "password must be 1-%d bytes", MAX_PASSWORD);
+	/* Refused here, before the slow hash, for TLS-only accounts too: a client's password
+	 * reaches the gate as UTF-16, so a password that is not UTF-8 could never log on. */
+	uint8_t utf16[MAX_PASSWORD * 2];
+	size_t n = 0;
+	bool valid = password_utf16le(password, utf16, sizeof utf16, &n);
+	OPENSSL_cleanse(utf16, sizeof utf16);
+	if (!valid)
+		return pol_fail(POLICY_ERR_INVALID, "password is not valid UTF-8");
 	return POLICY_OK;
 }
 
@@ -102,8 +105,9 @@ static int store_nt_locked(policy_db *db, const policy_secret_key *key, int64_t 
 	uint8_t nt[16], sealed[POLICY_NT_SEALED_LEN];
 	int status = POLICY_OK;
 	if (key) {
-		policy_nt_hash(password, nt);
-		status = policy_nt_hash_seal(key, id, login, nt, sealed);
+		status = policy_nt_hash(password, nt);
+		if (status == POLICY_OK)
+			status = policy_nt_hash_seal(key, id, login, nt, sealed);
 		OPENSSL_cleanse(nt, sizeof nt);
 		if (status)
 			return status;

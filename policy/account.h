@@ -34,7 +34,7 @@
 
 #include "secret.h"
 
-/* Adds LOGIN for VENDOR with `password` (UTF-8, 1-256 bytes), for Client
+/* Adds LOGIN for VENDOR with `password` (valid UTF-8, 1-256 bytes), for Client
  * Info (TLS) logons only: no NT hash is stored. Logins are unique, compared
  * without regard to ASCII case. */
 int policy_account_add(policy_db *db, const char *vendor, const char *login, const char *password,
@@ -89,7 +89,9 @@ int policy_account_is_locked_from(policy_db *db, const char *login, const char *
  * as unknown. POLICY_ERR_NOT_FOUND for an unknown login. */
 int policy_account_set_disabled(policy_db *db, const char *login, bool disabled);
 
-/* NT hash of a password (exposed for tests and tools). */
-void policy_nt_hash(const char *password_utf8, uint8_t out[16]);
+/* NT hash of a password: MD4 of its UTF-16LE form (exposed for tests and tools).
+ * POLICY_ERR_INVALID (out zeroed, message set) when the password is not valid UTF-8 or is
+ * longer than 256 bytes; account add and passwd refuse such a password before this. */
+int policy_nt_hash(const char *password_utf8, uint8_t out[16]);
 
 #endif

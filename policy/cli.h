@@ -63,8 +63,9 @@ int cli_print_record(policy_db *db, FILE *out, bool json, const char *sql, int n
  * (text_escape), and so do the error lines of cli_usage and cli_error. */
 void cli_json_string(FILE *out, const char *s);
 
-/* SQL expression for a µs column shown in the display zone. */
-#define CLI_LOCAL(col) "strftime('%Y-%m-%d %H:%M:%S', " col " / 1000000, 'unixepoch', '+540 minutes')"
+/* SQL expression for a µs column shown in the handle's display zone (policy_zone_offset;
+ * rmgate_local_time is pol_format_local, registered on every connection in db.c). */
+#define CLI_LOCAL(col) "rmgate_local_time(" col ")"
 
 int cli_admin(policy_db *db, const char *path, int argc, char **argv);
 int cli_account(policy_db *db, const char *db_path, int argc, char **argv);
@@ -80,6 +81,12 @@ int cli_system_secret(policy_db *db, const char *db_path, int argc, char **argv)
 /* Loads the key file named by --key, else the default beside db_path, into
  * *key (caller frees with policy_secret_key_free); prints the error. */
 int cli_load_key(const cli_args *a, const char *db_path, policy_secret_key **key);
+/* The one way a password is read (--password-stdin): one line of standard input by read(2),
+ * so no copy stays in a stdio buffer, without its "\n" or "\r\n"; at most len - 2 bytes.
+ * Refused (CLI_REFUSED, message naming cmd): empty, too long, a NUL byte, a read error.
+ * With a prompt and a terminal on stdin: the prompt goes to stderr and echo is off. The
+ * caller wipes buf (OPENSSL_cleanse). */
+int cli_read_password(const char *cmd, const char *prompt, char *buf, size_t len);
 
 /* The whole program (rmgate-policy's main calls this). */
 int policy_cli_main(int argc, char **argv);

@@ -196,19 +196,6 @@ int cli_admin(policy_db *db, const char *path, int argc, char **argv)
 	return system_cmd(db, path, argc - 1, argv + 1);
 }
 
-/* Reads one line (the password) from stdin without its line end. */
-static int read_password(const char *cmd, char *buf, size_t len)
-{
-	if (!fgets(buf, (int)len, stdin))
-		return cli_error("%s: no password on standard input", cmd);
-	size_t n = strlen(buf);
-	if (n == len - 1 && buf[n - 1] != '\n')
-		return cli_error("%s: the password is longer than %zu bytes", cmd, len - 2);
-	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		buf[--n] = '\0';
-	return CLI_OK;
-}
-
 /* account add VENDOR LOGIN / account passwd LOGIN, --password-stdin [--nla [--key FILE]] */
 static int account_password(policy_db *db, const char *db_path, bool add, int argc, char **argv)
 {
@@ -227,8 +214,8 @@ static int account_password(policy_db *db, const char *db_path, bool add, int ar
 	policy_secret_key *key = NULL;
 	if (nla && cli_load_key(&a, db_path, &key))
 		return CLI_REFUSED;
-	char pw[260];
-	int rc = read_password(cmd, pw, sizeof pw);
+	char pw[256 + 2]; /* 1-256 bytes (account.h), the line end, the NUL */
+	int rc = cli_read_password(cmd, NULL, pw, sizeof pw);
 	int64_t id = 0;
 	if (!rc && add && (nla ? policy_account_add_nla(db, key, a.pos[0], a.pos[1], pw, &id)
 			       : policy_account_add(db, a.pos[0], a.pos[1], pw, &id)))

@@ -87,7 +87,7 @@ int cli_secret_key(policy_db *db, const char *db_path, int argc, char **argv)
 }
 
 /* One line of standard input by read(2), without its line end. */
-static int read_line(char *buf, size_t len)
+static int read_line(const char *cmd, char *buf, size_t len)
 {
 	size_t n = 0;
 	for (;;) {
@@ -96,43 +96,41 @@ static int read_line(char *buf, size_t len)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
-			return cli_error("system secret: cannot read the password from standard input: %s", strerror(errno));
+			return cli_error("%s: cannot read the password from standard input: %s", cmd, strerror(errno));
 		if (r == 0 || c == '\n')
 			break;
 		if (n + 1 >= len)
-			return cli_error("system secret: the password is longer than %d bytes", POLICY_SECRET_MAX);
+			return cli_error("%s: the password is longer than %zu bytes", cmd, len - 2);
 		buf[n++] = c;
 	}
 	if (n && buf[n - 1] == '\r')
 		n--;
 	buf[n] = '\0';
 	if (!n)
-		return cli_error("system secret: no password on standard input (give it as one line)");
+		return cli_error("%s: no password on standard input (give it as one line)", cmd);
 	if (strlen(buf) != n)
-		return cli_error("system secret: the password contains a NUL byte");
+		return cli_error("%s: the password contains a NUL byte", cmd);
 	return CLI_OK;
 }
 
 /* On a terminal: prompt on stderr and turn echo off (restored by the caller
  * through *saved when this returns true). */
-static bool quiet_terminal(const char *system, struct termios *saved)
+static bool quiet_terminal(const char *prompt, struct termios *saved)
 {
 	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, saved) != 0)
 		return false;
 	struct termios quiet = *saved;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-	fprintf(stderr, "password of the target account of %s: ", system);
+	fprintf(stderr, "%s: ", prompt);
 	fflush(stderr);
 	return tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
 }
 
-/* Reads one line from standard input into buf with read(2), so no copy of
- * the password stays in a stdio buffer; the line end is dropped. */
-static int read_secret_line(const char *system, char *buf, size_t len)
+int cli_read_password(const char *cmd, const char *prompt, char *buf, size_t len)
 {
 	struct termios saved;
-	bool tty = quiet_terminal(system, &saved);
-	int rc = read_line(buf, len);
+	bool tty = prompt && quiet_terminal(prompt, &saved);
+	int rc = read_line(cmd, buf, len);
 	if (tty) {
 		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
 		fputc('\n', stderr);
@@ -172,9 +170,10 @@ static int secret_set(policy_db *db, const char *db_path, int argc, char **argv)
 	policy_secret_key *key = NULL;
 	int rc = policy_secret_key_load(path, &key) ? cli_fail() : CLI_OK;
 	free(path);
-	char pw[POLICY_SECRET_MAX + 2], who[64];
+	char pw[POLICY_SECRET_MAX + 2], who[64], prompt[300];
+	snprintf(prompt, sizeof prompt, "password of the target account of %s", a.pos[0]);
 	if (!rc)
-		rc = read_secret_line(a.pos[0], pw, sizeof pw);
+		rc = cli_read_password("system secret", prompt, pw, sizeof pw);
 	if (!rc && policy_system_secret_set(db, key, a.pos[0], cli_get(&a, "user"), cli_get(&a, "domain"), pw,
 					    cli_actor(&a, who, sizeof who), policy_now_us()))
 		rc = cli_fail();

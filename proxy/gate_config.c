@@ -1,39 +1,24 @@
-/* gate_config: defaults, INI parsing (WinPR IniFile), overrides and first-start files.
- * The text is pre-checked line by line here so that errors carry a line number and so that
- * comments and blank lines (which WinPR's parser does not accept everywhere) are removed. */
+/* gate_config: defaults, the keys of [gate], command-line overrides and first-start files.
+ * The text is read once, by gate_ini (the syntax, and why it is not WinPR's IniFile, are in
+ * gate_ini.h); this file gives each key its meaning, and every error names the line. */
 #include "gate_config.h"
+#include "gate_err.h"
+#include "gate_ini.h"
 #include "gate_tls.h"
 #include "pin.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <fcntl.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/rsa.h>
-#include <openssl/x509.h>
 
-#include <winpr/ini.h>
 
 #define SECTION "gate"
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static BOOL set_str(char **dst, const char *val)
 {
@@ -121,13 +106,13 @@ BOOL gate_endpoint_parse(const char *text, gate_endpoint *ep, char *err, size_t 
 	const char *host = text, *colon;
 	size_t hlen;
 	if (!text || !*text) {
-		seterr(err, errlen, "empty address (expected ADDR:PORT)");
+		gate_err_set(err, errlen, "empty address (expected ADDR:PORT)");
 		return FALSE;
 	}
 	if (text[0] == '[') {
 		const char *close = strchr(text, ']');
 		if (!close || close[1] != ':') {
-			seterr(err, errlen, "'%s': expected [IPV6]:PORT", text);
+			gate_err_set(err, errlen, "'%s': expected [IPV6]:PORT", text);
 			return FALSE;
 		}
 		host = text + 1;
@@ -136,25 +121,25 @@ BOOL gate_endpoint_parse(const char *text, gate_endpoint *ep, char *err, size_t 
 	} else {
 		colon = strrchr(text, ':');
 		if (!colon || strchr(text, ':') != colon) {
-			seterr(err, errlen, "'%s': expected ADDR:PORT (write IPv6 as [ADDR]:PORT)", text);
+			gate_err_set(err, errlen, "'%s': expected ADDR:PORT (write IPv6 as [ADDR]:PORT)", text);
 			return FALSE;
 		}
 		hlen = (size_t)(colon - text);
 	}
 	if (hlen == 0 || hlen > 255) {
-		seterr(err, errlen, "'%s': missing or too long host", text);
+		gate_err_set(err, errlen, "'%s': missing or too long host", text);
 		return FALSE;
 	}
 	char *end = NULL;
 	errno = 0;
 	long port = strtol(colon + 1, &end, 10);
 	if (errno || !end || *end || end == colon + 1 || port < 1 || port > 65535) {
-		seterr(err, errlen, "'%s': port must be 1..65535", text);
+		gate_err_set(err, errlen, "'%s': port must be 1..65535", text);
 		return FALSE;
 	}
 	char *h = strndup(host, hlen);
 	if (!h) {
-		seterr(err, errlen, "out of memory");
+		gate_err_set(err, errlen, "out of memory");
 		return FALSE;
 	}
 	free(ep->host);
@@ -216,13 +201,13 @@ static BOOL parse_listen_list(gate_config *cfg, const char *v, char *err, size_t
 	for (char *tok = copy ? strtok_r(copy, ", \t", &save) : NULL; ok && tok;
 	     tok = strtok_r(NULL, ", \t", &save)) {
 		if (n == GATE_MAX_LISTEN) {
-			seterr(err, errlen, "key 'listen': at most %d addresses", GATE_MAX_LISTEN);
+			gate_err_set(err, errlen, "key 'listen': at most %d addresses", GATE_MAX_LISTEN);
 			ok = FALSE;
 		} else if (!gate_endpoint_parse(tok, &eps[n++], err, errlen))
 			ok = FALSE;
 	}
 	if (ok && n == 0) {
-		seterr(err, errlen, "key 'listen': no address given");
+		gate_err_set(err, errlen, "key 'listen': no address given");
 		ok = FALSE;
 	}
 	free(copy);
@@ -251,7 +236,7 @@ static BOOL parse_target_cert(gate_config *cfg, const char *v, char *err, size_t
 	for (char *tok = copy ? strtok_r(copy, ", \t", &save) : NULL; ok && tok;
 	     tok = strtok_r(NULL, ", \t", &save)) {
 		if (n == GATE_MAX_PINS || !gate_parse_fingerprint(tok, cfg->target_pins[n])) {
-			seterr(err, errlen,
+			gate_err_set(err, errlen,
 			       "key 'target_cert': '%s' is not 'ignore' or up to %d 'sha256:HEX' fingerprints",
 			       tok, GATE_MAX_PINS);
 			ok = FALSE;
@@ -290,7 +275,7 @@ static int apply_admission_key(gate_config *cfg, const char *key, const char *v,
 		if (strcasecmp(key, ints[i].name))
 			continue;
 		if (!parse_uint(v, ints[i].min, ints[i].max, &n)) {
-			seterr(err, errlen, "key '%s': '%s' is not %s in %ld..%ld", key, v, ints[i].what,
+			gate_err_set(err, errlen, "key '%s': '%s' is not %s in %ld..%ld", key, v, ints[i].what,
 			       ints[i].min, ints[i].max);
 			return FALSE;
 		}
@@ -302,7 +287,7 @@ static int apply_admission_key(gate_config *cfg, const char *key, const char *v,
 			continue;
 		char why[400];
 		if (!gate_tls_check_ciphers(v, why, sizeof(why))) {
-			seterr(err, errlen, "key '%s': %s", key, why);
+			gate_err_set(err, errlen, "key '%s': %s", key, why);
 			return FALSE;
 		}
 		return set_str(lists[i].dst, v);
@@ -332,7 +317,7 @@ static BOOL apply_key(gate_config *cfg, const char *key, const char *v, char *er
 	for (size_t i = 0; i < ARRAYSIZE(paths); i++) {
 		if (!strcasecmp(key, paths[i].name)) {
 			if (!*v) {
-				seterr(err, errlen, "key '%s': empty path", key);
+				gate_err_set(err, errlen, "key '%s': empty path", key);
 				return FALSE;
 			}
 			return set_str(paths[i].dst, v);
@@ -341,7 +326,7 @@ static BOOL apply_key(gate_config *cfg, const char *key, const char *v, char *er
 	for (size_t i = 0; i < ARRAYSIZE(bools); i++) {
 		if (!strcasecmp(key, bools[i].name)) {
 			if (!parse_bool(v, &b)) {
-				seterr(err, errlen, "key '%s': '%s' is not true or false", key, v);
+				gate_err_set(err, errlen, "key '%s': '%s' is not true or false", key, v);
 				return FALSE;
 			}
 			*bools[i].dst = b;
@@ -351,7 +336,7 @@ static BOOL apply_key(gate_config *cfg, const char *key, const char *v, char *er
 	for (size_t i = 0; i < ARRAYSIZE(ms); i++) {
 		if (!strcasecmp(key, ms[i].name)) {
 			if (!parse_uint(v, ms[i].min, ms[i].max, &n)) {
-				seterr(err, errlen, "key '%s': '%s' is not a number of seconds in %ld..%ld",
+				gate_err_set(err, errlen, "key '%s': '%s' is not a number of seconds in %ld..%ld",
 				       key, v, ms[i].min, ms[i].max);
 				return FALSE;
 			}
@@ -368,7 +353,7 @@ static BOOL apply_key(gate_config *cfg, const char *key, const char *v, char *er
 		}
 		char inner[300];
 		if (!gate_endpoint_parse(v, &cfg->target, inner, sizeof(inner))) {
-			seterr(err, errlen, "key 'target': %s", inner);
+			gate_err_set(err, errlen, "key 'target': %s", inner);
 			return FALSE;
 		}
 		return TRUE;
@@ -381,14 +366,14 @@ static BOOL apply_key(gate_config *cfg, const char *key, const char *v, char *er
 		else if (!strcasecmp(v, "tls"))
 			cfg->security = GATE_SEC_TLS;
 		else {
-			seterr(err, errlen, "key 'security': '%s' is not nla or tls", v);
+			gate_err_set(err, errlen, "key 'security': '%s' is not nla or tls", v);
 			return FALSE;
 		}
 		return TRUE;
 	}
 	if (!strcasecmp(key, "refused_rows_per_minute")) {
 		if (!parse_uint(v, 1, 1000, &n)) {
-			seterr(err, errlen, "key 'refused_rows_per_minute': '%s' is not a number in 1..1000", v);
+			gate_err_set(err, errlen, "key 'refused_rows_per_minute': '%s' is not a number in 1..1000", v);
 			return FALSE;
 		}
 		cfg->refused_rows_per_minute = (int)n;
@@ -396,7 +381,7 @@ static BOOL apply_key(gate_config *cfg, const char *key, const char *v, char *er
 	}
 	if (!strcasecmp(key, "max_sessions")) {
 		if (!parse_uint(v, 1, 1000, &n)) {
-			seterr(err, errlen, "key 'max_sessions': '%s' is not a number in 1..1000", v);
+			gate_err_set(err, errlen, "key 'max_sessions': '%s' is not a number in 1..1000", v);
 			return FALSE;
 		}
 		cfg->max_sessions = (int)n;
@@ -404,7 +389,7 @@ static BOOL apply_key(gate_config *cfg, const char *key, const char *v, char *er
 	}
 	if (!strcasecmp(key, "max_channel_message")) {
 		if (!parse_uint(v, 1600, 64L * 1024 * 1024, &n)) {
-			seterr(err, errlen, "key 'max_channel_message': '%s' is not a byte count in 1600..67108864", v);
+			gate_err_set(err, errlen, "key 'max_channel_message': '%s' is not a byte count in 1600..67108864", v);
 			return FALSE;
 		}
 		cfg->max_channel_message = (UINT32)n;
@@ -413,7 +398,7 @@ static BOOL apply_key(gate_config *cfg, const char *key, const char *v, char *er
 	/* Recording completeness. */
 	if (!strcasecmp(key, "gfx_decode_failures_max")) {
 		if (!parse_uint(v, 1, 1000, &n)) {
-			seterr(err, errlen, "key 'gfx_decode_failures_max': '%s' is not a number in 1..1000", v);
+			gate_err_set(err, errlen, "key 'gfx_decode_failures_max': '%s' is not a number in 1..1000", v);
 			return FALSE;
 		}
 		cfg->gfx_decode_failures_max = (UINT32)n;
@@ -422,85 +407,12 @@ static BOOL apply_key(gate_config *cfg, const char *key, const char *v, char *er
 	int r = apply_admission_key(cfg, key, v, err, errlen);
 	if (r >= 0)
 		return r;
-	seterr(err, errlen, "unknown key '%s' in [gate] (see rmgate-proxy(1))", key);
+	gate_err_set(err, errlen, "unknown key '%s' in [gate] (see rmgate-proxy(1))", key);
 	return FALSE;
 }
 
-static char *trim(char *s)
-{
-	while (*s == ' ' || *s == '\t')
-		s++;
-	size_t n = strlen(s);
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-		s[--n] = '\0';
-	return s;
-}
-
-/* Checks the shape of every line and returns a cleaned copy (no comments, no blank lines) for
- * WinPR's parser, or NULL with err set. */
-static char *precheck(const char *text, char *err, size_t errlen)
-{
-	size_t len = strlen(text);
-	char *out = malloc(len + 2), *copy = strdup(text);
-	size_t o = 0;
-	unsigned lineno = 0;
-	BOOL in_gate = FALSE, ok = out && copy;
-	char *save = NULL;
-	if (!ok)
-		seterr(err, errlen, "out of memory");
-	for (char *line = copy; ok && line; line = save) {
-		char *nl = strchr(line, '\n');
-		save = nl ? nl + 1 : NULL;
-		if (nl)
-			*nl = '\0';
-		lineno++;
-		char *s = trim(line);
-		if (!*s || *s == '#' || *s == ';')
-			continue;
-		if (*s == '[') {
-			char *close = strchr(s, ']');
-			if (!close || close[1]) {
-				seterr(err, errlen, "line %u: malformed section header '%s'", lineno, s);
-				ok = FALSE;
-				break;
-			}
-			*close = '\0';
-			if (strcasecmp(s + 1, SECTION) != 0) {
-				seterr(err, errlen, "line %u: unknown section [%s] (only [gate] is read)",
-				       lineno, s + 1);
-				ok = FALSE;
-				break;
-			}
-			in_gate = TRUE;
-			o += (size_t)sprintf(out + o, "[%s]\n", SECTION);
-			continue;
-		}
-		char *eq = strchr(s, '=');
-		if (!eq || eq == s) {
-			seterr(err, errlen, "line %u: expected 'key = value', got '%s'", lineno, s);
-			ok = FALSE;
-			break;
-		}
-		if (!in_gate) {
-			seterr(err, errlen, "line %u: key outside of the [gate] section", lineno);
-			ok = FALSE;
-			break;
-		}
-		memcpy(out + o, s, strlen(s));
-		o += strlen(s);
-		out[o++] = '\n';
-	}
-	free(copy);
-	if (!ok) {
-		free(out);
-		return NULL;
-	}
-	out[o] = '\0';
-	return out;
-}
-
 /* Paths not given explicitly follow var_dir. */
-static BOOL derive_paths(gate_config *cfg, wIniFile *ini, char *err, size_t errlen)
+static BOOL derive_paths(gate_config *cfg, const gate_ini *ini, char *err, size_t errlen)
 {
 	struct { const char *key, *file; char **dst; } d[] = {
 		{ "certificate", "gate.crt", &cfg->certificate },
@@ -509,11 +421,11 @@ static BOOL derive_paths(gate_config *cfg, wIniFile *ini, char *err, size_t errl
 		{ "recordings", "recordings", &cfg->recordings },
 	};
 	for (size_t i = 0; i < ARRAYSIZE(d); i++) {
-		if (IniFile_GetKeyValueString(ini, SECTION, d[i].key))
+		if (gate_ini_find(ini, d[i].key))
 			continue;
 		char *p = join_path(cfg->var_dir, d[i].file);
 		if (!p) {
-			seterr(err, errlen, "out of memory");
+			gate_err_set(err, errlen, "out of memory");
 			return FALSE;
 		}
 		free(*d[i].dst);
@@ -524,32 +436,18 @@ static BOOL derive_paths(gate_config *cfg, wIniFile *ini, char *err, size_t errl
 
 BOOL gate_config_load_buffer(gate_config *cfg, const char *text, char *err, size_t errlen)
 {
-	char *clean = precheck(text, err, errlen);
-	if (!clean)
-		return FALSE;
-	BOOL ok = TRUE;
-	if (!*clean) {
-		free(clean);
-		return TRUE;
+	gate_ini ini;
+	BOOL ok = gate_ini_parse(&ini, text, SECTION, err, errlen);
+	for (size_t i = 0; ok && i < ini.n_entries; i++) {
+		const gate_ini_entry *e = &ini.entries[i];
+		char why[400] = "out of memory";
+		ok = apply_key(cfg, e->key, e->value, why, sizeof(why));
+		if (!ok)
+			gate_err_set(err, errlen, "line %u: %s", e->line, why);
 	}
-	wIniFile *ini = IniFile_New();
-	if (!ini || IniFile_ReadBuffer(ini, clean) < 0) {
-		seterr(err, errlen, "cannot parse the configuration text");
-		ok = FALSE;
-	}
-	int nkeys = 0;
-	char **keys = ok ? IniFile_GetSectionKeyNames(ini, SECTION, &nkeys) : NULL;
-	for (int i = 0; ok && keys && i < nkeys; i++) {
-		const char *v = IniFile_GetKeyValueString(ini, SECTION, keys[i]);
-		char value[1024];
-		snprintf(value, sizeof(value), "%s", v ? v : "");
-		ok = apply_key(cfg, keys[i], trim(value), err, errlen);
-	}
-	if (ok && IniFile_GetKeyValueString(ini, SECTION, "var_dir"))
-		ok = derive_paths(cfg, ini, err, errlen);
-	free(keys);
-	IniFile_Free(ini);
-	free(clean);
+	if (ok && gate_ini_find(&ini, "var_dir"))
+		ok = derive_paths(cfg, &ini, err, errlen);
+	gate_ini_free(&ini);
 	return ok;
 }
 
@@ -557,7 +455,7 @@ BOOL gate_config_load(gate_config *cfg, const char *file, char *err, size_t errl
 {
 	FILE *f = fopen(file, "rb");
 	if (!f) {
-		seterr(err, errlen, "cannot open configuration '%s': %s", file, strerror(errno));
+		gate_err_set(err, errlen, "cannot open configuration '%s': %s", file, strerror(errno));
 		return FALSE;
 	}
 	char *buf = NULL;
@@ -566,7 +464,7 @@ BOOL gate_config_load(gate_config *cfg, const char *file, char *err, size_t errl
 	for (;;) {
 		if (len + 4096 + 1 > cap) {
 			if (cap > 1024 * 1024) {
-				seterr(err, errlen, "configuration '%s' is larger than 1 MiB", file);
+				gate_err_set(err, errlen, "configuration '%s' is larger than 1 MiB", file);
 				ok = FALSE;
 				break;
 			}
@@ -585,7 +483,7 @@ BOOL gate_config_load(gate_config *cfg, const char *file, char *err, size_t errl
 	}
 	fclose(f);
 	if (ok && memchr(buf, '\0', len)) {
-		seterr(err, errlen, "configuration '%s' contains NUL bytes", file);
+		gate_err_set(err, errlen, "configuration '%s' contains NUL bytes", file);
 		ok = FALSE;
 	}
 	if (ok) {
@@ -593,7 +491,7 @@ BOOL gate_config_load(gate_config *cfg, const char *file, char *err, size_t errl
 		char inner[400];
 		ok = gate_config_load_buffer(cfg, buf, inner, sizeof(inner));
 		if (!ok)
-			seterr(err, errlen, "%s: %s", file, inner);
+			gate_err_set(err, errlen, "%s: %s", file, inner);
 	}
 	free(buf);
 	return ok;
@@ -605,154 +503,27 @@ BOOL gate_config_validate(const gate_config *cfg, char *err, size_t errlen)
 	 * no accounts) needs a SAM file. */
 	BOOL lab = cfg->target.host != NULL;
 	if (lab && cfg->security == GATE_SEC_NLA && !cfg->sam_file) {
-		seterr(err, errlen, "security = nla in lab mode (a fixed target) needs sam_file (create it with winpr-hash)");
+		gate_err_set(err, errlen, "security = nla in lab mode (a fixed target) needs sam_file (create it with winpr-hash)");
 		return FALSE;
 	}
 	if (cfg->sam_file && cfg->security == GATE_SEC_NLA && access(cfg->sam_file, R_OK) != 0) {
-		seterr(err, errlen, "sam_file '%s' is not readable: %s", cfg->sam_file, strerror(errno));
+		gate_err_set(err, errlen, "sam_file '%s' is not readable: %s", cfg->sam_file, strerror(errno));
 		return FALSE;
 	}
 	if (cfg->n_listen == 0) {
-		seterr(err, errlen, "no listen address");
+		gate_err_set(err, errlen, "no listen address");
 		return FALSE;
 	}
 	if (cfg->max_source_handshakes >= gate_config_handshake_pool(cfg)) {
-		seterr(err, errlen,
+		gate_err_set(err, errlen,
 		       "max_source_handshakes (%d) must be smaller than max_handshakes (%d): one address "
 		       "could fill the handshake pool",
 		       cfg->max_source_handshakes, gate_config_handshake_pool(cfg));
 		return FALSE;
 	}
 	if (!cfg->tls_ciphers) {
-		seterr(err, errlen, "key 'tls_ciphers': no cipher list (out of memory)");
+		gate_err_set(err, errlen, "key 'tls_ciphers': no cipher list (out of memory)");
 		return FALSE;
 	}
 	return TRUE;
-}
-
-static BOOL mkdir_0700(const char *path, char *err, size_t errlen)
-{
-	if (mkdir(path, 0700) == 0 || errno == EEXIST)
-		return TRUE;
-	seterr(err, errlen, "cannot create directory '%s': %s", path, strerror(errno));
-	return FALSE;
-}
-
-/* Writes PEM data produced by the callback into a new file with the given mode (O_EXCL). */
-static BOOL write_new_pem(const char *path, mode_t mode, BOOL (*emit)(BIO *, void *), void *arg,
-                          char *err, size_t errlen)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-	if (fd < 0) {
-		seterr(err, errlen, "cannot create '%s': %s", path, strerror(errno));
-		return FALSE;
-	}
-	BIO *mem = BIO_new(BIO_s_mem());
-	BOOL ok = mem && emit(mem, arg);
-	char *data = NULL;
-	long n = ok ? BIO_get_mem_data(mem, &data) : 0;
-	ok = ok && n > 0 && write(fd, data, (size_t)n) == (ssize_t)n;
-	ok = (close(fd) == 0) && ok;
-	BIO_free(mem);
-	if (!ok) {
-		unlink(path);
-		seterr(err, errlen, "cannot write '%s'", path);
-	}
-	return ok;
-}
-
-static BOOL emit_key(BIO *b, void *arg)
-{
-	return PEM_write_bio_PrivateKey(b, arg, NULL, NULL, 0, NULL, NULL) == 1;
-}
-
-static BOOL emit_cert(BIO *b, void *arg)
-{
-	return PEM_write_bio_X509(b, arg) == 1;
-}
-
-static X509 *make_self_signed(EVP_PKEY *key)
-{
-	X509 *x = X509_new();
-	char host[256] = "rmgate";
-	if (!x)
-		return NULL;
-	gethostname(host, sizeof(host) - 1);
-	BOOL ok = X509_set_version(x, 2) && ASN1_INTEGER_set(X509_get_serialNumber(x), (long)time(NULL)) &&
-	          X509_gmtime_adj(X509_getm_notBefore(x), -3600) &&
-	          X509_gmtime_adj(X509_getm_notAfter(x), 10L * 365 * 24 * 3600) && X509_set_pubkey(x, key);
-	X509_NAME *name = X509_get_subject_name(x);
-	ok = ok && X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"rmgate", -1, -1, 0);
-	ok = ok && X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)host, -1, -1, 0);
-	ok = ok && X509_set_issuer_name(x, name) && X509_sign(x, key, EVP_sha256()) > 0;
-	if (!ok) {
-		X509_free(x);
-		return NULL;
-	}
-	return x;
-}
-
-static BOOL generate_pair(const gate_config *cfg, char *err, size_t errlen)
-{
-	EVP_PKEY *key = EVP_RSA_gen(2048);
-	X509 *x = key ? make_self_signed(key) : NULL;
-	BOOL ok = x != NULL;
-	if (!ok)
-		seterr(err, errlen, "cannot generate a self-signed certificate (OpenSSL)");
-	ok = ok && write_new_pem(cfg->private_key, 0600, emit_key, key, err, errlen);
-	if (ok && !write_new_pem(cfg->certificate, 0644, emit_cert, x, err, errlen)) {
-		unlink(cfg->private_key);
-		ok = FALSE;
-	}
-	X509_free(x);
-	EVP_PKEY_free(key);
-	return ok;
-}
-
-/* Checks that the certificate and key load and belong together. */
-static BOOL check_pair(const gate_config *cfg, char *err, size_t errlen)
-{
-	BOOL ok = FALSE;
-	X509 *x = NULL;
-	EVP_PKEY *key = NULL;
-	FILE *f = fopen(cfg->certificate, "rb");
-	if (f) {
-		x = PEM_read_X509(f, NULL, NULL, NULL);
-		fclose(f);
-	}
-	f = fopen(cfg->private_key, "rb");
-	if (f) {
-		key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-		fclose(f);
-	}
-	if (!x)
-		seterr(err, errlen, "certificate '%s' does not load as PEM X.509", cfg->certificate);
-	else if (!key)
-		seterr(err, errlen, "private key '%s' does not load as PEM", cfg->private_key);
-	else if (X509_check_private_key(x, key) != 1)
-		seterr(err, errlen, "private key '%s' does not match certificate '%s'", cfg->private_key,
-		       cfg->certificate);
-	else
-		ok = TRUE;
-	X509_free(x);
-	EVP_PKEY_free(key);
-	return ok;
-}
-
-BOOL gate_config_prepare_files(const gate_config *cfg, char *err, size_t errlen)
-{
-	if (!mkdir_0700(cfg->var_dir, err, errlen) || !mkdir_0700(cfg->recordings, err, errlen))
-		return FALSE;
-	BOOL have_cert = access(cfg->certificate, F_OK) == 0;
-	BOOL have_key = access(cfg->private_key, F_OK) == 0;
-	if (!have_cert && !have_key) {
-		if (!generate_pair(cfg, err, errlen))
-			return FALSE;
-	} else if (have_cert != have_key) {
-		seterr(err, errlen, "'%s' exists but '%s' does not: provide both or neither",
-		       have_cert ? cfg->certificate : cfg->private_key,
-		       have_cert ? cfg->private_key : cfg->certificate);
-		return FALSE;
-	}
-	return check_pair(cfg, err, errlen);
 }

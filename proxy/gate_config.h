@@ -2,11 +2,13 @@
  *
  * Contract:
  * - gate_config_defaults() fills every key with its documented default (docs/gate.md);
- *   gate_config_load() then overrides keys from an INI file (WinPR IniFile), and
+ *   gate_config_load() then overrides keys from an INI file (syntax: gate_ini.h), and
  *   gate_config_set_listen()/gate_config_set_target() apply the command-line overrides.
  * - Every string in gate_config is owned by the struct (heap), freed by gate_config_free().
  * - Errors: functions return FALSE and write one human-readable sentence (what is wrong, in
- *   which key, what to do) into err[errlen]; nothing is logged here.
+ *   which key, what to do; from a file also on which line) into err[errlen]; nothing is
+ *   logged here.
+ * - The first-start files (directories, generated certificate) are gate_config_files.h.
  * - After gate_config_validate() succeeds the struct is read-only and may be shared by every
  *   session thread without a lock.
  */
@@ -47,8 +49,6 @@ typedef struct {
 	UINT32 handshake_timeout_ms;
 	UINT32 close_timeout_ms;
 	BOOL gfx;            /* offer the graphics pipeline to clients */
-	BOOL audio_output;   /* reserved (no key yet): rdpsnd is not bridged */
-	BOOL remote_app;     /* reserved (no key yet): rail is not bridged */
 	BOOL observe_only;   /* default policy: drop all input */
 	UINT32 max_channel_message; /* reassembly cap for static channel messages */
 
@@ -82,10 +82,6 @@ BOOL gate_config_set_target_cert(gate_config *cfg, const char *text, char *err, 
 
 /* Checks cross-key consistency (NLA needs a SAM file, ...). */
 BOOL gate_config_validate(const gate_config *cfg, char *err, size_t errlen);
-
-/* Creates var_dir/recordings (0700) and, when both are missing, a self-signed RSA certificate
- * and key (key 0600). Fails if exactly one of the two exists or if they do not load. */
-BOOL gate_config_prepare_files(const gate_config *cfg, char *err, size_t errlen);
 
 /* The handshake pool size: max_handshakes, or when it is 0 the larger of 2 x max_sessions and
  * 4 x max_source_handshakes. gate_config_validate() requires it larger than

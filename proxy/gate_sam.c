@@ -1,11 +1,11 @@
 /* gate_sam: parse a WinPR SAM file and look accounts up (see gate_sam.h). */
 #include "gate_sam.h"
+#include "gate_err.h"
 #include "hex.h"
 
 #include <openssl/crypto.h>
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,14 +20,6 @@ struct gate_sam {
 	sam_entry *e;
 	size_t n;
 };
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static BOOL parse_hash(const char *hex, size_t len, BYTE out[16])
 {
@@ -58,7 +50,7 @@ static BOOL parse_line(gate_sam *sam, const char *line, size_t len, unsigned lin
 	for (int i = 0; i < 4; i++) {
 		const char *c = memchr(p, ':', (size_t)(end - p));
 		if (!c && i < 3) {
-			seterr(err, errlen, "line %u: expected user:domain:LM:NT:::", lineno);
+			gate_err_set(err, errlen, "line %u: expected user:domain:LM:NT:::", lineno);
 			return FALSE;
 		}
 		f[i] = p;
@@ -67,12 +59,12 @@ static BOOL parse_line(gate_sam *sam, const char *line, size_t len, unsigned lin
 	}
 	BYTE probe[16];
 	if (flen[0] == 0 || !parse_hash(f[3], flen[3], probe)) {
-		seterr(err, errlen, "line %u: missing user or malformed NT hash (32 hex digits)", lineno);
+		gate_err_set(err, errlen, "line %u: missing user or malformed NT hash (32 hex digits)", lineno);
 		return FALSE;
 	}
 	sam_entry *grown = realloc(sam->e, (sam->n + 1) * sizeof(*sam->e));
 	if (!grown) {
-		seterr(err, errlen, "out of memory");
+		gate_err_set(err, errlen, "out of memory");
 		return FALSE;
 	}
 	sam->e = grown;
@@ -82,7 +74,7 @@ static BOOL parse_line(gate_sam *sam, const char *line, size_t len, unsigned lin
 	if (!e->user || !e->domain) {
 		free(e->user);
 		free(e->domain);
-		seterr(err, errlen, "out of memory");
+		gate_err_set(err, errlen, "out of memory");
 		return FALSE;
 	}
 	parse_hash(f[3], flen[3], e->nt);
@@ -95,7 +87,7 @@ gate_sam *gate_sam_parse(const char *text, char *err, size_t errlen)
 	gate_sam *sam = calloc(1, sizeof(*sam));
 	unsigned lineno = 0;
 	if (!sam) {
-		seterr(err, errlen, "out of memory");
+		gate_err_set(err, errlen, "out of memory");
 		return NULL;
 	}
 	for (const char *p = text; *p;) {
@@ -111,7 +103,7 @@ gate_sam *gate_sam_parse(const char *text, char *err, size_t errlen)
 		p = nl ? nl + 1 : p + strlen(p);
 	}
 	if (sam->n == 0) {
-		seterr(err, errlen, "no account in the SAM file");
+		gate_err_set(err, errlen, "no account in the SAM file");
 		gate_sam_free(sam);
 		return NULL;
 	}
@@ -122,7 +114,7 @@ gate_sam *gate_sam_load(const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f) {
-		seterr(err, errlen, "cannot open SAM file '%s': %s", path, strerror(errno));
+		gate_err_set(err, errlen, "cannot open SAM file '%s': %s", path, strerror(errno));
 		return NULL;
 	}
 	char *buf = calloc(1, 1024 * 1024 + 1);
@@ -131,16 +123,16 @@ gate_sam *gate_sam_load(const char *path, char *err, size_t errlen)
 	fclose(f);
 	gate_sam *sam = NULL;
 	if (!buf)
-		seterr(err, errlen, "out of memory");
+		gate_err_set(err, errlen, "out of memory");
 	else if (too_big)
-		seterr(err, errlen, "SAM file '%s' is larger than 1 MiB", path);
+		gate_err_set(err, errlen, "SAM file '%s' is larger than 1 MiB", path);
 	else if (memchr(buf, '\0', n))
-		seterr(err, errlen, "SAM file '%s' contains NUL bytes", path);
+		gate_err_set(err, errlen, "SAM file '%s' contains NUL bytes", path);
 	else {
 		char inner[200];
 		sam = gate_sam_parse(buf, inner, sizeof(inner));
 		if (!sam)
-			seterr(err, errlen, "SAM file '%s': %s", path, inner);
+			gate_err_set(err, errlen, "SAM file '%s': %s", path, inner);
 	}
 	if (buf) {
 		OPENSSL_cleanse(buf, n); /* hashes are secrets too */

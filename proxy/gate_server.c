@@ -66,8 +66,6 @@ static BOOL fixed_admit(void *ctx, const gate_admission_request *req, gate_admis
 	out->target_port = cfg->target.port;
 	out->policy = gate_policy_default();
 	out->policy.gfx = cfg->gfx;
-	out->policy.audio_output = cfg->audio_output;
-	out->policy.remote_app = cfg->remote_app;
 	out->policy.observe_only = cfg->observe_only;
 	out->observer = gate_observer_log();
 	out->allow = TRUE;

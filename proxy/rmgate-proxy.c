@@ -8,6 +8,7 @@
 #include <winpr/wlog.h>
 
 #include "gate_config.h"
+#include "gate_config_files.h"
 #include "gate_log.h"
 #include "gate_audit.h"
 #include "gate_permits.h"

@@ -20,7 +20,7 @@ clang $CFLAGS -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefine
     tests/fuzz/fuzz_rec_reader.c $SRCS $LIBS -o "$OUT/fuzz_rec_reader"
 # Seeds: a tiny scripted recording, cut at a few places (crash-like files).
 # shellcheck disable=SC2086
-clang $CFLAGS tests/bench/bench_rec.c $SRCS $LIBS -o "$OUT/seedgen"
+clang $CFLAGS -Itests/lib tests/bench/bench_rec.c tests/lib/*.c $SRCS $LIBS -o "$OUT/seedgen"
 rm -f "$OUT/seeds-rec/"*
 "$OUT/seedgen" make-tiny "$OUT/seeds-rec/tiny.rec" >/dev/null
 size=$(stat -c %s "$OUT/seeds-rec/tiny.rec")

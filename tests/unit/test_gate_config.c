@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "gate_config.h"
+#include "gate_config_files.h"
 #include "gate_policy.h"
 
 static BOOL load(gate_config *cfg, const char *text, char *err, size_t n)
@@ -139,6 +140,65 @@ static void bad_input_is_refused_with_a_clear_error(void **state)
 	expect_error("[gate]\njust words\n", "line 2");
 	expect_error("[gate\n", "malformed section");
 	expect_error("[gate]\ntarget = host-without-port\n", "key 'target'");
+}
+
+/* The file is read once (gate_ini): a bad value names its line as well as its key. */
+static void a_bad_value_names_its_line(void **state)
+{
+	(void)state;
+	expect_error("# comment\n[gate]\n\nmax_sessions = 0\n", "line 4: key 'max_sessions'");
+	expect_error("[gate]\ngfx = true\nlisen = 127.0.0.1:1\n", "line 3: unknown key 'lisen'");
+}
+
+/* What WinPR's IniFile accepted stays accepted: surrounding blanks and quotes are dropped, a
+ * CRLF file with blank lines is read to its end, keys and the section name in any case. */
+static void quotes_blanks_and_crlf_lines_are_read(void **state)
+{
+	(void)state;
+	gate_config cfg;
+	char err[256] = "";
+	assert_true(load(&cfg,
+	                 "[GATE]\r\n\r\n\tvar_dir =  \" /srv/rmg \"  \r\n\r\n"
+	                 "Max_Sessions = 4\r\n\r\nobserve_only = \"yes\"\r\n",
+	                 err, sizeof(err)));
+	assert_string_equal(cfg.var_dir, "/srv/rmg");
+	assert_string_equal(cfg.database, "/srv/rmg/rmgate.db");
+	assert_int_equal(cfg.max_sessions, 4);
+	assert_true(cfg.observe_only);
+	gate_config_free(&cfg);
+}
+
+/* A key given twice takes its last value (as with WinPR's IniFile); a path given in any case
+ * still counts as given, so it does not follow var_dir. */
+static void a_repeated_key_takes_its_last_value(void **state)
+{
+	(void)state;
+	gate_config cfg;
+	char err[256] = "";
+	assert_true(load(&cfg,
+	                 "[gate]\nmax_sessions = 9\nvar_dir = /v\nDATABASE = /d.db\n[gate]\n"
+	                 "max_sessions = 3\n",
+	                 err, sizeof(err)));
+	assert_int_equal(cfg.max_sessions, 3);
+	assert_string_equal(cfg.database, "/d.db");
+	assert_string_equal(cfg.certificate, "/v/gate.crt");
+	gate_config_free(&cfg);
+}
+
+/* Values are no longer cut at 1023 characters (the old copy into a fixed buffer did so
+ * silently). */
+static void a_long_value_is_kept_whole(void **state)
+{
+	(void)state;
+	gate_config cfg;
+	char err[256] = "", text[2100], dir[1501];
+	memset(dir, 'd', sizeof(dir) - 1);
+	dir[0] = '/';
+	dir[sizeof(dir) - 1] = '\0';
+	snprintf(text, sizeof(text), "[gate]\nrecordings = %s\n", dir);
+	assert_true(load(&cfg, text, err, sizeof(err)));
+	assert_string_equal(cfg.recordings, dir);
+	gate_config_free(&cfg);
 }
 
 /* With permits, NLA checks the database's accounts; only lab mode (a fixed target, no
@@ -313,6 +373,10 @@ int main(void)
 		cmocka_unit_test(every_key_is_read),
 		cmocka_unit_test(bad_input_is_refused_with_a_clear_error),
 		cmocka_unit_test(gfx_decode_failures_max_is_read),
+		cmocka_unit_test(a_bad_value_names_its_line),
+		cmocka_unit_test(quotes_blanks_and_crlf_lines_are_read),
+		cmocka_unit_test(a_repeated_key_takes_its_last_value),
+		cmocka_unit_test(a_long_value_is_kept_whole),
 		cmocka_unit_test(nla_in_lab_mode_needs_a_sam_file),
 		cmocka_unit_test(command_line_overrides),
 		cmocka_unit_test(missing_file_is_an_error),

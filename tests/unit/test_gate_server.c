@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "gate_config.h"
+#include "gate_config_files.h"
 #include "gate_server.h"
 
 static UINT16 free_port(void)

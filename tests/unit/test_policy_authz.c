@@ -51,6 +51,39 @@ static void nt_hash_is_md4_of_utf16le_password(void **state)
 	assert_memory_equal(h, want, 16);
 }
 
+/* A character outside the Basic Multilingual Plane is hashed as its UTF-16 surrogate pair
+ * (U+1F600 = D83D DE00); values from OpenSSL's MD4 over the UTF-16LE bytes. */
+static void nt_hash_of_a_character_outside_the_bmp_uses_its_surrogate_pair(void **state)
+{
+	(void)state;
+	uint8_t h[16];
+	static const uint8_t smiley[16] = { 0x4b, 0x58, 0xa1, 0x0c, 0xc2, 0x0a, 0x4e, 0x7d,
+					    0x80, 0x8d, 0x21, 0x8e, 0x1f, 0x80, 0xaa, 0xbc };
+	static const uint8_t mixed[16] = { 0x63, 0xb4, 0x79, 0x07, 0xf6, 0x3c, 0x97, 0x7e,
+					   0x90, 0x22, 0xaf, 0x9f, 0xc5, 0xf6, 0xdc, 0x2c };
+	assert_int_equal(policy_nt_hash("\xF0\x9F\x98\x80", h), POLICY_OK);
+	assert_memory_equal(h, smiley, 16);
+	assert_int_equal(policy_nt_hash("p\xC3\xA4\xE6\x97\xA5\xF0\x9F\x98\x80s", h), POLICY_OK); /* pä日😀s */
+	assert_memory_equal(h, mixed, 16);
+}
+
+/* Invalid UTF-8 has no UTF-16 form: refused with a message, never hashed as U+FFFD. */
+static void a_password_that_is_not_utf8_is_refused(void **state)
+{
+	tdb *t = *state;
+	uint8_t h[16];
+	const char *bad[] = { "a\xFF" "b", "\xC0\x80" /* overlong NUL */, "\xED\xA0\x80" /* surrogate */,
+			      "ok\xE6\x97" /* cut sequence */, "\xF4\x90\x80\x80" /* above U+10FFFF */ };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(policy_nt_hash(bad[i], h), POLICY_ERR_INVALID);
+		assert_non_null(strstr(policy_last_error(), "not valid UTF-8"));
+		assert_int_equal(policy_account_add(t->db, "Other", "new", bad[i], NULL), POLICY_ERR_INVALID);
+		assert_non_null(strstr(policy_last_error(), "not valid UTF-8"));
+		assert_int_equal(policy_account_set_password(t->db, NULL, "acme1", bad[i]), POLICY_ERR_INVALID);
+	}
+	assert_int_equal(policy_account_add(t->db, "Other", "new", "\xF0\x9F\x98\x80", NULL), POLICY_OK);
+}
+
 static void account_stores_hashes_and_checks_the_password(void **state)
 {
 	tdb *t = *state;
@@ -309,6 +342,8 @@ int main(void)
 		cmocka_unit_test(nt_hash_is_md4_of_utf16le_password),
 		cmocka_unit_test_setup_teardown(account_stores_hashes_and_checks_the_password, setup, teardown),
 		cmocka_unit_test_setup_teardown(duplicate_login_and_bad_logins_are_refused, setup, teardown),
+		cmocka_unit_test(nt_hash_of_a_character_outside_the_bmp_uses_its_surrogate_pair),
+		cmocka_unit_test_setup_teardown(a_password_that_is_not_utf8_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(five_failures_within_fifteen_minutes_lock_the_account, setup, teardown),
 		cmocka_unit_test_setup_teardown(lockout_threshold_is_configurable, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_disabled_account_is_refused_as_unknown, setup, teardown),

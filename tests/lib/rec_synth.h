@@ -1,6 +1,8 @@
 /* rec_synth: deterministic synthetic screens for the recorder's tests and
- * benchmarks (a text terminal with a pseudo-font, windows, noise). Not used by
- * the gate. One instance per thread. */
+ * benchmarks (a text terminal with a pseudo-font, windows, noise). Test support only:
+ * built into build/libtestsupport.a, linked into the unit tests, the benchmarks and the
+ * fuzzer's seed generator, never into libreplay.a or a shipped program. One instance per
+ * thread. */
 #ifndef RMGATE_REC_SYNTH_H
 #define RMGATE_REC_SYNTH_H
 

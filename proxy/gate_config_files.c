@@ -1,0 +1,144 @@
+/* gate_config_files: first-start directories and the generated certificate (see
+ * gate_config_files.h); apart from gate_config.c because it is OpenSSL work, not parsing. */
+#include "gate_config_files.h"
+#include "gate_err.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+static BOOL mkdir_0700(const char *path, char *err, size_t errlen)
+{
+	if (mkdir(path, 0700) == 0 || errno == EEXIST)
+		return TRUE;
+	gate_err_set(err, errlen, "cannot create directory '%s': %s", path, strerror(errno));
+	return FALSE;
+}
+
+/* Writes PEM data produced by the callback into a new file with the given mode (O_EXCL). */
+static BOOL write_new_pem(const char *path, mode_t mode, BOOL (*emit)(BIO *, void *), void *arg,
+                          char *err, size_t errlen)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (fd < 0) {
+		gate_err_set(err, errlen, "cannot create '%s': %s", path, strerror(errno));
+		return FALSE;
+	}
+	BIO *mem = BIO_new(BIO_s_mem());
+	BOOL ok = mem && emit(mem, arg);
+	char *data = NULL;
+	long n = ok ? BIO_get_mem_data(mem, &data) : 0;
+	ok = ok && n > 0 && write(fd, data, (size_t)n) == (ssize_t)n;
+	ok = (close(fd) == 0) && ok;
+	BIO_free(mem);
+	if (!ok) {
+		unlink(path);
+		gate_err_set(err, errlen, "cannot write '%s'", path);
+	}
+	return ok;
+}
+
+static BOOL emit_key(BIO *b, void *arg)
+{
+	return PEM_write_bio_PrivateKey(b, arg, NULL, NULL, 0, NULL, NULL) == 1;
+}
+
+static BOOL emit_cert(BIO *b, void *arg)
+{
+	return PEM_write_bio_X509(b, arg) == 1;
+}
+
+static X509 *make_self_signed(EVP_PKEY *key)
+{
+	X509 *x = X509_new();
+	char host[256] = "rmgate";
+	if (!x)
+		return NULL;
+	gethostname(host, sizeof(host) - 1);
+	BOOL ok = X509_set_version(x, 2) && ASN1_INTEGER_set(X509_get_serialNumber(x), (long)time(NULL)) &&
+	          X509_gmtime_adj(X509_getm_notBefore(x), -3600) &&
+	          X509_gmtime_adj(X509_getm_notAfter(x), 10L * 365 * 24 * 3600) && X509_set_pubkey(x, key);
+	X509_NAME *name = X509_get_subject_name(x);
+	ok = ok && X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"rmgate", -1, -1, 0);
+	ok = ok && X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)host, -1, -1, 0);
+	ok = ok && X509_set_issuer_name(x, name) && X509_sign(x, key, EVP_sha256()) > 0;
+	if (!ok) {
+		X509_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+static BOOL generate_pair(const gate_config *cfg, char *err, size_t errlen)
+{
+	EVP_PKEY *key = EVP_RSA_gen(2048);
+	X509 *x = key ? make_self_signed(key) : NULL;
+	BOOL ok = x != NULL;
+	if (!ok)
+		gate_err_set(err, errlen, "cannot generate a self-signed certificate (OpenSSL)");
+	ok = ok && write_new_pem(cfg->private_key, 0600, emit_key, key, err, errlen);
+	if (ok && !write_new_pem(cfg->certificate, 0644, emit_cert, x, err, errlen)) {
+		unlink(cfg->private_key);
+		ok = FALSE;
+	}
+	X509_free(x);
+	EVP_PKEY_free(key);
+	return ok;
+}
+
+/* Checks that the certificate and key load and belong together. */
+static BOOL check_pair(const gate_config *cfg, char *err, size_t errlen)
+{
+	BOOL ok = FALSE;
+	X509 *x = NULL;
+	EVP_PKEY *key = NULL;
+	FILE *f = fopen(cfg->certificate, "rb");
+	if (f) {
+		x = PEM_read_X509(f, NULL, NULL, NULL);
+		fclose(f);
+	}
+	f = fopen(cfg->private_key, "rb");
+	if (f) {
+		key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+		fclose(f);
+	}
+	if (!x)
+		gate_err_set(err, errlen, "certificate '%s' does not load as PEM X.509", cfg->certificate);
+	else if (!key)
+		gate_err_set(err, errlen, "private key '%s' does not load as PEM", cfg->private_key);
+	else if (X509_check_private_key(x, key) != 1)
+		gate_err_set(err, errlen, "private key '%s' does not match certificate '%s'", cfg->private_key,
+		       cfg->certificate);
+	else
+		ok = TRUE;
+	X509_free(x);
+	EVP_PKEY_free(key);
+	return ok;
+}
+
+BOOL gate_config_prepare_files(const gate_config *cfg, char *err, size_t errlen)
+{
+	if (!mkdir_0700(cfg->var_dir, err, errlen) || !mkdir_0700(cfg->recordings, err, errlen))
+		return FALSE;
+	BOOL have_cert = access(cfg->certificate, F_OK) == 0;
+	BOOL have_key = access(cfg->private_key, F_OK) == 0;
+	if (!have_cert && !have_key) {
+		if (!generate_pair(cfg, err, errlen))
+			return FALSE;
+	} else if (have_cert != have_key) {
+		gate_err_set(err, errlen, "'%s' exists but '%s' does not: provide both or neither",
+		       have_cert ? cfg->certificate : cfg->private_key,
+		       have_cert ? cfg->private_key : cfg->certificate);
+		return FALSE;
+	}
+	return check_pair(cfg, err, errlen);
+}

@@ -1,0 +1,19 @@
+/* gate_config_files: the files the gate needs before its first connection.
+ *
+ * Contract: gate_config_prepare_files() creates var_dir and the recordings directory (0700)
+ * and, when both are missing, a self-signed RSA 2048 certificate and its key (key 0600,
+ * O_EXCL). It fails if exactly one of the two exists, or if they do not load or do not belong
+ * together. Errors: FALSE with one sentence in err[errlen]; nothing is logged. Called once at
+ * start, before any session thread exists.
+ */
+#ifndef RMGATE_GATE_CONFIG_FILES_H
+#define RMGATE_GATE_CONFIG_FILES_H
+
+#include <stddef.h>
+#include <winpr/wtypes.h>
+
+#include "gate_config.h"
+
+BOOL gate_config_prepare_files(const gate_config *cfg, char *err, size_t errlen);
+
+#endif
