@@ -148,6 +148,20 @@ void pol_format_local(const policy_db *db, int64_t us, char *buf, size_t len)
 	         (int)(sod / 60 % 60), (int)(sod % 60));
 }
 
+/* SQL local_time(us): pol_format_local for queries (the CLI's listings), NULL for NULL.
+ * Registered on every connection so that SQL shows times in the handle's zone too. */
+static void sql_local_time(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	char buf[32];
+	pol_format_local(sqlite3_user_data(ctx), sqlite3_value_int64(argv[0]), buf, sizeof buf);
+	sqlite3_result_text(ctx, buf, -1, SQLITE_TRANSIENT);
+}
+
 int pol_load_closed_days(policy_db *db, cal_closed_days *out)
 {
 	out->days = NULL;
@@ -431,6 +445,12 @@ static policy_db *open_common(const char *path, enum open_mode mode)
 	}
 	sqlite3_busy_timeout(db->sql, 5000);
 	sqlite3_extended_result_codes(db->sql, 0);
+	if (sqlite3_create_function_v2(db->sql, "local_time", 1, SQLITE_UTF8 | SQLITE_INNOCUOUS, db,
+	                               sql_local_time, NULL, NULL, NULL) != SQLITE_OK) {
+		pol_sql_fail(db, "registering local_time");
+		policy_close(db);
+		return NULL;
+	}
 	/* secure_delete: deleted secrets (a cleared target account, a replaced
 	 * or dropped NT hash) are overwritten, not left in free pages. */
 	if (pol_exec(db, "PRAGMA foreign_keys = ON") || (create && pol_exec(db, "PRAGMA journal_mode = WAL")) ||
