@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <time.h>
 
 static char dir[64], db[128];
 static char out[1 << 16], err[4096];
