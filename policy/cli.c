@@ -2,6 +2,7 @@
  * database). Calls the commands (cli_commands.h); they never call back here. */
 #include "cli.h"
 #include "cli_commands.h"
+#include "cli_opt.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -136,6 +137,7 @@ int policy_cli_main(int argc, char **argv)
 		                                { "version", no_argument, NULL, 'V' },
 		                                { NULL, 0, NULL, 0 } };
 	const char *path = "./var/rmgate.db", *zone = NULL;
+	char what[64];
 	int c;
 	opterr = 0;
 	optind = 0; /* glibc: start afresh (the unit tests run the CLI many times) */
@@ -144,14 +146,17 @@ int policy_cli_main(int argc, char **argv)
 		switch (c) {
 		case 'h': print_usage(stdout); return CLI_OK;
 		case 'V': printf("rmgate-policy %s\n", RMGATE_VERSION); return CLI_OK;
-		case 'd': path = optarg; break;
-		case 'z': zone = optarg; break;
-		case ':':
-			return cli_usage("option %s needs a value", optopt == 'd' ? "--database" : "--tz");
+		case 'd':
+		case 'z':
+			if (cli_opt_value_missing(argv))
+				return cli_usage("option %s needs a value", argv[optind - 2]);
+			*(c == 'd' ? &path : &zone) = optarg;
+			break;
+		case ':': return cli_usage("option %s needs a value", cli_opt_refused(argv, what, sizeof what));
 		default:
-			if (optopt && optopt != 'h' && optopt != 'V') /* "--help=x" is named as typed */
-				return cli_usage("unknown option '-%c'", optopt);
-			return cli_usage("unknown option '%s'", argv[optind - 1]);
+			if (cli_opt_refused_value(argv))
+				return cli_usage("option %s takes no value", cli_opt_refused(argv, what, sizeof what));
+			return cli_usage("unknown option '%s'", cli_opt_refused(argv, what, sizeof what));
 		}
 	}
 	int i = optind;

@@ -1,6 +1,7 @@
 /* cli_util.c: argument parsing (getopt_long), error lines and table/JSON output for the
  * rmgate-policy commands (cli_util.h). */
 #include "cli_util.h"
+#include "cli_opt.h"
 #include "text_escape.h"
 
 #include <getopt.h>
@@ -76,20 +77,8 @@ static int add_pos(const char *cmd, cli_args *out, const char *word)
 }
 
 /* getopt_long's value for spec entry i: above every letter, so a short spelling
- * and its long one resolve to the same entry. */
+ * and its long one resolve to the same entry (spec_index). */
 #define SPEC_VAL(i) (256 + (i))
-
-/* The option getopt_long complained about, for the one error line: from optopt
- * when it names one of ours, else the word as typed. */
-static void name_option(const cli_optspec *spec, char **argv, char *buf, size_t len)
-{
-	if (optopt >= SPEC_VAL(0))
-		snprintf(buf, len, "--%s", spec[optopt - SPEC_VAL(0)].name);
-	else if (optopt)
-		snprintf(buf, len, "-%c", optopt);
-	else
-		snprintf(buf, len, "%s", argv[optind - 1]);
-}
 
 static int spec_index(const cli_optspec *spec, int c)
 {
@@ -137,16 +126,12 @@ static int parse_words(const char *cmd, int argc, char **argv, const cli_optspec
 			continue;
 		}
 		multi = NULL;
-		if (c == '?') {
-			name_option(spec, argv, what, sizeof what);
-			if (optopt >= SPEC_VAL(0))
-				return cli_usage("%s: option %s takes no value", cmd, what);
-			return cli_usage("%s: unknown option '%s'", cmd, what);
-		}
-		if (c == ':') {
-			name_option(spec, argv, what, sizeof what);
-			return cli_usage("%s: option %s needs a value", cmd, what);
-		}
+		if (c == '?' && cli_opt_refused_value(argv))
+			return cli_usage("%s: option %s takes no value", cmd, cli_opt_refused(argv, what, sizeof what));
+		if (c == '?')
+			return cli_usage("%s: unknown option '%s'", cmd, cli_opt_refused(argv, what, sizeof what));
+		if (c == ':')
+			return cli_usage("%s: option %s needs a value", cmd, cli_opt_refused(argv, what, sizeof what));
 		int i = spec_index(spec, c);
 		if (i < 0)
 			return cli_usage("%s: unknown option", cmd);
@@ -156,11 +141,9 @@ static int parse_words(const char *cmd, int argc, char **argv, const cli_optspec
 				return CLI_USAGE;
 			continue;
 		}
-		/* A separate value that looks like an option is one: "--by --reason x"
-		 * lacks the --by value rather than naming someone "--reason". */
-		bool separate = optarg == argv[optind - 1];
-		if (separate && !strncmp(optarg, "--", 2))
+		if (cli_opt_value_missing(argv))
 			return cli_usage("%s: option --%s needs a value", cmd, s->name);
+		bool separate = optarg == argv[optind - 1];
 		if (add_opt(out, s->name, optarg))
 			return CLI_USAGE;
 		if (s->kind == OPT_MULTI && separate)

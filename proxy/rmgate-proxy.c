@@ -8,6 +8,7 @@
 
 #include <winpr/wlog.h>
 
+#include "cli_opt.h"
 #include "gate_config.h"
 #include "gate_log.h"
 #include "gate_audit.h"
@@ -202,7 +203,8 @@ static int parse_args(int argc, char **argv, proxy_args *a)
 		{ NULL, 0, NULL, 0 },
 	};
 	memset(a, 0, sizeof *a);
-	opterr = 0; /* the errors are ours, one line each */
+	char what[64];
+	opterr = 0; /* the errors are ours, one line each (cli_opt.h) */
 	int c;
 	/* "-": a word that is not an option comes back in place (1) and is refused there */
 	while ((c = getopt_long(argc, argv, "-:c:hV", longopts, NULL)) != -1) {
@@ -215,9 +217,7 @@ static int parse_args(int argc, char **argv, proxy_args *a)
 		case OPT_LISTEN:
 		case OPT_TARGET:
 		case OPT_TARGET_CERT:
-			/* a separate value that looks like an option is one: "--listen --check-config"
-			 * lacks the address */
-			if (optarg == argv[optind - 1] && !strncmp(optarg, "--", 2))
+			if (cli_opt_value_missing(argv))
 				return usage_error("missing value for option", argv[optind - 2]);
 			*(c == 'c'          ? &a->file
 			  : c == OPT_LISTEN ? &a->listen
@@ -225,13 +225,10 @@ static int parse_args(int argc, char **argv, proxy_args *a)
 			                    : &a->target_cert) = optarg;
 			break;
 		case 1: return usage_error("unexpected argument", optarg);
-		case ':': return usage_error("missing value for option", argv[optind - 1]);
+		case ':': return usage_error("missing value for option", cli_opt_refused(argv, what, sizeof what));
 		default: /* '?' */
-			if (optopt && optopt < 256 && optopt != 'h' && optopt != 'V') {
-				char shown[3] = { '-', (char)optopt, '\0' };
-				return usage_error("unknown option", shown);
-			}
-			return usage_error(optopt ? "no value allowed for option" : "unknown option", argv[optind - 1]);
+			return usage_error(cli_opt_refused_value(argv) ? "no value allowed for option" : "unknown option",
+			                   cli_opt_refused(argv, what, sizeof what));
 		}
 	}
 	for (int i = optind; i < argc; i++) /* the words after "--" */

@@ -5,6 +5,7 @@
  * This file is the command line: one option table, getopt_long, the display zone, and
  * the dispatch to the commands of replay_cli.h (one cli_*.c file each). */
 #include "replay_cli.h"
+#include "cli_opt.h"
 
 #include <getopt.h>
 #include <stddef.h>
@@ -103,18 +104,6 @@ static int set_value(replay_opts *o, const struct replay_option *opt, const char
 	}
 }
 
-/* The option getopt_long complained about, as the one error line names it. */
-static const char *named(char **argv, char *buf, size_t len)
-{
-	if (optopt >= OPTION_VAL(0))
-		snprintf(buf, len, "--%s", options[optopt - OPTION_VAL(0)].name);
-	else if (optopt)
-		snprintf(buf, len, "-%c", optopt);
-	else
-		snprintf(buf, len, "%s", argv[optind - 1]);
-	return buf;
-}
-
 static int add_operand(replay_opts *o, const char *word)
 {
 	if (!o->cmd)
@@ -164,12 +153,11 @@ static int parse_args(int argc, char **argv, replay_opts *o)
 			continue;
 		}
 		if (c == ':')
-			return replay_die(2, "option %s needs a value (try --help)", named(argv, what, sizeof what));
-		if (c == '?') {
-			if (optopt >= OPTION_VAL(0))
-				return replay_die(2, "option %s takes no value (try --help)", named(argv, what, sizeof what));
-			return replay_die(2, "unknown option '%s' (try --help)", named(argv, what, sizeof what));
-		}
+			return replay_die(2, "option %s needs a value (try --help)", cli_opt_refused(argv, what, sizeof what));
+		if (c == '?' && cli_opt_refused_value(argv))
+			return replay_die(2, "option %s takes no value (try --help)", cli_opt_refused(argv, what, sizeof what));
+		if (c == '?')
+			return replay_die(2, "unknown option '%s' (try --help)", cli_opt_refused(argv, what, sizeof what));
 		const struct replay_option *opt = NULL;
 		for (size_t i = 0; i < N_OPTIONS && !opt; i++)
 			if (c == OPTION_VAL(i) || c == options[i].letter)
@@ -181,8 +169,7 @@ static int parse_args(int argc, char **argv, replay_opts *o)
 		case OPT_VERSION: printf("rmgate-replay %s\n", RMGATE_VERSION); return 3;
 		case OPT_UTC: o->tz = "UTC"; break;
 		default:
-			/* a separate value that looks like an option is one: "-o --json" lacks the file */
-			if (takes_value(opt) && optarg == argv[optind - 1] && !strncmp(optarg, "--", 2))
+			if (takes_value(opt) && cli_opt_value_missing(argv))
 				return replay_die(2, "option --%s needs a value (try --help)", opt->name);
 			if (set_value(o, opt, optarg) != 0)
 				return 2;
