@@ -150,7 +150,10 @@ int policy_cli_main(int argc, char **argv)
 		case 'z':
 			if (cli_opt_value_missing(argv))
 				return cli_usage("option %s needs a value", argv[optind - 2]);
-			*(c == 'd' ? &path : &zone) = optarg;
+			if (c == 'd')
+				path = optarg;
+			else
+				zone = optarg;
 			break;
 		case ':': return cli_usage("option %s needs a value", cli_opt_refused(argv, what, sizeof what));
 		default:

@@ -219,10 +219,14 @@ static int parse_args(int argc, char **argv, proxy_args *a)
 		case OPT_TARGET_CERT:
 			if (cli_opt_value_missing(argv))
 				return usage_error("missing value for option", argv[optind - 2]);
-			*(c == 'c'          ? &a->file
-			  : c == OPT_LISTEN ? &a->listen
-			  : c == OPT_TARGET ? &a->target
-			                    : &a->target_cert) = optarg;
+			if (c == 'c')
+				a->file = optarg;
+			else if (c == OPT_LISTEN)
+				a->listen = optarg;
+			else if (c == OPT_TARGET)
+				a->target = optarg;
+			else
+				a->target_cert = optarg;
 			break;
 		case 1: return usage_error("unexpected argument", optarg);
 		case ':': return usage_error("missing value for option", cli_opt_refused(argv, what, sizeof what));
@@ -231,8 +235,8 @@ static int parse_args(int argc, char **argv, proxy_args *a)
 			                   cli_opt_refused(argv, what, sizeof what));
 		}
 	}
-	for (int i = optind; i < argc; i++) /* the words after "--" */
-		return usage_error("unexpected argument", argv[i]);
+	if (optind < argc) /* a word after "--" */
+		return usage_error("unexpected argument", argv[optind]);
 	return 0;
 }
 
