@@ -95,7 +95,7 @@ static int build_timeline(replay_ctx *c, timeline *t)
 	if (!rec)
 		return replay_die(1, "out of memory");
 	const rec_header *h = c->h;
-	uint64_t idle_ns = (uint64_t)c->o.idle_s * NS;
+	uint64_t idle_ns = (uint64_t)c->o.idle_s * REPLAY_NS_PER_S;
 	activity a = { 0 };
 	int rc;
 	rec_reader_rewind(c->r);

@@ -17,7 +17,7 @@ int replay_frame(replay_ctx *c)
 	if (replay_parse_at(c, c->o.at, &at) != 0)
 		return replay_die(2, "cannot read --at '%s' (seconds, HH:MM:SS, 'YYYY-MM-DD HH:MM:SS' or end)",
 		           c->o.at);
-	if (at < c->h->start_ns || at > c->sum.end_ns + NS) {
+	if (at < c->h->start_ns || at > c->sum.end_ns + REPLAY_NS_PER_S) {
 		char a[64], b[64];
 		replay_fmt_time(c->h->start_ns, a, sizeof a);
 		replay_fmt_time(c->sum.end_ns, b, sizeof b);
@@ -61,7 +61,7 @@ int replay_sheet(replay_ctx *c)
 {
 	if (!c->o.out)
 		return replay_die(2, "sheet needs -o FILE.png");
-	uint64_t every = 30 * NS;
+	uint64_t every = 30 * REPLAY_NS_PER_S;
 	if (c->o.every && replay_parse_duration(c->o.every, &every) != 0)
 		return replay_die(2, "cannot read --every '%s' (e.g. 30s, 2m, 1h)", c->o.every);
 	if (replay_open(c, false) != 0)

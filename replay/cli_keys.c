@@ -27,7 +27,7 @@ static void keyline_add(keyline *l, uint64_t ts, const char *s)
 {
 	if (!*s)
 		return;
-	if (l->len && (ts - l->last > 5 * NS || l->len + strlen(s) >= sizeof l->buf - 1 || l->len > 100))
+	if (l->len && (ts - l->last > 5 * REPLAY_NS_PER_S || l->len + strlen(s) >= sizeof l->buf - 1 || l->len > 100))
 		keyline_flush(l);
 	if (!l->len)
 		l->first = ts;

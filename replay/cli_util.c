@@ -1,4 +1,4 @@
-/* cli_util.c: what rmgate-replay's commands share (cli.h): one-line output escaped for
+/* cli_util.c: what rmgate-replay's commands share (replay_cli.h): one-line output escaped for
  * the terminal, times in the display zone, TIME and duration arguments, opening a
  * recording. */
 #include "replay_cli.h"
@@ -46,30 +46,30 @@ int replay_die(int code, const char *fmt, ...)
 
 void replay_fmt_time(uint64_t ns, char *out, size_t n)
 {
-	time_t t = (time_t)(ns / NS);
+	time_t t = (time_t)(ns / REPLAY_NS_PER_S);
 	struct tm tm;
 	localtime_r(&t, &tm);
 	char b[32];
 	strftime(b, sizeof b, "%Y-%m-%d %H:%M:%S", &tm);
 	char z[16];
 	strftime(z, sizeof z, "%Z", &tm);
-	snprintf(out, n, "%s.%03u %s", b, (unsigned)(ns % NS / 1000000), z);
+	snprintf(out, n, "%s.%03u %s", b, (unsigned)(ns % REPLAY_NS_PER_S / 1000000), z);
 }
 
 void replay_fmt_iso(uint64_t ns, char *out, size_t n)
 {
-	time_t t = (time_t)(ns / NS);
+	time_t t = (time_t)(ns / REPLAY_NS_PER_S);
 	struct tm tm;
 	localtime_r(&t, &tm);
 	char b[32], z[8];
 	strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%S", &tm);
 	strftime(z, sizeof z, "%z", &tm);
-	snprintf(out, n, "%s.%03u%.3s:%s", b, (unsigned)(ns % NS / 1000000), z, z + 3);
+	snprintf(out, n, "%s.%03u%.3s:%s", b, (unsigned)(ns % REPLAY_NS_PER_S / 1000000), z, z + 3);
 }
 
 void replay_fmt_clock(uint64_t ns, char *out, size_t n)
 {
-	time_t t = (time_t)(ns / NS);
+	time_t t = (time_t)(ns / REPLAY_NS_PER_S);
 	struct tm tm;
 	localtime_r(&t, &tm);
 	strftime(out, n, "%H:%M:%S", &tm);
@@ -77,7 +77,7 @@ void replay_fmt_clock(uint64_t ns, char *out, size_t n)
 
 void replay_fmt_dur(uint64_t ns, char *out, size_t n)
 {
-	uint64_t s = ns / NS;
+	uint64_t s = ns / REPLAY_NS_PER_S;
 	snprintf(out, n, "%02llu:%02llu:%02llu", (unsigned long long)(s / 3600),
 	         (unsigned long long)(s / 60 % 60), (unsigned long long)(s % 60));
 }
@@ -145,7 +145,7 @@ int replay_parse_at(const replay_ctx *c, const char *s, uint64_t *ns)
 		time_t t = mktime(&tm);
 		if (t == (time_t)-1 || t < 0)
 			return -1;
-		*ns = (uint64_t)t * NS + (uint64_t)(frac * 1e9);
+		*ns = (uint64_t)t * REPLAY_NS_PER_S + (uint64_t)(frac * 1e9);
 		return 0;
 	}
 	unsigned a, b, d = 0;
@@ -154,13 +154,13 @@ int replay_parse_at(const replay_ctx *c, const char *s, uint64_t *ns)
 	if (sscanf(s, "%u:%u:%u%n", &a, &b, &d, &n) == 3 && (s[n] == '\0' || s[n] == '.')) {
 		if (s[n] == '.' && parse_seconds(s + n, &fs) != 0)
 			return -1;
-		*ns = start + ((uint64_t)a * 3600 + b * 60 + d) * NS + (uint64_t)(fs * 1e9);
+		*ns = start + ((uint64_t)a * 3600 + b * 60 + d) * REPLAY_NS_PER_S + (uint64_t)(fs * 1e9);
 		return b < 60 && d < 60 ? 0 : -1;
 	}
 	if (sscanf(s, "%u:%u%n", &a, &b, &n) == 2 && (s[n] == '\0' || s[n] == '.')) {
 		if (s[n] == '.' && parse_seconds(s + n, &fs) != 0)
 			return -1;
-		*ns = start + ((uint64_t)a * 60 + b) * NS + (uint64_t)(fs * 1e9);
+		*ns = start + ((uint64_t)a * 60 + b) * REPLAY_NS_PER_S + (uint64_t)(fs * 1e9);
 		return b < 60 ? 0 : -1;
 	}
 	return -1;

@@ -102,8 +102,8 @@ static int video_frames(replay_ctx *c, replay_render *rd, int fd, uint64_t *fram
 		if (tty && *frames % 10 == 0)
 			progress(t - start, end - start);
 		/* --skip-idle: jump over stretches where nothing is recorded. */
-		if (c->o.skip_idle && rd->p.held && rd->p.rec->ts > t + 2 * NS)
-			t = rd->p.rec->ts - NS - step;
+		if (c->o.skip_idle && rd->p.held && rd->p.rec->ts > t + 2 * REPLAY_NS_PER_S)
+			t = rd->p.rec->ts - REPLAY_NS_PER_S - step;
 		if (rd->p.done && t >= end)
 			break;
 	}

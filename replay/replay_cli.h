@@ -20,7 +20,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define NS 1000000000ull
+/* Recording times are nanoseconds since the epoch, UTC. */
+#define REPLAY_NS_PER_S 1000000000ull
 #define REPLAY_PROG "rmgate-replay"
 
 /* The command line, as parsed by main (defaults in rmgate-replay.c). Strings point into argv. */

@@ -270,9 +270,11 @@ static void a_time_zone_other_than_tokyo_changes_the_times_shown(void **state)
 	assert_non_null(strstr(out, "\"start\": \"2025-06-02 06:30:00\""));
 	assert_int_equal(cli(NULL, "report", "register", "--month", "2025-06", "--format", "csv", NULL), 0);
 	assert_non_null(strstr(out, "10:00:00"));
+	assert_non_null(strstr(out, "時刻は日本標準時 (Asia/Tokyo)。"));
 	assert_int_equal(cli(NULL, "--tz", "UTC", "report", "register", "--month", "2025-06", "--format", "csv", NULL), 0);
 	assert_non_null(strstr(out, "01:00:00"));
 	assert_null(strstr(out, "10:00:00"));
+	assert_non_null(strstr(out, "時刻はUTC+00:00。"));
 	unsetenv("TZ");
 	tzset();
 	assert_int_equal(cli(NULL, "--tz", "Asia/Tokio", "session", "show", "1", NULL), 2);
