@@ -1,13 +1,19 @@
-/* cli.c: rmgate-policy's command dispatch (global options, opening the database). */
+/* cli.c: rmgate-policy's command dispatch (global options, the display zone, opening the
+ * database). Calls the commands (cli_commands.h); they never call back here. */
 #include "cli.h"
+#include "cli_commands.h"
+#include "cli_opt.h"
 
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <winpr/wlog.h>
 
 static void print_usage(FILE *out)
 {
-	fputs("Usage: rmgate-policy [-d DB] COMMAND ...\n"
+	fputs("Usage: rmgate-policy [-d DB] [--tz ZONE] COMMAND ...\n"
 	      "\n"
 	      "Permits, the ledger and reports for rmgate (database default ./var/rmgate.db).\n"
 	      "\n"
@@ -39,10 +45,13 @@ static void print_usage(FILE *out)
 	      "  calendar close DATE [--reason TEXT] | calendar closed [--json]\n"
 	      "  verify [--anchor SEQ:HASH]\n"
 	      "\n"
-	      "Dates are YYYY-MM-DD in Asia/Tokyo. The key file defaults to secret.key beside DB.\n"
+	      "Dates are YYYY-MM-DD and times are shown in ZONE (default Asia/Tokyo). The key file\n"
+	      "defaults to secret.key beside DB. Options take --opt VALUE or --opt=VALUE, before or\n"
+	      "after the operands; \"--\" ends them.\n"
 	      "Exit status: 0 done, 1 refused or invalid, 2 usage.\n"
 	      "  -d, --database DB   the SQLite database\n"
-	      "  -h, --help          show this help\n"
+	      "      --tz ZONE       the time zone of dates and times (a tz database name)\n"
+	      "  -h, --help          show this help (also after COMMAND)\n"
 	      "  -V, --version       show the version\n",
 	      out);
 }
@@ -84,31 +93,89 @@ static bool known_command(const char *c)
 	return false;
 }
 
+/* The UTC offset of `zone` (a tz database name such as Asia/Tokyo) now, in minutes east.
+ * The policy handle keeps a fixed offset: exact for Asia/Tokyo (no summer time); for a
+ * zone with summer time it is the offset of the day the command runs. */
+static int zone_offset(const char *zone, int *minutes)
+{
+	const char *dir = getenv("TZDIR");
+	char path[512];
+	snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", zone);
+	/* glibc reads any unknown name as UTC: only a zone file, not a path, is accepted */
+	if (!*zone || zone[0] == '/' || strstr(zone, "..") || access(path, R_OK) != 0)
+		return cli_usage("--tz: unknown time zone '%s' (a tz database name such as Asia/Tokyo)", zone);
+	char *saved = getenv("TZ") ? strdup(getenv("TZ")) : NULL;
+	setenv("TZ", zone, 1);
+	tzset();
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	*minutes = (int)(tm.tm_gmtoff / 60);
+	if (saved)
+		setenv("TZ", saved, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+	free(saved);
+	return CLI_OK;
+}
+
+/* --help after the command shows the help too (the words before a "--"). */
+static bool asks_for_help(int argc, char **argv)
+{
+	for (int i = 0; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--help"))
+			return true;
+	return false;
+}
+
 int policy_cli_main(int argc, char **argv)
 {
-	const char *path = "./var/rmgate.db";
-	int i = 1;
-	for (; i < argc && argv[i][0] == '-'; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			print_usage(stdout);
-			return CLI_OK;
+	static const struct option global[] = { { "database", required_argument, NULL, 'd' },
+		                                { "tz", required_argument, NULL, 'z' },
+		                                { "help", no_argument, NULL, 'h' },
+		                                { "version", no_argument, NULL, 'V' },
+		                                { NULL, 0, NULL, 0 } };
+	const char *path = "./var/rmgate.db", *zone = NULL;
+	char what[64];
+	int c;
+	opterr = 0;
+	optind = 0; /* glibc: start afresh (the unit tests run the CLI many times) */
+	/* "+": the global options end at COMMAND; the rest is the command's (cli_parse). */
+	while ((c = getopt_long(argc, argv, "+:d:hV", global, NULL)) != -1) {
+		switch (c) {
+		case 'h': print_usage(stdout); return CLI_OK;
+		case 'V': printf("rmgate-policy %s\n", RMGATE_VERSION); return CLI_OK;
+		case 'd':
+		case 'z':
+			if (cli_opt_value_missing(argv))
+				return cli_usage("option %s needs a value", argv[optind - 2]);
+			if (c == 'd')
+				path = optarg;
+			else
+				zone = optarg;
+			break;
+		case ':': return cli_usage("option %s needs a value", cli_opt_refused(argv, what, sizeof what));
+		default:
+			if (cli_opt_refused_value(argv))
+				return cli_usage("option %s takes no value", cli_opt_refused(argv, what, sizeof what));
+			return cli_usage("unknown option '%s'", cli_opt_refused(argv, what, sizeof what));
 		}
-		if (!strcmp(argv[i], "-V") || !strcmp(argv[i], "--version")) {
-			printf("rmgate-policy %s\n", RMGATE_VERSION);
-			return CLI_OK;
-		}
-		if ((!strcmp(argv[i], "-d") || !strcmp(argv[i], "--database")) && i + 1 < argc) {
-			path = argv[++i];
-			continue;
-		}
-		return cli_usage("unknown option '%s'", argv[i]);
 	}
+	int i = optind;
 	if (i >= argc) {
 		print_usage(stderr);
 		return CLI_USAGE;
 	}
 	if (!known_command(argv[i]))
 		return cli_usage("unknown command '%s'", argv[i]);
+	if (asks_for_help(argc - i, argv + i)) {
+		print_usage(stdout);
+		return CLI_OK;
+	}
+	int zone_min = 0;
+	if (zone && zone_offset(zone, &zone_min))
+		return CLI_USAGE;
 	/* The CLI's errors are its own one-line messages: library logging stays
 	 * quiet unless the operator configures WLog (WLOG_LEVEL); `init` also
 	 * shows warnings (what a schema migration leaves to the administrator). */
@@ -118,6 +185,8 @@ int policy_cli_main(int argc, char **argv)
 	policy_db *db = create ? policy_open(path) : policy_open_existing(path);
 	if (!db)
 		return cli_fail();
+	if (zone)
+		policy_set_zone_offset(db, zone_min);
 	int rc = run(db, path, argc - i, argv + i);
 	policy_close(db);
 	return rc;

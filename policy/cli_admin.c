@@ -1,14 +1,14 @@
 /* cli_admin.c: section, vendor, system, account, calendar and verify commands. */
 #include "account.h"
 #include "admin.h"
-#include "cli.h"
+#include "cli_commands.h"
 #include "ledger.h"
 
 #include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const cli_optspec list_opts[] = { { "json", OPT_FLAG }, { NULL, 0 } };
+static const cli_optspec list_opts[] = { { "json", OPT_FLAG, 0 }, { NULL, 0, 0 } };
 
 static int list(policy_db *db, const char *cmd, int argc, char **argv, const char *sql)
 {
@@ -22,7 +22,7 @@ static int list(policy_db *db, const char *cmd, int argc, char **argv, const cha
 
 static int section_cmd(policy_db *db, int argc, char **argv)
 {
-	static const cli_optspec spec[] = { { "officer", OPT_VALUE }, { NULL, 0 } };
+	static const cli_optspec spec[] = { { "officer", OPT_VALUE, 0 }, { NULL, 0, 0 } };
 	if (argc >= 1 && !strcmp(argv[0], "list"))
 		return list(db, "section list", argc - 1, argv + 1,
 			    "SELECT id, name, officer, (SELECT COUNT(*) FROM systems WHERE section_id = s.id) AS systems"
@@ -43,7 +43,7 @@ static int section_cmd(policy_db *db, int argc, char **argv)
 
 static int vendor_cmd(policy_db *db, int argc, char **argv)
 {
-	static const cli_optspec spec[] = { { "prime", OPT_VALUE }, { NULL, 0 } };
+	static const cli_optspec spec[] = { { "prime", OPT_VALUE, 0 }, { NULL, 0, 0 } };
 	if (argc >= 1 && !strcmp(argv[0], "list"))
 		return list(db, "vendor list", argc - 1, argv + 1,
 			    "SELECT v.id, v.name, p.name AS prime FROM vendors v LEFT JOIN vendors p ON p.id = v.prime_id ORDER BY v.id");
@@ -77,12 +77,12 @@ static int minutes_opt(const cli_args *a, const char *name, int *seconds)
 
 static int system_add(policy_db *db, int argc, char **argv)
 {
-	static const cli_optspec spec[] = { { "class", OPT_VALUE },       { "host", OPT_VALUE },
-					    { "port", OPT_VALUE },        { "section", OPT_VALUE },
-					    { "credentials", OPT_VALUE }, { "idle-timeout", OPT_VALUE },
-					    { "max-duration", OPT_VALUE },{ "observe-only", OPT_FLAG },
-					    { "allow-audio", OPT_FLAG },  { "cert-pin", OPT_VALUE },
-					    { NULL, 0 } };
+	static const cli_optspec spec[] = { { "class", OPT_VALUE, 0 },       { "host", OPT_VALUE, 0 },
+					    { "port", OPT_VALUE, 0 },        { "section", OPT_VALUE, 0 },
+					    { "credentials", OPT_VALUE, 0 }, { "idle-timeout", OPT_VALUE, 0 },
+					    { "max-duration", OPT_VALUE, 0 },{ "observe-only", OPT_FLAG, 0 },
+					    { "allow-audio", OPT_FLAG, 0 },  { "cert-pin", OPT_VALUE, 0 },
+					    { NULL, 0, 0 } };
 	cli_args a;
 	if (cli_parse("system add", argc, argv, spec, &a))
 		return CLI_USAGE;
@@ -133,7 +133,7 @@ static bool has_secret(policy_db *db, const char *name)
 /* system pin NAME (sha256:HEX | none) [--by NAME] */
 static int system_pin(policy_db *db, int argc, char **argv)
 {
-	static const cli_optspec spec[] = { { "by", OPT_VALUE }, { NULL, 0 } };
+	static const cli_optspec spec[] = { { "by", OPT_VALUE, 0 }, { NULL, 0, 0 } };
 	cli_args a;
 	if (cli_parse("system pin", argc, argv, spec, &a))
 		return CLI_USAGE;
@@ -199,8 +199,8 @@ int cli_admin(policy_db *db, const char *path, int argc, char **argv)
 /* account add VENDOR LOGIN / account passwd LOGIN, --password-stdin [--nla [--key FILE]] */
 static int account_password(policy_db *db, const char *db_path, bool add, int argc, char **argv)
 {
-	static const cli_optspec spec[] = { { "password-stdin", OPT_FLAG }, { "nla", OPT_FLAG },
-					    { "key", OPT_VALUE }, { NULL, 0 } };
+	static const cli_optspec spec[] = { { "password-stdin", OPT_FLAG, 0 }, { "nla", OPT_FLAG, 0 },
+					    { "key", OPT_VALUE, 0 }, { NULL, 0, 0 } };
 	const char *cmd = add ? "account add" : "account passwd";
 	cli_args a;
 	if (cli_parse(cmd, argc, argv, spec, &a))
@@ -248,7 +248,7 @@ int cli_account(policy_db *db, const char *db_path, int argc, char **argv)
 
 int cli_verify(policy_db *db, int argc, char **argv)
 {
-	static const cli_optspec spec[] = { { "anchor", OPT_VALUE }, { NULL, 0 } };
+	static const cli_optspec spec[] = { { "anchor", OPT_VALUE, 0 }, { NULL, 0, 0 } };
 	cli_args a;
 	if (cli_parse("verify", argc, argv, spec, &a))
 		return CLI_USAGE;
@@ -333,7 +333,7 @@ static int next_open(policy_db *db, int argc, char **argv)
 
 int cli_calendar(policy_db *db, int argc, char **argv)
 {
-	static const cli_optspec close_spec[] = { { "reason", OPT_VALUE }, { NULL, 0 } };
+	static const cli_optspec close_spec[] = { { "reason", OPT_VALUE, 0 }, { NULL, 0, 0 } };
 	if (argc < 1)
 		return cli_usage("calendar: use holidays, due, next-open, close or closed");
 	if (!strcmp(argv[0], "holidays"))

@@ -1,5 +1,5 @@
 /* cli_permit.c: permit apply / decide / order / suspend / resume / revoke / end / list / show. */
-#include "cli.h"
+#include "cli_commands.h"
 #include "permit.h"
 
 #include <string.h>
@@ -15,12 +15,12 @@
 static int apply(policy_db *db, int argc, char **argv)
 {
 	static const cli_optspec spec[] = {
-		{ "vendor", OPT_VALUE },        { "prime", OPT_VALUE },       { "system", OPT_VALUE },
-		{ "section", OPT_VALUE },       { "purpose", OPT_VALUE },     { "from", OPT_VALUE },
-		{ "to", OPT_VALUE },            { "contract-from", OPT_VALUE },{ "contract-to", OPT_VALUE },
-		{ "source", OPT_MULTI },        { "table", OPT_VALUE },       { "confirm", OPT_MULTI },
-		{ "confirm-all", OPT_FLAG },    { "observe-only", OPT_FLAG }, { "by", OPT_VALUE },
-		{ NULL, 0 },
+		{ "vendor", OPT_VALUE, 0 },        { "prime", OPT_VALUE, 0 },       { "system", OPT_VALUE, 0 },
+		{ "section", OPT_VALUE, 0 },       { "purpose", OPT_VALUE, 0 },     { "from", OPT_VALUE, 0 },
+		{ "to", OPT_VALUE, 0 },            { "contract-from", OPT_VALUE, 0 },{ "contract-to", OPT_VALUE, 0 },
+		{ "source", OPT_MULTI, 0 },        { "table", OPT_VALUE, 0 },       { "confirm", OPT_MULTI, 0 },
+		{ "confirm-all", OPT_FLAG, 0 },    { "observe-only", OPT_FLAG, 0 }, { "by", OPT_VALUE, 0 },
+		{ NULL, 0, 0 },
 	};
 	cli_args a;
 	if (cli_parse("permit apply", argc, argv, spec, &a))
@@ -74,9 +74,9 @@ static void print_notice(policy_db *db, int64_t id, bool approved, const char *b
 
 static int step_cmd(policy_db *db, const char *verb, int argc, char **argv)
 {
-	static const cli_optspec spec[] = { { "by", OPT_VALUE },      { "reason", OPT_VALUE },
-					    { "approve", OPT_FLAG },  { "refuse", OPT_FLAG },
-					    { "suspend", OPT_FLAG },  { NULL, 0 } };
+	static const cli_optspec spec[] = { { "by", OPT_VALUE, 0 },      { "reason", OPT_VALUE, 0 },
+					    { "approve", OPT_FLAG, 0 },  { "refuse", OPT_FLAG, 0 },
+					    { "suspend", OPT_FLAG, 0 },  { NULL, 0, 0 } };
 	char cmd[32];
 	snprintf(cmd, sizeof cmd, "permit %s", verb);
 	cli_args a;
@@ -123,7 +123,7 @@ static int step_cmd(policy_db *db, const char *verb, int argc, char **argv)
 
 static int list(policy_db *db, int argc, char **argv)
 {
-	static const cli_optspec spec[] = { { "json", OPT_FLAG }, { "state", OPT_VALUE }, { NULL, 0 } };
+	static const cli_optspec spec[] = { { "json", OPT_FLAG, 0 }, { "state", OPT_VALUE, 0 }, { NULL, 0, 0 } };
 	cli_args a;
 	if (cli_parse("permit list", argc, argv, spec, &a))
 		return CLI_USAGE;
@@ -143,7 +143,7 @@ static int list(policy_db *db, int argc, char **argv)
 
 static int show(policy_db *db, int argc, char **argv)
 {
-	static const cli_optspec spec[] = { { "json", OPT_FLAG }, { NULL, 0 } };
+	static const cli_optspec spec[] = { { "json", OPT_FLAG, 0 }, { NULL, 0, 0 } };
 	cli_args a;
 	int64_t id;
 	if (cli_parse("permit show", argc, argv, spec, &a))

@@ -1,5 +1,5 @@
-/* cli_report.c: report register / monthly, to stdout or -o FILE (0600). */
-#include "cli.h"
+/* cli_report.c: report register / monthly, to stdout or -o/--output FILE (0600). */
+#include "cli_commands.h"
 #include "report.h"
 
 #include <errno.h>
@@ -11,18 +11,13 @@
 
 int cli_report(policy_db *db, int argc, char **argv)
 {
-	static const cli_optspec spec[] = { { "month", OPT_VALUE }, { "system", OPT_VALUE }, { "section", OPT_VALUE },
-					    { "format", OPT_VALUE }, { "output", OPT_VALUE }, { NULL, 0 } };
+	static const cli_optspec spec[] = { { "month", OPT_VALUE, 0 }, { "system", OPT_VALUE, 0 }, { "section", OPT_VALUE, 0 },
+					    { "format", OPT_VALUE, 0 }, { "output", OPT_VALUE, 'o' }, { NULL, 0, 0 } };
 	if (argc < 1 || (strcmp(argv[0], "register") && strcmp(argv[0], "monthly")))
 		return cli_usage("report: use 'report register' or 'report monthly'");
 	bool reg = !strcmp(argv[0], "register");
-	/* -o FILE is the one short option here */
-	char *args[64];
-	int n = 0;
-	for (int i = 1; i < argc && n < 64; i++)
-		args[n++] = !strcmp(argv[i], "-o") ? (char *)"--output" : argv[i];
 	cli_args a;
-	if (cli_parse(reg ? "report register" : "report monthly", n, args, spec, &a))
+	if (cli_parse(reg ? "report register" : "report monthly", argc - 1, argv + 1, spec, &a))
 		return CLI_USAGE;
 	if (a.npos)
 		return cli_usage("report: unexpected argument '%s'", a.pos[0]);

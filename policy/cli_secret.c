@@ -1,6 +1,6 @@
 /* cli_secret.c: the key file (`secret-key`) and the target accounts that the
  * gate injects (`system secret`, `system secret-clear`); see secret.h. */
-#include "cli.h"
+#include "cli_commands.h"
 #include "ledger.h"
 #include "ledger_internal.h"
 #include "secret.h"
@@ -75,7 +75,7 @@ static int key_show_id(const char *db_path, const cli_args *a)
 
 int cli_secret_key(policy_db *db, const char *db_path, int argc, char **argv)
 {
-	static const cli_optspec spec[] = { { "key", OPT_VALUE }, { "by", OPT_VALUE }, { NULL, 0 } };
+	static const cli_optspec spec[] = { { "key", OPT_VALUE, 0 }, { "by", OPT_VALUE, 0 }, { NULL, 0, 0 } };
 	if (argc < 1 || (strcmp(argv[0], "init") && strcmp(argv[0], "id")))
 		return cli_usage("secret-key: use 'secret-key init [--key FILE] [--by NAME]' or 'secret-key id [--key FILE]'");
 	cli_args a;
@@ -155,9 +155,9 @@ static void warn_if_passthrough(policy_db *db, const char *system)
 
 static int secret_set(policy_db *db, const char *db_path, int argc, char **argv)
 {
-	static const cli_optspec spec[] = { { "user", OPT_VALUE }, { "domain", OPT_VALUE },
-					    { "password-stdin", OPT_FLAG }, { "key", OPT_VALUE },
-					    { "by", OPT_VALUE }, { NULL, 0 } };
+	static const cli_optspec spec[] = { { "user", OPT_VALUE, 0 }, { "domain", OPT_VALUE, 0 },
+					    { "password-stdin", OPT_FLAG, 0 }, { "key", OPT_VALUE, 0 },
+					    { "by", OPT_VALUE, 0 }, { NULL, 0, 0 } };
 	cli_args a;
 	if (cli_parse("system secret", argc, argv, spec, &a))
 		return CLI_USAGE;
@@ -188,7 +188,7 @@ static int secret_set(policy_db *db, const char *db_path, int argc, char **argv)
 
 static int secret_clear(policy_db *db, int argc, char **argv)
 {
-	static const cli_optspec spec[] = { { "by", OPT_VALUE }, { NULL, 0 } };
+	static const cli_optspec spec[] = { { "by", OPT_VALUE, 0 }, { NULL, 0, 0 } };
 	cli_args a;
 	if (cli_parse("system secret-clear", argc, argv, spec, &a))
 		return CLI_USAGE;

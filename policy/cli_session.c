@@ -1,5 +1,5 @@
 /* cli_session.c: session list / show / note. */
-#include "cli.h"
+#include "cli_commands.h"
 #include "ledger.h"
 
 #include <stdlib.h>
@@ -14,8 +14,8 @@
 
 static int list(policy_db *db, int argc, char **argv)
 {
-	static const cli_optspec spec[] = { { "json", OPT_FLAG }, { "month", OPT_VALUE }, { "open", OPT_FLAG },
-					    { "limit", OPT_VALUE }, { NULL, 0 } };
+	static const cli_optspec spec[] = { { "json", OPT_FLAG, 0 }, { "month", OPT_VALUE, 0 }, { "open", OPT_FLAG, 0 },
+					    { "limit", OPT_VALUE, 0 }, { NULL, 0, 0 } };
 	cli_args a;
 	if (cli_parse("session list", argc, argv, spec, &a))
 		return CLI_USAGE;
@@ -46,7 +46,7 @@ static int list(policy_db *db, int argc, char **argv)
 
 static int show(policy_db *db, int argc, char **argv)
 {
-	static const cli_optspec spec[] = { { "json", OPT_FLAG }, { NULL, 0 } };
+	static const cli_optspec spec[] = { { "json", OPT_FLAG, 0 }, { NULL, 0, 0 } };
 	cli_args a;
 	int64_t id;
 	if (cli_parse("session show", argc, argv, spec, &a))
@@ -81,7 +81,7 @@ static int show(policy_db *db, int argc, char **argv)
 
 static int note(policy_db *db, int argc, char **argv)
 {
-	static const cli_optspec spec[] = { { "by", OPT_VALUE }, { NULL, 0 } };
+	static const cli_optspec spec[] = { { "by", OPT_VALUE, 0 }, { NULL, 0, 0 } };
 	cli_args a;
 	int64_t id;
 	if (cli_parse("session note", argc, argv, spec, &a))

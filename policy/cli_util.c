@@ -1,7 +1,10 @@
-/* cli_util.c: argument parsing and table/JSON output for rmgate-policy. */
-#include "cli.h"
+/* cli_util.c: argument parsing (getopt_long), error lines and table/JSON output for the
+ * rmgate-policy commands (cli_util.h). */
+#include "cli_util.h"
+#include "cli_opt.h"
 #include "text_escape.h"
 
+#include <getopt.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -55,14 +58,6 @@ int cli_fail(void)
 	return cli_error("%s", policy_last_error());
 }
 
-static const cli_optspec *find_spec(const cli_optspec *spec, const char *name, size_t len)
-{
-	for (; spec && spec->name; spec++)
-		if (strlen(spec->name) == len && !strncmp(spec->name, name, len))
-			return spec;
-	return NULL;
-}
-
 static int add_opt(cli_args *out, const char *name, const char *value)
 {
 	if (out->nopt >= CLI_MAX_OPTS)
@@ -73,40 +68,107 @@ static int add_opt(cli_args *out, const char *name, const char *value)
 	return CLI_OK;
 }
 
-int cli_parse(const char *cmd, int argc, char **argv, const cli_optspec *spec, cli_args *out)
+static int add_pos(const char *cmd, cli_args *out, const char *word)
 {
-	memset(out, 0, sizeof *out);
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i];
-		if (strncmp(a, "--", 2) || !a[2]) {
-			if (out->npos >= CLI_MAX_POS)
-				return cli_usage("%s: too many arguments", cmd);
-			out->pos[out->npos++] = a;
-			continue;
-		}
-		const char *name = a + 2, *eq = strchr(name, '=');
-		size_t len = eq ? (size_t)(eq - name) : strlen(name);
-		const cli_optspec *s = find_spec(spec, name, len);
-		if (!s)
-			return cli_usage("%s: unknown option '%s'", cmd, a);
-		if (s->kind == OPT_FLAG) {
-			if (eq)
-				return cli_usage("%s: option --%s takes no value", cmd, s->name);
-			if (add_opt(out, s->name, ""))
-				return CLI_USAGE;
-		} else if (eq) {
-			if (add_opt(out, s->name, eq + 1))
-				return CLI_USAGE;
-		} else {
-			if (i + 1 >= argc || !strncmp(argv[i + 1], "--", 2))
-				return cli_usage("%s: option --%s needs a value", cmd, s->name);
-			do {
-				if (add_opt(out, s->name, argv[++i]))
-					return CLI_USAGE;
-			} while (s->kind == OPT_MULTI && i + 1 < argc && strncmp(argv[i + 1], "--", 2));
+	if (out->npos >= CLI_MAX_POS)
+		return cli_usage("%s: too many arguments", cmd);
+	out->pos[out->npos++] = word;
+	return CLI_OK;
+}
+
+/* getopt_long's value for spec entry i: above every letter, so a short spelling
+ * and its long one resolve to the same entry (spec_index). */
+#define SPEC_VAL(i) (256 + (i))
+
+static int spec_index(const cli_optspec *spec, int c)
+{
+	if (c >= SPEC_VAL(0))
+		return c - SPEC_VAL(0);
+	for (int i = 0; spec[i].name; i++)
+		if (spec[i].letter == c)
+			return i;
+	return -1;
+}
+
+static int parse_words(const char *cmd, int argc, char **argv, const cli_optspec *spec, cli_args *out)
+{
+	enum { MAX_SPEC = 32 };
+	struct option longopts[MAX_SPEC + 1];
+	/* "-": words come back in place (value 1), so an OPT_MULTI option can take the
+	 * words after it and POSIXLY_CORRECT changes nothing; ":": a missing value is
+	 * reported as ':' and getopt itself prints nothing. */
+	char shortopts[2 * MAX_SPEC + 3] = "-:";
+	size_t n = 0, ns = 2;
+	for (; spec[n].name; n++) {
+		if (n == MAX_SPEC)
+			return cli_usage("%s: too many options defined", cmd);
+		bool value = spec[n].kind != OPT_FLAG;
+		longopts[n] = (struct option){ spec[n].name, value ? required_argument : no_argument, NULL,
+			                       SPEC_VAL((int)n) };
+		if (spec[n].letter) {
+			shortopts[ns++] = spec[n].letter;
+			if (value)
+				shortopts[ns++] = ':';
 		}
 	}
+	longopts[n] = (struct option){ 0 };
+	shortopts[ns] = '\0';
+
+	char what[64];
+	const cli_optspec *multi = NULL; /* an OPT_MULTI option still taking words */
+	opterr = 0;
+	optind = 0; /* glibc: start afresh (the unit tests run the CLI many times) */
+	int c;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		if (c == 1) {
+			if (multi ? add_opt(out, multi->name, optarg) : add_pos(cmd, out, optarg))
+				return CLI_USAGE;
+			continue;
+		}
+		multi = NULL;
+		if (c == '?' && cli_opt_refused_value(argv))
+			return cli_usage("%s: option %s takes no value", cmd, cli_opt_refused(argv, what, sizeof what));
+		if (c == '?')
+			return cli_usage("%s: unknown option '%s'", cmd, cli_opt_refused(argv, what, sizeof what));
+		if (c == ':')
+			return cli_usage("%s: option %s needs a value", cmd, cli_opt_refused(argv, what, sizeof what));
+		int i = spec_index(spec, c);
+		if (i < 0)
+			return cli_usage("%s: unknown option", cmd);
+		const cli_optspec *s = &spec[i];
+		if (s->kind == OPT_FLAG) {
+			if (add_opt(out, s->name, ""))
+				return CLI_USAGE;
+			continue;
+		}
+		if (cli_opt_value_missing(argv))
+			return cli_usage("%s: option --%s needs a value", cmd, s->name);
+		bool separate = optarg == argv[optind - 1];
+		if (add_opt(out, s->name, optarg))
+			return CLI_USAGE;
+		if (s->kind == OPT_MULTI && separate)
+			multi = s;
+	}
+	for (int i = optind; i < argc; i++) /* the words after "--" */
+		if (add_pos(cmd, out, argv[i]))
+			return CLI_USAGE;
 	return CLI_OK;
+}
+
+int cli_parse(const char *cmd, int argc, char **argv, const cli_optspec *spec, cli_args *out)
+{
+	static const cli_optspec none[] = { { NULL, 0, 0 } };
+	memset(out, 0, sizeof *out);
+	/* getopt_long reads argv[1..]: argv[0] is the command's name for it. */
+	char **words = calloc((size_t)argc + 2, sizeof *words);
+	if (!words)
+		return cli_error("out of memory");
+	words[0] = (char *)cmd;
+	for (int i = 0; i < argc; i++)
+		words[i + 1] = argv[i];
+	int rc = parse_words(cmd, argc + 1, words, spec ? spec : none, out);
+	free(words);
+	return rc;
 }
 
 const char *cli_get(const cli_args *a, const char *name)

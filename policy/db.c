@@ -148,8 +148,8 @@ void pol_format_local(const policy_db *db, int64_t us, char *buf, size_t len)
 	         (int)(sod / 60 % 60), (int)(sod % 60));
 }
 
-/* SQL rmgate_local_time(us): pol_format_local() of an integer time in microseconds; NULL for
- * NULL (an open session's end). Reads db->zone_min, set before any statement runs. */
+/* SQL local_time(us): pol_format_local for queries (the CLI's listings), NULL for NULL.
+ * Registered on every connection so that SQL shows times in the handle's zone too. */
 static void sql_local_time(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
 	(void)argc;
@@ -157,7 +157,7 @@ static void sql_local_time(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		sqlite3_result_null(ctx);
 		return;
 	}
-	char buf[40];
+	char buf[32];
 	pol_format_local(sqlite3_user_data(ctx), sqlite3_value_int64(argv[0]), buf, sizeof buf);
 	sqlite3_result_text(ctx, buf, -1, SQLITE_TRANSIENT);
 }
@@ -445,10 +445,9 @@ static policy_db *open_common(const char *path, enum open_mode mode)
 	}
 	sqlite3_busy_timeout(db->sql, 5000);
 	sqlite3_extended_result_codes(db->sql, 0);
-	/* The display zone for SQL too (the CLI's listings), so a time is shown one way. */
-	if (sqlite3_create_function(db->sql, "rmgate_local_time", 1, SQLITE_UTF8, db, sql_local_time, NULL,
-				    NULL) != SQLITE_OK) {
-		pol_sql_fail(db, "registering rmgate_local_time");
+	if (sqlite3_create_function_v2(db->sql, "local_time", 1, SQLITE_UTF8 | SQLITE_INNOCUOUS, db,
+	                               sql_local_time, NULL, NULL, NULL) != SQLITE_OK) {
+		pol_sql_fail(db, "registering local_time");
 		policy_close(db);
 		return NULL;
 	}

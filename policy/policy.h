@@ -64,7 +64,10 @@ void policy_set_busy_timeout(policy_db *db, int milliseconds);
 /* Schema version this library writes (PRAGMA user_version). */
 int policy_schema_version(void);
 
-/* Display zone as minutes east of UTC (default 540 = Asia/Tokyo). */
+/* Display zone as minutes east of UTC (default 540 = Asia/Tokyo). The one source of
+ * local time: dates entered (permit windows, report months), times in reports and
+ * ledger details, and the SQL function local_time(us) that the CLI's listings use.
+ * rmgate-policy --tz ZONE sets it; the gate keeps the default. */
 void policy_set_zone_offset(policy_db *db, int minutes_east);
 int policy_zone_offset(const policy_db *db);
 

@@ -29,6 +29,18 @@ static void fmt_clock(const policy_db *db, int64_t us, char *buf, size_t len)
 	buf[8] = '\0';
 }
 
+/* The zone the register's times are in, for its note: Japan Standard Time unless the handle
+ * was set to another offset (policy_set_zone_offset, rmgate-policy --tz). */
+static const char *zone_name(const policy_db *db, char *buf, size_t len)
+{
+	int z = db->zone_min, a = z < 0 ? -z : z;
+	if (z == 540)
+		snprintf(buf, len, "日本標準時 (Asia/Tokyo)");
+	else
+		snprintf(buf, len, "UTC%c%02d:%02d", z < 0 ? '-' : '+', a / 60, a % 60);
+	return buf;
+}
+
 static const char *end_label(const char *reason)
 {
 	static const struct { const char *code, *ja; } labels[] = {
@@ -157,7 +169,10 @@ int policy_report_register(policy_db *db, int year, int month, const char *syste
 	if (rc != SQLITE_DONE)
 		status = pol_sql_fail(db, "reading sessions for the register");
 	pol_unlock(db);
-	rr_end(&r, "時刻は日本標準時 (Asia/Tokyo)。遮断件数はクリップボード・ドライブ等のリダイレクト要求を遮断した件数。");
+	char note[256], zone[40];
+	snprintf(note, sizeof note, "時刻は%s。遮断件数はクリップボード・ドライブ等のリダイレクト要求を遮断した件数。",
+	         zone_name(db, zone, sizeof zone));
+	rr_end(&r, note);
 	return status;
 }
 

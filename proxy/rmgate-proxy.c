@@ -1,4 +1,5 @@
 /* rmgate-proxy: command line of the RDP gate (configuration, checks, then the server loop). */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +8,7 @@
 
 #include <winpr/wlog.h>
 
+#include "cli_opt.h"
 #include "gate_config.h"
 #include "gate_config_files.h"
 #include "gate_log.h"
@@ -179,40 +181,75 @@ out:
 	return rc;
 }
 
+/* What the command line asked for (strings point into argv). */
+typedef struct {
+	const char *file, *listen, *target, *target_cert;
+	BOOL check, no_record;
+} proxy_args;
+
+/* getopt_long; returns 0 to run, 2 on a usage error (one line naming the option), 3 when
+ * --help or --version was answered. */
+static int parse_args(int argc, char **argv, proxy_args *a)
+{
+	enum { OPT_CHECK = 256, OPT_LISTEN, OPT_TARGET, OPT_TARGET_CERT, OPT_NO_RECORD };
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", no_argument, NULL, OPT_CHECK },
+		{ "listen", required_argument, NULL, OPT_LISTEN },
+		{ "target", required_argument, NULL, OPT_TARGET },
+		{ "target-cert", required_argument, NULL, OPT_TARGET_CERT },
+		{ "no-record", no_argument, NULL, OPT_NO_RECORD },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	memset(a, 0, sizeof *a);
+	char what[64];
+	opterr = 0; /* the errors are ours, one line each (cli_opt.h) */
+	int c;
+	/* "-": a word that is not an option comes back in place (1) and is refused there */
+	while ((c = getopt_long(argc, argv, "-:c:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'h': print_usage(stdout); return 3;
+		case 'V': printf("rmgate-proxy %s\n", RMGATE_VERSION); return 3;
+		case OPT_CHECK: a->check = TRUE; break;
+		case OPT_NO_RECORD: a->no_record = TRUE; break;
+		case 'c':
+		case OPT_LISTEN:
+		case OPT_TARGET:
+		case OPT_TARGET_CERT:
+			if (cli_opt_value_missing(argv))
+				return usage_error("missing value for option", argv[optind - 2]);
+			if (c == 'c')
+				a->file = optarg;
+			else if (c == OPT_LISTEN)
+				a->listen = optarg;
+			else if (c == OPT_TARGET)
+				a->target = optarg;
+			else
+				a->target_cert = optarg;
+			break;
+		case 1: return usage_error("unexpected argument", optarg);
+		case ':': return usage_error("missing value for option", cli_opt_refused(argv, what, sizeof what));
+		default: /* '?' */
+			return usage_error(cli_opt_refused_value(argv) ? "no value allowed for option" : "unknown option",
+			                   cli_opt_refused(argv, what, sizeof what));
+		}
+	}
+	if (optind < argc) /* a word after "--" */
+		return usage_error("unexpected argument", argv[optind]);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	const char *file = NULL, *listen = NULL, *target = NULL, *target_cert = NULL;
-	BOOL check = FALSE, no_record = FALSE;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			print_usage(stdout);
-			return 0;
-		}
-		if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
-			printf("rmgate-proxy %s\n", RMGATE_VERSION);
-			return 0;
-		}
-		if (!strcmp(a, "--check-config"))
-			check = TRUE;
-		else if (!strcmp(a, "--no-record"))
-			no_record = TRUE;
-		else if (!strcmp(a, "-c") || !strcmp(a, "--config") || !strcmp(a, "--listen") ||
-		         !strcmp(a, "--target") || !strcmp(a, "--target-cert")) {
-			if (i + 1 >= argc)
-				return usage_error("missing value for option", a);
-			const char *v = argv[++i];
-			if (!strcmp(a, "-c") || !strcmp(a, "--config"))
-				file = v;
-			else if (!strcmp(a, "--listen"))
-				listen = v;
-			else if (!strcmp(a, "--target"))
-				target = v;
-			else
-				target_cert = v;
-		} else
-			return usage_error("unknown option or argument", a);
-	}
+	proxy_args args;
+	int parsed = parse_args(argc, argv, &args);
+	if (parsed)
+		return parsed == 3 ? 0 : parsed;
+	const char *file = args.file, *listen = args.listen, *target = args.target,
+	           *target_cert = args.target_cert;
+	BOOL check = args.check, no_record = args.no_record;
 
 	gate_config cfg;
 	char err[512];

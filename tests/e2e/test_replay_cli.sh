@@ -92,6 +92,20 @@ check frame-badtime 2 "$R" frame "$T/s.rec" --at soon -o "$T/x.png" && pass "bad
 check usage 2 "$R" frame "$T/s.rec" && pass "missing -o is a usage error"
 check unknown 2 "$R" dance "$T/s.rec" && pass "unknown command is a usage error"
 
+# The command line (getopt_long): --opt=VALUE, options before the operands, one-line errors.
+check opt-equals 0 "$R" frame "$T/s.rec" --at=30 --output="$T/eq.png" &&
+    [ "$(compare -metric AE "$T/a.png" "$T/eq.png" null: 2>&1)" = 0 ] && pass "--at=30 --output=FILE is --at 30 -o FILE"
+check opt-first 0 "$R" --tz=UTC --json events "$T/s.rec" && has out '"time": "2026-09-21T14:13:20.000+00:00"' &&
+    pass "options before COMMAND and RECORDING (--tz=UTC shows +00:00)" || fail "options first" "$(head -c 300 "$T/out")"
+check opt-tokyo 0 "$R" events "$T/s.rec" --json && has out '"time": "2026-09-21T23:13:20.000+09:00"' && pass "Asia/Tokyo by default"
+check opt-unknown 2 "$R" info "$T/s.rec" --frob && has err "unknown option '--frob'" &&
+    [ "$(wc -l <"$T/err")" = 1 ] && pass "an unknown option: exit 2, one line naming it"
+check opt-missing 2 "$R" frame "$T/s.rec" --at end -o && has err "option -o needs a value" &&
+    [ "$(wc -l <"$T/err")" = 1 ] && pass "a missing value: exit 2, one line naming the option"
+check opt-flagvalue 2 "$R" events "$T/s.rec" --json=yes && has err "option --json takes no value" &&
+    pass "a value given to a flag: exit 2"
+check opt-help 0 "$R" keys --help && has out "Usage: rmgate-replay" && pass "--help after COMMAND"
+
 check sheet 0 "$R" sheet "$T/s.rec" -o "$T/sheet.png" --every 20s --cols 4 --width 200 &&
     geo=$(identify -format %wx%h "$T/sheet.png") && [ "$geo" = "840x548" ] &&
     pass "sheet: 12 thumbnails in 4 columns ($geo)" || fail "sheet" "geometry ${geo:-none}"

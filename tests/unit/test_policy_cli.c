@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <time.h>
 
 static char dir[64], db[128];
 static char out[1 << 16], err[4096];
@@ -191,6 +192,95 @@ static void sessions_can_be_listed_shown_and_noted(void **state)
 	assert_non_null(strstr(out, "ledger ok: 2 rows"));
 }
 
+/* getopt_long: --opt=value and --opt value, options before and after the operands. */
+static void options_take_equals_or_a_separate_value_before_or_after_operands(void **state)
+{
+	(void)state;
+	seed();
+	assert_int_equal(cli(NULL, "section", "add", "--officer=佐藤", "総務課", NULL), 0);
+	assert_int_equal(cli(NULL, "section", "list", "--json", NULL), 0);
+	assert_non_null(strstr(out, "\"officer\": \"佐藤\""));
+	assert_int_equal(apply_web("2026-03-31", "2"), 0);
+	assert_int_equal(cli(NULL, "permit", "decide", "--approve", "--by=副CISO", "1", NULL), 0);
+	assert_int_equal(cli(NULL, "permit", "suspend", "1", "--by", "副CISO", "--reason", "点検", NULL), 0);
+	assert_int_equal(cli(NULL, "permit", "resume", "--by", "副CISO", "1", "--reason=点検済", NULL), 0);
+	assert_int_equal(cli(NULL, "permit", "show", "--json", "1", NULL), 0);
+	assert_non_null(strstr(out, "点検済"));
+	assert_int_equal(cli(NULL, "permit", "list", "--state=approved", NULL), 0);
+	assert_non_null(strstr(out, "web"));
+	/* "--" ends the options: what follows is an operand */
+	assert_int_equal(cli(NULL, "calendar", "close", "--reason", "点検", "--", "2025-12-29", NULL), 0);
+	assert_int_equal(cli(NULL, "calendar", "closed", NULL), 0);
+	assert_non_null(strstr(out, "2025-12-29"));
+}
+
+static void unknown_options_and_missing_values_name_the_option(void **state)
+{
+	(void)state;
+	seed();
+	struct {
+		const char *args[6], *message;
+	} cases[] = {
+		{ { "permit", "list", "--frob", NULL }, "permit list: unknown option '--frob'" },
+		{ { "permit", "list", "-x", NULL }, "permit list: unknown option '-x'" },
+		{ { "permit", "list", "--json=yes", NULL }, "permit list: option --json takes no value" },
+		{ { "permit", "revoke", "1", "--reason", "r", "--by" }, "permit revoke: option --by needs a value" },
+		{ { "permit", "revoke", "1", "--by", "--reason", "r" }, "permit revoke: option --by needs a value" },
+		{ { "report", "monthly", "--month", "2025-06", "-o", NULL }, "report monthly: option -o needs a value" },
+		{ { "--tz", NULL }, "option --tz needs a value" },
+		{ { "--frob", "permit", "list", NULL }, "unknown option '--frob'" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char *const *a = cases[i].args;
+		assert_int_equal(cli(NULL, a[0], a[1], a[2], a[3], a[4], a[5], NULL), 2);
+		assert_non_null(strstr(err, cases[i].message));
+		assert_null(strchr(strchr(err, '\n') + 1, '\n')); /* exactly one line */
+	}
+}
+
+static void help_after_the_command_shows_the_usage(void **state)
+{
+	(void)state;
+	seed();
+	assert_int_equal(cli(NULL, "permit", "revoke", "--help", NULL), 0);
+	assert_non_null(strstr(out, "Usage: rmgate-policy"));
+	assert_int_equal(cli(NULL, "--help", NULL), 0);
+	assert_non_null(strstr(out, "--tz ZONE"));
+}
+
+/* One zone for every local time: the listings (SQL local_time) and the reports follow
+ * --tz; Asia/Tokyo by default whatever the machine's TZ says. */
+static void a_time_zone_other_than_tokyo_changes_the_times_shown(void **state)
+{
+	(void)state;
+	seed();
+	policy_db *h = policy_open(db);
+	policy_session_start s = { .login = "acme1", .source = "203.0.113.1" };
+	int64_t id;
+	assert_int_equal(policy_ledger_session_start(h, jst_us(2025, 6, 2, 10, 0), &s, &id), POLICY_OK);
+	policy_close(h);
+	setenv("TZ", "America/New_York", 1);
+	tzset();
+	assert_int_equal(cli(NULL, "session", "show", "1", NULL), 0);
+	assert_non_null(strstr(out, "2025-06-02 10:00:00"));
+	assert_int_equal(cli(NULL, "--tz", "UTC", "session", "show", "1", NULL), 0);
+	assert_non_null(strstr(out, "2025-06-02 01:00:00"));
+	assert_null(strstr(out, "10:00:00"));
+	assert_int_equal(cli(NULL, "--tz=Asia/Kolkata", "session", "list", "--json", NULL), 0);
+	assert_non_null(strstr(out, "\"start\": \"2025-06-02 06:30:00\""));
+	assert_int_equal(cli(NULL, "report", "register", "--month", "2025-06", "--format", "csv", NULL), 0);
+	assert_non_null(strstr(out, "10:00:00"));
+	assert_non_null(strstr(out, "時刻は日本標準時 (Asia/Tokyo)。"));
+	assert_int_equal(cli(NULL, "--tz", "UTC", "report", "register", "--month", "2025-06", "--format", "csv", NULL), 0);
+	assert_non_null(strstr(out, "01:00:00"));
+	assert_null(strstr(out, "10:00:00"));
+	assert_non_null(strstr(out, "時刻はUTC+00:00。"));
+	unsetenv("TZ");
+	tzset();
+	assert_int_equal(cli(NULL, "--tz", "Asia/Tokio", "session", "show", "1", NULL), 2);
+	assert_non_null(strstr(err, "unknown time zone 'Asia/Tokio'"));
+}
+
 static void verify_exits_1_and_names_the_tampered_row(void **state)
 {
 	(void)state;
@@ -372,6 +462,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(decide_renders_form_2_and_steps_follow_the_lifecycle, setup, teardown),
 		cmocka_unit_test_setup_teardown(account_add_reads_the_password_from_stdin_and_stores_no_password, setup, teardown),
 		cmocka_unit_test_setup_teardown(sessions_can_be_listed_shown_and_noted, setup, teardown),
+		cmocka_unit_test_setup_teardown(options_take_equals_or_a_separate_value_before_or_after_operands, setup, teardown),
+		cmocka_unit_test_setup_teardown(unknown_options_and_missing_values_name_the_option, setup, teardown),
+		cmocka_unit_test_setup_teardown(help_after_the_command_shows_the_usage, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_time_zone_other_than_tokyo_changes_the_times_shown, setup, teardown),
 		cmocka_unit_test_setup_teardown(verify_exits_1_and_names_the_tampered_row, setup, teardown),
 		cmocka_unit_test_setup_teardown(verify_finds_rows_deleted_and_inserted_with_the_sqlite3_tool, setup, teardown),
 		cmocka_unit_test_setup_teardown(reports_go_to_a_private_file, setup, teardown),
