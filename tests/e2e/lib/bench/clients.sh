@@ -11,11 +11,8 @@
 bench_start_xfreerdp() {
     local host=$1 port=$2 n
     shift 2
-    bench_start_xvfb 1280x1024
-    BENCH_XFREERDP_DISPLAY=$BENCH_DISPLAY
-    BENCH_XFREERDP_XVFB_PID=$BENCH_PID
+    bench__client_screen XFREERDP
     n=$BENCH_SEQ
-    mkdir -p "$BENCH_DIR/client-home"
     local size=/size:1024x768 a
     for a in "$@"; do case "$a" in /size:*) size= ;; esac; done
     HOME=$BENCH_DIR/client-home DISPLAY=$BENCH_XFREERDP_DISPLAY bench_spawn "xfreerdp-$n" \
@@ -41,11 +38,8 @@ bench_xfreerdp_channels() {
 bench_start_rdesktop() {
     local host=$1 port=$2 n
     shift 2
-    bench_start_xvfb 1280x1024
-    BENCH_RDESKTOP_DISPLAY=$BENCH_DISPLAY
-    BENCH_RDESKTOP_XVFB_PID=$BENCH_PID
+    bench__client_screen RDESKTOP
     n=$BENCH_SEQ
-    mkdir -p "$BENCH_DIR/client-home"
     printf 'yes\n' >"$BENCH_DIR/yes"
     BENCH_RDESKTOP_LOG=$BENCH_DIR/rdesktop-$n.log
     HOME=$BENCH_DIR/client-home DISPLAY=$BENCH_RDESKTOP_DISPLAY RDESKTOP_DEBUG=Protocol,Clipboard \
@@ -53,6 +47,16 @@ bench_start_rdesktop() {
         rdesktop -g 1024x768 "$@" "$host:$port"
     BENCH_RDESKTOP_PID=$BENCH_PID
     bench_log "rdesktop to $host:$port on $BENCH_RDESKTOP_DISPLAY pid $BENCH_RDESKTOP_PID: $*"
+}
+
+# bench__client_screen NAME: a client's own 1280x1024 Xvfb, in
+# BENCH_<NAME>_DISPLAY and BENCH_<NAME>_XVFB_PID, and its HOME,
+# $BENCH_DIR/client-home (shared by the clients of a script).
+bench__client_screen() {
+    bench_start_xvfb 1280x1024
+    printf -v "BENCH_$1_DISPLAY" %s "$BENCH_DISPLAY"
+    printf -v "BENCH_$1_XVFB_PID" %s "$BENCH_PID"
+    mkdir -p "$BENCH_DIR/client-home"
 }
 
 # bench_stop_xfreerdp / bench_stop_rdesktop: stop the latest xfreerdp (or

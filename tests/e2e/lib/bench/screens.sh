@@ -94,24 +94,25 @@ bench_wait_similar() {
 # bench_expect_similar A.png B.png MINFRACTION NAME [FUZZ%=10]: PASS if at
 # least MINFRACTION of the pixels are equal (bench_compare).
 bench_expect_similar() {
-    local f
-    f=$(bench_compare "$1" "$2" "${5:-10}")
-    if awk -v f="$f" -v m="$3" 'BEGIN { exit !(f >= m) }'; then
-        bench_pass "$4 (similarity $f >= $3)"
-    else
-        bench_fail "$4" "similarity $f < $3 ($1 vs $2)"
-    fi
+    bench__expect_similarity "$4" "$1" "$2" ">=" "$3" "${5:-10}"
 }
 
 # bench_expect_different A.png B.png MAXFRACTION NAME [FUZZ%=10]: PASS if
 # less than MAXFRACTION of the pixels are equal (a negative control).
 bench_expect_different() {
-    local f
-    f=$(bench_compare "$1" "$2" "${5:-10}")
-    if awk -v f="$f" -v m="$3" 'BEGIN { exit !(f < m) }'; then
-        bench_pass "$4 (similarity $f < $3)"
+    bench__expect_similarity "$4" "$1" "$2" "<" "$3" "${5:-10}"
+}
+
+# bench__expect_similarity NAME A B OP LIMIT FUZZ: PASS if the fraction of
+# equal pixels of A and B is OP (">=" or "<") LIMIT.
+bench__expect_similarity() {
+    local name=$1 a=$2 b=$3 op=$4 limit=$5 f other=">="
+    [ "$op" = ">=" ] && other="<"
+    f=$(bench_compare "$a" "$b" "$6")
+    if awk -v f="$f" -v m="$limit" -v op="$op" 'BEGIN { exit !(op == ">=" ? f >= m : f < m) }'; then
+        bench_pass "$name (similarity $f $op $limit)"
     else
-        bench_fail "$4" "similarity $f >= $3 ($1 vs $2)"
+        bench_fail "$name" "similarity $f $other $limit ($a vs $b)"
     fi
 }
 
