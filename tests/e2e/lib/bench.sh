@@ -10,8 +10,9 @@
 # The API (functions and variables) is described in tests/e2e/README.md.
 # Everything listens on 127.0.0.1 and on free ports; Xvfb picks its own display.
 # Needs root (xrdp's TLS key, PAM, a private mount namespace for the xrdp
-# target) and the packages in tests/deps.sh. Changes nothing outside the run
-# dir and /tmp/rmgate-e2e-* (docs/test-bench.md).
+# target) and the packages in tests/deps.sh. Leaves nothing on the machine
+# outside the run dir but its lock and port files, /tmp/rmgate-e2e-*
+# (docs/test-bench.md).
 #
 # This file sets up the run (its directory, the script's output, the cleanup
 # trap) and sources one file per concern from lib/bench/:
