@@ -64,16 +64,24 @@ BENCH_PRIVATE_FDS+=("$BENCH_OUT" "$BENCH_ERR")
 
 # ---------------------------------------------------------------- cleanup
 
-# At exit: stops every process the bench started (and the xrdp sessions),
-# collects chansrv's logs, releases the reserved ports, then deletes the run
-# dir if every check passed (else keeps it and says where).
+# bench_at_exit CMD [ARG...]: runs CMD when the script ends (also after a failed check or an
+# interrupt), before the bench stops its processes; for what a test changed outside its run
+# dir and must undo (test_deb_package: the installed package). Last registered runs first.
+BENCH_AT_EXIT=()
+bench_at_exit() { BENCH_AT_EXIT=("$(printf '%q ' "$@")" "${BENCH_AT_EXIT[@]}"); }
+
+# At exit: runs the bench_at_exit commands, stops every process the bench
+# started (and the xrdp sessions), collects chansrv's logs, releases the
+# reserved ports, then deletes the run dir if every check passed (else keeps
+# it and says where).
 bench__cleanup() {
-    local rc=$? pids
+    local rc=$? i pids
     # Ignore further INT/TERM (a second Ctrl-C, the runner's timeout): a
     # cleanup cut short would leave processes behind.
     # It is bounded: each bench_stop takes at most about 3 s.
     trap - EXIT
     trap '' INT TERM
+    for i in "${BENCH_AT_EXIT[@]}"; do eval "$i"; done
     # One bench_stop for everything: every process tree is collected before
     # the first signal, so nothing escapes by being reparented meanwhile.
     pids=("${BENCH_PIDS[@]}")
