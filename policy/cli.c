@@ -44,6 +44,7 @@ static void print_usage(FILE *out)
 	      "  calendar holidays YEAR [--json] | calendar due YYYY-MM | calendar next-open DATE\n"
 	      "  calendar close DATE [--reason TEXT] | calendar closed [--json]\n"
 	      "  verify [--anchor SEQ:HASH]\n"
+	      "  backup FILE                 (a consistent copy while the gate runs; never overwrites)\n"
 	      "\n"
 	      "Dates are YYYY-MM-DD and times are shown in ZONE (default Asia/Tokyo). The key file\n"
 	      "defaults to secret.key beside DB. Options take --opt VALUE or --opt=VALUE, before or\n"
@@ -77,13 +78,15 @@ static int run(policy_db *db, const char *path, int argc, char **argv)
 		return cli_calendar(db, argc - 1, argv + 1);
 	if (!strcmp(cmd, "verify"))
 		return cli_verify(db, argc - 1, argv + 1);
+	if (!strcmp(cmd, "backup"))
+		return cli_backup(db, argc - 1, argv + 1);
 	if (!strcmp(cmd, "secret-key"))
 		return cli_secret_key(db, path, argc - 1, argv + 1);
 	return cli_usage("unknown command '%s'", cmd);
 }
 
 static const char *const commands[] = { "init", "section", "vendor", "system", "account", "permit",
-					"session", "report", "calendar", "verify", "secret-key", NULL };
+					"session", "report", "calendar", "verify", "backup", "secret-key", NULL };
 
 static bool known_command(const char *c)
 {
