@@ -130,7 +130,7 @@ static BOOL check_channel_list(gate_session *s, rdpSettings *bs)
 		if (!gate_policy_static_allowed(&s->policy, name)) {
 			char esc[GATE_ESCAPED_MAX];
 			WLog_ERR(TAG, "%s back channel list holds '%s', which the policy denies: not connecting",
-			         s->sid, gate_session_escape(esc, sizeof(esc), name));
+			         s->sid, gate_link_escape(esc, sizeof(esc), name));
 			return FALSE;
 		}
 	}
@@ -223,7 +223,7 @@ static BOOL client_reads_like_gate(gate_session *s, const BITMAP_DATA *b)
 {
 	if (b->bitsPerPixel != 32 || !b->compressed)
 		return TRUE;
-	return !s->peer->settings->DrawAllowDynamicColorFidelity ==
+	return !s->front.peer->settings->DrawAllowDynamicColorFidelity ==
 	       !s->back->settings->DrawAllowDynamicColorFidelity;
 }
 
@@ -231,7 +231,7 @@ static BOOL client_reads_like_gate(gate_session *s, const BITMAP_DATA *b)
  * rectangle too large for it is resent from the gate's framebuffer in small tiles. */
 static void forward_bitmaps(gate_session *s, const BITMAP_UPDATE *bu)
 {
-	freerdp_peer *peer = s->peer;
+	freerdp_peer *peer = s->front.peer;
 	const size_t budget = peer->settings->MultifragMaxRequestSize > 1024
 	                          ? peer->settings->MultifragMaxRequestSize - 256
 	                          : 768;
@@ -250,9 +250,9 @@ static void forward_bitmaps(gate_session *s, const BITMAP_UPDATE *bu)
 		BITMAP_UPDATE part = *bu;
 		part.rectangles = &bu->rectangles[start];
 		part.number = part.count = end - start;
-		EnterCriticalSection(&s->front_out);
+		gate_front_draw_lock(&s->front.draw);
 		BOOL ok = peer->update->BitmapUpdate(peer->context, &part);
-		LeaveCriticalSection(&s->front_out);
+		gate_front_draw_unlock(&s->front.draw);
 		if (!ok) {
 			gate_session_close(s, "sending a bitmap update to the client failed");
 			return;
@@ -275,7 +275,7 @@ static BOOL back_bitmap_update(rdpContext *ctx, const BITMAP_UPDATE *bu)
 	EnterCriticalSection(&s->lock);
 	s->bitmap_rects += bu->number;
 	LeaveCriticalSection(&s->lock);
-	if (gate_front_can_draw(s))
+	if (gate_front_can_draw(&(s)->front.draw))
 		forward_bitmaps(s, bu);
 	return TRUE;
 }
@@ -289,10 +289,10 @@ static BOOL rfx_has_sync(const SURFACE_BITS_COMMAND *cmd)
 static BOOL send_surface_bits(gate_session *s, const SURFACE_BITS_COMMAND *cmd)
 {
 	SURFACE_BITS_COMMAND out = *cmd;
-	out.bmp.codecID = s->peer->settings->RemoteFxCodecId;
-	EnterCriticalSection(&s->front_out);
-	BOOL ok = s->peer->update->SurfaceBits(s->peer->context, &out);
-	LeaveCriticalSection(&s->front_out);
+	out.bmp.codecID = s->front.peer->settings->RemoteFxCodecId;
+	gate_front_draw_lock(&s->front.draw);
+	BOOL ok = s->front.peer->update->SurfaceBits(s->front.peer->context, &out);
+	gate_front_draw_unlock(&s->front.draw);
 	return ok;
 }
 
@@ -331,13 +331,13 @@ static void keep_rfx_header(gate_session *s, const SURFACE_BITS_COMMAND *cmd)
 static BOOL back_surface_bits(rdpContext *ctx, const SURFACE_BITS_COMMAND *cmd)
 {
 	gate_session *s = back_session(ctx);
-	rdpSettings *ps = s->peer->settings;
+	rdpSettings *ps = s->front.peer->settings;
 	const BOOL rfx = cmd->bmp.codecID == RDP_CODEC_ID_REMOTEFX; /* client-side fixed ids */
 	if (s->gdi_surface_bits && !s->gdi_surface_bits(ctx, cmd))
 		gate_session_decode_error(s, "surface-bits");
 	if (rfx && !s->front_rfx_synced && rfx_has_sync(cmd))
 		keep_rfx_header(s, cmd);
-	if (!gate_front_can_draw(s))
+	if (!gate_front_can_draw(&(s)->front.draw))
 		return TRUE;
 	BOOL native = rfx && ps->RemoteFxCodec;
 	BOOL full_repaint = FALSE;
@@ -355,7 +355,7 @@ static BOOL back_surface_bits(rdpContext *ctx, const SURFACE_BITS_COMMAND *cmd)
 		gate_session_event(s, GATE_EV_CODEC, "codec=%s", native ? "remotefx" : "remotefx-as-bitmap");
 	}
 	if (full_repaint)
-		gate_front_send_fb_region(s, 0, 0, (UINT32)ctx->gdi->width, (UINT32)ctx->gdi->height);
+		gate_front_send_fb_region(&s->front.draw, 0, 0, (UINT32)ctx->gdi->width, (UINT32)ctx->gdi->height);
 	else if (!native)
 		s->fb_pending = TRUE; /* only the tiles that changed, at the end of this paint */
 	return TRUE;
@@ -388,7 +388,7 @@ static BOOL back_end_paint(rdpContext *ctx)
 			                (UINT32)gdi->height, rects, n);
 		/* Updates the client could not take as they came: send what changed, re-encoded. */
 		for (size_t i = 0; s->fb_pending && i < n; i++)
-			gate_front_send_fb_region(s, rects[i].x, rects[i].y, rects[i].w, rects[i].h);
+			gate_front_send_fb_region(&s->front.draw, rects[i].x, rects[i].y, rects[i].w, rects[i].h);
 	}
 	s->fb_pending = FALSE;
 	/* Always reset, or gdi keeps growing cinvalid. */
@@ -406,9 +406,9 @@ static BOOL back_desktop_resize(rdpContext *ctx)
 	/* gdi_resize frees primary_buffer: the other back thread paints it under update->mux
 	 *. Lock order: update->mux, then front_out. */
 	EnterCriticalSection(&ctx->update->mux);
-	EnterCriticalSection(&s->front_out); /* gate_front_send_fb_region reads the buffer */
+	gate_front_draw_lock(&s->front.draw); /* gate_front_send_fb_region reads the buffer */
 	BOOL ok = gdi_resize(ctx->gdi, bs->DesktopWidth, bs->DesktopHeight);
-	LeaveCriticalSection(&s->front_out);
+	gate_front_draw_unlock(&s->front.draw);
 	LeaveCriticalSection(&ctx->update->mux);
 	if (!ok)
 		gate_session_decode_error(s, "resize");
@@ -457,11 +457,11 @@ static void pointer_show(gate_session *s, UINT32 index)
 
 #define FRONT_POINTER(s, call)                                                   \
 	do {                                                                         \
-		if (gate_front_can_draw(s)) {                                            \
-			EnterCriticalSection(&(s)->front_out);                               \
-			rdpPointerUpdate *fp = (s)->peer->update->pointer;                   \
+		if (gate_front_can_draw(&(s)->front.draw)) {                                            \
+			gate_front_draw_lock(&(s)->front.draw);                               \
+			rdpPointerUpdate *fp = (s)->front.peer->update->pointer;                   \
 			(void)(call);                                                        \
-			LeaveCriticalSection(&(s)->front_out);                               \
+			gate_front_draw_unlock(&(s)->front.draw);                               \
 		}                                                                        \
 	} while (0)
 
@@ -470,7 +470,7 @@ static BOOL back_pointer_position(rdpContext *ctx, const POINTER_POSITION_UPDATE
 	gate_session *s = back_session(ctx);
 	if (s->obs.on_pointer_position)
 		s->obs.on_pointer_position(s->obs.ctx, p->xPos, p->yPos);
-	FRONT_POINTER(s, fp->PointerPosition((s)->peer->context, p));
+	FRONT_POINTER(s, fp->PointerPosition((s)->front.peer->context, p));
 	return TRUE;
 }
 
@@ -482,7 +482,7 @@ static BOOL back_pointer_system(rdpContext *ctx, const POINTER_SYSTEM_UPDATE *p)
 			                      0, 0, 0, 0, NULL };
 		s->obs.on_pointer_shape(s->obs.ctx, &sh);
 	}
-	FRONT_POINTER(s, fp->PointerSystem((s)->peer->context, p));
+	FRONT_POINTER(s, fp->PointerSystem((s)->front.peer->context, p));
 	return TRUE;
 }
 
@@ -492,7 +492,7 @@ static BOOL back_pointer_color(rdpContext *ctx, const POINTER_COLOR_UPDATE *p)
 	pointer_store(s, p->cacheIndex, p->width, p->height, p->xPos, p->yPos, 24, p->xorMaskData,
 	              p->lengthXorMask, p->andMaskData, p->lengthAndMask);
 	pointer_show(s, p->cacheIndex);
-	FRONT_POINTER(s, fp->PointerColor((s)->peer->context, p));
+	FRONT_POINTER(s, fp->PointerColor((s)->front.peer->context, p));
 	return TRUE;
 }
 
@@ -503,7 +503,7 @@ static BOOL back_pointer_new(rdpContext *ctx, const POINTER_NEW_UPDATE *p)
 	pointer_store(s, c->cacheIndex, c->width, c->height, c->xPos, c->yPos, p->xorBpp, c->xorMaskData,
 	              c->lengthXorMask, c->andMaskData, c->lengthAndMask);
 	pointer_show(s, c->cacheIndex);
-	FRONT_POINTER(s, fp->PointerNew((s)->peer->context, p));
+	FRONT_POINTER(s, fp->PointerNew((s)->front.peer->context, p));
 	return TRUE;
 }
 
@@ -513,8 +513,8 @@ static BOOL back_pointer_large(rdpContext *ctx, const POINTER_LARGE_UPDATE *p)
 	pointer_store(s, p->cacheIndex, p->width, p->height, p->hotSpotX, p->hotSpotY, p->xorBpp,
 	              p->xorMaskData, p->lengthXorMask, p->andMaskData, p->lengthAndMask);
 	pointer_show(s, p->cacheIndex);
-	if (s->peer->settings->LargePointerFlag)
-		FRONT_POINTER(s, fp->PointerLarge((s)->peer->context, p));
+	if (s->front.peer->settings->LargePointerFlag)
+		FRONT_POINTER(s, fp->PointerLarge((s)->front.peer->context, p));
 	return TRUE;
 }
 
@@ -522,7 +522,7 @@ static BOOL back_pointer_cached(rdpContext *ctx, const POINTER_CACHED_UPDATE *p)
 {
 	gate_session *s = back_session(ctx);
 	pointer_show(s, p->cacheIndex);
-	FRONT_POINTER(s, fp->PointerCached((s)->peer->context, p));
+	FRONT_POINTER(s, fp->PointerCached((s)->front.peer->context, p));
 	return TRUE;
 }
 
@@ -531,10 +531,10 @@ static BOOL back_pointer_cached(rdpContext *ctx, const POINTER_CACHED_UPDATE *p)
 static BOOL back_keyboard_indicators(rdpContext *ctx, UINT16 flags)
 {
 	gate_session *s = back_session(ctx);
-	if (gate_front_can_draw(s)) {
-		EnterCriticalSection(&s->front_out);
-		s->peer->update->SetKeyboardIndicators(s->peer->context, flags);
-		LeaveCriticalSection(&s->front_out);
+	if (gate_front_can_draw(&(s)->front.draw)) {
+		gate_front_draw_lock(&s->front.draw);
+		s->front.peer->update->SetKeyboardIndicators(s->front.peer->context, flags);
+		gate_front_draw_unlock(&s->front.draw);
 	}
 	return TRUE;
 }
@@ -542,10 +542,10 @@ static BOOL back_keyboard_indicators(rdpContext *ctx, UINT16 flags)
 static BOOL back_keyboard_ime(rdpContext *ctx, UINT16 id, UINT32 state, UINT32 mode)
 {
 	gate_session *s = back_session(ctx);
-	if (gate_front_can_draw(s) && s->peer->update->SetKeyboardImeStatus) {
-		EnterCriticalSection(&s->front_out);
-		s->peer->update->SetKeyboardImeStatus(s->peer->context, id, state, mode);
-		LeaveCriticalSection(&s->front_out);
+	if (gate_front_can_draw(&(s)->front.draw) && s->front.peer->update->SetKeyboardImeStatus) {
+		gate_front_draw_lock(&s->front.draw);
+		s->front.peer->update->SetKeyboardImeStatus(s->front.peer->context, id, state, mode);
+		gate_front_draw_unlock(&s->front.draw);
 	}
 	return TRUE;
 }
@@ -553,10 +553,10 @@ static BOOL back_keyboard_ime(rdpContext *ctx, UINT16 id, UINT32 state, UINT32 m
 static BOOL back_play_sound(rdpContext *ctx, const PLAY_SOUND_UPDATE *ps)
 {
 	gate_session *s = back_session(ctx);
-	if (gate_front_can_draw(s) && s->peer->update->PlaySound) {
-		EnterCriticalSection(&s->front_out);
-		s->peer->update->PlaySound(s->peer->context, ps);
-		LeaveCriticalSection(&s->front_out);
+	if (gate_front_can_draw(&(s)->front.draw) && s->front.peer->update->PlaySound) {
+		gate_front_draw_lock(&s->front.draw);
+		s->front.peer->update->PlaySound(s->front.peer->context, ps);
+		gate_front_draw_unlock(&s->front.draw);
 	}
 	return TRUE;
 }
@@ -564,10 +564,10 @@ static BOOL back_play_sound(rdpContext *ctx, const PLAY_SOUND_UPDATE *ps)
 static BOOL back_heartbeat(freerdp *instance, BYTE period, BYTE count1, BYTE count2)
 {
 	gate_session *s = back_session(instance->context);
-	if (gate_front_can_draw(s) && s->peer->settings->SupportHeartbeatPdu) {
-		EnterCriticalSection(&s->front_out);
-		freerdp_heartbeat_send_heartbeat_pdu(s->peer, period, count1, count2);
-		LeaveCriticalSection(&s->front_out);
+	if (gate_front_can_draw(&(s)->front.draw) && s->front.peer->settings->SupportHeartbeatPdu) {
+		gate_front_draw_lock(&s->front.draw);
+		freerdp_heartbeat_send_heartbeat_pdu(s->front.peer, period, count1, count2);
+		gate_front_draw_unlock(&s->front.draw);
 	}
 	return TRUE;
 }
@@ -611,9 +611,9 @@ static void back_post_disconnect(freerdp *instance)
 	PubSub_UnsubscribeChannelDisconnected(instance->context->pubSub, on_channel_disconnected);
 	gate_gfx_decoder_free(s);
 	free_rfx_header(s);
-	EnterCriticalSection(&s->front_out); /* gate_front_send_fb_region reads the buffer */
+	gate_front_draw_lock(&s->front.draw); /* gate_front_send_fb_region reads the buffer */
 	gdi_free(instance);
-	LeaveCriticalSection(&s->front_out);
+	gate_front_draw_unlock(&s->front.draw);
 }
 
 static BOOL back_client_new(freerdp *instance, rdpContext *ctx)
@@ -638,7 +638,7 @@ static void back_client_free(freerdp *instance, rdpContext *ctx)
 
 static BOOL copy_front_settings(gate_session *s, rdpSettings *bs)
 {
-	const rdpSettings *ps = s->peer->settings;
+	const rdpSettings *ps = s->front.peer->settings;
 	const BOOL pw = s->password && *s->password;
 	BOOL ok =
 	    freerdp_settings_set_string(bs, FreeRDP_ServerHostname, s->target_host) &&

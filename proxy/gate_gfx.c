@@ -32,8 +32,6 @@
  */
 #include "gate_session.h"
 
-#include "gate_server.h"
-
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -388,10 +386,8 @@ static UINT front_FrameAcknowledge(RdpgfxServerContext *ctx, const RDPGFX_FRAME_
 
 /* ---- output back-pressure ------------------------------------------------------------------- */
 
-void gate_gfx_front_sent(gate_session *s, UINT16 channel_id, size_t bytes)
+void gate_gfx_front_sent(gate_session *s, size_t bytes)
 {
-	if (channel_id != WTSChannelGetId(s->peer, "drdynvc"))
-		return;
 	EnterCriticalSection(&s->gfx_lock);
 	/* Never ahead of the (lower) estimate of what was queued: no credit for later output. */
 	s->gfx_out_sent = MIN(s->gfx_out_sent + bytes, s->gfx_out_queued);
@@ -404,16 +400,6 @@ void gate_gfx_front_sent(gate_session *s, UINT16 channel_id, size_t bytes)
 static UINT64 backlog_locked(gate_session *s)
 {
 	return s->gfx_out_queued - s->gfx_out_sent;
-}
-
-/* Shuts the front socket down, as the watchdog does (gate_server.c): unblocks the peer thread's
- * write to a client that does not read. */
-static void shutdown_front(gate_session *s)
-{
-	EnterCriticalSection(&s->server->lock);
-	if (!s->front_closed && s->peer->sockfd >= 0)
-		shutdown(s->peer->sockfd, SHUT_RDWR);
-	LeaveCriticalSection(&s->server->lock);
 }
 
 BOOL gate_gfx_wait_front_drained(gate_session *s)
@@ -446,7 +432,9 @@ BOOL gate_gfx_wait_front_drained(gate_session *s)
 			               "disconnecting it",
 			          s->sid, GATE_GFX_STALL_MS / 1000);
 			gate_session_close(s, "client stopped reading its graphics output");
-			shutdown_front(s);
+			/* As the watchdog does: unblocks the peer thread's write to a client that does
+			 * not read. */
+			gate_front_shutdown_socket(&s->front);
 			return FALSE;
 		}
 	}
@@ -506,7 +494,7 @@ static void open_front_gfx(gate_session *s, HANDLE vcm)
 	if (!g)
 		return;
 	g->custom = s;
-	g->rdpcontext = s->peer->context;
+	g->rdpcontext = s->front.peer->context;
 	g->CapsAdvertise = front_CapsAdvertise;
 	g->FrameAcknowledge = front_FrameAcknowledge;
 	g->QoeFrameAcknowledge = front_QoeFrameAcknowledge;
@@ -529,7 +517,7 @@ static void open_front_disp(gate_session *s, HANDLE vcm)
 	if (!d)
 		return;
 	d->custom = s;
-	d->rdpcontext = s->peer->context;
+	d->rdpcontext = s->front.peer->context;
 	d->MaxNumMonitors = 16;
 	d->MaxMonitorAreaFactorA = 8192;
 	d->MaxMonitorAreaFactorB = 8192;
@@ -545,20 +533,20 @@ static void open_front_disp(gate_session *s, HANDLE vcm)
 
 BOOL gate_gfx_front_poll(gate_session *s)
 {
-	gate_front_context *fc = (gate_front_context *)s->peer->context;
-	if (!s->peer->activated || gate_session_state(s) != GATE_ST_RUNNING)
+	HANDLE vcm = gate_front_vcm(&s->front);
+	if (!s->front.peer->activated || gate_session_state(s) != GATE_ST_RUNNING)
 		return TRUE;
-	if (WTSVirtualChannelManagerGetDrdynvcState(fc->vcm) != DRDYNVC_STATE_READY)
+	if (WTSVirtualChannelManagerGetDrdynvcState(vcm) != DRDYNVC_STATE_READY)
 		return TRUE;
-	BOOL want_gfx = s->policy.gfx && s->peer->settings->SupportGraphicsPipeline && s->back &&
+	BOOL want_gfx = s->policy.gfx && s->front.peer->settings->SupportGraphicsPipeline && s->back &&
 	                s->back->settings->SupportGraphicsPipeline;
 	if (want_gfx && !s->front_gfx)
-		open_front_gfx(s, fc->vcm);
+		open_front_gfx(s, vcm);
 	EnterCriticalSection(&s->gfx_lock);
 	BOOL have_back_disp = s->back_disp != NULL;
 	LeaveCriticalSection(&s->gfx_lock);
 	if (s->policy.display_control && have_back_disp && !s->front_disp)
-		open_front_disp(s, fc->vcm);
+		open_front_disp(s, vcm);
 	return TRUE;
 }
 

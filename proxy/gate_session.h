@@ -47,6 +47,8 @@
 #include <freerdp/client/disp.h>
 
 #include "gate_config.h"
+#include "gate_front.h"
+#include "gate_link.h"
 #include "gate_observer.h"
 #include "gate_policy.h"
 
@@ -61,15 +63,24 @@ typedef enum {
 
 const char *gate_state_name(gate_state st);
 
-typedef struct gate_server gate_server;
 typedef struct gate_session gate_session;
 
-/* Front context: the peer's rdpContext, extended. Owned by the peer (freerdp_peer_context_*). */
+/* What a session asks of the server that accepted it (gate_server fills it; copied at spawn).
+ * The session never calls the server otherwise. */
 typedef struct {
-	rdpContext base;
-	gate_session *s;  /* set before the first callback; never changes */
-	HANDLE vcm;       /* WTSOpenServerA handle; closed in ContextFree */
-} gate_front_context;
+	void *ctx;
+	const gate_config *cfg;          /* read-only, outlives the session */
+	const gate_admission *admission; /* read-only, outlives the session */
+	gate_sam *sam;                   /* NLA accounts of lab mode (may be NULL); read-only */
+	/* Listener thread, from gate_session_spawn: takes a handshake slot for the connection's
+	 * source (sockfd); FALSE when a limit is reached. */
+	BOOL (*add)(void *ctx, gate_session *s, int sockfd);
+	/* Peer thread, when the front handshake is done and admission starts: moves the session to
+	 * the session pool; FALSE when it is full (the refusal is reported for client_address). */
+	BOOL (*promote)(void *ctx, gate_session *s, const char *client_address);
+	/* Peer thread, last: gives the session's slot back. */
+	void (*remove)(void *ctx, gate_session *s);
+} gate_session_host;
 
 /* Back context: the client's rdpContext, extended. Owned by the session (freed by peer thread). */
 typedef struct {
@@ -96,10 +107,14 @@ struct gate_session {
 	UINT64 id;
 	char sid[32];               /* "s<id>" used in every log line */
 	const gate_config *cfg;     /* read-only, owned by the server */
-	gate_server *server;
-	freerdp_peer *peer;         /* owned; freed by the peer thread at the end */
+	gate_session_host host;     /* the server's table (see above) */
 	char client_address[64];
 	UINT64 start_ms;
+	gate_link link;             /* how the rooms talk back to this session */
+
+	/* The front (the vendor's client) and its rooms: channel guard, rdpdr observer, drawing.
+	 * Owned by the peer thread (gate_front.h says which fields other threads may touch). */
+	gate_front front;
 
 	/* Set during ADMISSION on the peer thread, read-only afterwards. */
 	gate_channel_policy policy;
@@ -109,12 +124,6 @@ struct gate_session {
 	BOOL has_target_pin;      /* set at admission, read-only afterwards: the system's own pin */
 	BYTE target_pin[32];
 	char *user, *domain, *password; /* for the back; password zeroed and freed after connect */
-	/* NLA, peer thread only: the identity of the client's NTLM AUTHENTICATE message, the one
-	 * the gate looked a hash up for (NULL = none yet). When the NTLM proof holds, this is
-	 * the authenticated identity; the TSCredentials that follow must name the same. */
-	char *nla_user, *nla_domain;
-	BOOL nla_verified; /* peer thread: TSCredentials matched nla_user/nla_domain */
-	BOOL logged_on;  /* peer thread: the front's logon completed (NLA or Client Info) */
 
 	/* Back side: created by the peer thread in ADMISSION, freed by it at teardown. */
 	rdpContext *back;
@@ -124,13 +133,6 @@ struct gate_session {
 	HANDLE reactivate_event;/* manual reset (reset by the peer thread): new front size */
 	UINT64 reactivate_deadline_ms; /* peer thread only: a REACTIVATING client must answer by then */
 	BOOL back_connected;    /* written by the client thread before back_done_event */
-	BOOL need_refresh;      /* peer thread only: repaint the whole front once activated */
-	BOOL front_closed;      /* guarded by the server lock: peer socket no longer valid */
-	psPeerReceiveChannelData wts_receive; /* peer thread only: the VCM's receive handler */
-	psPeerSendChannelData wts_send;       /* peer thread only: the library's channel sender */
-	psPeerLicenseCallback license_cb;     /* peer thread only: the library's licence answer */
-	size_t rx_message_bytes[2];           /* peer thread only: drdynvc, rdpdr reassembly size */
-	BOOL rx_in_message[2];                /* peer thread only: a FIRST fragment was accepted */
 
 	/* Saved gdi callbacks of the back (set in back PostConnect, client thread). */
 	pBitmapUpdate gdi_bitmap_update;
@@ -143,7 +145,6 @@ struct gate_session {
 	BOOL front_gfx_open;
 	DispServerContext *front_disp;  /* peer thread only */
 	BOOL front_disp_open;
-	RdpdrServerContext *front_rdpdr;
 	/* Graphics pipeline and display control bridge, guarded by gfx_lock (see gate_gfx.c). */
 	CRITICAL_SECTION gfx_lock;
 	BOOL gfx_closed;              /* set first at teardown: no cross-side call starts after */
@@ -187,20 +188,19 @@ struct gate_session {
 	char close_reason[160];
 	UINT32 pending_width, pending_height;
 	UINT32 back_error_info;
-	UINT16 sync_flags;       /* last keyboard sync flags from the front */
-	UINT64 dropped_channel_pdus, dropped_channel_bytes;
 	UINT64 dropped_input;
 	UINT64 frames, bitmap_rects, gfx_frames, decode_errors, dropped_updates;
 	UINT64 screen_decode_errors; /* decode_errors of the screen (not pointer shapes) */
 	BOOL codec_seen[18];     /* codecs logged once (GATE_EV_CODEC); back threads, write-once */
-
-	CRITICAL_SECTION front_out;
-	BITMAP_PLANAR_CONTEXT *planar; /* guarded by front_out: encoder of framebuffer tiles */
 };
 
 /* Creates a session for an accepted peer (takes ownership of peer) and starts its peer thread.
  * On failure the peer is freed and FALSE returned. Called on the listener thread. */
-BOOL gate_session_spawn(gate_server *srv, freerdp_peer *peer, UINT64 id);
+BOOL gate_session_spawn(const gate_session_host *host, freerdp_peer *peer, UINT64 id);
+/* The server's watchdog, under its table lock (listener thread): when stopping, or when the
+ * session is not RUNNING limit_ms after it was accepted (now: CLOCK_MONOTONIC ms), closes it
+ * and shuts its client socket down (which unblocks library reads without a deadline). */
+void gate_session_watchdog(gate_session *s, UINT64 now, UINT64 limit_ms, BOOL stopping);
 
 /* Thread-safe state helpers. */
 gate_state gate_session_state(gate_session *s);
@@ -230,8 +230,8 @@ void gate_gfx_decoder_free(gate_session *s);
  * frees the back's GFX and disp contexts), and any back thread that closes the session for what
  * the target sent. Idempotent; no cross-side call is in progress once it returns. */
 void gate_gfx_close_bridge(gate_session *s);
-/* Peer thread: bytes written on the front's channel channel_id (counts drdynvc only). */
-void gate_gfx_front_sent(gate_session *s, UINT16 channel_id, size_t bytes);
+/* Peer thread: bytes written on the front's drdynvc channel. */
+void gate_gfx_front_sent(gate_session *s, size_t bytes);
 /* Client thread, before reading the target: returns at once while the graphics backlog towards
  * the client is below GATE_GFX_BACKLOG_MAX; otherwise waits until it has drained to
  * GATE_GFX_BACKLOG_RESUME. FALSE when the session is closing instead (abort, or the backlog did
@@ -249,24 +249,10 @@ RDPGFX_CAPS_ADVERTISE_PDU *gate_gfx_caps_filter(const RDPGFX_CAPS_ADVERTISE_PDU 
 /* freerdp_client_context_new() plus re-registering the gate's addin provider (global). */
 rdpContext *gate_dvc_client_context_new(RDP_CLIENT_ENTRY_POINTS *ep);
 
-/* Copies a client-supplied value (device, host, channel or user name) for a receipt detail or
- * a log line: '"', '\\', spaces, control bytes and DEL become \xHH, so the value cannot end its
- * field or add a key. Truncates to fit; out always ends with NUL. Returns out. */
-#define GATE_ESCAPED_MAX 256
-const char *gate_session_escape(char *out, size_t outlen, const char *in);
-
-/* FALSE when a complete-message start on drdynvc is a DATA_FIRST PDU announcing more than cap
- * bytes (FreeRDP 2.11's server pre-allocates the announced length). Any other data: TRUE. */
-BOOL gate_session_dvc_first_ok(const BYTE *data, size_t size, size_t cap);
-
 /* Counts a failure of the gate's own decoder and reports it (rate-limited). Any back thread.
  * Failures of the screen (everything but "pointer") are what the recording lacks: when a
  * session reaches cfg->gfx_decode_failures_max of them, it is closed with a reason that starts
  * with "recording_incomplete" (fail closed: the vendor must not see what is not recorded). */
 void gate_session_decode_error(gate_session *s, const char *what);
-
-/* Forwarding to the front (gate_front.c); any back thread, takes front_out. */
-BOOL gate_front_can_draw(gate_session *s);
-void gate_front_send_fb_region(gate_session *s, UINT32 x, UINT32 y, UINT32 w, UINT32 h);
 
 #endif

@@ -28,7 +28,7 @@ static void redirection_and_other_hosts_are_refused(void **state)
 	assert_non_null(s);
 	strcpy(s->sid, "s-test");
 	s->cfg = &cfg;
-	s->peer = &peer;
+	s->front.peer = &peer;
 	s->target_host = strdup("192.0.2.10");
 	s->target_port = 3389;
 	s->user = strdup("op");
