@@ -19,6 +19,7 @@
 #include <winpr/wtsapi.h>
 #include <freerdp/channels/wtsvc.h>
 #include <freerdp/constants.h>
+#include <freerdp/error.h>
 #include <freerdp/settings.h>
 
 #define TAG "rmgate.proxy.session"
@@ -38,15 +39,6 @@ static BOOL CALLBACK init_wts_lock(PINIT_ONCE once, PVOID param, PVOID *ctx)
 static gate_front *front_of(rdpContext *ctx)
 {
 	return ((gate_front_context *)ctx)->f;
-}
-
-static void free_secret(char **p)
-{
-	if (*p) {
-		OPENSSL_cleanse(*p, strlen(*p));
-		free(*p);
-		*p = NULL;
-	}
 }
 
 /* ---- front context -------------------------------------------------------------------------- */
@@ -253,7 +245,7 @@ static BOOL on_logon(freerdp_peer *peer, SEC_WINNT_AUTH_IDENTITY *id, BOOL autom
 		return FALSE;
 	free(f->user);
 	free(f->domain);
-	free_secret(&f->password);
+	gate_link_free_secret(&f->password);
 	f->user = strdup(f->nla_user);
 	f->domain = strdup(f->nla_domain ? f->nla_domain : "");
 	f->password = from_unicode(id->Password, id->PasswordLength);
@@ -549,6 +541,16 @@ void gate_front_handshake_failed(gate_front *f)
 	gate_link_close(f->link, reason);
 }
 
+void gate_front_refuse(gate_front *f, UINT32 error_info, const char *reason)
+{
+	gate_link_event(f->link, GATE_EV_SESSION_REFUSED, "reason=\"%s\"", reason);
+	if (error_info) {
+		freerdp_set_error_info(f->peer->context->rdp, error_info);
+		freerdp_send_error_info(f->peer->context->rdp);
+	}
+	gate_link_close(f->link, reason);
+}
+
 /* ---- teardown --------------------------------------------------------------------------------- */
 
 void gate_front_shutdown_socket(gate_front *f)
@@ -585,7 +587,7 @@ void gate_front_release(gate_front *f)
 	free(f->nla_domain);
 	free(f->user);
 	free(f->domain);
-	free_secret(&f->password);
+	gate_link_free_secret(&f->password);
 	gate_front_draw_free(&f->draw);
 	DeleteCriticalSection(&f->sock_lock);
 }

@@ -118,6 +118,9 @@ BOOL gate_front_socket_gone(gate_front *f);
 /* The client left, or the library rejected one of its PDUs, before logon: reports it (the
  * refusal event, a failed NLA logon to the admission) and closes the session. */
 void gate_front_handshake_failed(gate_front *f);
+/* Refuses the client: a receipt event GATE_EV_SESSION_REFUSED with the reason, the error info
+ * (ERRINFO_*, 0 = none) sent to it, and the session closed with the reason. */
+void gate_front_refuse(gate_front *f, UINT32 error_info, const char *reason);
 /* Paints the whole client once after a (re)activation, when it can be drawn to. */
 void gate_front_repaint_if_needed(gate_front *f);
 

@@ -1,9 +1,13 @@
-/* gate_link: the receipt-event formatter and the field escape every room of a session uses
- * (the table itself is filled by gate_session). */
+/* gate_link: the receipt-event formatter, the field escape and the secret wipe every room of a
+ * session uses (the table itself is filled by gate_session). */
 #include "gate_link.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
 
 void gate_link_event(const gate_link *l, gate_event_type type, const char *fmt, ...)
 {
@@ -32,4 +36,13 @@ const char *gate_link_escape(char *out, size_t outlen, const char *in)
 	}
 	out[o] = '\0';
 	return out;
+}
+
+void gate_link_free_secret(char **p)
+{
+	if (*p) {
+		OPENSSL_cleanse(*p, strlen(*p));
+		free(*p);
+		*p = NULL;
+	}
 }

@@ -10,8 +10,8 @@
  * Threads: every function of the table may be called from any session thread (peer, client,
  * FreeRDP's channel threads); the session implements them with its own lock. None blocks.
  *
- * Also here, because every room writes receipt details: gate_link_escape() for client-supplied
- * values in a key=value detail or a log line.
+ * Also here, because every room of a session needs them: gate_link_escape() for client-supplied
+ * values in a key=value detail or a log line, and gate_link_free_secret() for credentials.
  */
 #ifndef RMGATE_GATE_LINK_H
 #define RMGATE_GATE_LINK_H
@@ -58,5 +58,9 @@ void gate_link_event(const gate_link *l, gate_event_type type, const char *fmt, 
  * field or add a key. Truncates to fit; out always ends with NUL. Returns out. */
 #define GATE_ESCAPED_MAX 256
 const char *gate_link_escape(char *out, size_t outlen, const char *in);
+
+/* Zeroes a secret string (OPENSSL_cleanse: the compiler may not drop it), frees it and sets
+ * *p to NULL. NULL *p: nothing. */
+void gate_link_free_secret(char **p);
 
 #endif

@@ -3,6 +3,7 @@
  * that do the work (gate_front and its channel guard, rdpdr observer and drawing; gate_back,
  * gate_gfx, gate_dvc) are owned by the session and talk back through its gate_link. */
 #include "gate_session.h"
+#include "gate_admit.h"
 
 #include <openssl/crypto.h>
 #include <stdarg.h>
@@ -102,22 +103,13 @@ void gate_session_decode_error(gate_session *s, const char *what)
 		         "recording_incomplete: %llu updates from the target could not be decoded",
 		         (unsigned long long)sn);
 		gate_session_close(s, reason);
-		gate_gfx_close_bridge(s); /* nothing more reaches the client meanwhile */
+		gate_gfx_close_bridge(&s->gfx); /* nothing more reaches the client meanwhile */
 	}
 }
 
 static BOOL running(gate_session *s)
 {
 	return gate_session_state(s) == GATE_ST_RUNNING;
-}
-
-static void free_secret(char **p)
-{
-	if (*p) {
-		OPENSSL_cleanse(*p, strlen(*p));
-		free(*p);
-		*p = NULL;
-	}
 }
 
 /* ---- the rooms' link back to the session -------------------------------------------------- */
@@ -144,92 +136,6 @@ static void link_decode_error(void *ctx, const char *what)
 
 /* ---- admission and the connection to the target (peer thread, licensing step) ------------- */
 
-static void report_offer(gate_session *s, char **names, size_t n)
-{
-	rdpSettings *ps = s->front.peer->settings;
-	for (size_t i = 0; i < n; i++) {
-		char esc[GATE_ESCAPED_MAX];
-		gate_link_escape(esc, sizeof(esc), names[i]);
-		gate_session_event(s, GATE_EV_CHANNEL_OFFERED, "name=%s", esc);
-		if (gate_policy_static_allowed(&s->policy, names[i]))
-			gate_session_event(s, GATE_EV_CHANNEL_ALLOWED, "name=%s", esc);
-		else
-			gate_session_event(s, GATE_EV_CHANNEL_DENIED, "name=%s class=\"%s\"", esc,
-			                   gate_policy_channel_class(names[i]));
-	}
-	struct { const char *flag; BOOL on, allowed; } flags[] = {
-		{ "INFO_AUDIOCAPTURE", ps->AudioCapture, FALSE },
-		{ "INFO_RAIL", ps->RemoteApplicationMode, s->policy.remote_app },
-		{ "INFO_REMOTECONSOLEAUDIO", ps->RemoteConsoleAudio, FALSE },
-		{ "INFO_PASSWORD_IS_SC_PIN", ps->PasswordIsSmartcardPin, TRUE },
-	};
-	for (size_t i = 0; i < ARRAYSIZE(flags); i++)
-		if (flags[i].on)
-			gate_session_event(s, GATE_EV_CLIENT_INFO_FLAG, "flag=%s denied=%s", flags[i].flag,
-			                   flags[i].allowed ? "no" : "yes");
-}
-
-static void refuse(gate_session *s, UINT32 error_info, const char *reason)
-{
-	gate_session_event(s, GATE_EV_SESSION_REFUSED, "reason=\"%s\"", reason);
-	if (error_info) {
-		freerdp_set_error_info(s->front.peer->context->rdp, error_info);
-		freerdp_send_error_info(s->front.peer->context->rdp);
-	}
-	gate_session_close(s, reason);
-}
-
-static BOOL admit(gate_session *s, char **names, size_t n)
-{
-	rdpSettings *ps = s->front.peer->settings;
-	if (ps->NlaSecurity && !s->front.nla_verified) {
-		/* on_logon has closed the session already; this holds even if a pipelining client
-		 * got its Client Info processed in the same read. */
-		refuse(s, ERRINFO_SERVER_DENIED_CONNECTION, "NLA identity not verified");
-		return FALSE;
-	}
-	if (!gate_front_take_credentials(&s->front, &s->user, &s->domain, &s->password))
-		return FALSE;
-	gate_admission_request req = {
-		.user = s->user, .domain = s->domain, .password = s->password,
-		.client_address = s->client_address,
-		.client_name = ps->ClientHostname ? ps->ClientHostname : "",
-		.client_build = ps->ClientBuild,
-		.channels = (const char *const *)names, .nchannels = n,
-		.nla = ps->NlaSecurity,
-		.width = ps->DesktopWidth, .height = ps->DesktopHeight,
-		.keyboard_layout = ps->KeyboardLayout,
-	};
-	gate_admission_decision d = { 0 };
-	const gate_admission *a = s->host.admission;
-	BOOL ok = a->admit && a->admit(a->ctx, &req, &d);
-	if (!ok || !d.allow || !d.target_host) {
-		const char *why = !ok ? "admission hook failed" : d.reason[0] ? d.reason : "refused";
-		refuse(s, d.error_info ? d.error_info : ERRINFO_SERVER_DENIED_CONNECTION, why);
-		gate_admission_decision_clear(&d);
-		return FALSE;
-	}
-	s->obs = d.observer;
-	s->policy = d.policy;
-	s->target_host = d.target_host;
-	s->target_port = d.target_port;
-	s->has_target_pin = d.has_target_pin;
-	memcpy(s->target_pin, d.target_pin, sizeof(s->target_pin));
-	d.target_host = NULL;
-	memset(&d.observer, 0, sizeof(d.observer));
-	if (d.user) { /* injected credentials replace the vendor's */
-		free(s->user);
-		free(s->domain);
-		free_secret(&s->password);
-		s->user = d.user;
-		s->domain = d.domain ? d.domain : strdup("");
-		s->password = d.password ? d.password : strdup("");
-		d.user = d.domain = d.password = NULL;
-	}
-	gate_admission_decision_clear(&d);
-	return TRUE;
-}
-
 /* Admission and the connection to the target, run inside the licensing step: by then the
  * client's identity, channels and credentials are known (Client Info), and the Demand Active
  * has not been sent yet, so it can carry the target's geometry and drawing flags: the client
@@ -253,7 +159,7 @@ static BOOL admit_and_connect(gate_session *s)
 		gate_front_wipe_credentials(&s->front);
 		char why[96];
 		snprintf(why, sizeof(why), "max_sessions (%d) reached", s->cfg->max_sessions);
-		refuse(s, ERRINFO_SERVER_DENIED_CONNECTION, why);
+		gate_front_refuse(&s->front, ERRINFO_SERVER_DENIED_CONNECTION, why);
 		return FALSE;
 	}
 	char esc[GATE_ESCAPED_MAX];
@@ -264,41 +170,41 @@ static BOOL admit_and_connect(gate_session *s)
 	                   freerdp_peer_os_major_type_string(peer), ps->DesktopWidth, ps->DesktopHeight,
 	                   ps->ColorDepth, ps->KeyboardLayout, ps->NlaSecurity ? "yes" : "no",
 	                   ps->SupportGraphicsPipeline ? "yes" : "no");
-	BOOL ok = admit(s, names, n);
+	BOOL ok = gate_admit(&s->front, s->host.admission, names, n, &s->policy, &s->obs, &s->target);
 	gate_front_wipe_credentials(&s->front);
 	if (ok) {
-		report_offer(s, names, n);
+		gate_admit_report_offer(&s->front, &s->policy, names, n);
 		gate_policy_describe(&s->policy, policy, sizeof(policy));
 		WLog_INFO(TAG, "%s admitted: user=\"%s\" target=%s:%u policy=%s", s->sid,
-		          gate_link_escape(esc, sizeof(esc), s->user),
-		          s->target_host, s->target_port, policy);
+		          gate_link_escape(esc, sizeof(esc), s->target.user),
+		          s->target.host, s->target.port, policy);
 	}
 	free(names);
 	if (!ok)
 		return FALSE;
 
-	BOOL created = gate_session_set_state(s, GATE_ST_BACK_CONNECTING) && gate_back_create(s);
-	if (s->back) /* the framebuffer the front is drawn from */
-		gate_front_draw_set_framebuffer(&s->front.draw, s->back);
-	if (!created || !gate_back_start(s)) {
-		refuse(s, ERRINFO_SERVER_INSUFFICIENT_PRIVILEGES, "cannot start the connection to the target");
+	BOOL created = gate_session_set_state(s, GATE_ST_BACK_CONNECTING) && gate_back_create(&s->back);
+	if (s->back.context) /* the framebuffer the front is drawn from */
+		gate_front_draw_set_framebuffer(&s->front.draw, s->back.context);
+	if (!created || !gate_back_start(&s->back)) {
+		gate_front_refuse(&s->front, ERRINFO_SERVER_INSUFFICIENT_PRIVILEGES, "cannot start the connection to the target");
 		return FALSE;
 	}
-	HANDLE h[2] = { s->back_done_event, s->abort_event };
+	HANDLE h[2] = { s->back.done_event, s->abort_event };
 	DWORD rc = WaitForMultipleObjects(2, h, FALSE, s->cfg->connect_timeout_ms + 2000u);
-	if (rc != WAIT_OBJECT_0 || !s->back_connected) {
+	if (rc != WAIT_OBJECT_0 || !s->back.connected) {
 		char why[160];
-		UINT32 err = s->back ? freerdp_get_last_error(s->back) : 0;
-		snprintf(why, sizeof(why), "target %s:%u %s (%s)", s->target_host, s->target_port,
+		UINT32 err = s->back.context ? freerdp_get_last_error(s->back.context) : 0;
+		snprintf(why, sizeof(why), "target %s:%u %s (%s)", s->target.host, s->target.port,
 		         rc == WAIT_TIMEOUT ? "did not answer in time" : "connection failed",
 		         err ? freerdp_get_last_error_name(err) : "no detail");
 		/* ERRINFO_SERVER_INSUFFICIENT_PRIVILEGES is the closest generic code mstsc and FreeRDP
 		 * show as "the server refused"; the reason itself goes to the log and ledger. */
-		refuse(s, ERRINFO_SERVER_INSUFFICIENT_PRIVILEGES, why);
+		gate_front_refuse(&s->front, ERRINFO_SERVER_INSUFFICIENT_PRIVILEGES, why);
 		return FALSE;
 	}
 	/* The Demand Active that follows describes the target, not the client's wish. */
-	rdpSettings *bs = s->back->settings;
+	rdpSettings *bs = s->back.context->settings;
 	ps->DesktopWidth = bs->DesktopWidth;
 	ps->DesktopHeight = bs->DesktopHeight;
 	ps->ColorDepth = 32;
@@ -312,7 +218,7 @@ static BOOL admit_and_connect(gate_session *s)
 	if (s->obs.on_resize)
 		s->obs.on_resize(s->obs.ctx, bs->DesktopWidth, bs->DesktopHeight);
 	gate_session_event(s, GATE_EV_TARGET_CONNECTED, "host=%s port=%u width=%u height=%u",
-	                   s->target_host, s->target_port, bs->DesktopWidth, bs->DesktopHeight);
+	                   s->target.host, s->target.port, bs->DesktopWidth, bs->DesktopHeight);
 	return TRUE;
 }
 
@@ -332,7 +238,7 @@ static BOOL front_licensing(void *ctx)
 static BOOL front_post_connect(void *ctx)
 {
 	gate_session *s = ctx;
-	if (!s->back_connected)
+	if (!s->back.connected)
 		return FALSE;
 	return gate_session_set_state(s, GATE_ST_RUNNING);
 }
@@ -346,7 +252,7 @@ static void front_activated(void *ctx)
 		s->state = GATE_ST_RUNNING;
 	s->pending_width = 0;
 	LeaveCriticalSection(&s->lock);
-	WLog_DBG(TAG, "%s client activated at %llu: dcf=%d/%d remotefx=%d (id %u) max_request=%u gfx=%d", s->sid, (unsigned long long)now_ms(), peer->settings->DrawAllowDynamicColorFidelity, s->back->settings->DrawAllowDynamicColorFidelity,
+	WLog_DBG(TAG, "%s client activated at %llu: dcf=%d/%d remotefx=%d (id %u) max_request=%u gfx=%d", s->sid, (unsigned long long)now_ms(), peer->settings->DrawAllowDynamicColorFidelity, s->back.context->settings->DrawAllowDynamicColorFidelity,
 	         peer->settings->RemoteFxCodec, peer->settings->RemoteFxCodecId,
 	         peer->settings->MultifragMaxRequestSize, peer->settings->SupportGraphicsPipeline);
 }
@@ -363,12 +269,44 @@ static rdpInput *front_input_target(void *ctx)
 		LeaveCriticalSection(&s->lock);
 		return NULL;
 	}
-	return s->back ? s->back->input : NULL;
+	return s->back.context ? s->back.context->input : NULL;
 }
 
 static void front_drdynvc_sent(void *ctx, size_t bytes)
 {
-	gate_gfx_front_sent(ctx, bytes);
+	gate_gfx_front_sent(&((gate_session *)ctx)->gfx, bytes);
+}
+
+/* ---- what the back tells (gate_back_hooks, back threads) ------------------------------------ */
+
+static void back_error_info(void *ctx, UINT32 code)
+{
+	gate_session *s = ctx;
+	EnterCriticalSection(&s->lock);
+	s->back_error_info = code;
+	LeaveCriticalSection(&s->lock);
+}
+
+static void back_counted(void *ctx, gate_back_counter which, UINT64 n)
+{
+	gate_session *s = ctx;
+	EnterCriticalSection(&s->lock);
+	if (which == GATE_BACK_FRAMES)
+		s->frames += n;
+	else
+		s->bitmap_rects += n;
+	LeaveCriticalSection(&s->lock);
+}
+
+/* The target changed its size: the peer thread reactivates the front (reactivate_front). */
+static void back_resized(void *ctx, UINT32 width, UINT32 height)
+{
+	gate_session *s = ctx;
+	EnterCriticalSection(&s->lock);
+	s->pending_width = width;
+	s->pending_height = height;
+	LeaveCriticalSection(&s->lock);
+	SetEvent(s->reactivate_event);
 }
 
 /* ---- peer thread ---------------------------------------------------------------------------- */
@@ -439,7 +377,7 @@ static void peer_loop(gate_session *s)
 		h[n++] = s->reactivate_event;
 		/* Activation completes inside CheckFileDescriptor; poll briefly until the first paint
 		 * and the channel servers are done, then wait for events. */
-		BOOL pending = s->front.need_refresh || (peer->activated && !s->front_gfx && !s->front_disp);
+		BOOL pending = s->front.need_refresh || (peer->activated && !gate_gfx_front_opened(&s->gfx));
 		DWORD rc = WaitForMultipleObjects(n, h, FALSE, pending ? 20 : 1000);
 		if (rc == WAIT_FAILED) {
 			gate_session_close(s, "wait failed");
@@ -467,7 +405,7 @@ static void peer_loop(gate_session *s)
 			gate_session_close(s, "client did not complete the reactivation in time");
 			break;
 		}
-		gate_gfx_front_poll(s);
+		gate_gfx_front_poll(&s->gfx, s->back.context);
 		tick_observer(s, &next_tick_ms);
 		if (WaitForSingleObject(s->abort_event, 0) == WAIT_OBJECT_0)
 			break;
@@ -478,22 +416,17 @@ static void peer_loop(gate_session *s)
 static void free_session(gate_session *s)
 {
 	gate_front_release(&s->front);
-	free(s->target_host);
-	free(s->user);
-	free(s->domain);
-	free_secret(&s->password);
-	for (size_t i = 0; i < GATE_POINTER_CACHE_MAX; i++)
-		free(s->pointers[i].bgra);
+	free(s->target.host);
+	free(s->target.user);
+	free(s->target.domain);
+	gate_link_free_secret(&s->target.password);
 	if (s->abort_event)
 		CloseHandle(s->abort_event);
-	if (s->back_done_event)
-		CloseHandle(s->back_done_event);
 	if (s->reactivate_event)
 		CloseHandle(s->reactivate_event);
-	if (s->gfx_drained_event)
-		CloseHandle(s->gfx_drained_event);
 	DeleteCriticalSection(&s->lock);
-	DeleteCriticalSection(&s->gfx_lock);
+	gate_back_release(&s->back);
+	gate_gfx_release(&s->gfx);
 	free(s);
 }
 
@@ -518,10 +451,10 @@ static void teardown(gate_session *s)
 	forward_back_error_info(s);
 	/* Unblock any library write to a client that stopped reading. */
 	gate_front_shutdown_socket(&s->front);
-	gate_gfx_close_bridge(s);
-	BOOL back_stopped = gate_back_stop(s);
+	gate_gfx_close_bridge(&s->gfx);
+	BOOL back_stopped = gate_back_stop(&s->back);
 	if (back_stopped)
-		gate_gfx_front_free(s);
+		gate_gfx_front_free(&s->gfx);
 	gate_rdpdr_observer_stop(&s->front.rdpdr);
 	EnterCriticalSection(&s->lock);
 	char reason[160];
@@ -535,7 +468,7 @@ static void teardown(gate_session *s)
 	          "%s end: reason=\"%s\" duration_ms=%llu frames=%llu gfx_frames=%llu bitmap_rects=%llu "
 	          "decode_errors=%llu dropped_channel_pdus=%llu dropped_input=%llu",
 	          s->sid, reason, (unsigned long long)(now_ms() - s->start_ms),
-	          (unsigned long long)s->frames, (unsigned long long)s->gfx_frames,
+	          (unsigned long long)s->frames, (unsigned long long)gate_gfx_frames(&s->gfx),
 	          (unsigned long long)s->bitmap_rects, (unsigned long long)s->decode_errors,
 	          (unsigned long long)dpdus, (unsigned long long)dropped_input);
 	if (s->obs.on_close)
@@ -555,7 +488,7 @@ static void teardown(gate_session *s)
 		return;
 	}
 	gate_front_draw_set_framebuffer(&s->front.draw, NULL);
-	gate_back_free(s);
+	gate_back_free(&s->back);
 	gate_front_free_peer(&s->front);
 	/* Last: the server waits for an empty table at shutdown. */
 	s->host.remove(s->host.ctx, s);
@@ -600,19 +533,20 @@ BOOL gate_session_spawn(const gate_session_host *host, freerdp_peer *peer, UINT6
 	s->link = (gate_link){ .ctx = s, .sid = s->sid, .running = link_running, .close = link_close,
 		                   .event = link_event, .decode_error = link_decode_error };
 	s->abort_event = CreateEvent(NULL, TRUE, FALSE, NULL);
-	s->back_done_event = CreateEvent(NULL, TRUE, FALSE, NULL);
 	s->reactivate_event = CreateEvent(NULL, TRUE, FALSE, NULL);
-	s->gfx_drained_event = CreateEvent(NULL, TRUE, TRUE, NULL);
 	InitializeCriticalSectionAndSpinCount(&s->lock, 4000);
-	InitializeCriticalSectionAndSpinCount(&s->gfx_lock, 4000);
 	const gate_front_hooks hooks = { .ctx = s, .licensing = front_licensing,
 		                             .post_connect = front_post_connect, .activated = front_activated,
 		                             .input_target = front_input_target,
 		                             .drdynvc_sent = front_drdynvc_sent };
 	BOOL front_ok = gate_front_init(&s->front, peer, s->cfg, &s->link, s->host.admission, s->host.sam,
 	                                s->client_address, &s->obs, &hooks);
-	if (!s->abort_event || !s->back_done_event || !s->reactivate_event || !s->gfx_drained_event ||
-	    !front_ok)
+	BOOL gfx_ok = gate_gfx_init(&s->gfx, &s->link, &s->front, &s->policy, &s->obs, s->abort_event);
+	const gate_back_hooks back_hooks = { .ctx = s, .error_info = back_error_info,
+		                                 .counted = back_counted, .resized = back_resized };
+	BOOL back_ok = gate_back_init(&s->back, s->cfg, &s->link, &s->front, &s->gfx, &s->policy,
+	                              &s->target, &s->obs, s->abort_event, &back_hooks);
+	if (!s->abort_event || !s->reactivate_event || !front_ok || !gfx_ok || !back_ok)
 		goto fail;
 	if (!s->host.add(s->host.ctx, s, peer->sockfd))
 		goto fail;

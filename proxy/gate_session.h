@@ -1,4 +1,12 @@
-/* gate_session: one vendor connection = front (FreeRDP peer) + back (FreeRDP client).
+/* gate_session: one vendor connection = front (FreeRDP peer) + back (FreeRDP client): the state
+ * machine and the life cycle (admission, connecting the back, reactivation, teardown).
+ *
+ * The session owns its rooms, and their state is in them: gate_front (the peer, with the
+ * channel guard gate_channels, the device observer gate_rdpdr_observer and drawing
+ * gate_front_draw), gate_back (with gate_back_updates and the receipt plugin gate_dvc) and the
+ * graphics bridge gate_gfx. The session calls them; they talk back through its gate_link and
+ * their hook tables, never by calling the session. The server that accepted the session is
+ * reached only through the gate_session_host table.
  *
  * State machine (field `state`, guarded by `lock`):
  *
@@ -24,10 +32,12 @@
  *     Close calls of the server contexts (front) before the structures they touch are freed.
  *
  * Locks (never held while calling into the other side's network send, except front_out):
- *   - lock: state, close_reason, pending resize, counters read across threads.
- *   - front_out: every update sent to the front from a thread other than the peer thread
- *     (bitmaps, pointers, indicators, sounds, error info, reactivation), because the server's
- *     fast-path sender shares its bulk-compression state and output stream.
+ *   - lock (here): state, close_reason, pending resize, the target's error info, counters read
+ *     across threads.
+ *   - front_out (gate_front_draw.h): every update sent to the front from a thread other than
+ *     the peer thread, and the framebuffer while it is read.
+ *   - the bridge's lock (gate_gfx.h): the graphics pipeline and display control bridge.
+ *   - the front's sock_lock (gate_front.h): the client socket's end, against the watchdog.
  *   - server lock (gate_server): the session list, used by the watchdog.
  */
 #ifndef RMGATE_GATE_SESSION_H
@@ -37,20 +47,15 @@
 #include <winpr/thread.h>
 #include <freerdp/freerdp.h>
 #include <freerdp/peer.h>
-#include <freerdp/client.h>
-#include <freerdp/gdi/gdi.h>
-#include <freerdp/codec/planar.h>
-#include <freerdp/server/rdpgfx.h>
-#include <freerdp/server/disp.h>
-#include <freerdp/server/rdpdr.h>
-#include <freerdp/client/rdpgfx.h>
-#include <freerdp/client/disp.h>
 
+#include "gate_back.h"
 #include "gate_config.h"
 #include "gate_front.h"
+#include "gate_gfx.h"
 #include "gate_link.h"
 #include "gate_observer.h"
 #include "gate_policy.h"
+#include "gate_sam.h"
 
 typedef enum {
 	GATE_ST_FRONT_HANDSHAKE = 0,
@@ -82,26 +87,6 @@ typedef struct {
 	void (*remove)(void *ctx, gate_session *s);
 } gate_session_host;
 
-/* Back context: the client's rdpContext, extended. Owned by the session (freed by peer thread). */
-typedef struct {
-	rdpClientContext base;
-	gate_session *s;
-} gate_back_context;
-
-#define GATE_POINTER_CACHE_MAX 64
-
-/* Graphics output back-pressure (see gate_gfx.c and docs/gate.md "Known limits"). */
-#define GATE_GFX_BACKLOG_MAX (8u * 1024u * 1024u)    /* stop reading the target above this */
-#define GATE_GFX_BACKLOG_RESUME (2u * 1024u * 1024u) /* read again at or below this */
-#define GATE_GFX_STALL_MS 60000u  /* a pause longer than this disconnects the client */
-#define GATE_GFX_SELF_ACK_MAX 256 /* frames awaiting the gate's own acknowledgement */
-
-typedef struct {
-	BOOL valid;
-	UINT32 width, height, hotspot_x, hotspot_y;
-	BYTE *bgra; /* width*height*4 */
-} gate_pointer_entry;
-
 struct gate_session {
 	/* Immutable after creation. */
 	UINT64 id;
@@ -111,76 +96,20 @@ struct gate_session {
 	char client_address[64];
 	UINT64 start_ms;
 	gate_link link;             /* how the rooms talk back to this session */
+	HANDLE abort_event;         /* manual reset: close the session (any thread may set) */
+	HANDLE reactivate_event;    /* manual reset (reset by the peer thread): new front size */
 
-	/* The front (the vendor's client) and its rooms: channel guard, rdpdr observer, drawing.
-	 * Owned by the peer thread (gate_front.h says which fields other threads may touch). */
-	gate_front front;
-
-	/* Set during ADMISSION on the peer thread, read-only afterwards. */
+	/* Set during ADMISSION on the peer thread, read-only afterwards (but see target.password). */
 	gate_channel_policy policy;
 	gate_observer obs;
-	char *target_host;
-	UINT16 target_port;
-	BOOL has_target_pin;      /* set at admission, read-only afterwards: the system's own pin */
-	BYTE target_pin[32];
-	char *user, *domain, *password; /* for the back; password zeroed and freed after connect */
+	gate_back_target target;    /* host, port, pin, credentials for the back */
 
-	/* Back side: created by the peer thread in ADMISSION, freed by it at teardown. */
-	rdpContext *back;
-	HANDLE client_thread;
-	HANDLE abort_event;     /* manual reset: close the session (any thread may set) */
-	HANDLE back_done_event; /* manual reset: back connect finished (ok or not) */
-	HANDLE reactivate_event;/* manual reset (reset by the peer thread): new front size */
+	/* The rooms (their headers say which thread owns which field). */
+	gate_front front;           /* the vendor's client: peer thread */
+	gate_back back;             /* the target: created by the peer thread, run by the client thread */
+	gate_gfx gfx;               /* the graphics bridge, under its own lock */
+
 	UINT64 reactivate_deadline_ms; /* peer thread only: a REACTIVATING client must answer by then */
-	BOOL back_connected;    /* written by the client thread before back_done_event */
-
-	/* Saved gdi callbacks of the back (set in back PostConnect, client thread). */
-	pBitmapUpdate gdi_bitmap_update;
-	pSurfaceBits gdi_surface_bits;
-	pDesktopResize gdi_desktop_resize;
-	pEndPaint gdi_end_paint;
-
-	/* Front graphics pipeline and display control servers (peer thread creates/frees). */
-	RdpgfxServerContext *front_gfx; /* pointer and flag also read by back threads: gfx_lock */
-	BOOL front_gfx_open;
-	DispServerContext *front_disp;  /* peer thread only */
-	BOOL front_disp_open;
-	/* Graphics pipeline and display control bridge, guarded by gfx_lock (see gate_gfx.c). */
-	CRITICAL_SECTION gfx_lock;
-	BOOL gfx_closed;              /* set first at teardown: no cross-side call starts after */
-	RdpgfxClientContext *back_gfx;
-	BOOL back_gfx_open;
-	DispClientContext *back_disp;
-	RDPGFX_CAPS_ADVERTISE_PDU *pending_caps; /* front caps waiting for the back channel */
-	/* Output back-pressure (gate_gfx.c): bytes of graphics commands handed to the front's
-	 * rdpgfx server (a lower estimate of what it queues in the channel manager) and bytes the
-	 * peer thread has written on the front's drdynvc channel; the difference is the backlog
-	 * towards a client that does not read. gfx_drained_event (manual reset) is set while the
-	 * backlog is at most GATE_GFX_BACKLOG_RESUME; the client thread stops reading the target
-	 * above GATE_GFX_BACKLOG_MAX until it is set again. */
-	UINT64 gfx_out_queued, gfx_out_sent;
-	HANDLE gfx_drained_event;
-	/* The client suspended its frame acknowledgements: never passed on; the gate acknowledges
-	 * each frame to the target once its bytes have left towards the client. */
-	BOOL gfx_front_suspended;
-	struct { UINT32 frame_id; UINT64 mark; } gfx_self_ack[GATE_GFX_SELF_ACK_MAX];
-	size_t gfx_self_ack_head, gfx_self_ack_count;
-	UINT32 gfx_self_acked;
-	/* Frames forwarded to the client, and acknowledgements passed to the target: never more
-	 * acknowledgements than frames, so a client cannot flood the target (or the back's own
-	 * channel queue, which FreeRDP 2.11 drains in quadratic time) with them. */
-	UINT64 gfx_frames_fwd, gfx_acks_fwd, gfx_qoe_fwd, gfx_acks_dropped;
-	UINT32 gfx_last_ack_id; /* frameId of the last acknowledgement passed on (repeats dropped) */
-	/* The gate's own GFX decoder: created in back PostConnect (client thread), used on the
-	 * back drdynvc thread, freed in back PostDisconnect after that thread stopped. */
-	RdpgfxClientContext *decoder;
-
-	BOOL front_rfx_synced;  /* client thread only: the client got RemoteFX header blocks */
-	BOOL fb_pending;        /* update thread only: resend this paint's dirty rects from the fb */
-	SURFACE_BITS_COMMAND *rfx_header; /* client thread only: kept header message (copy) */
-
-	/* Pointer shadow cache (back update thread only). */
-	gate_pointer_entry pointers[GATE_POINTER_CACHE_MAX];
 
 	/* Guarded by lock. */
 	CRITICAL_SECTION lock;
@@ -189,13 +118,13 @@ struct gate_session {
 	UINT32 pending_width, pending_height;
 	UINT32 back_error_info;
 	UINT64 dropped_input;
-	UINT64 frames, bitmap_rects, gfx_frames, decode_errors, dropped_updates;
+	UINT64 frames, bitmap_rects, decode_errors;
 	UINT64 screen_decode_errors; /* decode_errors of the screen (not pointer shapes) */
-	BOOL codec_seen[18];     /* codecs logged once (GATE_EV_CODEC); back threads, write-once */
 };
 
 /* Creates a session for an accepted peer (takes ownership of peer) and starts its peer thread.
- * On failure the peer is freed and FALSE returned. Called on the listener thread. */
+ * On failure the peer is not freed (the listener does it) and FALSE returned. Called on the
+ * listener thread. */
 BOOL gate_session_spawn(const gate_session_host *host, freerdp_peer *peer, UINT64 id);
 /* The server's watchdog, under its table lock (listener thread): when stopping, or when the
  * session is not RUNNING limit_ms after it was accepted (now: CLOCK_MONOTONIC ms), closes it
@@ -211,48 +140,11 @@ void gate_session_close(gate_session *s, const char *reason);
 /* Emits an observer event and a WLog line. Any session thread. */
 void gate_session_event(gate_session *s, gate_event_type type, const char *fmt, ...);
 
-/* Back side (gate_back.c). Peer thread. */
-BOOL gate_back_create(gate_session *s);
-BOOL gate_back_start(gate_session *s);
-/* Stops the client thread within the close timeout (aborting a hung connect by shutting down
- * its socket). Returns FALSE if the thread could not be stopped (then nothing is freed). */
-BOOL gate_back_stop(gate_session *s);
-void gate_back_free(gate_session *s);
-
-/* Graphics pipeline bridge (gate_gfx.c). */
-void gate_gfx_back_connected(gate_session *s, RdpgfxClientContext *gfx);
-void gate_gfx_back_disconnected(gate_session *s, RdpgfxClientContext *gfx);
-BOOL gate_gfx_front_poll(gate_session *s); /* peer thread: open front gfx/disp when ready */
-void gate_gfx_front_free(gate_session *s);
-BOOL gate_gfx_decoder_new(gate_session *s);
-void gate_gfx_decoder_free(gate_session *s);
-/* First step of teardown (peer thread); also the client thread before freerdp_disconnect (which
- * frees the back's GFX and disp contexts), and any back thread that closes the session for what
- * the target sent. Idempotent; no cross-side call is in progress once it returns. */
-void gate_gfx_close_bridge(gate_session *s);
-/* Peer thread: bytes written on the front's drdynvc channel. */
-void gate_gfx_front_sent(gate_session *s, size_t bytes);
-/* Client thread, before reading the target: returns at once while the graphics backlog towards
- * the client is below GATE_GFX_BACKLOG_MAX; otherwise waits until it has drained to
- * GATE_GFX_BACKLOG_RESUME. FALSE when the session is closing instead (abort, or the backlog did
- * not drain within GATE_GFX_STALL_MS: then the session is closed and the front socket shut
- * down). */
-BOOL gate_gfx_wait_front_drained(gate_session *s);
-BOOL gate_gfx_in_reset(void);               /* TRUE inside the decoder's ResetGraphics */
-/* The copy of a client's CapsAdvertise that goes to the target: only capability sets the gate's
- * decoder knows, with a length FreeRDP's sender handles. NULL without memory; the caller frees
- * capsSets, then the struct. */
-RDPGFX_CAPS_ADVERTISE_PDU *gate_gfx_caps_filter(const RDPGFX_CAPS_ADVERTISE_PDU *in);
-
-/* Dynamic-channel receipt (gate_dvc.c). */
-#define GATE_DVC_RECEIPT_NAME "rmgate-dvc-receipt"
-/* freerdp_client_context_new() plus re-registering the gate's addin provider (global). */
-rdpContext *gate_dvc_client_context_new(RDP_CLIENT_ENTRY_POINTS *ep);
-
-/* Counts a failure of the gate's own decoder and reports it (rate-limited). Any back thread.
- * Failures of the screen (everything but "pointer") are what the recording lacks: when a
- * session reaches cfg->gfx_decode_failures_max of them, it is closed with a reason that starts
- * with "recording_incomplete" (fail closed: the vendor must not see what is not recorded). */
+/* Counts a failure of the gate's own decoder and reports it (rate-limited). Any back thread
+ * (through the link). Failures of the screen (everything but "pointer") are what the
+ * recording lacks: when a session reaches cfg->gfx_decode_failures_max of them, it is closed
+ * with a reason that starts with "recording_incomplete" (fail closed: the vendor must not see
+ * what is not recorded). */
 void gate_session_decode_error(gate_session *s, const char *what);
 
 #endif
