@@ -362,7 +362,7 @@ static DWORD WINAPI client_thread(LPVOID arg)
 		if (WaitForSingleObject(b->abort_event, 0) == WAIT_OBJECT_0)
 			break;
 		/* Back-pressure: nothing more is read from the target while the client has not taken
-		 * the graphics already queued for it (gate_gfx.c). */
+		 * the graphics already queued for it (gate_gfx.h). */
 		if (!gate_gfx_wait_front_drained(b->gfx))
 			break;
 		if (!freerdp_check_event_handles(b->context) || freerdp_shall_disconnect(instance)) {

@@ -1,4 +1,7 @@
 /* gate_gfx: the graphics pipeline bridge with the decoder tee, and the display control bridge.
+ * (About 640 lines in gate_gfx.c: the forwarders, the acknowledgement accounting and the
+ * back-pressure share one lock and one set of counters; kept in one file so that its locking
+ * rules are read in one place.)
  *
  * Front (rdpgfx server on the vendor's connection) <-> back (rdpgfx client towards the target):
  *   client -> target: CapsAdvertise (filtered to what the gate's decoder understands),

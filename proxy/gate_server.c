@@ -224,8 +224,9 @@ static size_t session_count(gate_server *srv)
  * connect_timeout from accept) has its front socket shut down, which unblocks any read the
  * library is stuck in (server NLA and TLS reads loop without a deadline). The peer thread then
  * tears the session down. Sessions stay in the table until their peer thread removes them
- * under srv->lock, before the socket is closed, so the fd used here is still open. This is
- * also what bounds how long a connection holds its handshake-pool slot. */
+ * under srv->lock, after the front is closed; gate_session_watchdog shuts the socket down only
+ * while the front is not closed (gate_front_shutdown_socket), so the fd used is still open.
+ * This is also what bounds how long a connection holds its handshake-pool slot. */
 static void watchdog(gate_server *srv, BOOL stopping)
 {
 	UINT64 now = now_ms();

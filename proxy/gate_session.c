@@ -211,7 +211,7 @@ static BOOL admit_and_connect(gate_session *s)
 	/* FreeRDP reads 32 bpp planar bitmaps as BGR when dynamic colour fidelity was negotiated
 	 * (an xrdp quirk): offer the target's drawing flags, so that the client reads forwarded
 	 * bitmaps the way the gate's decoder does. The client may still lower them in its Confirm
-	 * Active; gate_back.c then sends such bitmaps from the framebuffer. */
+	 * Active; gate_back_updates then sends such bitmaps from the framebuffer. */
 	ps->DrawAllowDynamicColorFidelity = bs->DrawAllowDynamicColorFidelity;
 	ps->DrawAllowSkipAlpha = bs->DrawAllowSkipAlpha;
 	ps->DrawAllowColorSubsampling = bs->DrawAllowColorSubsampling;
