@@ -187,7 +187,8 @@ static BOOL admit_and_connect(gate_session *s)
 	if (s->back.context) /* the framebuffer the front is drawn from */
 		gate_front_draw_set_framebuffer(&s->front.draw, s->back.context);
 	if (!created || !gate_back_start(&s->back)) {
-		gate_front_refuse(&s->front, ERRINFO_SERVER_INSUFFICIENT_PRIVILEGES, "cannot start the connection to the target");
+		gate_front_refuse(&s->front, ERRINFO_SERVER_INSUFFICIENT_PRIVILEGES,
+		                  "cannot start the connection to the target");
 		return FALSE;
 	}
 	HANDLE h[2] = { s->back.done_event, s->abort_event };
@@ -221,7 +222,6 @@ static BOOL admit_and_connect(gate_session *s)
 	                   s->target.host, s->target.port, bs->DesktopWidth, bs->DesktopHeight);
 	return TRUE;
 }
-
 
 /* ---- what the front asks (gate_front_hooks, peer thread) ---------------------------------- */
 

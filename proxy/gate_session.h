@@ -4,9 +4,9 @@
  * The session owns its rooms, and their state is in them: gate_front (the peer, with the
  * channel guard gate_channels, the device observer gate_rdpdr_observer and drawing
  * gate_front_draw), gate_back (with gate_back_updates and the receipt plugin gate_dvc) and the
- * graphics bridge gate_gfx. The session calls them; they talk back through its gate_link and
- * their hook tables, never by calling the session. The server that accepted the session is
- * reached only through the gate_session_host table.
+ * graphics bridge gate_gfx; gate_admit makes the admission decision. The session calls them;
+ * they talk back through its gate_link and their hook tables, never by calling the session.
+ * The server that accepted the session is reached only through the gate_session_host table.
  *
  * State machine (field `state`, guarded by `lock`):
  *
@@ -22,7 +22,7 @@
  *   late callbacks once teardown starts.
  *
  * Threads per session:
- *   - peer thread (gate_session_run): owns the session; runs the front transport, the virtual
+ *   - peer thread (started by gate_session_spawn): owns the session; runs the front transport, the virtual
  *     channel manager, the front channel servers' queues, admission, and the whole teardown;
  *     it frees everything, last.
  *   - client thread: freerdp_connect() then the back event loop; it ends the back connection
