@@ -165,7 +165,7 @@ bench_start_gate() {
         printf '[gate]\nvar_dir = %s\nlisten = 127.0.0.1:%s\n' "$BENCH_DIR/var" "$port"
         for line in "$@"; do printf '%s\n' "$line"; done
     } >"$BENCH_DIR/$name.conf"
-    ASAN_OPTIONS="${ASAN_OPTIONS:-}${BENCH_GATE_ASAN:+${ASAN_OPTIONS:+:}$BENCH_GATE_ASAN}" \
+    ASAN_OPTIONS="${ASAN_OPTIONS}${BENCH_GATE_ASAN:+${ASAN_OPTIONS:+:}$BENCH_GATE_ASAN}" \
         bench_spawn "$name" "$BUILD/rmgate-proxy" -c "$BENCH_DIR/$name.conf"
     pid=$BENCH_PID
     bench_check "$name listens" bench_wait_port "$port" 20 || exit 1
