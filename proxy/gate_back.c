@@ -3,7 +3,7 @@
  * policy (checked before connecting: fail closed), the target certificate is pinned or
  * explicitly ignored, and gdi decodes everything into the gate's own framebuffer before the
  * update is forwarded to the front. */
-#include "gate_session.h"
+#include "gate_back.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -21,19 +21,13 @@
 #include <freerdp/client/cmdline.h>
 #include <freerdp/codec/color.h>
 #include <freerdp/error.h>
-#include <freerdp/gdi/gfx.h>
-#include <freerdp/heartbeat.h>
-#include <freerdp/pointer.h>
+#include <freerdp/gdi/gdi.h>
 #include <freerdp/settings.h>
 
 #define TAG "rmgate.proxy.back"
-
-/* TS_BITMAP_DATA flags (MS-RDPBCGR 2.2.9.1.1.3.1.2.2); not in the public headers. */
-#define GATE_NO_BITMAP_COMPRESSION_HDR 0x0400
-
-static gate_session *back_session(rdpContext *ctx)
+static gate_back *back_of(rdpContext *ctx)
 {
-	return ((gate_back_context *)ctx)->s;
+	return ((gate_back_context *)ctx)->owner;
 }
 
 /* ---- certificate ------------------------------------------------------------------------------ */
@@ -41,22 +35,22 @@ static gate_session *back_session(rdpContext *ctx)
 static int verify_x509(freerdp *instance, const BYTE *pem, size_t len, const char *host, UINT16 port,
                        DWORD flags)
 {
-	gate_session *s = back_session(instance->context);
-	const gate_config *cfg = s->cfg;
+	gate_back *b = back_of(instance->context);
+	const gate_config *cfg = b->cfg;
 	/* FreeRDP 2.11 follows a Server Redirection PDU on its own: the back must never reach a
 	 * host the permit does not name, whatever certificate it shows. */
-	const UINT16 want_port = s->target_port ? s->target_port : 3389; /* FreeRDP's default */
-	if ((flags & VERIFY_CERT_FLAG_REDIRECT) || !host || strcmp(host, s->target_host) != 0 ||
+	const UINT16 want_port = b->target->port ? b->target->port : 3389; /* FreeRDP's default */
+	if ((flags & VERIFY_CERT_FLAG_REDIRECT) || !host || strcmp(host, b->target->host) != 0 ||
 	    port != want_port) {
-		WLog_ERR(TAG, "%s certificate of %s:%u refused: not the permitted target %s:%u%s", s->sid,
-		         host ? host : "?", port, s->target_host, s->target_port,
+		WLog_ERR(TAG, "%s certificate of %s:%u refused: not the permitted target %s:%u%s", b->link->sid,
+		         host ? host : "?", port, b->target->host, b->target->port,
 		         (flags & VERIFY_CERT_FLAG_REDIRECT) ? " (server redirection is not followed)" : "");
 		return 0;
 	}
 	/* A pin of the permitted system (from the permit database) is the only one that counts;
 	 * otherwise the configuration's target_cert applies. */
-	if (!s->has_target_pin && cfg->target_cert_ignore) {
-		WLog_WARN(TAG, "%s target certificate of %s:%u not checked (target_cert = ignore)", s->sid,
+	if (!b->target->has_pin && cfg->target_cert_ignore) {
+		WLog_WARN(TAG, "%s target certificate of %s:%u not checked (target_cert = ignore)", b->link->sid,
 		          host, port);
 		return 2;
 	}
@@ -66,9 +60,9 @@ static int verify_x509(freerdp *instance, const BYTE *pem, size_t len, const cha
 	unsigned int mdlen = 0;
 	BOOL ok = x && X509_digest(x, EVP_sha256(), md, &mdlen) == 1 && mdlen == GATE_SHA256_LEN;
 	BOOL match = FALSE;
-	if (ok && s->has_target_pin)
-		match = memcmp(md, s->target_pin, GATE_SHA256_LEN) == 0;
-	for (size_t i = 0; ok && !s->has_target_pin && i < cfg->n_target_pins; i++)
+	if (ok && b->target->has_pin)
+		match = memcmp(md, b->target->pin, GATE_SHA256_LEN) == 0;
+	for (size_t i = 0; ok && !b->target->has_pin && i < cfg->n_target_pins; i++)
 		match = match || memcmp(md, cfg->target_pins[i], GATE_SHA256_LEN) == 0;
 	X509_free(x);
 	BIO_free(bio);
@@ -76,9 +70,9 @@ static int verify_x509(freerdp *instance, const BYTE *pem, size_t len, const cha
 		char hex[GATE_SHA256_LEN * 3 + 1] = "";
 		for (unsigned i = 0; ok && i < mdlen; i++)
 			snprintf(hex + i * 3, 4, "%02X%s", md[i], i + 1 < mdlen ? ":" : "");
-		WLog_ERR(TAG, "%s target certificate of %s:%u rejected: sha256:%s is not %s", s->sid, host,
+		WLog_ERR(TAG, "%s target certificate of %s:%u rejected: sha256:%s is not %s", b->link->sid, host,
 		         port, ok ? hex : "(unreadable)",
-		         s->has_target_pin ? "the system's pinned certificate" : "pinned in target_cert");
+		         b->target->has_pin ? "the system's pinned certificate" : "pinned in target_cert");
 		return 0;
 	}
 	return 2; /* accept for this session only; nothing is stored under $HOME */
@@ -123,14 +117,14 @@ static BOOL clear_channel_settings(rdpSettings *bs)
 
 /* The final static channel list is what the target will see: anything the policy does not
  * allow aborts the connection (fail closed). */
-static BOOL check_channel_list(gate_session *s, rdpSettings *bs)
+static BOOL check_channel_list(gate_back *b, rdpSettings *bs)
 {
 	for (UINT32 i = 0; i < bs->ChannelCount; i++) {
 		const char *name = bs->ChannelDefArray[i].name;
-		if (!gate_policy_static_allowed(&s->policy, name)) {
+		if (!gate_policy_static_allowed(b->policy, name)) {
 			char esc[GATE_ESCAPED_MAX];
 			WLog_ERR(TAG, "%s back channel list holds '%s', which the policy denies: not connecting",
-			         s->sid, gate_session_escape(esc, sizeof(esc), name));
+			         b->link->sid, gate_link_escape(esc, sizeof(esc), name));
 			return FALSE;
 		}
 	}
@@ -139,57 +133,48 @@ static BOOL check_channel_list(gate_session *s, rdpSettings *bs)
 
 static void on_error_info(void *context, ErrorInfoEventArgs *e)
 {
-	gate_session *s = back_session(context);
-	EnterCriticalSection(&s->lock);
-	s->back_error_info = e->code;
-	LeaveCriticalSection(&s->lock);
-	WLog_INFO(TAG, "%s target error info 0x%08x (%s)", s->sid, e->code, freerdp_get_error_info_string(e->code));
+	gate_back *b = back_of(context);
+	b->hooks.error_info(b->hooks.ctx, e->code);
+	WLog_INFO(TAG, "%s target error info 0x%08x (%s)", b->link->sid, e->code, freerdp_get_error_info_string(e->code));
 }
 
 static void on_channel_connected(void *context, ChannelConnectedEventArgs *e)
 {
-	gate_session *s = back_session(context);
+	gate_back *b = back_of(context);
 	if (!strcmp(e->name, RDPGFX_DVC_CHANNEL_NAME))
-		gate_gfx_back_connected(s, e->pInterface);
-	else if (!strcmp(e->name, DISP_DVC_CHANNEL_NAME)) {
-		EnterCriticalSection(&s->gfx_lock);
-		if (!s->gfx_closed)
-			s->back_disp = e->pInterface;
-		LeaveCriticalSection(&s->gfx_lock);
-	}
-	WLog_DBG(TAG, "%s back channel %s connected", s->sid, e->name);
+		gate_gfx_back_connected(b->gfx, e->pInterface);
+	else if (!strcmp(e->name, DISP_DVC_CHANNEL_NAME))
+		gate_gfx_back_disp_connected(b->gfx, e->pInterface);
+	WLog_DBG(TAG, "%s back channel %s connected", b->link->sid, e->name);
 }
 
 static void on_channel_disconnected(void *context, ChannelDisconnectedEventArgs *e)
 {
-	gate_session *s = back_session(context);
+	gate_back *b = back_of(context);
 	if (!strcmp(e->name, RDPGFX_DVC_CHANNEL_NAME))
-		gate_gfx_back_disconnected(s, e->pInterface);
-	else if (!strcmp(e->name, DISP_DVC_CHANNEL_NAME)) {
-		EnterCriticalSection(&s->gfx_lock);
-		s->back_disp = NULL;
-		LeaveCriticalSection(&s->gfx_lock);
-	}
+		gate_gfx_back_disconnected(b->gfx, e->pInterface);
+	else if (!strcmp(e->name, DISP_DVC_CHANNEL_NAME))
+		gate_gfx_back_disp_disconnected(b->gfx);
 }
 
 static BOOL back_pre_connect(freerdp *instance)
 {
-	gate_session *s = back_session(instance->context);
+	gate_back *b = back_of(instance->context);
 	rdpSettings *bs = instance->settings;
 	/* freerdp_connect re-applies default order support before this callback: zero it here. */
 	memset(bs->OrderSupport, 0, 32);
 	bs->GlyphSupportLevel = GLYPH_SUPPORT_NONE;
 	if (!clear_channel_settings(bs))
 		return FALSE;
-	if (!freerdp_settings_set_bool(bs, FreeRDP_SupportDisplayControl, s->policy.display_control) ||
+	if (!freerdp_settings_set_bool(bs, FreeRDP_SupportDisplayControl, b->policy->display_control) ||
 	    !freerdp_settings_set_bool(bs, FreeRDP_SupportGraphicsPipeline,
-	                               s->policy.gfx && bs->SupportGraphicsPipeline))
+	                               b->policy->gfx && bs->SupportGraphicsPipeline))
 		return FALSE;
 	/* RemoteFX inside the graphics pipeline is only chosen by a target that saw the codec in the
 	 * bitmap codecs capability; without the pipeline, plain bitmaps pass through compressed. */
 	if (!freerdp_settings_set_bool(bs, FreeRDP_RemoteFxCodec, bs->SupportGraphicsPipeline))
 		return FALSE;
-	if (s->policy.gfx || s->policy.display_control) {
+	if (b->policy->gfx || b->policy->display_control) {
 		/* Loads drdynvc with the receipt plugin for denied dynamic channels (gate_dvc.c). */
 		char *name = GATE_DVC_RECEIPT_NAME;
 		if (!freerdp_client_add_dynamic_channel(bs, 1, &name))
@@ -203,401 +188,19 @@ static BOOL back_pre_connect(freerdp *instance)
 	/* Heartbeats need no channel: the load rule that adds rdpdr for them has run, so the
 	 * capability can be advertised again. */
 	bs->SupportHeartbeatPdu = TRUE;
-	return check_channel_list(s, bs);
-}
-
-/* ---- graphics: decode locally, then forward ---------------------------------------------------- */
-
-static size_t bitmap_wire_size(const BITMAP_DATA *b)
-{
-	size_t n = 18 + b->bitmapLength;
-	if (b->compressed && !(b->flags & GATE_NO_BITMAP_COMPRESSION_HDR))
-		n += 8;
-	return n;
-}
-
-/* 32 bpp compressed bitmaps are planar; FreeRDP reads their planes as BGR or RGB depending on
- * the negotiated dynamic colour fidelity flag. When the client ended with another value than
- * the back, its rectangles are sent from the gate's (correctly decoded) framebuffer instead. */
-static BOOL client_reads_like_gate(gate_session *s, const BITMAP_DATA *b)
-{
-	if (b->bitsPerPixel != 32 || !b->compressed)
-		return TRUE;
-	return !s->peer->settings->DrawAllowDynamicColorFidelity ==
-	       !s->back->settings->DrawAllowDynamicColorFidelity;
-}
-
-/* Forwards a bitmap update in pieces that fit the front's MultifragMaxRequestSize; a single
- * rectangle too large for it is resent from the gate's framebuffer in small tiles. */
-static void forward_bitmaps(gate_session *s, const BITMAP_UPDATE *bu)
-{
-	freerdp_peer *peer = s->peer;
-	const size_t budget = peer->settings->MultifragMaxRequestSize > 1024
-	                          ? peer->settings->MultifragMaxRequestSize - 256
-	                          : 768;
-	UINT32 start = 0;
-	while (start < bu->number) {
-		size_t used = 0;
-		UINT32 end = start;
-		while (end < bu->number && used + bitmap_wire_size(&bu->rectangles[end]) <= budget &&
-		       client_reads_like_gate(s, &bu->rectangles[end]))
-			used += bitmap_wire_size(&bu->rectangles[end++]);
-		if (end == start || !client_reads_like_gate(s, &bu->rectangles[start])) {
-			s->fb_pending = TRUE; /* sent from the framebuffer at the end of this paint */
-			start++;
-			continue;
-		}
-		BITMAP_UPDATE part = *bu;
-		part.rectangles = &bu->rectangles[start];
-		part.number = part.count = end - start;
-		EnterCriticalSection(&s->front_out);
-		BOOL ok = peer->update->BitmapUpdate(peer->context, &part);
-		LeaveCriticalSection(&s->front_out);
-		if (!ok) {
-			gate_session_close(s, "sending a bitmap update to the client failed");
-			return;
-		}
-		start = end;
-	}
-}
-
-static BOOL back_bitmap_update(rdpContext *ctx, const BITMAP_UPDATE *bu)
-{
-	gate_session *s = back_session(ctx);
-	if (s->gdi_bitmap_update && !s->gdi_bitmap_update(ctx, bu))
-		gate_session_decode_error(s, "bitmap");
-	if (!s->codec_seen[0]) {
-		s->codec_seen[0] = TRUE;
-		gate_session_event(s, GATE_EV_CODEC, "codec=bitmap bpp=%u compressed=%s",
-		                   bu->number ? bu->rectangles[0].bitsPerPixel : 0,
-		                   bu->number && bu->rectangles[0].compressed ? "yes" : "no");
-	}
-	EnterCriticalSection(&s->lock);
-	s->bitmap_rects += bu->number;
-	LeaveCriticalSection(&s->lock);
-	if (gate_front_can_draw(s))
-		forward_bitmaps(s, bu);
-	return TRUE;
-}
-
-static BOOL rfx_has_sync(const SURFACE_BITS_COMMAND *cmd)
-{
-	const BYTE *d = cmd->bmp.bitmapData;
-	return cmd->bmp.bitmapDataLength >= 2 && d[0] == 0xC0 && d[1] == 0xCC; /* WBT_SYNC */
-}
-
-static BOOL send_surface_bits(gate_session *s, const SURFACE_BITS_COMMAND *cmd)
-{
-	SURFACE_BITS_COMMAND out = *cmd;
-	out.bmp.codecID = s->peer->settings->RemoteFxCodecId;
-	EnterCriticalSection(&s->front_out);
-	BOOL ok = s->peer->update->SurfaceBits(s->peer->context, &out);
-	LeaveCriticalSection(&s->front_out);
-	return ok;
-}
-
-static void free_rfx_header(gate_session *s)
-{
-	if (s->rfx_header) {
-		free(s->rfx_header->bmp.bitmapData);
-		free(s->rfx_header);
-		s->rfx_header = NULL;
-	}
-}
-
-/* Keeps the RemoteFX message that carries the stream's header blocks until the client got it. */
-static void keep_rfx_header(gate_session *s, const SURFACE_BITS_COMMAND *cmd)
-{
-	free_rfx_header(s);
-	SURFACE_BITS_COMMAND *copy = calloc(1, sizeof(*copy));
-	BYTE *data = copy ? malloc(cmd->bmp.bitmapDataLength) : NULL;
-	if (!data) {
-		free(copy);
-		return;
-	}
-	*copy = *cmd;
-	memcpy(data, cmd->bmp.bitmapData, cmd->bmp.bitmapDataLength);
-	copy->bmp.bitmapData = data;
-	s->rfx_header = copy;
-}
-
-/* Legacy surface bits (RemoteFX; FreeRDP's shadow server uses them for /gfx:rfx and for the
- * first frame): decoded locally, then forwarded unchanged with the codec id renumbered to the
- * client's when the client negotiated RemoteFX; otherwise (or if it does not fit the client's
- * request size) the region is sent from the framebuffer.
- * A RemoteFX stream carries its header blocks only in its first message, which usually arrives
- * while the client is still connecting: it is kept and sent first, followed by the whole screen
- * from the framebuffer (the kept frame is stale), after which messages pass through. */
-static BOOL back_surface_bits(rdpContext *ctx, const SURFACE_BITS_COMMAND *cmd)
-{
-	gate_session *s = back_session(ctx);
-	rdpSettings *ps = s->peer->settings;
-	const BOOL rfx = cmd->bmp.codecID == RDP_CODEC_ID_REMOTEFX; /* client-side fixed ids */
-	if (s->gdi_surface_bits && !s->gdi_surface_bits(ctx, cmd))
-		gate_session_decode_error(s, "surface-bits");
-	if (rfx && !s->front_rfx_synced && rfx_has_sync(cmd))
-		keep_rfx_header(s, cmd);
-	if (!gate_front_can_draw(s))
-		return TRUE;
-	BOOL native = rfx && ps->RemoteFxCodec;
-	BOOL full_repaint = FALSE;
-	if (native && !s->front_rfx_synced) {
-		/* rfx_header is cmd itself when cmd carries the header blocks (kept above). */
-		const BOOL cmd_is_header = rfx_has_sync(cmd);
-		native = s->rfx_header && send_surface_bits(s, s->rfx_header);
-		s->front_rfx_synced = native;
-		full_repaint = native && !cmd_is_header;
-		free_rfx_header(s);
-	} else if (native)
-		native = send_surface_bits(s, cmd);
-	if (!s->codec_seen[17]) {
-		s->codec_seen[17] = TRUE;
-		gate_session_event(s, GATE_EV_CODEC, "codec=%s", native ? "remotefx" : "remotefx-as-bitmap");
-	}
-	if (full_repaint)
-		gate_front_send_fb_region(s, 0, 0, (UINT32)ctx->gdi->width, (UINT32)ctx->gdi->height);
-	else if (!native)
-		s->fb_pending = TRUE; /* only the tiles that changed, at the end of this paint */
-	return TRUE;
-}
-
-static BOOL back_end_paint(rdpContext *ctx)
-{
-	gate_session *s = back_session(ctx);
-	rdpGdi *gdi = ctx->gdi;
-	if (!gdi || !gdi->primary)
-		return TRUE;
-	HGDI_WND hwnd = gdi->primary->hdc->hwnd;
-	if (!hwnd->invalid->null && hwnd->ninvalid > 0) {
-		gate_rect rects[64];
-		size_t n = 0;
-		if (hwnd->ninvalid <= 64) {
-			for (INT32 i = 0; i < hwnd->ninvalid; i++) {
-				const GDI_RGN *r = &hwnd->cinvalid[i];
-				rects[n++] = (gate_rect){ (UINT32)r->x, (UINT32)r->y, (UINT32)r->w, (UINT32)r->h };
-			}
-		} else { /* many small rectangles: hand over their bounding box */
-			const GDI_RGN *r = hwnd->invalid;
-			rects[n++] = (gate_rect){ (UINT32)r->x, (UINT32)r->y, (UINT32)r->w, (UINT32)r->h };
-		}
-		EnterCriticalSection(&s->lock);
-		s->frames++;
-		LeaveCriticalSection(&s->lock);
-		if (s->obs.on_frame)
-			s->obs.on_frame(s->obs.ctx, gdi->primary_buffer, gdi->stride, (UINT32)gdi->width,
-			                (UINT32)gdi->height, rects, n);
-		/* Updates the client could not take as they came: send what changed, re-encoded. */
-		for (size_t i = 0; s->fb_pending && i < n; i++)
-			gate_front_send_fb_region(s, rects[i].x, rects[i].y, rects[i].w, rects[i].h);
-	}
-	s->fb_pending = FALSE;
-	/* Always reset, or gdi keeps growing cinvalid. */
-	hwnd->invalid->null = TRUE;
-	hwnd->ninvalid = 0;
-	return TRUE;
-}
-
-/* Called by the core when the target reactivates with a new size, and by gdi's graphics
- * pipeline ResetGraphics (drdynvc thread). */
-static BOOL back_desktop_resize(rdpContext *ctx)
-{
-	gate_session *s = back_session(ctx);
-	rdpSettings *bs = ctx->settings;
-	/* gdi_resize frees primary_buffer: the other back thread paints it under update->mux
-	 *. Lock order: update->mux, then front_out. */
-	EnterCriticalSection(&ctx->update->mux);
-	EnterCriticalSection(&s->front_out); /* gate_front_send_fb_region reads the buffer */
-	BOOL ok = gdi_resize(ctx->gdi, bs->DesktopWidth, bs->DesktopHeight);
-	LeaveCriticalSection(&s->front_out);
-	LeaveCriticalSection(&ctx->update->mux);
-	if (!ok)
-		gate_session_decode_error(s, "resize");
-	if (s->obs.on_resize)
-		s->obs.on_resize(s->obs.ctx, bs->DesktopWidth, bs->DesktopHeight);
-	if (gate_gfx_in_reset())
-		return TRUE; /* the client resizes from the forwarded ResetGraphics */
-	EnterCriticalSection(&s->lock);
-	s->pending_width = bs->DesktopWidth;
-	s->pending_height = bs->DesktopHeight;
-	LeaveCriticalSection(&s->lock);
-	SetEvent(s->reactivate_event);
-	return TRUE;
-}
-
-/* ---- pointer: shadow cache for the observer, forwarded unchanged ------------------------------ */
-
-static void pointer_store(gate_session *s, UINT32 index, UINT32 w, UINT32 h, UINT32 hx, UINT32 hy,
-                          UINT32 bpp, const BYTE *xor_mask, UINT32 xor_len, const BYTE *and_mask,
-                          UINT32 and_len)
-{
-	if (index >= GATE_POINTER_CACHE_MAX || w == 0 || h == 0 || w > 384 || h > 384)
-		return;
-	gate_pointer_entry *e = &s->pointers[index];
-	BYTE *bgra = calloc((size_t)w * h, 4);
-	if (!bgra)
-		return;
-	if (!freerdp_image_copy_from_pointer_data(bgra, PIXEL_FORMAT_BGRA32, w * 4, 0, 0, w, h, xor_mask,
-	                                          xor_len, and_mask, and_len, bpp, NULL)) {
-		free(bgra);
-		gate_session_decode_error(s, "pointer");
-		return;
-	}
-	free(e->bgra);
-	*e = (gate_pointer_entry){ TRUE, w, h, hx, hy, bgra };
-}
-
-static void pointer_show(gate_session *s, UINT32 index)
-{
-	if (!s->obs.on_pointer_shape || index >= GATE_POINTER_CACHE_MAX || !s->pointers[index].valid)
-		return;
-	const gate_pointer_entry *e = &s->pointers[index];
-	gate_pointer_shape sh = { GATE_POINTER_BITMAP, e->width, e->height, e->hotspot_x, e->hotspot_y, e->bgra };
-	s->obs.on_pointer_shape(s->obs.ctx, &sh);
-}
-
-#define FRONT_POINTER(s, call)                                                   \
-	do {                                                                         \
-		if (gate_front_can_draw(s)) {                                            \
-			EnterCriticalSection(&(s)->front_out);                               \
-			rdpPointerUpdate *fp = (s)->peer->update->pointer;                   \
-			(void)(call);                                                        \
-			LeaveCriticalSection(&(s)->front_out);                               \
-		}                                                                        \
-	} while (0)
-
-static BOOL back_pointer_position(rdpContext *ctx, const POINTER_POSITION_UPDATE *p)
-{
-	gate_session *s = back_session(ctx);
-	if (s->obs.on_pointer_position)
-		s->obs.on_pointer_position(s->obs.ctx, p->xPos, p->yPos);
-	FRONT_POINTER(s, fp->PointerPosition((s)->peer->context, p));
-	return TRUE;
-}
-
-static BOOL back_pointer_system(rdpContext *ctx, const POINTER_SYSTEM_UPDATE *p)
-{
-	gate_session *s = back_session(ctx);
-	if (s->obs.on_pointer_shape) {
-		gate_pointer_shape sh = { p->type == SYSPTR_NULL ? GATE_POINTER_HIDDEN : GATE_POINTER_SYSTEM_DEFAULT,
-			                      0, 0, 0, 0, NULL };
-		s->obs.on_pointer_shape(s->obs.ctx, &sh);
-	}
-	FRONT_POINTER(s, fp->PointerSystem((s)->peer->context, p));
-	return TRUE;
-}
-
-static BOOL back_pointer_color(rdpContext *ctx, const POINTER_COLOR_UPDATE *p)
-{
-	gate_session *s = back_session(ctx);
-	pointer_store(s, p->cacheIndex, p->width, p->height, p->xPos, p->yPos, 24, p->xorMaskData,
-	              p->lengthXorMask, p->andMaskData, p->lengthAndMask);
-	pointer_show(s, p->cacheIndex);
-	FRONT_POINTER(s, fp->PointerColor((s)->peer->context, p));
-	return TRUE;
-}
-
-static BOOL back_pointer_new(rdpContext *ctx, const POINTER_NEW_UPDATE *p)
-{
-	gate_session *s = back_session(ctx);
-	const POINTER_COLOR_UPDATE *c = &p->colorPtrAttr;
-	pointer_store(s, c->cacheIndex, c->width, c->height, c->xPos, c->yPos, p->xorBpp, c->xorMaskData,
-	              c->lengthXorMask, c->andMaskData, c->lengthAndMask);
-	pointer_show(s, c->cacheIndex);
-	FRONT_POINTER(s, fp->PointerNew((s)->peer->context, p));
-	return TRUE;
-}
-
-static BOOL back_pointer_large(rdpContext *ctx, const POINTER_LARGE_UPDATE *p)
-{
-	gate_session *s = back_session(ctx);
-	pointer_store(s, p->cacheIndex, p->width, p->height, p->hotSpotX, p->hotSpotY, p->xorBpp,
-	              p->xorMaskData, p->lengthXorMask, p->andMaskData, p->lengthAndMask);
-	pointer_show(s, p->cacheIndex);
-	if (s->peer->settings->LargePointerFlag)
-		FRONT_POINTER(s, fp->PointerLarge((s)->peer->context, p));
-	return TRUE;
-}
-
-static BOOL back_pointer_cached(rdpContext *ctx, const POINTER_CACHED_UPDATE *p)
-{
-	gate_session *s = back_session(ctx);
-	pointer_show(s, p->cacheIndex);
-	FRONT_POINTER(s, fp->PointerCached((s)->peer->context, p));
-	return TRUE;
-}
-
-/* ---- other server updates forwarded to the front ---------------------------------------------- */
-
-static BOOL back_keyboard_indicators(rdpContext *ctx, UINT16 flags)
-{
-	gate_session *s = back_session(ctx);
-	if (gate_front_can_draw(s)) {
-		EnterCriticalSection(&s->front_out);
-		s->peer->update->SetKeyboardIndicators(s->peer->context, flags);
-		LeaveCriticalSection(&s->front_out);
-	}
-	return TRUE;
-}
-
-static BOOL back_keyboard_ime(rdpContext *ctx, UINT16 id, UINT32 state, UINT32 mode)
-{
-	gate_session *s = back_session(ctx);
-	if (gate_front_can_draw(s) && s->peer->update->SetKeyboardImeStatus) {
-		EnterCriticalSection(&s->front_out);
-		s->peer->update->SetKeyboardImeStatus(s->peer->context, id, state, mode);
-		LeaveCriticalSection(&s->front_out);
-	}
-	return TRUE;
-}
-
-static BOOL back_play_sound(rdpContext *ctx, const PLAY_SOUND_UPDATE *ps)
-{
-	gate_session *s = back_session(ctx);
-	if (gate_front_can_draw(s) && s->peer->update->PlaySound) {
-		EnterCriticalSection(&s->front_out);
-		s->peer->update->PlaySound(s->peer->context, ps);
-		LeaveCriticalSection(&s->front_out);
-	}
-	return TRUE;
-}
-
-static BOOL back_heartbeat(freerdp *instance, BYTE period, BYTE count1, BYTE count2)
-{
-	gate_session *s = back_session(instance->context);
-	if (gate_front_can_draw(s) && s->peer->settings->SupportHeartbeatPdu) {
-		EnterCriticalSection(&s->front_out);
-		freerdp_heartbeat_send_heartbeat_pdu(s->peer, period, count1, count2);
-		LeaveCriticalSection(&s->front_out);
-	}
-	return TRUE;
+	return check_channel_list(b, bs);
 }
 
 static BOOL back_post_connect(freerdp *instance)
 {
-	gate_session *s = back_session(instance->context);
-	rdpUpdate *u = instance->update;
+	gate_back *b = back_of(instance->context);
 	if (!gdi_init(instance, PIXEL_FORMAT_BGRA32))
 		return FALSE;
-	s->gdi_bitmap_update = u->BitmapUpdate;
-	s->gdi_surface_bits = u->SurfaceBits;
-	u->BitmapUpdate = back_bitmap_update;
-	u->SurfaceBits = back_surface_bits;
-	u->EndPaint = back_end_paint;
-	u->DesktopResize = back_desktop_resize;
-	u->SetKeyboardIndicators = back_keyboard_indicators;
-	u->SetKeyboardImeStatus = back_keyboard_ime;
-	u->PlaySound = back_play_sound;
-	u->pointer->PointerPosition = back_pointer_position;
-	u->pointer->PointerSystem = back_pointer_system;
-	u->pointer->PointerColor = back_pointer_color;
-	u->pointer->PointerNew = back_pointer_new;
-	u->pointer->PointerLarge = back_pointer_large;
-	u->pointer->PointerCached = back_pointer_cached;
-	instance->heartbeat->ServerHeartbeat = back_heartbeat;
+	gate_back_updates_install(&b->updates, instance);
 	/* Without the decoder, GFX frames would be shown but not recorded: refuse. */
-	if (!gate_gfx_decoder_new(s)) {
+	if (!gate_gfx_decoder_new(b->gfx, instance->context)) {
 		WLog_ERR(TAG, "%s no graphics pipeline decoder: refusing, the recording would miss frames",
-		         s->sid);
+		         b->link->sid);
 		return FALSE;
 	}
 	return TRUE;
@@ -605,15 +208,15 @@ static BOOL back_post_connect(freerdp *instance)
 
 static void back_post_disconnect(freerdp *instance)
 {
-	gate_session *s = back_session(instance->context);
+	gate_back *b = back_of(instance->context);
 	PubSub_UnsubscribeErrorInfo(instance->context->pubSub, on_error_info);
 	PubSub_UnsubscribeChannelConnected(instance->context->pubSub, on_channel_connected);
 	PubSub_UnsubscribeChannelDisconnected(instance->context->pubSub, on_channel_disconnected);
-	gate_gfx_decoder_free(s);
-	free_rfx_header(s);
-	EnterCriticalSection(&s->front_out); /* gate_front_send_fb_region reads the buffer */
+	gate_gfx_decoder_free(b->gfx, instance->context);
+	gate_back_updates_disconnected(&b->updates);
+	gate_front_draw_lock(&b->front->draw); /* gate_front_send_fb_region reads the buffer */
 	gdi_free(instance);
-	LeaveCriticalSection(&s->front_out);
+	gate_front_draw_unlock(&b->front->draw);
 }
 
 static BOOL back_client_new(freerdp *instance, rdpContext *ctx)
@@ -636,16 +239,16 @@ static void back_client_free(freerdp *instance, rdpContext *ctx)
 
 /* ---- settings whitelist ------------------------------------------------------------------------ */
 
-static BOOL copy_front_settings(gate_session *s, rdpSettings *bs)
+static BOOL copy_front_settings(gate_back *b, rdpSettings *bs)
 {
-	const rdpSettings *ps = s->peer->settings;
-	const BOOL pw = s->password && *s->password;
+	const rdpSettings *ps = b->front->peer->settings;
+	const BOOL pw = b->target->password && *b->target->password;
 	BOOL ok =
-	    freerdp_settings_set_string(bs, FreeRDP_ServerHostname, s->target_host) &&
-	    freerdp_settings_set_uint32(bs, FreeRDP_ServerPort, s->target_port) &&
-	    freerdp_settings_set_string(bs, FreeRDP_Username, s->user) &&
-	    freerdp_settings_set_string(bs, FreeRDP_Domain, s->domain && *s->domain ? s->domain : NULL) &&
-	    freerdp_settings_set_string(bs, FreeRDP_Password, pw ? s->password : NULL) &&
+	    freerdp_settings_set_string(bs, FreeRDP_ServerHostname, b->target->host) &&
+	    freerdp_settings_set_uint32(bs, FreeRDP_ServerPort, b->target->port) &&
+	    freerdp_settings_set_string(bs, FreeRDP_Username, b->target->user) &&
+	    freerdp_settings_set_string(bs, FreeRDP_Domain, b->target->domain && *b->target->domain ? b->target->domain : NULL) &&
+	    freerdp_settings_set_string(bs, FreeRDP_Password, pw ? b->target->password : NULL) &&
 	    freerdp_settings_set_uint32(bs, FreeRDP_DesktopWidth, ps->DesktopWidth) &&
 	    freerdp_settings_set_uint32(bs, FreeRDP_DesktopHeight, ps->DesktopHeight) &&
 	    freerdp_settings_set_uint32(bs, FreeRDP_ColorDepth, 32) &&
@@ -664,11 +267,11 @@ static BOOL copy_front_settings(gate_session *s, rdpSettings *bs)
 	    freerdp_settings_set_bool(bs, FreeRDP_RdpSecurity, FALSE) &&
 	    freerdp_settings_set_bool(bs, FreeRDP_TlsSecurity, TRUE) &&
 	    freerdp_settings_set_string(bs, FreeRDP_AllowedTlsCiphers,
-	                                s->cfg->target_tls_ciphers ? s->cfg->target_tls_ciphers
-	                                                           : s->cfg->tls_ciphers) &&
+	                                b->cfg->target_tls_ciphers ? b->cfg->target_tls_ciphers
+	                                                           : b->cfg->tls_ciphers) &&
 	    freerdp_settings_set_bool(bs, FreeRDP_NlaSecurity, pw) &&
 	    freerdp_settings_set_bool(bs, FreeRDP_ExternalCertificateManagement, TRUE) &&
-	    freerdp_settings_set_uint32(bs, FreeRDP_TcpConnectTimeout, s->cfg->connect_timeout_ms) &&
+	    freerdp_settings_set_uint32(bs, FreeRDP_TcpConnectTimeout, b->cfg->connect_timeout_ms) &&
 	    freerdp_settings_set_bool(bs, FreeRDP_AutoReconnectionEnabled, FALSE) &&
 	    freerdp_settings_set_bool(bs, FreeRDP_SoftwareGdi, TRUE) &&
 	    freerdp_settings_set_bool(bs, FreeRDP_AsyncInput, TRUE) &&
@@ -692,7 +295,7 @@ static BOOL copy_front_settings(gate_session *s, rdpSettings *bs)
 	return ok;
 }
 
-BOOL gate_back_create(gate_session *s)
+BOOL gate_back_create(gate_back *b)
 {
 	RDP_CLIENT_ENTRY_POINTS ep = { 0 };
 	ep.Size = sizeof(ep);
@@ -703,96 +306,95 @@ BOOL gate_back_create(gate_session *s)
 	rdpContext *ctx = gate_dvc_client_context_new(&ep);
 	if (!ctx)
 		return FALSE;
-	((gate_back_context *)ctx)->s = s;
-	s->back = ctx;
-	return copy_front_settings(s, ctx->settings);
+	gate_back_context *bc = (gate_back_context *)ctx;
+	bc->dvc.receipt = &b->receipt;
+	bc->owner = b;
+	bc->updates = &b->updates;
+	b->context = ctx;
+	return copy_front_settings(b, ctx->settings);
 }
 
 /* ---- client thread ------------------------------------------------------------------------------ */
 
-static void wipe_password(gate_session *s)
+static void wipe_password(gate_back *b)
 {
-	rdpSettings *bs = s->back->settings;
+	rdpSettings *bs = b->context->settings;
 	if (bs->Password)
 		OPENSSL_cleanse(bs->Password, strlen(bs->Password));
 	freerdp_settings_set_string(bs, FreeRDP_Password, NULL);
-	if (s->password) {
-		OPENSSL_cleanse(s->password, strlen(s->password));
-		free(s->password);
-		s->password = NULL;
-	}
+	gate_link_free_secret(&b->target->password);
 }
 
 /* TRUE when the library has moved the back to another host or port (server redirection). */
-static BOOL redirected(gate_session *s)
+static BOOL redirected(gate_back *b)
 {
-	const rdpSettings *bs = s->back->settings;
-	return !bs->ServerHostname || strcmp(bs->ServerHostname, s->target_host) != 0 ||
-	       bs->ServerPort != s->target_port;
+	const rdpSettings *bs = b->context->settings;
+	return !bs->ServerHostname || strcmp(bs->ServerHostname, b->target->host) != 0 ||
+	       bs->ServerPort != b->target->port;
 }
 
 static DWORD WINAPI client_thread(LPVOID arg)
 {
-	gate_session *s = arg;
-	freerdp *instance = s->back->instance;
+	gate_back *b = arg;
+	freerdp *instance = b->context->instance;
 	BOOL ok = freerdp_connect(instance);
-	wipe_password(s);
-	s->back_connected = ok;
-	SetEvent(s->back_done_event);
+	wipe_password(b);
+	b->connected = ok;
+	SetEvent(b->done_event);
 	if (!ok) {
-		UINT32 err = freerdp_get_last_error(s->back);
-		WLog_ERR(TAG, "%s connection to %s:%u failed: %s", s->sid, s->target_host, s->target_port,
+		UINT32 err = freerdp_get_last_error(b->context);
+		WLog_ERR(TAG, "%s connection to %s:%u failed: %s", b->link->sid, b->target->host, b->target->port,
 		         freerdp_get_last_error_string(err));
-		gate_session_close(s, "connection to the target failed");
+		gate_link_close(b->link, "connection to the target failed");
 	}
 	while (ok) {
 		HANDLE h[64];
-		DWORD n = freerdp_get_event_handles(s->back, h, 62);
+		DWORD n = freerdp_get_event_handles(b->context, h, 62);
 		if (n == 0) {
-			gate_session_close(s, "back transport has no event handle");
+			gate_link_close(b->link, "back transport has no event handle");
 			break;
 		}
-		h[n++] = s->abort_event;
+		h[n++] = b->abort_event;
 		if (WaitForMultipleObjects(n, h, FALSE, 1000) == WAIT_FAILED) {
-			gate_session_close(s, "back wait failed");
+			gate_link_close(b->link, "back wait failed");
 			break;
 		}
-		if (WaitForSingleObject(s->abort_event, 0) == WAIT_OBJECT_0)
+		if (WaitForSingleObject(b->abort_event, 0) == WAIT_OBJECT_0)
 			break;
 		/* Back-pressure: nothing more is read from the target while the client has not taken
-		 * the graphics already queued for it (gate_gfx.c). */
-		if (!gate_gfx_wait_front_drained(s))
+		 * the graphics already queued for it (gate_gfx.h). */
+		if (!gate_gfx_wait_front_drained(b->gfx))
 			break;
-		if (!freerdp_check_event_handles(s->back) || freerdp_shall_disconnect(instance)) {
-			gate_session_close(s, "target disconnected");
+		if (!freerdp_check_event_handles(b->context) || freerdp_shall_disconnect(instance)) {
+			gate_link_close(b->link, "target disconnected");
 			break;
 		}
-		if (redirected(s)) {
-			gate_session_close(s, "target redirected the connection");
+		if (redirected(b)) {
+			gate_link_close(b->link, "target redirected the connection");
 			break;
 		}
 	}
 	/* freerdp_disconnect frees the back's GFX and display-control contexts (drdynvc plugin
 	 * termination) before it reports the channels disconnected: the front threads must stop
 	 * calling into them first. The peer thread closes the bridge too, but later. */
-	gate_gfx_close_bridge(s);
+	gate_gfx_close_bridge(b->gfx);
 	freerdp_disconnect(instance);
 	return 0;
 }
 
-BOOL gate_back_start(gate_session *s)
+BOOL gate_back_start(gate_back *b)
 {
-	s->client_thread = CreateThread(NULL, 0, client_thread, s, 0, NULL);
-	return s->client_thread != NULL;
+	b->client_thread = CreateThread(NULL, 0, client_thread, b, 0, NULL);
+	return b->client_thread != NULL;
 }
 
 /* Shuts the back's sockets down so that a read the library is blocked in (connect sequence,
  * TLS or NLA handshake: FreeRDP 2.11 loops on them without a deadline) returns. Only called
  * when the client thread did not end in time, i.e. while it is blocked inside the library. */
-static void shutdown_back_sockets(gate_session *s)
+static void shutdown_back_sockets(gate_back *b)
 {
 	HANDLE h[64];
-	DWORD n = freerdp_get_event_handles(s->back, h, 62);
+	DWORD n = freerdp_get_event_handles(b->context, h, 62);
 	for (DWORD i = 0; i < n; i++) {
 		int fd = GetEventFileDescriptor(h[i]);
 		struct stat st;
@@ -801,29 +403,63 @@ static void shutdown_back_sockets(gate_session *s)
 	}
 }
 
-BOOL gate_back_stop(gate_session *s)
+BOOL gate_back_stop(gate_back *b)
 {
-	if (!s->client_thread)
+	if (!b->client_thread)
 		return TRUE;
-	SetEvent(s->abort_event);
-	freerdp_abort_connect(s->back->instance);
-	DWORD rc = WaitForSingleObject(s->client_thread, s->cfg->close_timeout_ms);
+	SetEvent(b->abort_event);
+	freerdp_abort_connect(b->context->instance);
+	DWORD rc = WaitForSingleObject(b->client_thread, b->cfg->close_timeout_ms);
 	if (rc == WAIT_TIMEOUT) {
-		WLog_WARN(TAG, "%s back thread still busy, shutting its sockets down", s->sid);
-		shutdown_back_sockets(s);
-		rc = WaitForSingleObject(s->client_thread, s->cfg->close_timeout_ms);
+		WLog_WARN(TAG, "%s back thread still busy, shutting its sockets down", b->link->sid);
+		shutdown_back_sockets(b);
+		rc = WaitForSingleObject(b->client_thread, b->cfg->close_timeout_ms);
 	}
 	if (rc != WAIT_OBJECT_0)
 		return FALSE;
-	CloseHandle(s->client_thread);
-	s->client_thread = NULL;
+	CloseHandle(b->client_thread);
+	b->client_thread = NULL;
 	return TRUE;
 }
 
-void gate_back_free(gate_session *s)
+void gate_back_free(gate_back *b)
 {
-	if (!s->back)
-		return;
-	freerdp_client_context_free(s->back);
-	s->back = NULL;
+	if (b->context) {
+		freerdp_client_context_free(b->context);
+		b->context = NULL;
+	}
+	gate_back_updates_free(&b->updates);
+}
+
+static void count_forward(void *ctx, gate_back_counter which, UINT64 n)
+{
+	gate_back *b = ctx;
+	b->hooks.counted(b->hooks.ctx, which, n);
+}
+
+static void resized_forward(void *ctx, UINT32 width, UINT32 height)
+{
+	gate_back *b = ctx;
+	b->hooks.resized(b->hooks.ctx, width, height);
+}
+
+BOOL gate_back_init(gate_back *b, const gate_config *cfg, const gate_link *link, gate_front *front,
+                    gate_gfx *gfx, const gate_channel_policy *policy, gate_back_target *target,
+                    const gate_observer *obs, HANDLE abort_event, const gate_back_hooks *hooks)
+{
+	*b = (gate_back){ .cfg = cfg, .link = link, .front = front, .gfx = gfx, .policy = policy,
+		              .target = target, .abort_event = abort_event, .hooks = *hooks,
+		              .receipt = { .policy = policy, .link = link } };
+	const gate_back_updates_hooks uh = { .ctx = b, .counted = count_forward,
+		                                 .resized = resized_forward };
+	gate_back_updates_init(&b->updates, link, front, obs, &uh);
+	b->done_event = CreateEvent(NULL, TRUE, FALSE, NULL);
+	return b->done_event != NULL;
+}
+
+void gate_back_release(gate_back *b)
+{
+	if (b->done_event)
+		CloseHandle(b->done_event);
+	b->done_event = NULL;
 }

@@ -1,14 +1,5 @@
-/* gate_dvc: the back side's dynamic-channel receipt. A small DVC plugin, loaded by the back's
- * drdynvc, listens on the names of the dynamic channels the policy denies (audio input, USB,
- * camera, video, geometry, multitouch, ...) and refuses each one the target tries to open,
- * reporting it as a receipt event. Channels nobody listens on are refused by drdynvc itself
- * (no listener), without a name we could report; the allowed ones (graphics, display control)
- * are served by FreeRDP's own plugins.
- *
- * FreeRDP 2.11 finds plugins through one process-wide addin provider, which
- * freerdp_client_context_new() resets to the stock one: gate_dvc_client_context_new() creates
- * the context and puts the gate's provider back under one lock. */
-#include "gate_session.h"
+/* gate_dvc: the back side's dynamic-channel receipt (contract in the header). */
+#include "gate_dvc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -43,13 +34,13 @@ static const char *const g_denied_dvcs[] = {
 
 typedef struct {
 	IWTSListenerCallback iface;
-	gate_session *s;
+	const gate_dvc_receipt *r;
 	const char *name;
 } deny_listener;
 
 typedef struct {
 	IWTSPlugin iface;
-	gate_session *s;
+	const gate_dvc_receipt *r;
 	deny_listener *listeners[ARRAYSIZE(g_denied_dvcs)];
 	size_t n;
 } deny_plugin;
@@ -65,7 +56,7 @@ static UINT deny_new_channel(IWTSListenerCallback *cb, IWTSVirtualChannel *chann
 	(void)data;
 	*accept = FALSE;
 	*channel_cb = NULL;
-	gate_session_event(l->s, GATE_EV_DVC_DENIED, "name=%s class=\"%s\"", l->name,
+	gate_link_event(l->r->link, GATE_EV_DVC_DENIED, "name=%s class=\"%s\"", l->name,
 	                   gate_policy_channel_class(l->name));
 	return CHANNEL_RC_OK;
 }
@@ -74,13 +65,13 @@ static UINT deny_initialize(IWTSPlugin *plugin, IWTSVirtualChannelManager *mgr)
 {
 	deny_plugin *p = (deny_plugin *)plugin;
 	for (size_t i = 0; i < ARRAYSIZE(g_denied_dvcs); i++) {
-		if (gate_policy_dvc_allowed(&p->s->policy, g_denied_dvcs[i]))
+		if (gate_policy_dvc_allowed(p->r->policy, g_denied_dvcs[i]))
 			continue; /* served by FreeRDP's own plugin: must not be shadowed */
 		deny_listener *l = calloc(1, sizeof(*l));
 		if (!l)
 			return CHANNEL_RC_NO_MEMORY;
 		l->iface.OnNewChannelConnection = deny_new_channel;
-		l->s = p->s;
+		l->r = p->r;
 		l->name = g_denied_dvcs[i];
 		p->listeners[p->n++] = l;
 		UINT rc = mgr->CreateListener(mgr, l->name, 0, &l->iface, NULL);
@@ -108,7 +99,7 @@ static UINT gate_dvc_entry(IDRDYNVC_ENTRY_POINTS *ep)
 	deny_plugin *p = calloc(1, sizeof(*p));
 	if (!p)
 		return CHANNEL_RC_NO_MEMORY;
-	p->s = ((gate_back_context *)instance->context)->s;
+	p->r = ((gate_dvc_context *)instance->context)->receipt;
 	p->iface.Initialize = deny_initialize;
 	p->iface.Terminated = deny_terminated;
 	UINT rc = ep->RegisterPlugin(ep, GATE_DVC_RECEIPT_NAME, &p->iface);

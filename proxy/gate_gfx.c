@@ -1,42 +1,8 @@
-/* gate_gfx: the graphics pipeline bridge with the decoder tee.
- *
- * Front (rdpgfx server on the vendor's connection) <-> back (rdpgfx client towards the target):
- *   client -> target: CapsAdvertise (filtered to what the gate's decoder understands),
- *                     FrameAcknowledge, QoeFrameAcknowledge (end-to-end flow control; the back's
- *                     own channel neither advertises nor acknowledges). A FrameAcknowledge with
- *                     queueDepth = SUSPEND_FRAME_ACKNOWLEDGEMENT is never passed on: the target
- *                     would then send without limit. The gate acknowledges each frame to the
- *                     target itself instead, once the frame's bytes have been written towards
- *                     the client (so the target runs at the pace the client takes). Never more
- *                     acknowledgements (of each kind) reach the target than frames reached the
- *                     client;
- *   target -> client: every command (reset, frames, surfaces, caches, surface commands in any
- *                     codec, caps confirm) forwarded unchanged, then decoded by the gate's own
- *                     rdpgfx decoder into the back's gdi framebuffer (recorder input). Forwarding
- *                     comes first so the decoder adds no latency; a decoder failure is counted
- *                     and logged, never returned to the channel.
- *   CacheImportOffer from the client is dropped: the decoder cannot know the client's persistent
- *   cache, so the target must not use it.
- *
- * Back-pressure: the bytes handed to the front's rdpgfx server (which queues them in the channel
- * manager without limit) are counted against the bytes the peer thread writes on the front's
- * drdynvc channel. Above GATE_GFX_BACKLOG_MAX the client thread stops reading the target (TCP
- * then holds the target back) until the backlog is down to GATE_GFX_BACKLOG_RESUME; a client
- * that does not drain it within GATE_GFX_STALL_MS is disconnected. The count of queued bytes is a lower
- * estimate (headers left out) and the written count never runs ahead of it, so the estimate
- * does not drift over a long session.
- *
- * Threads: back callbacks run on the back drdynvc thread; front callbacks on the front rdpgfx
- * server thread; open/close on the peer thread. Every cross-side call holds s->gfx_lock and checks
- * s->gfx_closed, which teardown sets first; the sends it guards only queue data (never block).
- */
-#include "gate_session.h"
-
-#include "gate_server.h"
+/* gate_gfx: the graphics pipeline bridge with the decoder tee (contract in the header). */
+#include "gate_gfx.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include <winpr/sysinfo.h>
 #include <winpr/wlog.h>
@@ -72,34 +38,35 @@ static const char *codec_name(UINT16 id)
 	}
 }
 
+/* One slot per codec id below 0x0F; 0x0F and anything higher share the last one. */
 static size_t codec_slot(UINT16 id)
 {
-	return id <= 0x0F ? 1u + id : 16u; /* 0: legacy bitmaps, 17: surface bits */
+	return id < 0x0F ? id : 0x0Fu;
 }
 
-static void decoded(gate_session *s, UINT rc, const char *what)
+static void decoded(gate_gfx *g, UINT rc, const char *what)
 {
 	if (rc != CHANNEL_RC_OK)
-		gate_session_decode_error(s, what);
+		gate_link_decode_error(g->link, what);
 }
 
 /* Runs fn on the front rdpgfx server unless the bridge is closed, and counts `bytes` (the
  * command's size without the headers the server adds) as queued towards the client. */
-#define TO_FRONT(s, call, bytes)                                           \
+#define TO_FRONT(g, call, bytes)                                           \
 	do {                                                                   \
-		EnterCriticalSection(&(s)->gfx_lock);                              \
-		if (!(s)->gfx_closed && (s)->front_gfx_open && (s)->front_gfx) {   \
-			RdpgfxServerContext *fg = (s)->front_gfx;                      \
+		EnterCriticalSection(&(g)->lock);                              \
+		if (!(g)->closed && (g)->front_gfx_open && (g)->front_gfx) {   \
+			RdpgfxServerContext *fg = (g)->front_gfx;                      \
 			(void)(call);                                                  \
-			(s)->gfx_out_queued += (bytes);                                \
+			(g)->out_queued += (bytes);                                \
 		}                                                                  \
-		LeaveCriticalSection(&(s)->gfx_lock);                              \
+		LeaveCriticalSection(&(g)->lock);                              \
 	} while (0)
 
-#define DECODE(s, name, pdu)                                                                \
+#define DECODE(g, name, pdu)                                                                \
 	do {                                                                                    \
-		if ((s)->decoder && (s)->decoder->name)                                             \
-			decoded((s), (s)->decoder->name((s)->decoder, (pdu)), "gfx-" #name);           \
+		if ((g)->decoder && (g)->decoder->name)                                             \
+			decoded((g), (g)->decoder->name((g)->decoder, (pdu)), "gfx-" #name);           \
 	} while (0)
 
 /* One forwarder per server-to-client command: forward, then decode. `size` is the command's
@@ -107,9 +74,9 @@ static void decoded(gate_session *s, UINT rc, const char *what)
 #define GFX_BRIDGE(name, type, size)                                      \
 	static UINT back_##name(RdpgfxClientContext *ctx, const type *pdu)    \
 	{                                                                     \
-		gate_session *s = ctx->custom;                                    \
-		TO_FRONT(s, fg->name(fg, pdu), (size));                           \
-		DECODE(s, name, pdu);                                             \
+		gate_gfx *g = ctx->custom;                                    \
+		TO_FRONT(g, fg->name(fg, pdu), (size));                           \
+		DECODE(g, name, pdu);                                             \
 		return CHANNEL_RC_OK;                                             \
 	}
 
@@ -130,96 +97,96 @@ GFX_BRIDGE(MapSurfaceToScaledWindow, RDPGFX_MAP_SURFACE_TO_SCALED_WINDOW_PDU, 26
 
 static UINT back_ResetGraphics(RdpgfxClientContext *ctx, const RDPGFX_RESET_GRAPHICS_PDU *pdu)
 {
-	gate_session *s = ctx->custom;
-	TO_FRONT(s, fg->ResetGraphics(fg, pdu), 332u);
+	gate_gfx *g = ctx->custom;
+	TO_FRONT(g, fg->ResetGraphics(fg, pdu), 332u);
 	t_in_gfx_reset = TRUE;
-	DECODE(s, ResetGraphics, pdu);
+	DECODE(g, ResetGraphics, pdu);
 	t_in_gfx_reset = FALSE;
-	if (s->obs.on_resize)
-		s->obs.on_resize(s->obs.ctx, pdu->width, pdu->height);
+	if (g->obs->on_resize)
+		g->obs->on_resize(g->obs->ctx, pdu->width, pdu->height);
 	return CHANNEL_RC_OK;
 }
 
 /* Sends the gate's own acknowledgement of frame_id to the target. Caller holds gfx_lock. */
-static void self_ack(gate_session *s, UINT32 frame_id)
+static void self_ack(gate_gfx *g, UINT32 frame_id)
 {
-	if (s->gfx_closed || !s->back_gfx || !s->back_gfx_open)
+	if (g->closed || !g->back_gfx || !g->back_gfx_open)
 		return;
 	RDPGFX_FRAME_ACKNOWLEDGE_PDU ack = { .queueDepth = QUEUE_DEPTH_UNAVAILABLE,
 		                                 .frameId = frame_id,
-		                                 .totalFramesDecoded = ++s->gfx_self_acked };
-	s->back_gfx->FrameAcknowledge(s->back_gfx, &ack);
-	s->gfx_acks_fwd++;
-	s->gfx_last_ack_id = frame_id;
+		                                 .totalFramesDecoded = ++g->self_acked };
+	g->back_gfx->FrameAcknowledge(g->back_gfx, &ack);
+	g->acks_fwd++;
+	g->last_ack_id = frame_id;
 }
 
 /* Acknowledges, oldest first, the frames whose last byte has been written to the client (all of
  * them when force). Caller holds gfx_lock. */
-static void self_ack_drained(gate_session *s, BOOL force)
+static void self_ack_drained(gate_gfx *g, BOOL force)
 {
-	while (s->gfx_self_ack_count > 0) {
-		size_t i = s->gfx_self_ack_head;
-		if (!force && s->gfx_self_ack[i].mark > s->gfx_out_sent)
+	while (g->self_ack_count > 0) {
+		size_t i = g->self_ack_head;
+		if (!force && g->self_ack[i].mark > g->out_sent)
 			break;
-		self_ack(s, s->gfx_self_ack[i].frame_id);
-		s->gfx_self_ack_head = (i + 1) % GATE_GFX_SELF_ACK_MAX;
-		s->gfx_self_ack_count--;
+		self_ack(g, g->self_ack[i].frame_id);
+		g->self_ack_head = (i + 1) % GATE_GFX_SELF_ACK_MAX;
+		g->self_ack_count--;
 	}
 }
 
 static UINT back_EndFrame(RdpgfxClientContext *ctx, const RDPGFX_END_FRAME_PDU *pdu)
 {
-	gate_session *s = ctx->custom;
-	TO_FRONT(s, fg->EndFrame(fg, pdu), 4u);
-	EnterCriticalSection(&s->gfx_lock);
-	if (!s->gfx_closed && s->front_gfx_open)
-		s->gfx_frames_fwd++;
-	if (s->gfx_front_suspended) {
-		if (s->gfx_self_ack_count == GATE_GFX_SELF_ACK_MAX)
-			self_ack_drained(s, TRUE); /* the backlog bound still holds: the target is paused */
-		size_t tail = (s->gfx_self_ack_head + s->gfx_self_ack_count) % GATE_GFX_SELF_ACK_MAX;
-		s->gfx_self_ack[tail].frame_id = pdu->frameId;
-		s->gfx_self_ack[tail].mark = s->gfx_out_queued;
-		s->gfx_self_ack_count++;
-		self_ack_drained(s, FALSE);
+	gate_gfx *g = ctx->custom;
+	TO_FRONT(g, fg->EndFrame(fg, pdu), 4u);
+	EnterCriticalSection(&g->lock);
+	if (!g->closed && g->front_gfx_open)
+		g->frames_fwd++;
+	if (g->front_suspended) {
+		if (g->self_ack_count == GATE_GFX_SELF_ACK_MAX)
+			self_ack_drained(g, TRUE); /* the backlog bound still holds: the target is paused */
+		size_t tail = (g->self_ack_head + g->self_ack_count) % GATE_GFX_SELF_ACK_MAX;
+		g->self_ack[tail].frame_id = pdu->frameId;
+		g->self_ack[tail].mark = g->out_queued;
+		g->self_ack_count++;
+		self_ack_drained(g, FALSE);
 	}
-	LeaveCriticalSection(&s->gfx_lock);
-	DECODE(s, EndFrame, pdu);
-	EnterCriticalSection(&s->lock);
-	s->gfx_frames++;
-	LeaveCriticalSection(&s->lock);
+	LeaveCriticalSection(&g->lock);
+	DECODE(g, EndFrame, pdu);
+	EnterCriticalSection(&g->lock);
+	g->frames++;
+	LeaveCriticalSection(&g->lock);
 	return CHANNEL_RC_OK;
 }
 
 static UINT back_SurfaceCommand(RdpgfxClientContext *ctx, const RDPGFX_SURFACE_COMMAND *cmd)
 {
-	gate_session *s = ctx->custom;
+	gate_gfx *g = ctx->custom;
 	size_t slot = codec_slot((UINT16)cmd->codecId);
-	TO_FRONT(s, fg->SurfaceCommand(fg, cmd), 17u + (UINT64)cmd->length);
-	if (slot < ARRAYSIZE(s->codec_seen) && !s->codec_seen[slot]) {
-		s->codec_seen[slot] = TRUE;
-		gate_session_event(s, GATE_EV_CODEC, "codec=%s", codec_name((UINT16)cmd->codecId));
+	TO_FRONT(g, fg->SurfaceCommand(fg, cmd), 17u + (UINT64)cmd->length);
+	if (slot < ARRAYSIZE(g->codec_seen) && !g->codec_seen[slot]) {
+		g->codec_seen[slot] = TRUE;
+		gate_link_event(g->link, GATE_EV_CODEC, "codec=%s", codec_name((UINT16)cmd->codecId));
 	}
-	DECODE(s, SurfaceCommand, cmd);
+	DECODE(g, SurfaceCommand, cmd);
 	return CHANNEL_RC_OK;
 }
 
 static UINT back_CapsConfirm(RdpgfxClientContext *ctx, const RDPGFX_CAPS_CONFIRM_PDU *pdu)
 {
-	gate_session *s = ctx->custom;
+	gate_gfx *g = ctx->custom;
 	/* FreeRDP 2.11's server sender computes 8 + length in 32 bits: forward only a copy with
 	 * a length a capability set can have. */
 	if (!pdu->capsSet || (pdu->capsSet->length != 4 && pdu->capsSet->length != 16)) {
-		WLog_ERR(TAG, "%s invalid graphics capabilities from the target (length %u)", s->sid,
+		WLog_ERR(TAG, "%s invalid graphics capabilities from the target (length %u)", g->link->sid,
 		         pdu->capsSet ? pdu->capsSet->length : 0);
-		gate_session_close(s, "invalid capabilities from target");
+		gate_link_close(g->link, "invalid capabilities from target");
 		return CHANNEL_RC_OK; /* the close is the answer; the channel goes with the session */
 	}
 	RDPGFX_CAPSET cs = *pdu->capsSet;
 	RDPGFX_CAPS_CONFIRM_PDU copy = { .capsSet = &cs };
-	TO_FRONT(s, fg->CapsConfirm(fg, &copy), 8u + cs.length);
+	TO_FRONT(g, fg->CapsConfirm(fg, &copy), 8u + cs.length);
 	if (pdu->capsSet)
-		gate_session_event(s, GATE_EV_CODEC, "gfx-caps version=0x%08x flags=0x%08x",
+		gate_link_event(g->link, GATE_EV_CODEC, "gfx-caps version=0x%08x flags=0x%08x",
 		                   pdu->capsSet->version, pdu->capsSet->flags);
 	return CHANNEL_RC_OK;
 }
@@ -268,32 +235,32 @@ static void caps_free(RDPGFX_CAPS_ADVERTISE_PDU *p)
 
 static UINT back_OnOpen(RdpgfxClientContext *ctx, BOOL *do_caps_advertise, BOOL *send_frame_acks)
 {
-	gate_session *s = ctx->custom;
+	gate_gfx *g = ctx->custom;
 	*do_caps_advertise = FALSE;
 	*send_frame_acks = FALSE;
-	EnterCriticalSection(&s->gfx_lock);
-	s->back_gfx_open = TRUE;
-	RDPGFX_CAPS_ADVERTISE_PDU *pending = s->pending_caps;
-	s->pending_caps = NULL;
-	if (pending && !s->gfx_closed)
+	EnterCriticalSection(&g->lock);
+	g->back_gfx_open = TRUE;
+	RDPGFX_CAPS_ADVERTISE_PDU *pending = g->pending_caps;
+	g->pending_caps = NULL;
+	if (pending && !g->closed)
 		ctx->CapsAdvertise(ctx, pending);
-	LeaveCriticalSection(&s->gfx_lock);
+	LeaveCriticalSection(&g->lock);
 	caps_free(pending);
 	return CHANNEL_RC_OK;
 }
 
 static UINT back_OnClose(RdpgfxClientContext *ctx)
 {
-	gate_session *s = ctx->custom;
-	EnterCriticalSection(&s->gfx_lock);
-	s->back_gfx_open = FALSE;
-	LeaveCriticalSection(&s->gfx_lock);
+	gate_gfx *g = ctx->custom;
+	EnterCriticalSection(&g->lock);
+	g->back_gfx_open = FALSE;
+	LeaveCriticalSection(&g->lock);
 	return CHANNEL_RC_OK;
 }
 
-void gate_gfx_back_connected(gate_session *s, RdpgfxClientContext *gfx)
+void gate_gfx_back_connected(gate_gfx *g, RdpgfxClientContext *gfx)
 {
-	gfx->custom = s;
+	gfx->custom = g;
 	gfx->OnOpen = back_OnOpen;
 	gfx->OnClose = back_OnClose;
 	gfx->ResetGraphics = back_ResetGraphics;
@@ -314,71 +281,71 @@ void gate_gfx_back_connected(gate_session *s, RdpgfxClientContext *gfx)
 	gfx->MapSurfaceToScaledOutput = back_MapSurfaceToScaledOutput;
 	gfx->MapSurfaceToScaledWindow = back_MapSurfaceToScaledWindow;
 	gfx->CapsConfirm = back_CapsConfirm;
-	EnterCriticalSection(&s->gfx_lock);
-	if (!s->gfx_closed)
-		s->back_gfx = gfx;
-	LeaveCriticalSection(&s->gfx_lock);
+	EnterCriticalSection(&g->lock);
+	if (!g->closed)
+		g->back_gfx = gfx;
+	LeaveCriticalSection(&g->lock);
 }
 
-void gate_gfx_back_disconnected(gate_session *s, RdpgfxClientContext *gfx)
+void gate_gfx_back_disconnected(gate_gfx *g, RdpgfxClientContext *gfx)
 {
-	EnterCriticalSection(&s->gfx_lock);
-	if (s->back_gfx == gfx) {
-		s->back_gfx = NULL;
-		s->back_gfx_open = FALSE;
+	EnterCriticalSection(&g->lock);
+	if (g->back_gfx == gfx) {
+		g->back_gfx = NULL;
+		g->back_gfx_open = FALSE;
 	}
-	LeaveCriticalSection(&s->gfx_lock);
+	LeaveCriticalSection(&g->lock);
 }
 
 /* ---- front callbacks (front rdpgfx server thread) ------------------------------------------ */
 
 static UINT front_CapsAdvertise(RdpgfxServerContext *ctx, const RDPGFX_CAPS_ADVERTISE_PDU *pdu)
 {
-	gate_session *s = ctx->custom;
+	gate_gfx *g = ctx->custom;
 	RDPGFX_CAPS_ADVERTISE_PDU *copy = caps_copy(pdu);
 	if (!copy)
 		return CHANNEL_RC_NO_MEMORY;
-	EnterCriticalSection(&s->gfx_lock);
-	if (!s->gfx_closed && s->back_gfx && s->back_gfx_open) {
-		s->back_gfx->CapsAdvertise(s->back_gfx, copy);
+	EnterCriticalSection(&g->lock);
+	if (!g->closed && g->back_gfx && g->back_gfx_open) {
+		g->back_gfx->CapsAdvertise(g->back_gfx, copy);
 		caps_free(copy);
 	} else { /* the target has not opened its channel yet: sent from back_OnOpen */
-		caps_free(s->pending_caps);
-		s->pending_caps = copy;
+		caps_free(g->pending_caps);
+		g->pending_caps = copy;
 	}
-	LeaveCriticalSection(&s->gfx_lock);
+	LeaveCriticalSection(&g->lock);
 	return CHANNEL_RC_OK;
 }
 
 static UINT front_FrameAcknowledge(RdpgfxServerContext *ctx, const RDPGFX_FRAME_ACKNOWLEDGE_PDU *pdu)
 {
-	gate_session *s = ctx->custom;
+	gate_gfx *g = ctx->custom;
 	const BOOL suspend = pdu->queueDepth == SUSPEND_FRAME_ACKNOWLEDGEMENT;
-	EnterCriticalSection(&s->gfx_lock);
-	const BOOL was = s->gfx_front_suspended;
-	s->gfx_front_suspended = suspend;
+	EnterCriticalSection(&g->lock);
+	const BOOL was = g->front_suspended;
+	g->front_suspended = suspend;
 	if (!suspend) {
 		/* The client acknowledges again: frames the gate still owed are acknowledged now,
 		 * before the client's own acknowledgement. */
-		self_ack_drained(s, TRUE);
+		self_ack_drained(g, TRUE);
 		/* A repeat of the last one, or more acknowledgements than frames: not passed on. */
-		if ((s->gfx_acks_fwd > 0 && pdu->frameId == s->gfx_last_ack_id) ||
-		    s->gfx_acks_fwd >= s->gfx_frames_fwd)
-			s->gfx_acks_dropped++;
-		else if (!s->gfx_closed && s->back_gfx && s->back_gfx_open) {
-			s->back_gfx->FrameAcknowledge(s->back_gfx, pdu);
-			s->gfx_acks_fwd++;
-			s->gfx_last_ack_id = pdu->frameId;
+		if ((g->acks_fwd > 0 && pdu->frameId == g->last_ack_id) ||
+		    g->acks_fwd >= g->frames_fwd)
+			g->acks_dropped++;
+		else if (!g->closed && g->back_gfx && g->back_gfx_open) {
+			g->back_gfx->FrameAcknowledge(g->back_gfx, pdu);
+			g->acks_fwd++;
+			g->last_ack_id = pdu->frameId;
 		}
 	}
-	const UINT64 dropped = s->gfx_acks_dropped;
-	LeaveCriticalSection(&s->gfx_lock);
+	const UINT64 dropped = g->acks_dropped;
+	LeaveCriticalSection(&g->lock);
 	if (dropped == 1 || (dropped > 1 && (dropped & (dropped - 1)) == 0))
 		WLog_WARN(TAG, "%s %llu frame acknowledgements from the client repeated one or were for "
 		               "frames it was never sent: not passed on",
-		          s->sid, (unsigned long long)dropped);
+		          g->link->sid, (unsigned long long)dropped);
 	if (suspend != was)
-		WLog_INFO(TAG, "%s the client %s frame acknowledgements%s", s->sid,
+		WLog_INFO(TAG, "%s the client %s frame acknowledgements%s", g->link->sid,
 		          suspend ? "suspended" : "resumed",
 		          suspend ? " (SUSPEND_FRAME_ACKNOWLEDGEMENT not forwarded: the gate acknowledges "
 		                    "frames itself as they leave towards the client)"
@@ -388,65 +355,55 @@ static UINT front_FrameAcknowledge(RdpgfxServerContext *ctx, const RDPGFX_FRAME_
 
 /* ---- output back-pressure ------------------------------------------------------------------- */
 
-void gate_gfx_front_sent(gate_session *s, UINT16 channel_id, size_t bytes)
+void gate_gfx_front_sent(gate_gfx *g, size_t bytes)
 {
-	if (channel_id != WTSChannelGetId(s->peer, "drdynvc"))
-		return;
-	EnterCriticalSection(&s->gfx_lock);
+	EnterCriticalSection(&g->lock);
 	/* Never ahead of the (lower) estimate of what was queued: no credit for later output. */
-	s->gfx_out_sent = MIN(s->gfx_out_sent + bytes, s->gfx_out_queued);
-	if (s->gfx_out_queued - s->gfx_out_sent <= GATE_GFX_BACKLOG_RESUME)
-		SetEvent(s->gfx_drained_event);
-	self_ack_drained(s, FALSE);
-	LeaveCriticalSection(&s->gfx_lock);
+	g->out_sent = MIN(g->out_sent + bytes, g->out_queued);
+	if (g->out_queued - g->out_sent <= GATE_GFX_BACKLOG_RESUME)
+		SetEvent(g->drained_event);
+	self_ack_drained(g, FALSE);
+	LeaveCriticalSection(&g->lock);
 }
 
-static UINT64 backlog_locked(gate_session *s)
+static UINT64 backlog_locked(gate_gfx *g)
 {
-	return s->gfx_out_queued - s->gfx_out_sent;
+	return g->out_queued - g->out_sent;
 }
 
-/* Shuts the front socket down, as the watchdog does (gate_server.c): unblocks the peer thread's
- * write to a client that does not read. */
-static void shutdown_front(gate_session *s)
+BOOL gate_gfx_wait_front_drained(gate_gfx *g)
 {
-	EnterCriticalSection(&s->server->lock);
-	if (!s->front_closed && s->peer->sockfd >= 0)
-		shutdown(s->peer->sockfd, SHUT_RDWR);
-	LeaveCriticalSection(&s->server->lock);
-}
-
-BOOL gate_gfx_wait_front_drained(gate_session *s)
-{
-	EnterCriticalSection(&s->gfx_lock);
-	UINT64 backlog = backlog_locked(s);
+	EnterCriticalSection(&g->lock);
+	UINT64 backlog = backlog_locked(g);
 	BOOL high = backlog > GATE_GFX_BACKLOG_MAX;
 	if (high)
-		ResetEvent(s->gfx_drained_event);
-	LeaveCriticalSection(&s->gfx_lock);
+		ResetEvent(g->drained_event);
+	LeaveCriticalSection(&g->lock);
 	if (!high)
 		return TRUE;
 	WLog_INFO(TAG, "%s the client is not taking its graphics (%llu bytes waiting): not reading the "
 	               "target until they are sent",
-	          s->sid, (unsigned long long)backlog);
+	          g->link->sid, (unsigned long long)backlog);
 	const UINT64 start = GetTickCount64();
 	for (;;) {
-		HANDLE h[2] = { s->gfx_drained_event, s->abort_event };
+		HANDLE h[2] = { g->drained_event, g->abort_event };
 		DWORD rc = WaitForMultipleObjects(2, h, FALSE, 1000);
 		if (rc == WAIT_OBJECT_0 + 1 || rc == WAIT_FAILED ||
-		    WaitForSingleObject(s->abort_event, 0) == WAIT_OBJECT_0)
+		    WaitForSingleObject(g->abort_event, 0) == WAIT_OBJECT_0)
 			return FALSE;
 		if (rc == WAIT_OBJECT_0) {
 			WLog_DBG(TAG, "%s graphics output drained after %llu ms: reading the target again",
-			         s->sid, (unsigned long long)(GetTickCount64() - start));
+			         g->link->sid, (unsigned long long)(GetTickCount64() - start));
 			return TRUE;
 		}
 		if (GetTickCount64() - start >= GATE_GFX_STALL_MS) {
 			WLog_WARN(TAG, "%s the client did not take its waiting graphics within %u s: "
 			               "disconnecting it",
-			          s->sid, GATE_GFX_STALL_MS / 1000);
-			gate_session_close(s, "client stopped reading its graphics output");
-			shutdown_front(s);
+			          g->link->sid, GATE_GFX_STALL_MS / 1000);
+			gate_link_close(g->link, "client stopped reading its graphics output");
+			/* As the watchdog does: unblocks the peer thread's write to a client that does
+			 * not read. */
+			gate_front_shutdown_socket(g->front);
 			return FALSE;
 		}
 	}
@@ -455,21 +412,21 @@ BOOL gate_gfx_wait_front_drained(gate_session *s)
 static UINT front_QoeFrameAcknowledge(RdpgfxServerContext *ctx,
                                       const RDPGFX_QOE_FRAME_ACKNOWLEDGE_PDU *pdu)
 {
-	gate_session *s = ctx->custom;
-	EnterCriticalSection(&s->gfx_lock);
-	if (!s->gfx_closed && s->back_gfx && s->back_gfx_open && s->back_gfx->QoeFrameAcknowledge &&
-	    s->gfx_qoe_fwd < s->gfx_frames_fwd) {
-		s->back_gfx->QoeFrameAcknowledge(s->back_gfx, pdu);
-		s->gfx_qoe_fwd++;
+	gate_gfx *g = ctx->custom;
+	EnterCriticalSection(&g->lock);
+	if (!g->closed && g->back_gfx && g->back_gfx_open && g->back_gfx->QoeFrameAcknowledge &&
+	    g->qoe_fwd < g->frames_fwd) {
+		g->back_gfx->QoeFrameAcknowledge(g->back_gfx, pdu);
+		g->qoe_fwd++;
 	}
-	LeaveCriticalSection(&s->gfx_lock);
+	LeaveCriticalSection(&g->lock);
 	return CHANNEL_RC_OK;
 }
 
 static UINT front_CacheImportOffer(RdpgfxServerContext *ctx, const RDPGFX_CACHE_IMPORT_OFFER_PDU *pdu)
 {
-	gate_session *s = ctx->custom;
-	WLog_DBG(TAG, "%s cache import offer of %u entries dropped", s->sid, pdu->cacheEntriesCount);
+	gate_gfx *g = ctx->custom;
+	WLog_DBG(TAG, "%s cache import offer of %u entries dropped", g->link->sid, pdu->cacheEntriesCount);
 	return CHANNEL_RC_OK;
 }
 
@@ -477,9 +434,9 @@ static UINT front_CacheImportOffer(RdpgfxServerContext *ctx, const RDPGFX_CACHE_
 
 static UINT front_disp_layout(DispServerContext *ctx, const DISPLAY_CONTROL_MONITOR_LAYOUT_PDU *pdu)
 {
-	gate_session *s = ctx->custom;
-	EnterCriticalSection(&s->gfx_lock);
-	DispClientContext *bd = s->gfx_closed ? NULL : s->back_disp;
+	gate_gfx *g = ctx->custom;
+	EnterCriticalSection(&g->lock);
+	DispClientContext *bd = g->closed ? NULL : g->back_disp;
 	UINT rc = CHANNEL_RC_OK;
 	if (bd && pdu->NumMonitors > 0) {
 		DISPLAY_CONTROL_MONITOR_LAYOUT *m = calloc(pdu->NumMonitors, sizeof(*m));
@@ -490,144 +447,193 @@ static UINT front_disp_layout(DispServerContext *ctx, const DISPLAY_CONTROL_MONI
 			free(m);
 		}
 	}
-	LeaveCriticalSection(&s->gfx_lock);
-	WLog_INFO(TAG, "%s display layout from the client: %u monitor(s), first %ux%u, %s", s->sid,
+	LeaveCriticalSection(&g->lock);
+	WLog_INFO(TAG, "%s display layout from the client: %u monitor(s), first %ux%u, %s", g->link->sid,
 	          pdu->NumMonitors, pdu->NumMonitors ? pdu->Monitors[0].Width : 0,
 	          pdu->NumMonitors ? pdu->Monitors[0].Height : 0, bd ? "forwarded" : "no target channel");
 	(void)rc;
 	return CHANNEL_RC_OK;
 }
 
-/* ---- peer thread: open and free the front servers ------------------------------------------ */
+/* ---- display control: the back's channel ------------------------------------------------------ */
 
-static void open_front_gfx(gate_session *s, HANDLE vcm)
+void gate_gfx_back_disp_connected(gate_gfx *g, DispClientContext *disp)
 {
-	RdpgfxServerContext *g = rdpgfx_server_context_new(vcm);
-	if (!g)
-		return;
-	g->custom = s;
-	g->rdpcontext = s->peer->context;
-	g->CapsAdvertise = front_CapsAdvertise;
-	g->FrameAcknowledge = front_FrameAcknowledge;
-	g->QoeFrameAcknowledge = front_QoeFrameAcknowledge;
-	g->CacheImportOffer = front_CacheImportOffer;
-	EnterCriticalSection(&s->gfx_lock);
-	s->front_gfx = g;
-	LeaveCriticalSection(&s->gfx_lock);
-	if (!g->Open(g)) {
-		WLog_WARN(TAG, "%s cannot open the graphics pipeline towards the client", s->sid);
-		return;
-	}
-	EnterCriticalSection(&s->gfx_lock);
-	s->front_gfx_open = TRUE;
-	LeaveCriticalSection(&s->gfx_lock);
+	EnterCriticalSection(&g->lock);
+	if (!g->closed)
+		g->back_disp = disp;
+	LeaveCriticalSection(&g->lock);
 }
 
-static void open_front_disp(gate_session *s, HANDLE vcm)
+void gate_gfx_back_disp_disconnected(gate_gfx *g)
+{
+	EnterCriticalSection(&g->lock);
+	g->back_disp = NULL;
+	LeaveCriticalSection(&g->lock);
+}
+
+/* ---- peer thread: open and free the front servers ------------------------------------------ */
+
+static void open_front_gfx(gate_gfx *g, HANDLE vcm)
+{
+	RdpgfxServerContext *fgs = rdpgfx_server_context_new(vcm);
+	if (!fgs)
+		return;
+	fgs->custom = g;
+	fgs->rdpcontext = g->front->peer->context;
+	fgs->CapsAdvertise = front_CapsAdvertise;
+	fgs->FrameAcknowledge = front_FrameAcknowledge;
+	fgs->QoeFrameAcknowledge = front_QoeFrameAcknowledge;
+	fgs->CacheImportOffer = front_CacheImportOffer;
+	EnterCriticalSection(&g->lock);
+	g->front_gfx = fgs;
+	LeaveCriticalSection(&g->lock);
+	if (!fgs->Open(fgs)) {
+		WLog_WARN(TAG, "%s cannot open the graphics pipeline towards the client", g->link->sid);
+		return;
+	}
+	EnterCriticalSection(&g->lock);
+	g->front_gfx_open = TRUE;
+	LeaveCriticalSection(&g->lock);
+}
+
+static void open_front_disp(gate_gfx *g, HANDLE vcm)
 {
 	DispServerContext *d = disp_server_context_new(vcm);
 	if (!d)
 		return;
-	d->custom = s;
-	d->rdpcontext = s->peer->context;
+	d->custom = g;
+	d->rdpcontext = g->front->peer->context;
 	d->MaxNumMonitors = 16;
 	d->MaxMonitorAreaFactorA = 8192;
 	d->MaxMonitorAreaFactorB = 8192;
 	d->DispMonitorLayout = front_disp_layout;
-	s->front_disp = d;
+	g->front_disp = d;
 	if (d->Open(d) != CHANNEL_RC_OK) {
-		WLog_WARN(TAG, "%s cannot open display control towards the client", s->sid);
+		WLog_WARN(TAG, "%s cannot open display control towards the client", g->link->sid);
 		return;
 	}
-	s->front_disp_open = TRUE;
+	g->front_disp_open = TRUE;
 	d->DisplayControlCaps(d);
 }
 
-BOOL gate_gfx_front_poll(gate_session *s)
+BOOL gate_gfx_front_poll(gate_gfx *g, const rdpContext *back)
 {
-	gate_front_context *fc = (gate_front_context *)s->peer->context;
-	if (!s->peer->activated || gate_session_state(s) != GATE_ST_RUNNING)
+	HANDLE vcm = gate_front_vcm(g->front);
+	if (!g->front->peer->activated || !gate_link_running(g->link))
 		return TRUE;
-	if (WTSVirtualChannelManagerGetDrdynvcState(fc->vcm) != DRDYNVC_STATE_READY)
+	if (WTSVirtualChannelManagerGetDrdynvcState(vcm) != DRDYNVC_STATE_READY)
 		return TRUE;
-	BOOL want_gfx = s->policy.gfx && s->peer->settings->SupportGraphicsPipeline && s->back &&
-	                s->back->settings->SupportGraphicsPipeline;
-	if (want_gfx && !s->front_gfx)
-		open_front_gfx(s, fc->vcm);
-	EnterCriticalSection(&s->gfx_lock);
-	BOOL have_back_disp = s->back_disp != NULL;
-	LeaveCriticalSection(&s->gfx_lock);
-	if (s->policy.display_control && have_back_disp && !s->front_disp)
-		open_front_disp(s, fc->vcm);
+	BOOL want_gfx = g->policy->gfx && g->front->peer->settings->SupportGraphicsPipeline && back &&
+	                back->settings->SupportGraphicsPipeline;
+	if (want_gfx && !g->front_gfx)
+		open_front_gfx(g, vcm);
+	EnterCriticalSection(&g->lock);
+	BOOL have_back_disp = g->back_disp != NULL;
+	LeaveCriticalSection(&g->lock);
+	if (g->policy->display_control && have_back_disp && !g->front_disp)
+		open_front_disp(g, vcm);
 	return TRUE;
 }
 
-void gate_gfx_close_bridge(gate_session *s)
+void gate_gfx_close_bridge(gate_gfx *g)
 {
 	/* Every cross-side call runs under gfx_lock: none is in progress once this returns. */
-	EnterCriticalSection(&s->gfx_lock);
-	s->gfx_closed = TRUE;
-	s->back_gfx = NULL;
-	s->back_gfx_open = FALSE;
-	s->back_disp = NULL;
-	LeaveCriticalSection(&s->gfx_lock);
+	EnterCriticalSection(&g->lock);
+	g->closed = TRUE;
+	g->back_gfx = NULL;
+	g->back_gfx_open = FALSE;
+	g->back_disp = NULL;
+	LeaveCriticalSection(&g->lock);
 }
 
-void gate_gfx_front_free(gate_session *s)
+void gate_gfx_front_free(gate_gfx *g)
 {
-	if (s->front_gfx) {
-		if (s->front_gfx_open)
-			s->front_gfx->Close(s->front_gfx);
-		rdpgfx_server_context_free(s->front_gfx);
-		s->front_gfx = NULL;
-		s->front_gfx_open = FALSE;
+	if (g->front_gfx) {
+		if (g->front_gfx_open)
+			g->front_gfx->Close(g->front_gfx);
+		rdpgfx_server_context_free(g->front_gfx);
+		g->front_gfx = NULL;
+		g->front_gfx_open = FALSE;
 	}
-	if (s->front_disp) {
-		if (s->front_disp_open)
-			s->front_disp->Close(s->front_disp);
-		disp_server_context_free(s->front_disp);
-		s->front_disp = NULL;
-		s->front_disp_open = FALSE;
+	if (g->front_disp) {
+		if (g->front_disp_open)
+			g->front_disp->Close(g->front_disp);
+		disp_server_context_free(g->front_disp);
+		g->front_disp = NULL;
+		g->front_disp_open = FALSE;
 	}
-	caps_free(s->pending_caps);
-	s->pending_caps = NULL;
+	caps_free(g->pending_caps);
+	g->pending_caps = NULL;
 }
 
 /* ---- the gate's own decoder (client thread: created in back PostConnect) ------------------- */
 
-BOOL gate_gfx_decoder_new(gate_session *s)
+BOOL gate_gfx_decoder_new(gate_gfx *g, rdpContext *ctx)
 {
-	rdpContext *ctx = s->back;
 	if (!ctx->settings->SupportGraphicsPipeline || !ctx->gdi)
 		return TRUE;
-	s->decoder = rdpgfx_client_context_new(ctx->settings);
-	if (!s->decoder)
+	g->decoder = rdpgfx_client_context_new(ctx->settings);
+	if (!g->decoder)
 		return FALSE;
-	if (!gdi_graphics_pipeline_init(ctx->gdi, s->decoder)) {
-		rdpgfx_client_context_free(s->decoder);
-		s->decoder = NULL;
+	if (!gdi_graphics_pipeline_init(ctx->gdi, g->decoder)) {
+		rdpgfx_client_context_free(g->decoder);
+		g->decoder = NULL;
 		return FALSE;
 	}
 	return TRUE;
 }
 
-void gate_gfx_decoder_free(gate_session *s)
+void gate_gfx_decoder_free(gate_gfx *g, rdpContext *back)
 {
-	if (!s->decoder)
+	if (!g->decoder)
 		return;
 	/* freerdp_disconnect has freed the codecs before PostDisconnect runs: surfaces deleted by
 	 * rdpgfx_client_context_free must not reach them. */
 	UINT16 *ids = NULL;
 	UINT16 count = 0;
-	if (s->decoder->GetSurfaceIds(s->decoder, &ids, &count) == CHANNEL_RC_OK) {
+	if (g->decoder->GetSurfaceIds(g->decoder, &ids, &count) == CHANNEL_RC_OK) {
 		for (UINT16 i = 0; i < count; i++) {
-			gdiGfxSurface *surface = s->decoder->GetSurfaceData(s->decoder, ids[i]);
+			gdiGfxSurface *surface = g->decoder->GetSurfaceData(g->decoder, ids[i]);
 			if (surface)
 				surface->codecs = NULL;
 		}
 	}
 	free(ids);
-	gdi_graphics_pipeline_uninit(s->back->gdi, s->decoder);
-	rdpgfx_client_context_free(s->decoder);
-	s->decoder = NULL;
+	gdi_graphics_pipeline_uninit(back->gdi, g->decoder);
+	rdpgfx_client_context_free(g->decoder);
+	g->decoder = NULL;
+}
+
+/* ---- life ------------------------------------------------------------------------------------- */
+
+BOOL gate_gfx_init(gate_gfx *g, const gate_link *link, gate_front *front,
+                   const gate_channel_policy *policy, const gate_observer *obs, HANDLE abort_event)
+{
+	*g = (gate_gfx){ .link = link, .front = front, .policy = policy, .obs = obs,
+		             .abort_event = abort_event };
+	InitializeCriticalSectionAndSpinCount(&g->lock, 4000);
+	g->drained_event = CreateEvent(NULL, TRUE, TRUE, NULL);
+	return g->drained_event != NULL;
+}
+
+void gate_gfx_release(gate_gfx *g)
+{
+	if (g->drained_event)
+		CloseHandle(g->drained_event);
+	g->drained_event = NULL;
+	DeleteCriticalSection(&g->lock);
+}
+
+BOOL gate_gfx_front_opened(const gate_gfx *g)
+{
+	return g->front_gfx || g->front_disp;
+}
+
+UINT64 gate_gfx_frames(gate_gfx *g)
+{
+	EnterCriticalSection(&g->lock);
+	UINT64 n = g->frames;
+	LeaveCriticalSection(&g->lock);
+	return n;
 }

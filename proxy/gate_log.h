@@ -16,7 +16,7 @@
  *
  * gate_log_init() runs once in main, after the WLog filters are set and before any other
  * thread starts. The gate's own receipt lines still escape their fields with
- * gate_session_escape(), which also keeps quotes and spaces from ending a key=value field.
+ * gate_link_escape(), which also keeps quotes and spaces from ending a key=value field.
  */
 #ifndef RMGATE_GATE_LOG_H
 #define RMGATE_GATE_LOG_H

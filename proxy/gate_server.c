@@ -2,7 +2,6 @@
 #include "gate_server.h"
 #include "gate_session.h"
 
-#include <openssl/crypto.h>
 #include <errno.h>
 #include <malloc.h>
 #include <signal.h>
@@ -10,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -93,40 +91,6 @@ gate_observer gate_observer_log(void)
 	return o;
 }
 
-void gate_admission_decision_clear(gate_admission_decision *d)
-{
-	if (!d)
-		return;
-	free(d->target_host);
-	free(d->user);
-	free(d->domain);
-	if (d->password) {
-		OPENSSL_cleanse(d->password, strlen(d->password));
-		free(d->password);
-	}
-	memset(d, 0, sizeof(*d));
-}
-
-const char *gate_event_name(gate_event_type type)
-{
-	switch (type) {
-	case GATE_EV_SESSION_START: return "session-start";
-	case GATE_EV_CHANNEL_OFFERED: return "channel-offered";
-	case GATE_EV_CHANNEL_DENIED: return "channel-denied";
-	case GATE_EV_CHANNEL_ALLOWED: return "channel-allowed";
-	case GATE_EV_CLIENT_INFO_FLAG: return "client-info-flag";
-	case GATE_EV_DEVICE_ANNOUNCED: return "device-announced";
-	case GATE_EV_DVC_DENIED: return "dvc-denied";
-	case GATE_EV_CHANNEL_DATA_DROPPED: return "channel-data-dropped";
-	case GATE_EV_INPUT_DROPPED: return "input-dropped";
-	case GATE_EV_DECODE_ERROR: return "decode-error";
-	case GATE_EV_TARGET_CONNECTED: return "target-connected";
-	case GATE_EV_SESSION_REFUSED: return "session-refused";
-	case GATE_EV_CODEC: return "codec";
-	}
-	return "unknown";
-}
-
 /* ---- session table and pools ------------------------------------------------------------ */
 
 /* Under srv->lock. NULL when a new connection from `src` may start its handshake, else why not
@@ -158,11 +122,13 @@ static const char *accept_refusal(gate_server *srv, const gate_source_key *src, 
 	return NULL;
 }
 
-BOOL gate_server_add_session(gate_server *srv, gate_session *s)
+/* gate_session_host.add */
+static BOOL add_session(void *ctx, gate_session *s, int sockfd)
 {
+	gate_server *srv = ctx;
 	char why[160];
 	BOOL full = FALSE, ok = FALSE;
-	gate_source_key src = gate_source_key_from_fd(s->peer->sockfd);
+	gate_source_key src = gate_source_key_from_fd(sockfd);
 	UINT64 now = now_ms();
 	EnterCriticalSection(&srv->lock);
 	if (!accept_refusal(srv, &src, now, why, sizeof(why), &full) &&
@@ -192,8 +158,10 @@ static void leave_handshake_pool(gate_server *srv, gate_server_slot *slot)
 	gate_sources_close(srv->sources, &slot->source);
 }
 
-BOOL gate_server_promote(gate_server *srv, gate_session *s)
+/* gate_session_host.promote */
+static BOOL promote_session(void *ctx, gate_session *s, const char *client_address)
 {
+	gate_server *srv = ctx;
 	BOOL ok = FALSE;
 	EnterCriticalSection(&srv->lock);
 	gate_server_slot *slot = find_slot(srv, s);
@@ -208,12 +176,14 @@ BOOL gate_server_promote(gate_server *srv, gate_session *s)
 		srv->refused_full++;
 	LeaveCriticalSection(&srv->lock);
 	if (!ok && slot && srv->admission.refused)
-		srv->admission.refused(srv->admission.ctx, "too_many_sessions", NULL, s->client_address, NULL);
+		srv->admission.refused(srv->admission.ctx, "too_many_sessions", NULL, client_address, NULL);
 	return ok;
 }
 
-void gate_server_remove_session(gate_server *srv, gate_session *s)
+/* gate_session_host.remove */
+static void remove_session(void *ctx, gate_session *s)
 {
+	gate_server *srv = ctx;
 	EnterCriticalSection(&srv->lock);
 	gate_server_slot *slot = find_slot(srv, s);
 	if (slot) {
@@ -252,24 +222,16 @@ static size_t session_count(gate_server *srv)
  * connect_timeout from accept) has its front socket shut down, which unblocks any read the
  * library is stuck in (server NLA and TLS reads loop without a deadline). The peer thread then
  * tears the session down. Sessions stay in the table until their peer thread removes them
- * under srv->lock, before the socket is closed, so the fd used here is still open. This is
- * also what bounds how long a connection holds its handshake-pool slot. */
+ * under srv->lock, after the front is closed; gate_session_watchdog shuts the socket down only
+ * while the front is not closed (gate_front_shutdown_socket), so the fd used is still open.
+ * This is also what bounds how long a connection holds its handshake-pool slot. */
 static void watchdog(gate_server *srv, BOOL stopping)
 {
 	UINT64 now = now_ms();
 	UINT64 limit = srv->cfg->handshake_timeout_ms + srv->cfg->connect_timeout_ms;
 	EnterCriticalSection(&srv->lock);
-	for (size_t i = 0; i < srv->nsessions; i++) {
-		gate_session *s = srv->slots[i].s;
-		gate_state st = gate_session_state(s);
-		BOOL late = st < GATE_ST_RUNNING && now > s->start_ms + limit;
-		if (stopping)
-			gate_session_close(s, "gate shutting down");
-		else if (late)
-			gate_session_close(s, "handshake deadline passed");
-		if ((late || stopping) && !s->front_closed && s->peer->sockfd >= 0)
-			shutdown(s->peer->sockfd, SHUT_RDWR);
-	}
+	for (size_t i = 0; i < srv->nsessions; i++)
+		gate_session_watchdog(srv->slots[i].s, now, limit, stopping);
 	LeaveCriticalSection(&srv->lock);
 }
 
@@ -321,7 +283,10 @@ static BOOL peer_accepted(freerdp_listener *listener, freerdp_peer *peer)
 		return FALSE; /* the listener closes the socket and frees the peer */
 	}
 	/* On failure the listener closes the socket and frees the peer. */
-	if (!gate_session_spawn(srv, peer, id)) {
+	const gate_session_host host = { .ctx = srv, .cfg = srv->cfg, .admission = &srv->admission,
+		                             .sam = srv->sam, .add = add_session,
+		                             .promote = promote_session, .remove = remove_session };
+	if (!gate_session_spawn(&host, peer, id)) {
 		WLog_ERR(TAG, "cannot start a session for %s", peer->hostname);
 		return FALSE;
 	}

@@ -12,7 +12,7 @@
  * - Two pools: a connection first takes a slot of the handshake pool
  *   (gate_config_handshake_pool(), at most max_source_handshakes per source address, and at
  *   most source_connects_per_minute new ones per source); it moves to the session pool
- *   (max_sessions) when its handshake is done and admission starts (gate_server_promote).
+ *   (max_sessions) when its handshake is done and admission starts (the host's promote).
  *   Idle or hostile connections therefore never hold a session slot, and one address cannot
  *   hold more than its share of the handshake pool. Refusals at accept close the socket
  *   before any byte is read; a full session pool refuses at admission with an error info.
@@ -67,15 +67,12 @@ void gate_server_stop(gate_server *srv);
  * (glibc mallinfo2: bytes allocated and not freed, all arenas and mmapped blocks). Any thread. */
 void gate_server_log_stats(gate_server *srv);
 
-/* Session table. add: listener thread (from gate_session_spawn), takes a handshake slot for
- * the connection's source; FALSE when a limit is reached. remove: the session's peer thread,
- * last; frees whichever slot the session holds. */
-BOOL gate_server_add_session(gate_server *srv, gate_session *s);
-void gate_server_remove_session(gate_server *srv, gate_session *s);
-/* Peer thread, when the front handshake is done and admission starts: moves the session from
- * the handshake pool to the session pool. FALSE (nothing changes) when max_sessions sessions
- * are past their handshake already. */
-BOOL gate_server_promote(gate_server *srv, gate_session *s);
+/* The session table is reached by the sessions only through the gate_session_host table the
+ * server gives each at spawn (gate_session.h): add (listener thread, takes a handshake slot for
+ * the connection's source; FALSE when a limit is reached), promote (peer thread, when the front
+ * handshake is done and admission starts: to the session pool; FALSE, nothing changed, when
+ * max_sessions sessions are past their handshake already), remove (peer thread, last; frees
+ * whichever slot the session holds). */
 
 /* The lab-mode admission: every client goes to cfg->target with the config's default policy
  * and its own credentials; refused when no target is configured. ctx must be the gate_config. */

@@ -13,7 +13,12 @@
 #include <freerdp/peer.h>
 
 #include "gate_config.h"
-#include "gate_session.h"
+#include "gate_back.h"
+
+static BOOL link_running(void *ctx) { (void)ctx; return TRUE; }
+static void link_close(void *ctx, const char *reason) { (void)ctx; (void)reason; }
+static void link_event(void *ctx, gate_event_type type, const char *detail) { (void)ctx; (void)type; (void)detail; }
+static void link_decode_error(void *ctx, const char *what) { (void)ctx; (void)what; }
 
 static void redirection_and_other_hosts_are_refused(void **state)
 {
@@ -24,17 +29,18 @@ static void redirection_and_other_hosts_are_refused(void **state)
 	freerdp_peer peer = { 0 };
 	peer.settings = freerdp_settings_new(FREERDP_SETTINGS_SERVER_MODE);
 	assert_non_null(peer.settings);
-	gate_session *s = calloc(1, sizeof(*s));
-	assert_non_null(s);
-	strcpy(s->sid, "s-test");
-	s->cfg = &cfg;
-	s->peer = &peer;
-	s->target_host = strdup("192.0.2.10");
-	s->target_port = 3389;
-	s->user = strdup("op");
-	s->domain = strdup("");
-	assert_true(gate_back_create(s));
-	freerdp *in = s->back->instance;
+	const gate_link link = { .sid = "s-test", .running = link_running, .close = link_close,
+		                     .event = link_event, .decode_error = link_decode_error };
+	gate_front front = { .peer = &peer };
+	gate_channel_policy policy = gate_policy_default();
+	gate_observer obs = { 0 };
+	gate_back_target target = { .host = strdup("192.0.2.10"), .port = 3389, .user = strdup("op"),
+		                        .domain = strdup("") };
+	const gate_back_hooks hooks = { 0 };
+	gate_back b;
+	assert_true(gate_back_init(&b, &cfg, &link, &front, NULL, &policy, &target, &obs, NULL, &hooks));
+	assert_true(gate_back_create(&b));
+	freerdp *in = b.context->instance;
 	static const BYTE pem[] = "not parsed with target_cert = ignore";
 	assert_int_equal(in->VerifyX509Certificate(in, pem, sizeof(pem), "192.0.2.10", 3389, 0), 2);
 	assert_int_equal(in->VerifyX509Certificate(in, pem, sizeof(pem), "192.0.2.66", 3389, 0), 0);
@@ -42,11 +48,11 @@ static void redirection_and_other_hosts_are_refused(void **state)
 	assert_int_equal(in->VerifyX509Certificate(in, pem, sizeof(pem), "192.0.2.10", 3389,
 	                                           VERIFY_CERT_FLAG_REDIRECT | VERIFY_CERT_FLAG_LEGACY),
 	                 0);
-	gate_back_free(s);
-	free(s->target_host);
-	free(s->user);
-	free(s->domain);
-	free(s);
+	gate_back_free(&b);
+	gate_back_release(&b);
+	free(target.host);
+	free(target.user);
+	free(target.domain);
 	freerdp_settings_free(peer.settings);
 	gate_config_free(&cfg);
 }
