@@ -12,7 +12,7 @@ static const char *const deny_names[] = {
 	"none",           "unknown_account",    "bad_password",      "locked_out",
 	"no_permit",      "outside_window",     "suspended",         "revoked",
 	"source_not_allowed", "too_many_sessions", "unknown_system", "ambiguous_system",
-	"identity_mismatch",
+	"identity_mismatch", "not_recordable",
 };
 
 const char *policy_deny_name(policy_deny_reason r)

@@ -104,6 +104,7 @@ typedef enum {
 	POLICY_DENY_UNKNOWN_SYSTEM,
 	POLICY_DENY_AMBIGUOUS_SYSTEM,
 	POLICY_DENY_IDENTITY_MISMATCH, /* NLA: TSCredentials named another account than NTLM */
+	POLICY_DENY_NOT_RECORDABLE,    /* the gate cannot record the session (disk space, file error) */
 	POLICY_DENY_COUNT
 } policy_deny_reason;
 

@@ -108,6 +108,12 @@ gate_audit *gate_audit_start(const gate_audit_params *p, char *err, size_t errle
 
 	if (!ensure_private_dir(p->recordings_dir, err, errlen))
 		goto fail;
+	uint64_t free_mb;
+	switch (gate_disk_check(p->recordings_dir, &p->disk, &free_mb, err, errlen)) {
+	case GATE_DISK_FULL: goto fail;
+	case GATE_DISK_LOW: WLog_WARN(TAG, "%s", err); break;
+	case GATE_DISK_OK: break;
+	}
 	make_recording_id(a->recording_id, sizeof(a->recording_id), now);
 	snprintf(a->recording_path, sizeof(a->recording_path), "%s/%s.pcap", p->recordings_dir,
 	         a->recording_id);

@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "authz.h"
+#include "gate_disk.h"
 #include "gate_observer.h"
 #include "policy.h"
 
@@ -46,10 +47,12 @@ typedef struct {
 	uint32_t width, height, keyboard_layout;
 	int idle_warning_s;            /* warn this long before an idle end (0 = never) */
 	int permit_poll_ms;            /* how often the permit is re-read (default 2000) */
+	gate_disk_limits disk;         /* free space of recordings_dir below which sessions are refused */
 } gate_audit_params;
 
 /* Starts the audit of one session (recording + ledger start). Returns NULL and a sentence
- * in err when the session must be refused. */
+ * in err when the session must be refused: the recording cannot be opened, or the recordings
+ * directory has less free space than p->disk.min_free_mb (gate_disk.h). */
 gate_audit *gate_audit_start(const gate_audit_params *p, char *err, size_t errlen);
 
 /* The observer for the session; ctx is the audit, release frees it. */

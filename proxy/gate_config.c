@@ -53,6 +53,8 @@ void gate_config_defaults(gate_config *cfg)
 	cfg->security = GATE_SEC_TLS;
 	cfg->max_sessions = 20;
 	cfg->refused_rows_per_minute = 10;
+	cfg->recordings_min_free_mb = 512;
+	cfg->recordings_warn_free_mb = 2048;
 	cfg->connect_timeout_ms = 10000;
 	cfg->handshake_timeout_ms = 15000;
 	cfg->close_timeout_ms = 5000;
@@ -377,6 +379,17 @@ static BOOL apply_key(gate_config *cfg, const char *key, const char *v, char *er
 			return FALSE;
 		}
 		cfg->refused_rows_per_minute = (int)n;
+		return TRUE;
+	}
+	if (!strcasecmp(key, "recordings_min_free_mb") || !strcasecmp(key, "recordings_warn_free_mb")) {
+		if (!parse_uint(v, 0, 100000000, &n)) {
+			gate_err_set(err, errlen, "key '%s': '%s' is not a number of megabytes in 0..100000000", key, v);
+			return FALSE;
+		}
+		if (!strcasecmp(key, "recordings_min_free_mb"))
+			cfg->recordings_min_free_mb = (UINT64)n;
+		else
+			cfg->recordings_warn_free_mb = (UINT64)n;
 		return TRUE;
 	}
 	if (!strcasecmp(key, "max_sessions")) {

@@ -41,6 +41,8 @@ typedef struct {
 	gate_security security;
 	int max_sessions;
 	int refused_rows_per_minute; /* refusals per source and minute listed singly in the ledger */
+	UINT64 recordings_min_free_mb;  /* refuse new sessions below this free space (0 = never) */
+	UINT64 recordings_warn_free_mb; /* warn below this free space (0 = never) */
 	gate_endpoint target; /* lab mode fixed target; host NULL = none */
 	BOOL target_cert_ignore;
 	BYTE target_pins[GATE_MAX_PINS][GATE_SHA256_LEN];

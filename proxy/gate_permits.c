@@ -60,8 +60,9 @@ static BOOL lab_admit(gate_permits *p, const gate_admission_request *req,
 		                 .client_build = req->client_build,
 		                 .width = req->width,
 		                 .height = req->height,
-		                 .keyboard_layout = req->keyboard_layout };
-	char err[256];
+		                 .keyboard_layout = req->keyboard_layout,
+		                 .disk = p->disk };
+	char err[512];
 	gate_audit *audit = gate_audit_start(&ap, err, sizeof(err));
 	if (!audit) {
 		WLog_ERR(TAG, "lab session: %s", err);
@@ -158,13 +159,16 @@ static BOOL permits_admit(void *ctx, const gate_admission_request *req,
 		                 .height = req->height,
 		                 .keyboard_layout = req->keyboard_layout,
 		                 .idle_warning_s = p->idle_warning_s,
-		                 .permit_poll_ms = p->permit_poll_ms };
-	char err[256];
+		                 .permit_poll_ms = p->permit_poll_ms,
+		                 .disk = p->disk };
+	char err[512];
 	gate_audit *audit = gate_audit_start(&ap, err, sizeof(err));
 	if (!audit) {
 		/* Fail closed: no recording, no session. */
 		WLog_ERR(TAG, "%s: %s", login, err);
-		policy_ledger_event(p->db, 0, now, POLICY_EV_REFUSED, err);
+		if (policy_ledger_refused(p->db, now, POLICY_DENY_NOT_RECORDABLE, login, source, d.system_name, err) !=
+		    POLICY_OK)
+			WLog_ERR(TAG, "refusal not recorded: %s", policy_last_error());
 		refuse(out, "The session cannot be recorded, so it is refused.");
 		policy_credentials_clear(&creds);
 		return TRUE;
@@ -247,12 +251,16 @@ static void permits_refused(void *ctx, const char *reason, const char *login, co
 }
 
 /* The counts of refusals aggregated per source are written once their minute has ended
- * (policy_ledger_refused), at the latest by this call about twice a second. */
+ * (policy_ledger_refused), at the latest by this call about twice a second; and about once
+ * a minute the recordings directory's free space is checked (gate_disk_watch_tick). */
 static void permits_tick(void *ctx)
 {
 	gate_permits *p = ctx;
-	if (p->db && policy_ledger_flush_refusals(p->db, policy_now_us(), false) != POLICY_OK)
+	int64_t now = policy_now_us();
+	if (p->db && policy_ledger_flush_refusals(p->db, now, false) != POLICY_OK)
 		WLog_ERR(TAG, "counts of aggregated refusals not written: %s", policy_last_error());
+	if (p->recordings_dir)
+		gate_disk_watch_tick(&p->disk_watch, p->recordings_dir, &p->disk, now);
 }
 
 gate_admission gate_permits_admission(gate_permits *p)

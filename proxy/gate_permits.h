@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "gate_disk.h"
 #include "gate_observer.h"
 #include "policy.h"
 #include "secret.h"
@@ -37,6 +38,8 @@ typedef struct {
 	const char *recordings_dir; /* borrowed */
 	int idle_warning_s;         /* warn before an idle end (0 = never) */
 	int permit_poll_ms;         /* permit re-check period for live sessions */
+	gate_disk_limits disk;      /* free-space guard of recordings_dir (gate_disk.h) */
+	gate_disk_watch disk_watch; /* the listener thread's periodic check (tick) */
 	/* Lab mode (a fixed target in the configuration): when set, this admission picks the
 	 * target and channel policy and no account or permit is checked; sessions are still
 	 * recorded and written to the ledger (without a permit). */

@@ -151,6 +151,8 @@ static int serve(const gate_config *cfg, BOOL no_record, gate_sam *sam)
 		                 .recordings_dir = cfg->recordings,
 		                 .idle_warning_s = 60,
 		                 .permit_poll_ms = 2000,
+		                 .disk = { .min_free_mb = cfg->recordings_min_free_mb,
+		                           .warn_free_mb = cfg->recordings_warn_free_mb },
 		                 .lab = cfg->target.host ? &lab : NULL,
 		                 .lab_no_record = no_record,
 		                 .target_cert_ignored = cfg->target_cert_ignore };
