@@ -45,6 +45,8 @@ static void print_usage(FILE *out)
 	      "  calendar close DATE [--reason TEXT] | calendar closed [--json]\n"
 	      "  verify [--anchor SEQ:HASH]\n"
 	      "  backup FILE                 (a consistent copy while the gate runs; never overwrites)\n"
+	      "  retention show | retention set DAYS [--by NAME]\n"
+	      "  recordings prune --older-than DAYS [--dry-run] [--dir DIR] [--by NAME]\n"
 	      "\n"
 	      "Dates are YYYY-MM-DD and times are shown in ZONE (default Asia/Tokyo). The key file\n"
 	      "defaults to secret.key beside DB. Options take --opt VALUE or --opt=VALUE, before or\n"
@@ -80,13 +82,17 @@ static int run(policy_db *db, const char *path, int argc, char **argv)
 		return cli_verify(db, argc - 1, argv + 1);
 	if (!strcmp(cmd, "backup"))
 		return cli_backup(db, argc - 1, argv + 1);
+	if (!strcmp(cmd, "retention"))
+		return cli_retention(db, argc - 1, argv + 1);
+	if (!strcmp(cmd, "recordings"))
+		return cli_recordings(db, path, argc - 1, argv + 1);
 	if (!strcmp(cmd, "secret-key"))
 		return cli_secret_key(db, path, argc - 1, argv + 1);
 	return cli_usage("unknown command '%s'", cmd);
 }
 
 static const char *const commands[] = { "init", "section", "vendor", "system", "account", "permit",
-					"session", "report", "calendar", "verify", "backup", "secret-key", NULL };
+					"session", "report", "calendar", "verify", "backup", "retention", "recordings", "secret-key", NULL };
 
 static bool known_command(const char *c)
 {

@@ -308,6 +308,10 @@ static const char *const migrations[] = {
 	"ALTER TABLE accounts ADD COLUMN nt_key_id TEXT;\n"
 	"ALTER TABLE accounts ADD COLUMN nt_sealed BLOB;\n"
 	"ALTER TABLE system_secrets ADD COLUMN binding INTEGER NOT NULL DEFAULT 1;\n",
+	/* 4 -> 5: settings the city decides (retention.h: how long recordings are kept); each
+	 * change is also a ledger row. */
+	"CREATE TABLE settings(name TEXT PRIMARY KEY, value TEXT NOT NULL,\n"
+	"  updated_us INTEGER NOT NULL, updated_by TEXT NOT NULL);\n",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))

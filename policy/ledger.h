@@ -32,6 +32,8 @@
 #define POLICY_EV_CERT_PIN_SET "cert_pin_set"         /* detail: "system NAME sha256:HEX" */
 #define POLICY_EV_CERT_PIN_CLEARED "cert_pin_cleared" /* detail: "system NAME was sha256:HEX" */
 #define POLICY_EV_SECRET_KEY_CREATED "secret_key_created" /* detail: key path and key id */
+#define POLICY_EV_RETENTION_SET "retention_set"       /* detail: "recordings N days (was M)" */
+#define POLICY_EV_RECORDING_PRUNED "recording_pruned" /* detail: session, file, digest (retention.h) */
 
 typedef enum {
 	POLICY_END_CLIENT_DISCONNECT,
