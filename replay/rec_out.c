@@ -26,10 +26,6 @@
 
 #define REC_SOFT_FLUSH (128u << 10) /* flush a frame once its content reaches this */
 
-#ifndef RMGATE_VERSION
-#define RMGATE_VERSION "unknown"
-#endif
-
 typedef struct rec_index_entry {
 	uint64_t ts;
 	uint64_t offset;
@@ -62,8 +58,7 @@ struct rec_out {
 	bool unsynced; /* packets written since the last fdatasync */
 	rec_index_entry *index;
 	size_t nindex, capindex;
-	/* counters: bytes, packets, records, raw_bytes */
-	rec_writer_stats st;
+	rec_out_counters st;
 };
 
 static uint64_t mono_ns(void)
@@ -355,28 +350,6 @@ static int open_file(rec_out *o, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-static void header_body(rec_wb *b, const rec_session_info *in)
-{
-	rec_wb_u16(b, REC_FORMAT_VERSION);
-	rec_wb_u16(b, (uint16_t)in->width);
-	rec_wb_u16(b, (uint16_t)in->height);
-	rec_wb_u32(b, REC_PIXEL_BGR24);
-	rec_wb_u16(b, REC_TILE);
-	rec_wb_u32(b, in->keyboard_layout);
-	rec_wb_u64(b, (uint64_t)in->permit_id);
-	rec_wb_u64(b, (uint64_t)in->vendor_id);
-	rec_wb_u64(b, (uint64_t)in->system_id);
-	rec_wb_u64(b, (uint64_t)in->account_id);
-	rec_wb_u64(b, in->start_ns);
-	size_t n = rec_text_len(in->session_id);
-	rec_wb_u16(b, (uint16_t)n);
-	rec_wb_put(b, in->session_id, n);
-	const char *gv = in->gate_version ? in->gate_version : RMGATE_VERSION;
-	n = rec_text_len(gv);
-	rec_wb_u16(b, (uint16_t)n);
-	rec_wb_put(b, gv, n);
-}
-
 void rec_out_free(rec_out *o)
 {
 	if (!o)
@@ -395,8 +368,8 @@ void rec_out_free(rec_out *o)
 	free(o);
 }
 
-static int init(rec_out *o, const char *path, const rec_session_info *info, char *err,
-                size_t errlen)
+static int init(rec_out *o, const char *path, uint64_t header_ts, const void *header,
+                size_t header_len, char *err, size_t errlen)
 {
 	o->cctx = ZSTD_createCCtx();
 	o->md = EVP_MD_CTX_new();
@@ -406,10 +379,7 @@ static int init(rec_out *o, const char *path, const rec_session_info *info, char
 	}
 	if (open_file(o, path, err, errlen) != 0)
 		return -1;
-	rec_wb b = { 0 };
-	header_body(&b, info);
-	rec_out_emit(o, REC_T_HEADER, info->start_ns, b.p, b.len);
-	rec_wb_free(&b);
+	rec_out_emit(o, REC_T_HEADER, header_ts, header, header_len);
 	rec_out_flush(o);
 	o->last_sync_mono = 0;
 	if (atomic_load(&o->failed) || o->seq != 1) {
@@ -419,8 +389,8 @@ static int init(rec_out *o, const char *path, const rec_session_info *info, char
 	return 0;
 }
 
-int rec_out_open(rec_out **out, const char *path, const rec_session_info *info, uint64_t flush_ns,
-                 int level, char *err, size_t errlen)
+int rec_out_open(rec_out **out, const char *path, uint64_t header_ts, const void *header,
+                 size_t header_len, uint64_t flush_ns, int level, char *err, size_t errlen)
 {
 	*out = NULL;
 	rec_out *o = calloc(1, sizeof *o);
@@ -431,7 +401,7 @@ int rec_out_open(rec_out **out, const char *path, const rec_session_info *info, 
 	atomic_init(&o->failed, false);
 	o->flush_ns = flush_ns;
 	o->level = level;
-	if (init(o, path, info, err, errlen) != 0) {
+	if (init(o, path, header_ts, header, header_len, err, errlen) != 0) {
 		bool created = o->file != NULL;
 		rec_out_free(o);
 		if (created)
@@ -480,7 +450,7 @@ static void write_index(rec_out *o, uint64_t ts)
 	write_packet(o, REC_PKT_HDR_LEN + clen + REC_IDX_TAIL_LEN);
 }
 
-int rec_out_close(rec_out *o, uint64_t ts, uint8_t digest_out[32], rec_writer_stats *stats)
+int rec_out_close(rec_out *o, uint64_t ts, uint8_t digest_out[32], rec_out_counters *counters)
 {
 	rec_out_flush(o);
 	write_index(o, ts);
@@ -488,12 +458,8 @@ int rec_out_close(rec_out *o, uint64_t ts, uint8_t digest_out[32], rec_writer_st
 		rec_out_fail(o, strerror(errno));
 	if (digest_out)
 		memcpy(digest_out, o->chain, 32);
-	if (stats) {
-		stats->bytes = o->st.bytes;
-		stats->packets = o->st.packets;
-		stats->records = o->st.records;
-		stats->raw_bytes = o->st.raw_bytes;
-	}
+	if (counters)
+		*counters = o->st;
 	int rc = atomic_load(&o->failed) ? -1 : 0;
 	rec_out_free(o);
 	return rc;

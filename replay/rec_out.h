@@ -29,17 +29,24 @@
 #ifndef RMGATE_REC_OUT_H
 #define RMGATE_REC_OUT_H
 
-#include "rec_writer.h"
-
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 typedef struct rec_out rec_out;
 
-/* info->start_ns must be set; flush_ns and level are the writer's tuning. */
-int rec_out_open(rec_out **out, const char *path, const rec_session_info *info, uint64_t flush_ns,
-                 int level, char *err, size_t errlen);
+/* What the file has taken so far (rec_writer_stats has the same meaning). */
+typedef struct rec_out_counters {
+	uint64_t bytes;     /* file size */
+	uint64_t packets;   /* zstd frames (pcap packets), trailer included */
+	uint64_t records;   /* typed records */
+	uint64_t raw_bytes; /* record bytes before compression */
+} rec_out_counters;
+
+/* header: the HEADER record's body, time-stamped header_ts; flush_ns and level
+ * are the writer's tuning (flush interval, zstd level). */
+int rec_out_open(rec_out **out, const char *path, uint64_t header_ts, const void *header,
+                 size_t header_len, uint64_t flush_ns, int level, char *err, size_t errlen);
 void rec_out_free(rec_out *o);
 
 /* Marks the recording failed (logs `what` the first time). Any thread. */
@@ -62,9 +69,8 @@ uint64_t rec_out_due_in(const rec_out *o);
 void rec_out_flush_due(rec_out *o);
 
 /* Writes the pending frame and the index trailer (time ts), fsyncs, copies the
- * chain digest (32 bytes) and the file's counters (bytes, packets, records,
- * raw_bytes) out (both may be NULL) and frees o. Returns -1 if the recording
- * failed at any point, else 0. */
-int rec_out_close(rec_out *o, uint64_t ts, uint8_t digest_out[32], rec_writer_stats *stats);
+ * chain digest (32 bytes) and the counters out (both may be NULL) and frees o.
+ * Returns -1 if the recording failed at any point, else 0. */
+int rec_out_close(rec_out *o, uint64_t ts, uint8_t digest_out[32], rec_out_counters *counters);
 
 #endif

@@ -22,8 +22,7 @@ struct rec_tiles {
 	uint8_t ptr_pos[8];
 	bool have_pos;
 	rec_wb tmp; /* the tile record being built */
-	/* counters: updates, keyframes, tiles, copies */
-	rec_writer_stats st;
+	rec_tiles_counters st;
 };
 
 void rec_fb_free(rec_fb *fb)
@@ -76,12 +75,9 @@ void rec_tiles_free(rec_tiles *t)
 	free(t);
 }
 
-void rec_tiles_stats(const rec_tiles *t, rec_writer_stats *stats)
+rec_tiles_counters rec_tiles_count(const rec_tiles *t)
 {
-	stats->updates = t->st.updates;
-	stats->keyframes = t->st.keyframes;
-	stats->tiles = t->st.tiles;
-	stats->copies = t->st.copies;
+	return t->st;
 }
 
 /* ---------- tiles and keyframes ---------- */

@@ -19,7 +19,6 @@
 #define RMGATE_REC_TILES_H
 
 #include "rec_out.h"
-#include "rec_writer.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -59,7 +58,14 @@ void rec_tiles_pointer_pos(rec_tiles *t, const uint8_t body[8], uint64_t ts);
  * cur and prev differ in geometry (a resize whose pixels have not come yet). */
 void rec_tiles_update(rec_tiles *t, uint64_t ts);
 
-/* The encoder's counters: updates, keyframes, tiles, copies. */
-void rec_tiles_stats(const rec_tiles *t, rec_writer_stats *stats);
+/* What the encoder has written so far (rec_writer_stats has the same meaning). */
+typedef struct rec_tiles_counters {
+	uint64_t updates; /* screen updates written (keyframes included) */
+	uint64_t keyframes;
+	uint64_t tiles;  /* tile records */
+	uint64_t copies; /* COPY records (detected scrolls) */
+} rec_tiles_counters;
+
+rec_tiles_counters rec_tiles_count(const rec_tiles *t);
 
 #endif

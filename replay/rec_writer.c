@@ -29,6 +29,10 @@
 #define REC_QUEUE_BYTES (32u << 20)
 #define ENTRY_FRAME 0xFFFFu /* queue-only marker: a frame call happened */
 
+#ifndef RMGATE_VERSION
+#define RMGATE_VERSION "unknown"
+#endif
+
 /* One queued record body (serialised by the producer). */
 typedef struct rec_entry {
 	struct rec_entry *next;
@@ -463,6 +467,28 @@ static void destroy(rec_writer *w)
 	free(w);
 }
 
+static void header_body(rec_wb *b, const rec_session_info *in)
+{
+	rec_wb_u16(b, REC_FORMAT_VERSION);
+	rec_wb_u16(b, (uint16_t)in->width);
+	rec_wb_u16(b, (uint16_t)in->height);
+	rec_wb_u32(b, REC_PIXEL_BGR24);
+	rec_wb_u16(b, REC_TILE);
+	rec_wb_u32(b, in->keyboard_layout);
+	rec_wb_u64(b, (uint64_t)in->permit_id);
+	rec_wb_u64(b, (uint64_t)in->vendor_id);
+	rec_wb_u64(b, (uint64_t)in->system_id);
+	rec_wb_u64(b, (uint64_t)in->account_id);
+	rec_wb_u64(b, in->start_ns);
+	size_t n = rec_text_len(in->session_id);
+	rec_wb_u16(b, (uint16_t)n);
+	rec_wb_put(b, in->session_id, n);
+	const char *gv = in->gate_version ? in->gate_version : RMGATE_VERSION;
+	n = rec_text_len(gv);
+	rec_wb_u16(b, (uint16_t)n);
+	rec_wb_put(b, gv, n);
+}
+
 static int init(rec_writer *w, const char *path, const rec_session_info *info, char *err,
                 size_t errlen)
 {
@@ -492,7 +518,12 @@ static int init(rec_writer *w, const char *path, const rec_session_info *info, c
 	rec_session_info in = *info;
 	if (!in.start_ns)
 		in.start_ns = w->clock(w->clock_ctx);
-	if (rec_out_open(&w->out, path, &in, flush_ns, level, err, errlen) != 0)
+	rec_wb header = { 0 };
+	header_body(&header, &in);
+	int rc = rec_out_open(&w->out, path, in.start_ns, header.p, header.len, flush_ns, level, err,
+	                      errlen);
+	rec_wb_free(&header);
+	if (rc != 0)
 		return -1;
 	w->tiles = rec_tiles_new(w->out, info->width, info->height, keyframe_ns);
 	if (!w->tiles) {
@@ -546,13 +577,22 @@ int rec_writer_close(rec_writer *w, const char *end_reason, uint8_t digest_out[3
 	uint8_t *p = body;
 	rec_put_text(&p, end_reason, n);
 	rec_out_emit(w->out, REC_T_END, ts, body, (size_t)(p - body));
+	rec_tiles_counters tc = rec_tiles_count(w->tiles);
+	rec_out_counters oc = { 0 };
+	int rc = rec_out_close(w->out, ts, digest_out, &oc);
+	w->out = NULL;
 	if (stats) {
-		memset(stats, 0, sizeof *stats);
-		rec_tiles_stats(w->tiles, stats);
+		*stats = (rec_writer_stats){ 0 };
+		stats->bytes = oc.bytes;
+		stats->packets = oc.packets;
+		stats->records = oc.records;
+		stats->raw_bytes = oc.raw_bytes;
+		stats->updates = tc.updates;
+		stats->keyframes = tc.keyframes;
+		stats->tiles = tc.tiles;
+		stats->copies = tc.copies;
 		stats->dropped = w->dropped_reported;
 	}
-	int rc = rec_out_close(w->out, ts, digest_out, stats);
-	w->out = NULL;
 	destroy(w);
 	return rc;
 }
