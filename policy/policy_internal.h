@@ -16,7 +16,7 @@
 
 #define POLICY_TAG "rmgate.policy"
 
-/* Refused logons are aggregated per source address (ledger.c): the first
+/* Refused logons are aggregated per source address (refusals.c): the first
  * `refusal_burst` refusals of a source within one window are written as they
  * come; the rest are counted here and written as one "refused_summary" row
  * when the window ends (at the next refusal, at policy_ledger_flush_refusals,

@@ -1,6 +1,8 @@
 /* rec_buf: bounds-checked reader and growable buffer for the recording format. */
 #include "rec_buf.h"
 
+#include "rec_format.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -173,6 +175,25 @@ void rec_wb_text(rec_wb *b, const char *s)
 		n = 0xFFFF;
 	rec_wb_u16(b, (uint16_t)n);
 	rec_wb_put(b, s, n);
+}
+
+size_t rec_text_len(const char *s)
+{
+	size_t n = s ? strnlen(s, REC_MAX_TEXT + 1) : 0;
+	if (n > REC_MAX_TEXT) {
+		n = REC_MAX_TEXT;
+		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--;
+	}
+	return n;
+}
+
+void rec_put_text(uint8_t **p, const char *s, size_t n)
+{
+	rec_put_u16(*p, (uint16_t)n);
+	if (n)
+		memcpy(*p + 2, s, n);
+	*p += 2 + n;
 }
 
 void rec_put_u16(uint8_t *p, uint16_t v)

@@ -49,6 +49,12 @@ void rec_wb_u32(rec_wb *b, uint32_t v);
 void rec_wb_u64(rec_wb *b, uint64_t v);
 void rec_wb_text(rec_wb *b, const char *s); /* u16 length + bytes */
 
+/* Text fields of records: the length of s (NULL = "") clipped to REC_MAX_TEXT
+ * bytes at a UTF-8 boundary, and a store of u16 length + those n bytes at *p,
+ * advancing *p (the caller sized the buffer). */
+size_t rec_text_len(const char *s);
+void rec_put_text(uint8_t **p, const char *s, size_t n);
+
 /* Little-endian stores into a fixed buffer. */
 void rec_put_u16(uint8_t *p, uint16_t v);
 void rec_put_u32(uint8_t *p, uint32_t v);

@@ -1,7 +1,7 @@
 /* rec_format: constants and on-disk layout of rmgate session recordings.
  *
  * docs/recording-format.md is the normative description; this header is its C
- * mirror and is shared by the writer (rec_writer.c) and the reader (rec_reader.c).
+ * mirror and is shared by the writer (rec_writer.c, rec_tiles.c, rec_out.c) and the reader (rec_reader.c).
  * All multi-byte integers inside packets are little-endian. */
 #ifndef RMGATE_REC_FORMAT_H
 #define RMGATE_REC_FORMAT_H

@@ -1,5 +1,9 @@
 /* rec_reader: sequential reading, checking and seeking of recordings.
- * Packets come from libpcap; their content is parsed with rec_rd only. */
+ * Packets come from libpcap; their content is parsed with rec_rd only.
+ * One file on purpose (~740 lines): packet reading, the hash-chain check,
+ * record parsing, seeking and the whole-file scan all move or read the same
+ * position and chain state (struct rec_reader); split, that state would have
+ * to be shared across files. */
 #include "rec_reader.h"
 
 #include "rec_buf.h"

@@ -28,9 +28,10 @@
  *       (only the newest pixels are kept) and screen data never grows the queue.
  * - Memory per session: three screens of width*height*4 bytes (pending,
  *   latest snapshot, what the file's reader has), about 25 MB at 1920x1080.
- * - Everything else (file, zstd context, hash chain, the recorded screen, the
- *   index) is owned by the writer thread and touched by close() only after the
- *   join.
+ * - Everything else is owned by the writer thread and touched by close() only
+ *   after the join: the recorded screens and the tile encoder (rec_tiles.h),
+ *   the file, zstd context, hash chain and index (rec_out.h; only its sticky
+ *   failure flag is shared, atomic).
  * - The writer thread wakes on new entries and at least every flush interval,
  *   so a zstd frame is written at least once per flush interval (default 1 s)
  *   while there is anything to write. */
