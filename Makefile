@@ -46,6 +46,13 @@ endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS    ?= -O2 -g
+# Built-in defaults of the programs: where state lives when no configuration says otherwise,
+# and the configuration rmgate-proxy reads without -c (none: the embedded default). The
+# development build keeps everything in ./var (make run); the Debian package builds with
+# VAR_DIR_DEFAULT=/var/lib/rmgate CONFIG_DEFAULT=/etc/rmgate/rmgate.conf (debian/rules).
+# Changing them needs a clean build.
+VAR_DIR_DEFAULT ?= ./var
+CONFIG_DEFAULT  ?=
 # Hardening (Debian's and the issue's baseline): stack protector, PIE, full RELRO, and
 # fortified libc calls. _FORTIFY_SOURCE is left out of the sanitizer build, whose
 # interceptors already check those calls, and where the caller's flags set it already.
@@ -53,7 +60,8 @@ HARDEN_CFLAGS  := -fstack-protector-strong -fPIE \
                   $(if $(SANFLAGS)$(findstring _FORTIFY_SOURCE,$(CPPFLAGS) $(CFLAGS)),,-D_FORTIFY_SOURCE=2)
 HARDEN_LDFLAGS := -pie -Wl,-z,relro,-z,now
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CPPFLAGS) $(CFLAGS) $(HARDEN_CFLAGS) $(SANFLAGS) -D_GNU_SOURCE \
-              -DRMGATE_VERSION='"$(VERSION)"' -Iproxy -Ireplay -Ipolicy -Icommon $(PKG_CFLAGS) -MMD -MP
+              -DRMGATE_VERSION='"$(VERSION)"' -DRMGATE_VAR_DIR='"$(VAR_DIR_DEFAULT)"' \
+              -DRMGATE_CONFIG_FILE='"$(CONFIG_DEFAULT)"' -Iproxy -Ireplay -Ipolicy -Icommon $(PKG_CFLAGS) -MMD -MP
 LDLIBS    := $(PKG_LIBS) -lpthread -lm
 LDFLAGS   += $(HARDEN_LDFLAGS) $(SANFLAGS)
 

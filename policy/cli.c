@@ -11,11 +11,17 @@
 #include <unistd.h>
 #include <winpr/wlog.h>
 
+/* The built-in state directory (the Makefile's VAR_DIR_DEFAULT; /var/lib/rmgate when
+ * installed from the Debian package). */
+#ifndef RMGATE_VAR_DIR
+#define RMGATE_VAR_DIR "./var"
+#endif
+
 static void print_usage(FILE *out)
 {
 	fputs("Usage: rmgate-policy [-d DB] [--tz ZONE] COMMAND ...\n"
 	      "\n"
-	      "Permits, the ledger and reports for rmgate (database default ./var/rmgate.db).\n"
+	      "Permits, the ledger and reports for rmgate (database default " RMGATE_VAR_DIR "/rmgate.db).\n"
 	      "\n"
 	      "  init\n"
 	      "  section add NAME [--officer NAME] | section list [--json]\n"
@@ -145,7 +151,7 @@ int policy_cli_main(int argc, char **argv)
 		                                { "help", no_argument, NULL, 'h' },
 		                                { "version", no_argument, NULL, 'V' },
 		                                { NULL, 0, NULL, 0 } };
-	const char *path = "./var/rmgate.db", *zone = NULL;
+	const char *path = RMGATE_VAR_DIR "/rmgate.db", *zone = NULL;
 	char what[64];
 	int c;
 	opterr = 0;

@@ -45,11 +45,11 @@ void gate_config_defaults(gate_config *cfg)
 	cfg->listen[0].host = strdup("127.0.0.1");
 	cfg->listen[0].port = 3389;
 	cfg->n_listen = 1;
-	cfg->var_dir = strdup("./var");
-	cfg->certificate = join_path("./var", "gate.crt");
-	cfg->private_key = join_path("./var", "gate.key");
-	cfg->database = join_path("./var", "rmgate.db");
-	cfg->recordings = join_path("./var", "recordings");
+	cfg->var_dir = strdup(RMGATE_VAR_DIR);
+	cfg->certificate = join_path(RMGATE_VAR_DIR, "gate.crt");
+	cfg->private_key = join_path(RMGATE_VAR_DIR, "gate.key");
+	cfg->database = join_path(RMGATE_VAR_DIR, "rmgate.db");
+	cfg->recordings = join_path(RMGATE_VAR_DIR, "recordings");
 	cfg->security = GATE_SEC_TLS;
 	cfg->max_sessions = 20;
 	cfg->refused_rows_per_minute = 10;

@@ -15,6 +15,16 @@
 #ifndef RMGATE_GATE_CONFIG_H
 #define RMGATE_GATE_CONFIG_H
 
+/* The built-in state directory (the Makefile's VAR_DIR_DEFAULT: ./var for development,
+ * /var/lib/rmgate in the Debian package) and the configuration read without -c
+ * (CONFIG_DEFAULT; "" = none, the embedded default). */
+#ifndef RMGATE_VAR_DIR
+#define RMGATE_VAR_DIR "./var"
+#endif
+#ifndef RMGATE_CONFIG_FILE
+#define RMGATE_CONFIG_FILE ""
+#endif
+
 #include <stddef.h>
 #include <winpr/wtypes.h>
 

@@ -18,6 +18,10 @@
 #include "secret.h"
 #include "text_escape.h"
 
+/* What -c defaults to, for the help text. */
+#define RMGATE_CONFIG_DEFAULT_TEXT                                                                     \
+	(RMGATE_CONFIG_FILE[0] ? RMGATE_CONFIG_FILE : "none: the embedded default, files in " RMGATE_VAR_DIR)
+
 static void print_usage(FILE *out)
 {
 	fprintf(out,
@@ -26,7 +30,7 @@ static void print_usage(FILE *out)
 	        "The rmgate RDP gate: vendors' RDP clients connect here; the gate connects them to the\n"
 	        "target, view only, and keeps its own decoded copy of the screen for the recorder.\n"
 	        "\n"
-	        "  -c, --config FILE       configuration file (default: embedded default, see rmgate-proxy(1))\n"
+	        "  -c, --config FILE       configuration file (default: %s)\n"
 	        "      --check-config      check the configuration (and create the default files) and exit\n"
 	        "      --listen ADDR:PORT  listen on this address only (IPv6 as [ADDR]:PORT)\n"
 	        "      --target HOST:PORT  lab mode: connect every admitted client to this target\n"
@@ -35,7 +39,8 @@ static void print_usage(FILE *out)
 	        "      --no-record         lab mode only: neither record sessions nor write them to the\n"
 	        "                          ledger (to measure the recorder's cost)\n"
 	        "  -h, --help              show this help\n"
-	        "  -V, --version           show the version\n");
+	        "  -V, --version           show the version\n",
+	        RMGATE_CONFIG_DEFAULT_TEXT);
 }
 
 /* One line for the operator's terminal: what the line quotes (configuration values, file
@@ -258,6 +263,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0); /* WLog's console lines reach log files promptly */
 	int rc = 1;
 	gate_config_defaults(&cfg);
+	if (!file && RMGATE_CONFIG_FILE[0])
+		file = RMGATE_CONFIG_FILE; /* the installed default (/etc/rmgate/rmgate.conf) */
 	if (file && !gate_config_load(&cfg, file, err, sizeof(err))) {
 		say(stderr, "rmgate-proxy: %s", err);
 		goto out;
@@ -295,9 +302,12 @@ int main(int argc, char **argv)
 	}
 	if (check) {
 		gate_sam_free(sam);
-		say(stdout, "configuration OK: %zu listen address(es), target %s%s%u, security %s, max_sessions %d",
-		       cfg.n_listen, cfg.target.host ? cfg.target.host : "(none)", cfg.target.host ? ":" : "",
-		       cfg.target.port, cfg.security == GATE_SEC_NLA ? "nla" : "tls", cfg.max_sessions);
+		char target_text[300] = "(none)";
+		if (cfg.target.host)
+			snprintf(target_text, sizeof target_text, "%s:%u", cfg.target.host, cfg.target.port);
+		say(stdout, "configuration OK (%s): %zu listen address(es), files in %s, target %s, security %s, max_sessions %d",
+		    file ? file : "embedded default", cfg.n_listen, cfg.var_dir, target_text,
+		    cfg.security == GATE_SEC_NLA ? "nla" : "tls", cfg.max_sessions);
 		rc = 0;
 		goto out;
 	}

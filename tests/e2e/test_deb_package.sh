@@ -4,8 +4,8 @@
 # the service unit, /etc/rmgate/rmgate.conf as a conffile and the user documents only; `dpkg -i`
 # creates the rmgate system user (no login, no home) and /var/lib/rmgate (root, 0700); the
 # installed unit passes `systemd-analyze verify`; `rmgate-proxy --check-config` passes on the
-# installed configuration and creates the gate's files in /var/lib/rmgate; the installed gate
-# listens. `dpkg --purge` removes the user and the configuration but keeps the evidence in
+# installed configuration and creates the gate's files in /var/lib/rmgate; the installed
+# programs default to /etc/rmgate/rmgate.conf and /var/lib/rmgate; the installed gate listens. `dpkg --purge` removes the user and the configuration but keeps the evidence in
 # /var/lib/rmgate; with RMGATE_PURGE_EVIDENCE=yes the purge removes it too.
 #
 # The package is installed on this machine for the length of the test and purged at its end
@@ -66,6 +66,11 @@ bench_check "rmgate-proxy --check-config passes on the installed configuration" 
     bash -c "/usr/bin/rmgate-proxy -c /etc/rmgate/rmgate.conf --check-config >'$BENCH_DIR/check-config.log' 2>&1"
 bench_check "the gate's certificate and key are in /var/lib/rmgate" \
     bash -c "ls /var/lib/rmgate | grep -q . "
+# The installed programs default to the FHS places (no -c, no -d).
+bench_check "rmgate-proxy without -c reads /etc/rmgate/rmgate.conf, files in /var/lib/rmgate" \
+    bash -c "cd / && /usr/bin/rmgate-proxy --check-config | grep -qF 'configuration OK (/etc/rmgate/rmgate.conf): 1 listen address(es), files in /var/lib/rmgate,'"
+bench_check "rmgate-policy without -d uses /var/lib/rmgate/rmgate.db" \
+    bash -c "cd / && /usr/bin/rmgate-policy init >/dev/null && test -f /var/lib/rmgate/rmgate.db && /usr/bin/rmgate-policy verify >/dev/null"
 PORT=$(bench_free_port) || bench_die "no free port"
 bench_spawn installed-gate /usr/bin/rmgate-proxy -c /etc/rmgate/rmgate.conf --listen "127.0.0.1:$PORT"
 bench_check "the installed gate listens" bench_wait_port "$PORT" 20
