@@ -4,12 +4,25 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+static void vset(char *err, size_t errlen, const char *fmt, va_list ap)
+{
+	if (err && errlen)
+		vsnprintf(err, errlen, fmt, ap);
+}
+
 void gate_err_set(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
-	if (!err || !errlen)
-		return;
 	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
+	vset(err, errlen, fmt, ap);
 	va_end(ap);
+}
+
+int gate_err_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vset(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
 }

@@ -10,5 +10,7 @@
 #include <stddef.h>
 
 void gate_err_set(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The same for functions that return 0 or -1 (gate_sandbox, gate_ipc): sets err, returns -1. */
+int gate_err_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

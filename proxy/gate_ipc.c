@@ -2,7 +2,6 @@
 #include "gate_ipc.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -10,6 +9,7 @@
 
 #include <openssl/crypto.h>
 
+#include "gate_err.h"
 #include "text_escape.h"
 
 typedef enum { KIND_U32, KIND_STR, KIND_BYTES } field_kind;
@@ -90,16 +90,6 @@ const char *gate_ipc_type_name(uint8_t type)
 	}
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 static void put_le16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)v;
@@ -167,7 +157,7 @@ void gate_ipc_out_clear(gate_ipc_out *out)
 int gate_ipc_send(int sock, gate_ipc_out *out, int fd, char *err, size_t errlen)
 {
 	if (out->overflow || out->len < GATE_IPC_HEADER)
-		return fail(err, errlen, "the %s message does not fit in %d bytes", gate_ipc_type_name(out->bytes[1]),
+		return gate_err_fail(err, errlen, "the %s message does not fit in %d bytes", gate_ipc_type_name(out->bytes[1]),
 			    GATE_IPC_MAX_MESSAGE);
 	put_le32(out->bytes + 4, (uint32_t)(out->len - GATE_IPC_HEADER));
 	struct iovec iov = { .iov_base = out->bytes, .iov_len = out->len };
@@ -191,7 +181,7 @@ int gate_ipc_send(int sock, gate_ipc_out *out, int fd, char *err, size_t errlen)
 		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return fail(err, errlen, "cannot send the %s message: %s", gate_ipc_type_name(out->bytes[1]),
+		return gate_err_fail(err, errlen, "cannot send the %s message: %s", gate_ipc_type_name(out->bytes[1]),
 			    strerror(errno));
 	return 0;
 }
@@ -226,29 +216,29 @@ int gate_ipc_parse(const uint8_t *bytes, size_t len, int fd, gate_ipc_side from,
 	msg->type = 0;
 	int status = -1;
 	if (len < GATE_IPC_HEADER) {
-		fail(err, errlen, "a message of %zu bytes is shorter than its header", len);
+		gate_err_set(err, errlen, "a message of %zu bytes is shorter than its header", len);
 		goto out;
 	}
 	if (len > GATE_IPC_MAX_MESSAGE) {
-		fail(err, errlen, "a message of %zu bytes is larger than %d", len, GATE_IPC_MAX_MESSAGE);
+		gate_err_set(err, errlen, "a message of %zu bytes is larger than %d", len, GATE_IPC_MAX_MESSAGE);
 		goto out;
 	}
 	if (bytes[0] != GATE_IPC_VERSION || le16(bytes + 2) != 0) {
-		fail(err, errlen, "a message of protocol version %u (this side speaks %d)", bytes[0], GATE_IPC_VERSION);
+		gate_err_set(err, errlen, "a message of protocol version %u (this side speaks %d)", bytes[0], GATE_IPC_VERSION);
 		goto out;
 	}
 	if (le32(bytes + 4) != len - GATE_IPC_HEADER) {
-		fail(err, errlen, "a message says %u payload bytes but carries %zu", le32(bytes + 4), len - GATE_IPC_HEADER);
+		gate_err_set(err, errlen, "a message says %u payload bytes but carries %zu", le32(bytes + 4), len - GATE_IPC_HEADER);
 		goto out;
 	}
 	const message_schema *s = schema_of(bytes[1]);
 	if (!s || s->from != from) {
-		fail(err, errlen, "a message of type %u (%s), which the %s does not send", bytes[1],
+		gate_err_set(err, errlen, "a message of type %u (%s), which the %s does not send", bytes[1],
 		     gate_ipc_type_name(bytes[1]), from == GATE_IPC_FROM_WORKER ? "worker" : "monitor");
 		goto out;
 	}
 	if (fd >= 0 && !s->carries_fd) {
-		fail(err, errlen, "a %s message came with a descriptor", gate_ipc_type_name(s->type));
+		gate_err_set(err, errlen, "a %s message came with a descriptor", gate_ipc_type_name(s->type));
 		goto out;
 	}
 	memcpy(msg->bytes, bytes, len);
@@ -257,38 +247,38 @@ int gate_ipc_parse(const uint8_t *bytes, size_t len, int fd, gate_ipc_side from,
 	size_t off = GATE_IPC_HEADER;
 	while (off < len) {
 		if (len - off < 4) {
-			fail(err, errlen, "a %s message ends inside a field header", gate_ipc_type_name(s->type));
+			gate_err_set(err, errlen, "a %s message ends inside a field header", gate_ipc_type_name(s->type));
 			goto out;
 		}
 		uint16_t tag = le16(msg->bytes + off), flen = le16(msg->bytes + off + 2);
 		if (flen > len - off - 4) {
-			fail(err, errlen, "field %u of a %s message runs past its end", tag, gate_ipc_type_name(s->type));
+			gate_err_set(err, errlen, "field %u of a %s message runs past its end", tag, gate_ipc_type_name(s->type));
 			goto out;
 		}
 		const field_rule *r = rule_of(s, tag);
 		if (!r) {
-			fail(err, errlen, "a %s message has field %u, which it does not take", gate_ipc_type_name(s->type), tag);
+			gate_err_set(err, errlen, "a %s message has field %u, which it does not take", gate_ipc_type_name(s->type), tag);
 			goto out;
 		}
 		size_t ri = (size_t)(r - s->rules);
 		if (seen & (1u << ri)) {
-			fail(err, errlen, "a %s message has field %u twice", gate_ipc_type_name(s->type), tag);
+			gate_err_set(err, errlen, "a %s message has field %u twice", gate_ipc_type_name(s->type), tag);
 			goto out;
 		}
 		seen |= 1u << ri;
 		const uint8_t *value = msg->bytes + off + 4;
 		if (flen < r->min_len || flen > r->max_len) {
-			fail(err, errlen, "field %u of a %s message has %u bytes (allowed %u to %u)", tag,
+			gate_err_set(err, errlen, "field %u of a %s message has %u bytes (allowed %u to %u)", tag,
 			     gate_ipc_type_name(s->type), flen, r->min_len, r->max_len);
 			goto out;
 		}
 		if (r->kind == KIND_U32 && r->max_value && le32(value) > r->max_value) {
-			fail(err, errlen, "field %u of a %s message is %u (at most %u)", tag, gate_ipc_type_name(s->type),
+			gate_err_set(err, errlen, "field %u of a %s message is %u (at most %u)", tag, gate_ipc_type_name(s->type),
 			     le32(value), r->max_value);
 			goto out;
 		}
 		if (r->kind == KIND_STR && !clean_text(value, flen)) {
-			fail(err, errlen, "field %u of a %s message is not clean UTF-8 text", tag, gate_ipc_type_name(s->type));
+			gate_err_set(err, errlen, "field %u of a %s message is not clean UTF-8 text", tag, gate_ipc_type_name(s->type));
 			goto out;
 		}
 		msg->fields[msg->nfields++] = (gate_ipc_field){ tag, flen, value };
@@ -296,7 +286,7 @@ int gate_ipc_parse(const uint8_t *bytes, size_t len, int fd, gate_ipc_side from,
 	}
 	for (size_t i = 0; i < s->nrules; i++)
 		if (s->rules[i].required && !(seen & (1u << i))) {
-			fail(err, errlen, "a %s message lacks field %u", gate_ipc_type_name(s->type), s->rules[i].tag);
+			gate_err_set(err, errlen, "a %s message lacks field %u", gate_ipc_type_name(s->type), s->rules[i].tag);
 			goto out;
 		}
 	msg->fd = fd;
@@ -327,7 +317,7 @@ int gate_ipc_recv(int sock, gate_ipc_side from, gate_ipc_msg *msg, char *err, si
 		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
-		return fail(err, errlen, "cannot receive a message: %s", strerror(errno));
+		return gate_err_fail(err, errlen, "cannot receive a message: %s", strerror(errno));
 	int fd = -1;
 	size_t nfds = 0;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
@@ -344,7 +334,7 @@ int gate_ipc_recv(int sock, gate_ipc_side from, gate_ipc_msg *msg, char *err, si
 	}
 	int status;
 	if (nfds > 1 || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
-		status = fail(err, errlen, "a message larger than %d bytes or with more than one descriptor",
+		status = gate_err_fail(err, errlen, "a message larger than %d bytes or with more than one descriptor",
 			      GATE_IPC_MAX_MESSAGE);
 		if (fd >= 0)
 			close(fd);

@@ -1,12 +1,12 @@
 /* gate_sandbox: privilege drop and system-call filter of a session worker (gate_sandbox.h). */
 #include "gate_sandbox.h"
+#include "gate_err.h"
 
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
 #include <sched.h>
 #include <seccomp.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,47 +14,37 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 int gate_sandbox_drop_user(const char *user, char *err, size_t errlen)
 {
 	struct passwd pw, *found = NULL;
 	char buf[4096];
 	int rc = getpwnam_r(user, &pw, buf, sizeof buf, &found);
 	if (rc != 0 || !found)
-		return fail(err, errlen, "the worker user \"%s\" does not exist%s%s", user, rc ? ": " : "",
+		return gate_err_fail(err, errlen, "the worker user \"%s\" does not exist%s%s", user, rc ? ": " : "",
 			    rc ? strerror(rc) : "");
 	if (pw.pw_uid == 0 || pw.pw_gid == 0)
-		return fail(err, errlen, "the worker user \"%s\" is root (uid or gid 0): refused", user);
+		return gate_err_fail(err, errlen, "the worker user \"%s\" is root (uid or gid 0): refused", user);
 	/* Groups first: after the uid changes the process may no longer change them. */
 	if (setgroups(0, NULL) != 0)
-		return fail(err, errlen, "cannot drop the supplementary groups: %s", strerror(errno));
+		return gate_err_fail(err, errlen, "cannot drop the supplementary groups: %s", strerror(errno));
 	if (setresgid(pw.pw_gid, pw.pw_gid, pw.pw_gid) != 0)
-		return fail(err, errlen, "cannot take gid %u: %s", (unsigned)pw.pw_gid, strerror(errno));
+		return gate_err_fail(err, errlen, "cannot take gid %u: %s", (unsigned)pw.pw_gid, strerror(errno));
 	if (setresuid(pw.pw_uid, pw.pw_uid, pw.pw_uid) != 0)
-		return fail(err, errlen, "cannot take uid %u: %s", (unsigned)pw.pw_uid, strerror(errno));
+		return gate_err_fail(err, errlen, "cannot take uid %u: %s", (unsigned)pw.pw_uid, strerror(errno));
 	/* Not dumpable: /proc/PID/mem, ptrace attach and core files stay closed to the other
 	 * workers, which run as the same uid. */
 	if (prctl(PR_SET_DUMPABLE, 0L, 0L, 0L, 0L) != 0)
-		return fail(err, errlen, "cannot make the worker non-dumpable: %s", strerror(errno));
+		return gate_err_fail(err, errlen, "cannot make the worker non-dumpable: %s", strerror(errno));
 	/* The drop must be final: every id is the worker's, and root is out of reach. */
 	uid_t ru, eu, su;
 	gid_t rg, eg, sg;
 	if (getresuid(&ru, &eu, &su) != 0 || getresgid(&rg, &eg, &sg) != 0 || ru != pw.pw_uid ||
 	    eu != pw.pw_uid || su != pw.pw_uid || rg != pw.pw_gid || eg != pw.pw_gid || sg != pw.pw_gid)
-		return fail(err, errlen, "the change to user \"%s\" did not take on every id", user);
+		return gate_err_fail(err, errlen, "the change to user \"%s\" did not take on every id", user);
 	if (setuid(0) == 0 || seteuid(0) == 0)
-		return fail(err, errlen, "root could be taken back after the change to \"%s\"", user);
+		return gate_err_fail(err, errlen, "root could be taken back after the change to \"%s\"", user);
 	if (getgroups(0, NULL) != 0)
-		return fail(err, errlen, "supplementary groups remain after the change to \"%s\"", user);
+		return gate_err_fail(err, errlen, "supplementary groups remain after the change to \"%s\"", user);
 	return 0;
 }
 
@@ -122,7 +112,7 @@ static int add_list(scmp_filter_ctx f, uint32_t action, const char *const *names
 			continue; /* not a system call of this architecture */
 		int rc = seccomp_rule_add(f, action, nr, 0);
 		if (rc != 0)
-			return fail(err, errlen, "seccomp rule for %s: %s", names[i], strerror(-rc));
+			return gate_err_fail(err, errlen, "seccomp rule for %s: %s", names[i], strerror(-rc));
 	}
 	return 0;
 }
@@ -130,10 +120,10 @@ static int add_list(scmp_filter_ctx f, uint32_t action, const char *const *names
 int gate_sandbox_restrict_syscalls(char *err, size_t errlen)
 {
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) != 0)
-		return fail(err, errlen, "cannot set no_new_privs: %s", strerror(errno));
+		return gate_err_fail(err, errlen, "cannot set no_new_privs: %s", strerror(errno));
 	scmp_filter_ctx f = seccomp_init(SCMP_ACT_ERRNO(EPERM));
 	if (!f)
-		return fail(err, errlen, "cannot create the seccomp filter");
+		return gate_err_fail(err, errlen, "cannot create the seccomp filter");
 	const scmp_datum_t self = (scmp_datum_t)getpid();
 	static const int families[] = { AF_UNIX, AF_INET, AF_INET6, AF_NETLINK };
 	int rc;
@@ -143,8 +133,9 @@ int gate_sandbox_restrict_syscalls(char *err, size_t errlen)
 	if (add_list(f, SCMP_ACT_KILL_PROCESS, forbidden, sizeof forbidden / sizeof *forbidden, err, errlen) != 0 ||
 	    add_list(f, SCMP_ACT_ALLOW, needed, sizeof needed / sizeof *needed, err, errlen) != 0)
 		goto out;
-	/* Threads yes, namespaces no; clone3's flags sit behind a pointer the filter cannot read,
-	 * so it fails as "not implemented" and glibc uses clone. */
+	/* Threads yes, namespaces no. clone3 passes its flags behind a pointer, which a seccomp
+	 * filter cannot read: it returns ENOSYS, and glibc then falls back to clone, whose flags
+	 * (argument 0) the rules below check. */
 	if ((rc = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
 				   SCMP_A0(SCMP_CMP_MASKED_EQ, SANDBOX_CLONE_NEW_FLAGS, 0))) != 0 ||
 	    (rc = seccomp_rule_add(f, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0)) != 0)
@@ -176,7 +167,7 @@ int gate_sandbox_restrict_syscalls(char *err, size_t errlen)
 	return 0;
 
 lib_failed:
-	fail(err, errlen, "cannot build or load the seccomp filter: %s",
+	gate_err_set(err, errlen, "cannot build or load the seccomp filter: %s",
 	     rc < 0 ? strerror(-rc) : "a thread could not take it");
 out:
 	seccomp_release(f);
