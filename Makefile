@@ -53,6 +53,9 @@ CFLAGS    ?= -O2 -g
 # Changing them needs a clean build.
 VAR_DIR_DEFAULT ?= ./var
 CONFIG_DEFAULT  ?=
+# The user session workers run as (docs/process-model.md): nobody for development, rmgate in
+# the Debian package (which creates it).
+WORKER_USER_DEFAULT ?= nobody
 # Hardening (Debian's and the issue's baseline): stack protector, PIE, full RELRO, and
 # fortified libc calls. _FORTIFY_SOURCE is left out of the sanitizer build, whose
 # interceptors already check those calls, and where the caller's flags set it already.
@@ -61,7 +64,7 @@ HARDEN_CFLAGS  := -fstack-protector-strong -fPIE \
 HARDEN_LDFLAGS := -pie -Wl,-z,relro,-z,now
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CPPFLAGS) $(CFLAGS) $(HARDEN_CFLAGS) $(SANFLAGS) -D_GNU_SOURCE \
               -DRMGATE_VERSION='"$(VERSION)"' -DRMGATE_VAR_DIR='"$(VAR_DIR_DEFAULT)"' \
-              -DRMGATE_CONFIG_FILE='"$(CONFIG_DEFAULT)"' -Iproxy -Ireplay -Ipolicy -Icommon $(PKG_CFLAGS) -MMD -MP
+              -DRMGATE_CONFIG_FILE='"$(CONFIG_DEFAULT)"' -DRMGATE_WORKER_USER='"$(WORKER_USER_DEFAULT)"' -Iproxy -Ireplay -Ipolicy -Icommon $(PKG_CFLAGS) -MMD -MP
 LDLIBS    := $(PKG_LIBS) -lpthread -lm
 LDFLAGS   += $(HARDEN_LDFLAGS) $(SANFLAGS)
 

@@ -15,7 +15,7 @@
 static const char *const end_names[] = {
 	"client_disconnect", "target_disconnect", "idle_timeout", "max_duration", "window_end",
 	"suspended",         "revoked",           "gate_shutdown", "aborted",     "error",
-	"recording_incomplete",
+	"recording_incomplete", "resource_limit",
 };
 
 const char *policy_end_name(policy_end_reason r)

@@ -47,6 +47,7 @@ typedef enum {
 	POLICY_END_ABORTED, /* closed after a crash of the gate */
 	POLICY_END_ERROR,
 	POLICY_END_RECORDING_INCOMPLETE, /* the gate could not decode what the target sent */
+	POLICY_END_RESOURCE_LIMIT, /* the session's worker went over its memory or CPU limit */
 	POLICY_END_COUNT
 } policy_end_reason;
 

@@ -49,7 +49,7 @@ static const char *end_label(const char *reason)
 		{ "window_end", "許可期間終了" },     { "suspended", "許可停止" },
 		{ "revoked", "許可取消" },            { "gate_shutdown", "ゲート停止" },
 		{ "aborted", "異常終了" },            { "error", "エラー" },
-		{ "recording_incomplete", "記録不完全" },
+		{ "recording_incomplete", "記録不完全" }, { "resource_limit", "資源上限超過" },
 	};
 	if (!reason)
 		return "接続中";

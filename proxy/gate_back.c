@@ -271,6 +271,10 @@ static BOOL copy_front_settings(gate_back *b, rdpSettings *bs)
 	                                                           : b->cfg->tls_ciphers) &&
 	    freerdp_settings_set_bool(bs, FreeRDP_NlaSecurity, pw) &&
 	    freerdp_settings_set_bool(bs, FreeRDP_ExternalCertificateManagement, TRUE) &&
+	    /* FreeRDP's client TLS wants its certificate store's directories to exist, even though
+	     * the gate stores nothing there; a worker names its prepared, read-only one. */
+	    (!b->cfg->client_config_dir ||
+	     freerdp_settings_set_string(bs, FreeRDP_ConfigPath, b->cfg->client_config_dir)) &&
 	    freerdp_settings_set_uint32(bs, FreeRDP_TcpConnectTimeout, b->cfg->connect_timeout_ms) &&
 	    freerdp_settings_set_bool(bs, FreeRDP_AutoReconnectionEnabled, FALSE) &&
 	    freerdp_settings_set_bool(bs, FreeRDP_SoftwareGdi, TRUE) &&

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 
 
 #define SECTION "gate"
@@ -67,6 +68,10 @@ void gate_config_defaults(gate_config *cfg)
 	cfg->tls_ciphers = strdup(GATE_TLS_CIPHERS_DEFAULT);
 	cfg->target_tls_ciphers = NULL;
 	cfg->gfx_decode_failures_max = 3;
+	cfg->worker_user = strdup(RMGATE_WORKER_USER);
+	cfg->worker_max_rss_mb = 1024;
+	cfg->worker_cpu_per_minute = 90;
+	cfg->worker_max_files = 256;
 }
 
 int gate_config_handshake_pool(const gate_config *cfg)
@@ -100,6 +105,14 @@ void gate_config_free(gate_config *cfg)
 	free(cfg->sam_file);
 	free(cfg->tls_ciphers);
 	free(cfg->target_tls_ciphers);
+	free(cfg->worker_user);
+	free(cfg->text);
+	free(cfg->client_config_dir);
+	free(cfg->certificate_pem);
+	if (cfg->private_key_pem) {
+		OPENSSL_cleanse(cfg->private_key_pem, strlen(cfg->private_key_pem));
+		free(cfg->private_key_pem);
+	}
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -417,6 +430,30 @@ static BOOL apply_key(gate_config *cfg, const char *key, const char *v, char *er
 		cfg->gfx_decode_failures_max = (UINT32)n;
 		return TRUE;
 	}
+	/* Session workers. */
+	if (!strcasecmp(key, "worker_user")) {
+		if (!*v || strlen(v) > 32 || strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789_-.") != strlen(v)) {
+			gate_err_set(err, errlen, "key 'worker_user': '%s' is not a user name", v);
+			return FALSE;
+		}
+		return set_str(&cfg->worker_user, v);
+	}
+	struct { const char *name; long min, max; UINT32 *dst; const char *unit; } worker_keys[] = {
+		{ "worker_max_rss_mb", 64, 65536, &cfg->worker_max_rss_mb, "megabytes" },
+		{ "worker_cpu_per_minute", 1, 600, &cfg->worker_cpu_per_minute, "CPU seconds" },
+		{ "worker_max_files", 64, 65536, &cfg->worker_max_files, "descriptors" },
+	};
+	for (size_t i = 0; i < ARRAYSIZE(worker_keys); i++) {
+		if (strcasecmp(key, worker_keys[i].name))
+			continue;
+		if (!parse_uint(v, worker_keys[i].min, worker_keys[i].max, &n)) {
+			gate_err_set(err, errlen, "key '%s': '%s' is not a number of %s in %ld..%ld", key, v,
+			             worker_keys[i].unit, worker_keys[i].min, worker_keys[i].max);
+			return FALSE;
+		}
+		*worker_keys[i].dst = (UINT32)n;
+		return TRUE;
+	}
 	int r = apply_admission_key(cfg, key, v, err, errlen);
 	if (r >= 0)
 		return r;
@@ -450,6 +487,10 @@ static BOOL derive_paths(gate_config *cfg, const gate_ini *ini, char *err, size_
 BOOL gate_config_load_buffer(gate_config *cfg, const char *text, char *err, size_t errlen)
 {
 	gate_ini ini;
+	if (!set_str(&cfg->text, text)) {
+		gate_err_set(err, errlen, "out of memory");
+		return FALSE;
+	}
 	BOOL ok = gate_ini_parse(&ini, text, SECTION, err, errlen);
 	for (size_t i = 0; ok && i < ini.n_entries; i++) {
 		const gate_ini_entry *e = &ini.entries[i];

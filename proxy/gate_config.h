@@ -74,7 +74,31 @@ typedef struct {
 	/* Failures of the gate's screen decoder a session may have; the next ends it
 	 * (recording_incomplete). 1..1000, default 3. */
 	UINT32 gfx_decode_failures_max;
+
+	/* Session workers (docs/process-model.md). */
+	char *worker_user;           /* the user a worker runs as (default WORKER_USER_DEFAULT) */
+	UINT32 worker_max_rss_mb;    /* resident memory of one worker; above it the session ends */
+	UINT32 worker_cpu_per_minute;/* CPU seconds of one worker in any wall-clock minute */
+	UINT32 worker_max_files;     /* open descriptors of one worker (RLIMIT_NOFILE) */
+
+	/* The front's certificate and key as PEM text, once gate_config_load_tls()
+	 * (gate_config_files.h) read them: a worker does before it gives up root. NULL = FreeRDP
+	 * reads the files itself. */
+	char *certificate_pem, *private_key_pem;
+	/* The back's FreeRDP configuration directory (its certificate store's layout; nothing
+	 * is written there). NULL = FreeRDP's default under $HOME. A worker sets it. */
+	char *client_config_dir;
+
+	/* The configuration text gate_config_load_buffer() read (NULL: defaults only): the
+	 * monitor hands exactly this text to its workers. */
+	char *text;
 } gate_config;
+
+/* The worker user without a configuration (the Makefile's WORKER_USER_DEFAULT: nobody for
+ * development, rmgate in the Debian package, which creates that user). */
+#ifndef RMGATE_WORKER_USER
+#define RMGATE_WORKER_USER "nobody"
+#endif
 
 void gate_config_defaults(gate_config *cfg);
 void gate_config_free(gate_config *cfg);

@@ -6,11 +6,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
@@ -141,4 +143,49 @@ BOOL gate_config_prepare_files(const gate_config *cfg, char *err, size_t errlen)
 		return FALSE;
 	}
 	return check_pair(cfg, err, errlen);
+}
+
+/* The whole of a small text file, NUL-terminated; NULL with errno on failure. */
+static char *read_small_file(const char *path, size_t max)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	char *buf = malloc(max + 1);
+	size_t n = buf ? fread(buf, 1, max + 1, f) : 0;
+	int failed = !buf || ferror(f) || n > max || memchr(buf, 0, n);
+	fclose(f);
+	if (failed) {
+		if (buf)
+			OPENSSL_cleanse(buf, max + 1);
+		free(buf);
+		errno = EINVAL;
+		return NULL;
+	}
+	buf[n] = 0;
+	return buf;
+}
+
+BOOL gate_config_load_tls(gate_config *cfg, char *err, size_t errlen)
+{
+	enum { PEM_MAX = 64 * 1024 };
+	char *cert = read_small_file(cfg->certificate, PEM_MAX);
+	if (!cert) {
+		gate_err_set(err, errlen, "cannot read the certificate '%s': %s", cfg->certificate, strerror(errno));
+		return FALSE;
+	}
+	char *key = read_small_file(cfg->private_key, PEM_MAX);
+	if (!key) {
+		gate_err_set(err, errlen, "cannot read the private key '%s': %s", cfg->private_key, strerror(errno));
+		free(cert);
+		return FALSE;
+	}
+	free(cfg->certificate_pem);
+	cfg->certificate_pem = cert;
+	if (cfg->private_key_pem) {
+		OPENSSL_cleanse(cfg->private_key_pem, strlen(cfg->private_key_pem));
+		free(cfg->private_key_pem);
+	}
+	cfg->private_key_pem = key;
+	return TRUE;
 }

@@ -16,4 +16,9 @@
 
 BOOL gate_config_prepare_files(const gate_config *cfg, char *err, size_t errlen);
 
+/* Reads the front's certificate and key (PEM, at most 64 KiB each) into
+ * cfg->certificate_pem / cfg->private_key_pem, so that the front's TLS needs no file after a
+ * session worker has given up root. FALSE with a sentence naming the file. */
+BOOL gate_config_load_tls(gate_config *cfg, char *err, size_t errlen);
+
 #endif

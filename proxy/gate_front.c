@@ -419,8 +419,12 @@ static BOOL configure(gate_front *f)
 	freerdp_peer *peer = f->peer;
 	rdpSettings *ps = peer->settings;
 	const gate_config *cfg = f->cfg;
-	BOOL ok = freerdp_settings_set_string(ps, FreeRDP_CertificateFile, cfg->certificate) &&
-	          freerdp_settings_set_string(ps, FreeRDP_PrivateKeyFile, cfg->private_key) &&
+	/* A worker has the PEM text in memory (its files are root's); else FreeRDP reads them. */
+	BOOL ok = (cfg->certificate_pem
+	                   ? freerdp_settings_set_string(ps, FreeRDP_CertificateContent, cfg->certificate_pem) &&
+	                             freerdp_settings_set_string(ps, FreeRDP_PrivateKeyContent, cfg->private_key_pem)
+	                   : freerdp_settings_set_string(ps, FreeRDP_CertificateFile, cfg->certificate) &&
+	                             freerdp_settings_set_string(ps, FreeRDP_PrivateKeyFile, cfg->private_key)) &&
 	          freerdp_settings_set_bool(ps, FreeRDP_RdpSecurity, FALSE) &&
 	          /* With nla, TLS alone must not be selectable: a client could skip authentication. */
 	          freerdp_settings_set_bool(ps, FreeRDP_TlsSecurity, cfg->security == GATE_SEC_TLS) &&

@@ -12,7 +12,7 @@
 #include "gate_err.h"
 #include "text_escape.h"
 
-typedef enum { KIND_U32, KIND_STR, KIND_BYTES } field_kind;
+typedef enum { KIND_U32, KIND_U64, KIND_STR, KIND_BYTES } field_kind;
 
 typedef struct {
 	uint16_t tag;
@@ -32,6 +32,7 @@ typedef struct {
 
 #define RULES(name, ...) static const field_rule name[] = { __VA_ARGS__ }
 #define U32(tag, req, max) { tag, KIND_U32, req, 4, 4, max }
+#define U64(tag, req) { tag, KIND_U64, req, 8, 8, 0 }
 #define STR(tag, req, max) { tag, KIND_STR, req, 0, max, 0 }
 #define BYTES(tag, req, min, max) { tag, KIND_BYTES, req, min, max, 0 }
 
@@ -49,9 +50,12 @@ RULES(m_decision, U32(GATE_IPC_F_ALLOW, true, 1), STR(GATE_IPC_F_REASON, false, 
       U32(GATE_IPC_F_ERROR_INFO, false, 0), STR(GATE_IPC_F_TARGET_HOST, false, 253),
       U32(GATE_IPC_F_TARGET_PORT, false, 65535), BYTES(GATE_IPC_F_TARGET_PIN, false, 32, 32),
       U32(GATE_IPC_F_POLICY, false, 0), STR(GATE_IPC_F_USER, false, 256), STR(GATE_IPC_F_DOMAIN, false, 256),
-      BYTES(GATE_IPC_F_PASSWORD, false, 0, 512));
+      BYTES(GATE_IPC_F_PASSWORD, false, 0, 512), STR(GATE_IPC_F_RECORDING_ID, false, 64),
+      U64(GATE_IPC_F_SESSION_ID, false), U64(GATE_IPC_F_PERMIT_ID, false), U64(GATE_IPC_F_VENDOR_ID, false),
+      U64(GATE_IPC_F_SYSTEM_ID, false), U64(GATE_IPC_F_ACCOUNT_ID, false), U64(GATE_IPC_F_START_NS, false));
 RULES(m_ntlm_hash, U32(GATE_IPC_F_FOUND, true, 1), BYTES(GATE_IPC_F_HASH, false, 16, 16));
 RULES(m_end_now, STR(GATE_IPC_F_REASON, true, 256));
+RULES(m_note, STR(GATE_IPC_F_NAME, true, 64), STR(GATE_IPC_F_DETAIL, false, GATE_IPC_MAX_STRING));
 
 #define SCHEMA(type, from, fd, rules) { type, from, fd, rules, sizeof rules / sizeof *rules }
 static const message_schema schemas[] = {
@@ -64,6 +68,7 @@ static const message_schema schemas[] = {
 	SCHEMA(GATE_IPC_M_DECISION, GATE_IPC_FROM_MONITOR, true, m_decision),
 	SCHEMA(GATE_IPC_M_NTLM_HASH, GATE_IPC_FROM_MONITOR, false, m_ntlm_hash),
 	SCHEMA(GATE_IPC_M_END_NOW, GATE_IPC_FROM_MONITOR, false, m_end_now),
+	SCHEMA(GATE_IPC_M_NOTE, GATE_IPC_FROM_MONITOR, false, m_note),
 };
 
 static const message_schema *schema_of(uint8_t type)
@@ -86,6 +91,7 @@ const char *gate_ipc_type_name(uint8_t type)
 	case GATE_IPC_M_DECISION: return "decision";
 	case GATE_IPC_M_NTLM_HASH: return "ntlm-hash";
 	case GATE_IPC_M_END_NOW: return "end-now";
+	case GATE_IPC_M_NOTE: return "note";
 	default: return "unknown";
 	}
 }
@@ -140,6 +146,14 @@ void gate_ipc_put_u32(gate_ipc_out *out, gate_ipc_tag tag, uint32_t value)
 {
 	uint8_t v[4];
 	put_le32(v, value);
+	gate_ipc_put_bytes(out, tag, v, sizeof v);
+}
+
+void gate_ipc_put_u64(gate_ipc_out *out, gate_ipc_tag tag, uint64_t value)
+{
+	uint8_t v[8];
+	put_le32(v, (uint32_t)value);
+	put_le32(v + 4, (uint32_t)(value >> 32));
 	gate_ipc_put_bytes(out, tag, v, sizeof v);
 }
 
@@ -362,6 +376,15 @@ bool gate_ipc_u32(const gate_ipc_msg *msg, gate_ipc_tag tag, uint32_t *value)
 	if (!f || f->len != 4)
 		return false;
 	*value = le32(f->value);
+	return true;
+}
+
+bool gate_ipc_u64(const gate_ipc_msg *msg, gate_ipc_tag tag, uint64_t *value)
+{
+	const gate_ipc_field *f = gate_ipc_field_of(msg, tag);
+	if (!f || f->len != 8)
+		return false;
+	*value = (uint64_t)le32(f->value) | ((uint64_t)le32(f->value + 4) << 32);
 	return true;
 }
 

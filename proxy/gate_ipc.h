@@ -7,7 +7,7 @@
  *   header   u8 version (GATE_IPC_VERSION) | u8 type | u16 zero | u32 payload length
  *   payload  fields, each: u16 tag | u16 length | value (length bytes)
  * A value is a string (UTF-8, no control character, no NUL, not NUL-terminated on the wire),
- * a u32 (exactly 4 bytes) or bytes (opaque, e.g. a hash or a password).
+ * a u32 (exactly 4 bytes), a u64 (exactly 8) or bytes (opaque, e.g. a hash or a password).
  *
  * Both sides treat what they receive as untrusted (the worker may be compromised, and then so
  * may be everything it sends). gate_ipc_recv() accepts a message only if:
@@ -69,6 +69,8 @@ typedef enum {
 	GATE_IPC_M_NTLM_HASH = 65,
 	/* end the session now, with this sentence for the client and the ledger */
 	GATE_IPC_M_END_NOW = 66,
+	/* an event for the session's recording that the monitor decided (idle warning) */
+	GATE_IPC_M_NOTE = 67,
 } gate_ipc_type;
 
 /* Field tags (one namespace for all types; each type's schema says which it takes). */
@@ -98,6 +100,16 @@ typedef enum {
 	GATE_IPC_F_FOUND = 23,        /* u32: 0 or 1 */
 	GATE_IPC_F_HASH = 24,         /* bytes: 16, secret */
 	GATE_IPC_F_LOGIN = 25,        /* string */
+	/* M_DECISION: what the worker writes into its recording's header (docs/recording-format.md)
+	 * and its "ledger_session" event; none of it is secret or trusted back */
+	GATE_IPC_F_RECORDING_ID = 26, /* string */
+	GATE_IPC_F_SESSION_ID = 27,   /* u64: the ledger's session id */
+	GATE_IPC_F_PERMIT_ID = 28,    /* u64 */
+	GATE_IPC_F_VENDOR_ID = 29,    /* u64 */
+	GATE_IPC_F_SYSTEM_ID = 30,    /* u64 */
+	GATE_IPC_F_ACCOUNT_ID = 31,   /* u64 */
+	GATE_IPC_F_START_NS = 32,     /* u64: the session's start, ns since the epoch */
+	GATE_IPC_F_NAME = 33,         /* string: M_NOTE's event name */
 } gate_ipc_tag;
 
 typedef struct {
@@ -124,6 +136,7 @@ typedef struct {
 
 void gate_ipc_begin(gate_ipc_out *out, gate_ipc_type type);
 void gate_ipc_put_u32(gate_ipc_out *out, gate_ipc_tag tag, uint32_t value);
+void gate_ipc_put_u64(gate_ipc_out *out, gate_ipc_tag tag, uint64_t value);
 void gate_ipc_put_str(gate_ipc_out *out, gate_ipc_tag tag, const char *value);
 void gate_ipc_put_bytes(gate_ipc_out *out, gate_ipc_tag tag, const void *value, size_t len);
 /* Wipes the buffer (it may hold a password or a hash). */
@@ -147,6 +160,7 @@ int gate_ipc_parse(const uint8_t *bytes, size_t len, int fd, gate_ipc_side from,
  * NUL-terminated into buf (size GATE_IPC_MAX_STRING + 1 always suffices). */
 const gate_ipc_field *gate_ipc_field_of(const gate_ipc_msg *msg, gate_ipc_tag tag);
 bool gate_ipc_u32(const gate_ipc_msg *msg, gate_ipc_tag tag, uint32_t *value);
+bool gate_ipc_u64(const gate_ipc_msg *msg, gate_ipc_tag tag, uint64_t *value);
 const char *gate_ipc_str(const gate_ipc_msg *msg, gate_ipc_tag tag, char *buf, size_t buflen);
 
 /* Closes the message's descriptor (if it still owns one) and wipes its bytes. */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <winpr/ntlm.h>
 #include <winpr/string.h>
@@ -40,7 +41,7 @@ static gate_channel_policy channel_policy_for(const policy_session_rules *rules)
 
 /* Lab mode: the fixed admission decides; the session is recorded and ledgered all the same. */
 static BOOL lab_admit(gate_permits *p, const gate_admission_request *req,
-                      gate_admission_decision *out)
+                      gate_admission_decision *out, gate_audit **audit, int *recording_fd)
 {
 	if (!p->lab->admit(p->lab->ctx, req, out) || !out->allow || p->lab_no_record)
 		return TRUE;
@@ -58,28 +59,27 @@ static BOOL lab_admit(gate_permits *p, const gate_admission_request *req,
 		                 .source = req->client_address ? req->client_address : "",
 		                 .client_name = req->client_name,
 		                 .client_build = req->client_build,
-		                 .width = req->width,
-		                 .height = req->height,
-		                 .keyboard_layout = req->keyboard_layout,
 		                 .disk = p->disk };
 	char err[512];
-	gate_audit *audit = gate_audit_start(&ap, err, sizeof(err));
-	if (!audit) {
+	*audit = gate_audit_start(&ap, recording_fd, err, sizeof(err));
+	if (!*audit) {
 		WLog_ERR(TAG, "lab session: %s", err);
+		if (policy_ledger_refused(p->db, policy_now_us(), POLICY_DENY_NOT_RECORDABLE, ap.login, ap.source,
+		                          "lab", err) != POLICY_OK)
+			WLog_ERR(TAG, "refusal not recorded: %s", policy_last_error());
 		gate_admission_decision_clear(out);
 		refuse(out, "The session cannot be recorded, so it is refused.");
-		return TRUE;
 	}
-	out->observer = gate_audit_observer(audit);
 	return TRUE;
 }
 
-static BOOL permits_admit(void *ctx, const gate_admission_request *req,
-                          gate_admission_decision *out)
+BOOL gate_permits_decide(gate_permits *p, const gate_admission_request *req,
+                         gate_admission_decision *out, gate_audit **audit, int *recording_fd)
 {
-	gate_permits *p = ctx;
+	*audit = NULL;
+	*recording_fd = -1;
 	if (p->lab)
-		return lab_admit(p, req, out);
+		return lab_admit(p, req, out, audit, recording_fd);
 	int64_t now = policy_now_us();
 	const char *login = req->user ? req->user : "";
 	const char *source = req->client_address ? req->client_address : "";
@@ -155,15 +155,12 @@ static BOOL permits_admit(void *ctx, const gate_admission_request *req,
 		                 .source = source,
 		                 .client_name = req->client_name,
 		                 .client_build = req->client_build,
-		                 .width = req->width,
-		                 .height = req->height,
-		                 .keyboard_layout = req->keyboard_layout,
 		                 .idle_warning_s = p->idle_warning_s,
 		                 .permit_poll_ms = p->permit_poll_ms,
 		                 .disk = p->disk };
 	char err[512];
-	gate_audit *audit = gate_audit_start(&ap, err, sizeof(err));
-	if (!audit) {
+	*audit = gate_audit_start(&ap, recording_fd, err, sizeof(err));
+	if (!*audit) {
 		/* Fail closed: no recording, no session. */
 		WLog_ERR(TAG, "%s: %s", login, err);
 		if (policy_ledger_refused(p->db, now, POLICY_DENY_NOT_RECORDABLE, login, source, d.system_name, err) !=
@@ -180,7 +177,6 @@ static BOOL permits_admit(void *ctx, const gate_admission_request *req,
 	out->has_target_pin = has_pin;
 	memcpy(out->target_pin, pin, sizeof(out->target_pin));
 	out->policy = channel_policy_for(&d.rules);
-	out->observer = gate_audit_observer(audit);
 	if (d.inject_credentials) { /* ownership moves to the decision, which wipes them */
 		out->user = creds.user;
 		out->domain = creds.domain;
@@ -188,30 +184,26 @@ static BOOL permits_admit(void *ctx, const gate_admission_request *req,
 		creds.user = creds.domain = creds.password = NULL;
 	}
 	if (!out->target_host) {
-		out->observer.release(audit);
-		memset(&out->observer, 0, sizeof(out->observer));
+		/* No session will run: its ledger row ends now, as an error. */
+		close(*recording_fd);
+		*recording_fd = -1;
+		gate_audit_end(*audit, "out of memory", 0);
+		gate_audit_free(*audit);
+		*audit = NULL;
 		refuse(out, "out of memory");
 		return FALSE;
 	}
 	WLog_INFO(TAG, "%s from %s: permit %lld, system %s (%s:%d), session %lld", login, source,
 	          (long long)d.permit_id, d.system_name, d.host, d.port,
-	          (long long)gate_audit_session_id(audit));
+	          (long long)gate_audit_session_id(*audit));
 	return TRUE;
-}
-
-static BOOL permits_ntlm_v2_hash(void *ctx, const WCHAR *user, UINT32 user_bytes,
-                                 const WCHAR *domain, UINT32 domain_bytes, const char *source,
-                                 BYTE hash[16])
-{
-	return gate_permits_ntlm_v2_hash(ctx, user, user_bytes, domain, domain_bytes, source, hash);
 }
 
 /* Refusals the gate decided before admission. A full gate may see a flood of connections:
  * the ledger gets at most one too_many_sessions row a second, with the count since the last. */
-static void permits_refused(void *ctx, const char *reason, const char *login, const char *source,
-                            const char *detail)
+void gate_permits_refused(gate_permits *p, const char *reason, const char *login, const char *source,
+                          const char *detail)
 {
-	gate_permits *p = ctx;
 	int64_t now = policy_now_us();
 	if (!strcmp(reason, "identity_mismatch")) {
 		if (policy_ledger_refused(p->db, now, POLICY_DENY_IDENTITY_MISMATCH, login, source, NULL,
@@ -253,9 +245,8 @@ static void permits_refused(void *ctx, const char *reason, const char *login, co
 /* The counts of refusals aggregated per source are written once their minute has ended
  * (policy_ledger_refused), at the latest by this call about twice a second; and about once
  * a minute the recordings directory's free space is checked (gate_disk_watch_tick). */
-static void permits_tick(void *ctx)
+void gate_permits_tick(gate_permits *p)
 {
-	gate_permits *p = ctx;
 	int64_t now = policy_now_us();
 	if (p->db && policy_ledger_flush_refusals(p->db, now, false) != POLICY_OK)
 		WLog_ERR(TAG, "counts of aggregated refusals not written: %s", policy_last_error());
@@ -263,14 +254,14 @@ static void permits_tick(void *ctx)
 		gate_disk_watch_tick(&p->disk_watch, p->recordings_dir, &p->disk, now);
 }
 
-gate_admission gate_permits_admission(gate_permits *p)
+void gate_permits_init(gate_permits *p)
 {
 	pthread_mutex_init(&p->refused_lock, NULL);
-	return (gate_admission){ .ctx = p,
-		                 .admit = permits_admit,
-		                 .ntlm_v2_hash = p->lab ? NULL : permits_ntlm_v2_hash,
-		                 .refused = permits_refused,
-		                 .tick = permits_tick };
+}
+
+void gate_permits_destroy(gate_permits *p)
+{
+	pthread_mutex_destroy(&p->refused_lock);
 }
 
 BOOL gate_permits_ntlm_v2_hash(gate_permits *p, const WCHAR *user, UINT32 user_bytes,

@@ -10,14 +10,15 @@
  * has usable permits for several systems, the vendor names the system in the RDP domain
  * field (docs/gate.md).
  * Refusals: the client gets an RDP error and the ledger a "refused" row with the reason.
- * Allowed: the session is recorded and its ledger rows written by gate_audit.
+ * Allowed: the session is recorded and its ledger rows written by gate_audit (the monitor's
+ * half; the session's worker writes the screen into the file the audit created).
  * Credentials for the target: a system in "inject" mode gets the account stored for it
  * (policy/secret.h), decrypted with the gate's key only for this connection, so the vendor
  * never learns it; a "passthrough" system gets the vendor's own credentials.
  *
- * Contract: the admission's ctx is a gate_permits, borrowed by the server (it must outlive
- * it); admit() runs on the session's peer thread and may run for several sessions at once
- * (the policy handle serializes itself; the rest is read-only).
+ * Contract: the monitor (gate_monitor) owns the gate_permits and calls these functions from
+ * its one thread, on what a session's worker asked (gate_ipc); every request field except the
+ * client address is the worker's word, so it is checked like a client's.
  */
 #ifndef RMGATE_GATE_PERMITS_H
 #define RMGATE_GATE_PERMITS_H
@@ -26,6 +27,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "gate_audit.h"
 #include "gate_disk.h"
 #include "gate_observer.h"
 #include "policy.h"
@@ -55,8 +57,24 @@ typedef struct {
 	unsigned long refused_pending;
 } gate_permits;
 
-/* The admission hook (admit + NLA hash) backed by p. */
-gate_admission gate_permits_admission(gate_permits *p);
+void gate_permits_init(gate_permits *p);
+void gate_permits_destroy(gate_permits *p);
+
+/* Decides one logon. Refusals are written to the ledger here and out->allow is FALSE with
+ * the sentence for the client. On allow, out holds the target, its pin, the channel policy
+ * and any injected credentials, *audit the session's ledger and time rules and *recording_fd
+ * the recording file for the worker (both NULL/-1 in lab mode without recording; the
+ * caller owns them). FALSE only on an internal error (then a refusal). */
+BOOL gate_permits_decide(gate_permits *p, const gate_admission_request *req,
+                         gate_admission_decision *out, gate_audit **audit, int *recording_fd);
+
+/* A connection refused before admission could decide, for the ledger (gate_admission.refused
+ * says which reasons and what they mean). */
+void gate_permits_refused(gate_permits *p, const char *reason, const char *login, const char *source,
+                          const char *detail);
+
+/* Housekeeping about twice a second: aggregated refusal counts, the disk-space watch. */
+void gate_permits_tick(gate_permits *p);
 
 /* NLA: the NTLMv2 hash (NTOWFv2 of the account's NT hash, user and domain, as UTF-16)
  * that FreeRDP's server NTLM needs to check the client's proof. user/domain are UTF-16LE

@@ -78,3 +78,27 @@ void gate_policy_describe(const gate_channel_policy *p, char *buf, size_t len)
 	if (n && buf[n - 1] == ',')
 		buf[n - 1] = '\0';
 }
+
+enum {
+	POLICY_BIT_GFX = 1u << 0,
+	POLICY_BIT_DISPLAY_CONTROL = 1u << 1,
+	POLICY_BIT_AUDIO_OUTPUT = 1u << 2,
+	POLICY_BIT_REMOTE_APP = 1u << 3,
+	POLICY_BIT_OBSERVE_ONLY = 1u << 4,
+};
+
+UINT32 gate_policy_to_bits(const gate_channel_policy *p)
+{
+	return (p->gfx ? POLICY_BIT_GFX : 0) | (p->display_control ? POLICY_BIT_DISPLAY_CONTROL : 0) |
+	       (p->audio_output ? POLICY_BIT_AUDIO_OUTPUT : 0) | (p->remote_app ? POLICY_BIT_REMOTE_APP : 0) |
+	       (p->observe_only ? POLICY_BIT_OBSERVE_ONLY : 0);
+}
+
+gate_channel_policy gate_policy_from_bits(UINT32 bits)
+{
+	return (gate_channel_policy){ .gfx = (bits & POLICY_BIT_GFX) != 0,
+		                      .display_control = (bits & POLICY_BIT_DISPLAY_CONTROL) != 0,
+		                      .audio_output = (bits & POLICY_BIT_AUDIO_OUTPUT) != 0,
+		                      .remote_app = (bits & POLICY_BIT_REMOTE_APP) != 0,
+		                      .observe_only = (bits & POLICY_BIT_OBSERVE_ONLY) != 0 };
+}

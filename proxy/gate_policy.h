@@ -34,6 +34,11 @@ BOOL gate_policy_dvc_allowed(const gate_channel_policy *p, const char *name);
  * ...; "unknown" otherwise). */
 const char *gate_policy_channel_class(const char *name);
 
+/* The policy as bits (what crosses from the monitor to a session worker, gate_ipc) and back;
+ * unknown bits are ignored. */
+UINT32 gate_policy_to_bits(const gate_channel_policy *p);
+gate_channel_policy gate_policy_from_bits(UINT32 bits);
+
 /* Writes a short text form ("gfx,disp" / "none" + ",observe-only") into buf. */
 void gate_policy_describe(const gate_channel_policy *p, char *buf, size_t len);
 

@@ -14,6 +14,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* The sanitizer build (make SAN=1): LeakSanitizer's exit-time scan stops the threads of the
+ * process with ptrace from a helper it clones, then waits for it. That build keeps the worker
+ * dumpable and lets it trace itself (ptrace, wait4); everything else is as shipped, execve
+ * included. The shipped build never has this. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANDBOX_LSAN 1
+#else
+#define SANDBOX_LSAN 0
+#endif
+
 int gate_sandbox_drop_user(const char *user, char *err, size_t errlen)
 {
 	struct passwd pw, *found = NULL;
@@ -33,7 +43,7 @@ int gate_sandbox_drop_user(const char *user, char *err, size_t errlen)
 		return gate_err_fail(err, errlen, "cannot take uid %u: %s", (unsigned)pw.pw_uid, strerror(errno));
 	/* Not dumpable: /proc/PID/mem, ptrace attach and core files stay closed to the other
 	 * workers, which run as the same uid. */
-	if (prctl(PR_SET_DUMPABLE, 0L, 0L, 0L, 0L) != 0)
+	if (!SANDBOX_LSAN && prctl(PR_SET_DUMPABLE, 0L, 0L, 0L, 0L) != 0)
 		return gate_err_fail(err, errlen, "cannot make the worker non-dumpable: %s", strerror(errno));
 	/* The drop must be final: every id is the worker's, and root is out of reach. */
 	uid_t ru, eu, su;
@@ -52,7 +62,10 @@ int gate_sandbox_drop_user(const char *user, char *err, size_t errlen)
  * leave the sandbox or reach beyond its own session. */
 static const char *const forbidden[] = {
 	"execve", "execveat",                                   /* no program but the gate */
-	"ptrace", "process_vm_readv", "process_vm_writev",      /* other processes' memory */
+#if !SANDBOX_LSAN
+	"ptrace",
+#endif
+	"process_vm_readv", "process_vm_writev",                /* other processes' memory */
 	"kcmp", "pidfd_open", "pidfd_getfd", "pidfd_send_signal",
 	"setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setfsuid",
 	"setfsgid", "setgroups", "capset",                      /* identity and capabilities */
@@ -96,6 +109,9 @@ static const char *const needed[] = {
 	/* identity queries, entropy, limits (reads), process information */
 	"getuid", "geteuid", "getgid", "getegid", "getgroups", "getresuid", "getresgid", "uname",
 	"sysinfo", "getrandom", "getrlimit", "prlimit64", "getrusage", "prctl", "arch_prctl",
+#if SANDBOX_LSAN
+	"ptrace", "wait4", "waitid",
+#endif
 };
 
 /* The namespace flags of clone(2): a worker creates threads, never namespaces. */

@@ -498,12 +498,15 @@ static void teardown(gate_session *s)
 static DWORD WINAPI peer_thread(LPVOID arg)
 {
 	gate_session *s = arg;
+	const gate_session_host host = s->host; /* teardown frees s */
 	WLog_INFO(TAG, "%s accepted from %s", s->sid, s->client_address);
 	if (!gate_front_start(&s->front))
 		gate_session_close(s, "front initialisation failed");
 	else
 		peer_loop(s);
 	teardown(s);
+	if (host.finished)
+		host.finished(host.ctx);
 	return 0;
 }
 

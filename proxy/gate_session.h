@@ -85,6 +85,9 @@ typedef struct {
 	BOOL (*promote)(void *ctx, gate_session *s, const char *client_address);
 	/* Peer thread, last: gives the session's slot back. */
 	void (*remove)(void *ctx, gate_session *s);
+	/* Optional, peer thread, after the session's memory is freed (the thread then only
+	 * returns): a worker process may exit from here on. */
+	void (*finished)(void *ctx);
 } gate_session_host;
 
 struct gate_session {

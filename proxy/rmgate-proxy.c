@@ -14,7 +14,9 @@
 #include "gate_log.h"
 #include "gate_audit.h"
 #include "gate_permits.h"
+#include "gate_monitor.h"
 #include "gate_server.h"
+#include "gate_worker.h"
 #include "secret.h"
 #include "text_escape.h"
 
@@ -121,8 +123,67 @@ static BOOL lab_listens_on_loopback_only(const gate_config *cfg)
 	return TRUE;
 }
 
+/* What the command line asked for (strings point into argv). */
+typedef struct {
+	const char *file, *listen, *target, *target_cert;
+	BOOL check, no_record;
+	const char *worker_id; /* --session-worker ID: this process is a session worker */
+	BOOL config_fd;        /* --config-fd: the worker reads its configuration from fd 5 */
+	char **argv;           /* the whole command line, for the monitor's workers */
+	int argc;
+} proxy_args;
+
+/* The configuration as the command line gives it: defaults, the file (or, in a worker, the
+ * monitor's copy of its text on descriptor 5), the overrides, validated. The exit status
+ * for an error (2: a bad option value, 1: otherwise), 0 when good. */
+static int load_config(const proxy_args *a, gate_config *cfg, char *err, size_t errlen)
+{
+	gate_config_defaults(cfg);
+	if (a->worker_id && a->config_fd) {
+		char text[1024 * 1024 + 1];
+		size_t len = 0;
+		ssize_t n;
+		while (len < sizeof text - 1 && (n = pread(5, text + len, sizeof text - 1 - len, (off_t)len)) > 0)
+			len += (size_t)n;
+		close(5);
+		text[len] = 0;
+		if (!gate_config_load_buffer(cfg, text, err, errlen))
+			return 1;
+	} else if (a->file && !a->worker_id && !gate_config_load(cfg, a->file, err, errlen))
+		return 1;
+	char inner[400];
+	if (a->listen && !gate_config_set_listen(cfg, a->listen, inner, sizeof inner)) {
+		snprintf(err, errlen, "--listen %s", inner);
+		return 2;
+	}
+	if (a->target && !gate_config_set_target(cfg, a->target, inner, sizeof inner)) {
+		snprintf(err, errlen, "--target %s", inner);
+		return 2;
+	}
+	if (a->target_cert && !gate_config_set_target_cert(cfg, a->target_cert, inner, sizeof inner)) {
+		snprintf(err, errlen, "--target-cert: %s", inner);
+		return 2;
+	}
+	if (!gate_config_validate(cfg, inner, sizeof inner) ||
+	    (!a->worker_id && !gate_config_prepare_files(cfg, inner, sizeof inner))) {
+		snprintf(err, errlen, "%s%s%s", a->file ? a->file : "", a->file ? ": " : "", inner);
+		return 1;
+	}
+	return 0;
+}
+
+/* SIGHUP (gate_monitor_params.reload). */
+static BOOL reload_config(void *ctx, gate_config *fresh, char *err, size_t errlen)
+{
+	const proxy_args *a = ctx;
+	if (load_config(a, fresh, err, errlen) == 0)
+		return TRUE;
+	gate_config_free(fresh);
+	return FALSE;
+}
+
 /* Opens the ledger, closes what a crash left open, and serves until a signal. */
-static int serve(const gate_config *cfg, BOOL no_record, gate_sam *sam)
+static int serve(gate_config *cfg, const proxy_args *run, BOOL no_record, gate_sam *sam)
 {
 	policy_db *db = policy_open(cfg->database);
 	if (!db) {
@@ -169,18 +230,16 @@ static int serve(const gate_config *cfg, BOOL no_record, gate_sam *sam)
 		           "LAB MODE: every client goes to %s:%u; no account or permit is checked "
 		           "(sessions are still recorded and written to the ledger)",
 		           cfg->target.host, cfg->target.port);
-	gate_admission admission = gate_permits_admission(&permits);
-	gate_server *srv = gate_server_new(cfg, &admission);
-	if (!srv) {
-		say(stderr, "rmgate-proxy: out of memory");
-		goto out;
-	}
-	gate_server_set_sam(srv, sam); /* the server owns it from here */
+	gate_permits_init(&permits);
+	gate_sam_free(sam); /* lab mode's NLA accounts are the workers' (each loads the file) */
 	sam = NULL;
-	rc = gate_server_run(srv, TRUE);
+	const gate_monitor_params mp = { .cfg = cfg, .permits = &permits, .argv = run->argv,
+		                         .argc = run->argc, .reload = run->file ? reload_config : NULL,
+		                         .reload_ctx = (void *)run };
+	rc = gate_monitor_run(&mp);
 	if (rc != 0)
-		say(stderr, "rmgate-proxy: cannot listen on every configured address (see the log)");
-	gate_server_free(srv);
+		say(stderr, "rmgate-proxy: cannot listen on every configured address or start workers (see the log)");
+	gate_permits_destroy(&permits);
 out:
 	gate_sam_free(sam);
 	policy_secret_key_free(key);
@@ -188,17 +247,11 @@ out:
 	return rc;
 }
 
-/* What the command line asked for (strings point into argv). */
-typedef struct {
-	const char *file, *listen, *target, *target_cert;
-	BOOL check, no_record;
-} proxy_args;
-
 /* getopt_long; returns 0 to run, 2 on a usage error (one line naming the option), 3 when
  * --help or --version was answered. */
 static int parse_args(int argc, char **argv, proxy_args *a)
 {
-	enum { OPT_CHECK = 256, OPT_LISTEN, OPT_TARGET, OPT_TARGET_CERT, OPT_NO_RECORD };
+	enum { OPT_CHECK = 256, OPT_LISTEN, OPT_TARGET, OPT_TARGET_CERT, OPT_NO_RECORD, OPT_WORKER, OPT_CONFIG_FD };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check-config", no_argument, NULL, OPT_CHECK },
@@ -206,11 +259,16 @@ static int parse_args(int argc, char **argv, proxy_args *a)
 		{ "target", required_argument, NULL, OPT_TARGET },
 		{ "target-cert", required_argument, NULL, OPT_TARGET_CERT },
 		{ "no-record", no_argument, NULL, OPT_NO_RECORD },
+		/* internal: how the monitor starts a session worker (gate_worker.h) */
+		{ "session-worker", required_argument, NULL, OPT_WORKER },
+		{ "config-fd", no_argument, NULL, OPT_CONFIG_FD },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	memset(a, 0, sizeof *a);
+	a->argv = argv;
+	a->argc = argc;
 	char what[64];
 	opterr = 0; /* the errors are ours, one line each (cli_opt.h) */
 	int c;
@@ -221,6 +279,8 @@ static int parse_args(int argc, char **argv, proxy_args *a)
 		case 'V': printf("rmgate-proxy %s\n", RMGATE_VERSION); return 3;
 		case OPT_CHECK: a->check = TRUE; break;
 		case OPT_NO_RECORD: a->no_record = TRUE; break;
+		case OPT_WORKER: a->worker_id = optarg; break;
+		case OPT_CONFIG_FD: a->config_fd = TRUE; break;
 		case 'c':
 		case OPT_LISTEN:
 		case OPT_TARGET:
@@ -248,47 +308,62 @@ static int parse_args(int argc, char **argv, proxy_args *a)
 	return 0;
 }
 
+/* The gate's own session lines are INFO; FreeRDP's stay at its default unless the operator
+ * configures WLog (WLOG_LEVEL / WLOG_FILTER). Before any other thread: it replaces the
+ * console appender. */
+static void init_logging(void)
+{
+	if (!getenv("WLOG_LEVEL") && !getenv("WLOG_FILTER"))
+		WLog_AddStringLogFilters("rmgate.*:INFO");
+	gate_log_init();
+}
+
+/* --session-worker ID: one connection, in the process the monitor started for it. */
+static int run_worker(const proxy_args *a)
+{
+	char *end = NULL;
+	unsigned long long id = strtoull(a->worker_id, &end, 10);
+	gate_config cfg;
+	char err[512];
+	if (!*a->worker_id || *end || load_config(a, &cfg, err, sizeof err) != 0) {
+		say(stderr, "rmgate-proxy: session worker %s: %s", a->worker_id, *end ? "bad id" : err);
+		gate_config_free(&cfg);
+		return 1;
+	}
+	gate_sam *sam = NULL;
+	if (cfg.security == GATE_SEC_NLA && cfg.target.host &&
+	    !(sam = gate_sam_load(cfg.sam_file, err, sizeof(err)))) {
+		say(stderr, "rmgate-proxy: %s", err);
+		gate_config_free(&cfg);
+		return 1;
+	}
+	init_logging();
+	int rc = gate_worker_main(&cfg, sam, (UINT64)id);
+	gate_config_free(&cfg);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	proxy_args args;
 	int parsed = parse_args(argc, argv, &args);
 	if (parsed)
 		return parsed == 3 ? 0 : parsed;
-	const char *file = args.file, *listen = args.listen, *target = args.target,
-	           *target_cert = args.target_cert;
-	BOOL check = args.check, no_record = args.no_record;
+	setvbuf(stdout, NULL, _IOLBF, 0); /* WLog's console lines reach log files promptly */
+	if (!args.file && RMGATE_CONFIG_FILE[0])
+		args.file = RMGATE_CONFIG_FILE; /* the installed default (/etc/rmgate/rmgate.conf) */
+	if (args.worker_id)
+		return run_worker(&args);
+	const char *file = args.file;
 
 	gate_config cfg;
 	char err[512];
-	setvbuf(stdout, NULL, _IOLBF, 0); /* WLog's console lines reach log files promptly */
-	int rc = 1;
-	gate_config_defaults(&cfg);
-	if (!file && RMGATE_CONFIG_FILE[0])
-		file = RMGATE_CONFIG_FILE; /* the installed default (/etc/rmgate/rmgate.conf) */
-	if (file && !gate_config_load(&cfg, file, err, sizeof(err))) {
+	int rc = load_config(&args, &cfg, err, sizeof err);
+	if (rc != 0) {
 		say(stderr, "rmgate-proxy: %s", err);
 		goto out;
 	}
-	if (listen && !gate_config_set_listen(&cfg, listen, err, sizeof(err))) {
-		say(stderr, "rmgate-proxy: --listen %s", err);
-		rc = 2;
-		goto out;
-	}
-	if (target && !gate_config_set_target(&cfg, target, err, sizeof(err))) {
-		say(stderr, "rmgate-proxy: --target %s", err);
-		rc = 2;
-		goto out;
-	}
-	if (target_cert && !gate_config_set_target_cert(&cfg, target_cert, err, sizeof(err))) {
-		say(stderr, "rmgate-proxy: --target-cert: %s", err);
-		rc = 2;
-		goto out;
-	}
-	if (!gate_config_validate(&cfg, err, sizeof(err)) ||
-	    !gate_config_prepare_files(&cfg, err, sizeof(err))) {
-		say(stderr, "rmgate-proxy: %s%s%s", file ? file : "", file ? ": " : "", err);
-		goto out;
-	}
+	rc = 1;
 	/* Lab mode's NLA accounts; with permits, NLA uses the database's accounts. */
 	gate_sam *sam = NULL;
 	if (cfg.security == GATE_SEC_NLA && cfg.target.host &&
@@ -300,7 +375,7 @@ int main(int argc, char **argv)
 		gate_sam_free(sam);
 		goto out;
 	}
-	if (check) {
+	if (args.check) {
 		gate_sam_free(sam);
 		char target_text[300] = "(none)";
 		if (cfg.target.host)
@@ -311,24 +386,20 @@ int main(int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
-	/* The gate's own session lines are INFO; FreeRDP's stay at its default unless the operator
-	 * configures WLog (WLOG_LEVEL / WLOG_FILTER). */
-	if (!getenv("WLOG_LEVEL") && !getenv("WLOG_FILTER"))
-		WLog_AddStringLogFilters("rmgate.*:INFO");
-	gate_log_init(); /* before any other thread: it replaces the console appender */
+	init_logging();
 	if (!gate_global_init()) {
 		gate_sam_free(sam);
 		say(stderr, "rmgate-proxy: cannot initialise the RDP libraries");
 		goto out;
 	}
-	if (no_record && !cfg.target.host) {
+	if (args.no_record && !cfg.target.host) {
 		gate_sam_free(sam);
 		say(stderr, "rmgate-proxy: --no-record is only for lab mode (a fixed target): "
 		                "with permits every session is recorded");
 		rc = 2;
 		goto out;
 	}
-	rc = serve(&cfg, no_record, sam);
+	rc = serve(&cfg, &args, args.no_record, sam);
 out:
 	gate_config_free(&cfg);
 	return rc;

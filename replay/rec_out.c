@@ -319,16 +319,21 @@ static void check_dir_mode(const char *path)
 		          (unsigned)(st.st_mode & 0777));
 }
 
-static int open_file(rec_out *o, const char *path, char *err, size_t errlen)
+/* Creates path for rec_out_open (0600, never an existing file). */
+static int create_file(const char *path, char *err, size_t errlen)
 {
 	if (mkdirs(path, err, errlen) != 0)
 		return -1;
 	check_dir_mode(path);
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0) {
+	if (fd < 0)
 		snprintf(err, errlen, "cannot create recording %s: %s", path, strerror(errno));
-		return -1;
-	}
+	return fd;
+}
+
+/* Takes fd (closed on failure too); path only names the file in messages. */
+static int open_file(rec_out *o, int fd, const char *path, char *err, size_t errlen)
+{
 	o->file = fdopen(fd, "wb");
 	if (!o->file) {
 		close(fd);
@@ -368,16 +373,17 @@ void rec_out_free(rec_out *o)
 	free(o);
 }
 
-static int init(rec_out *o, const char *path, uint64_t header_ts, const void *header,
+static int init(rec_out *o, int fd, const char *path, uint64_t header_ts, const void *header,
                 size_t header_len, char *err, size_t errlen)
 {
 	o->cctx = ZSTD_createCCtx();
 	o->md = EVP_MD_CTX_new();
 	if (!o->cctx || !o->md) {
+		close(fd);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (open_file(o, path, err, errlen) != 0)
+	if (open_file(o, fd, path, err, errlen) != 0)
 		return -1;
 	rec_out_emit(o, REC_T_HEADER, header_ts, header, header_len);
 	rec_out_flush(o);
@@ -389,26 +395,38 @@ static int init(rec_out *o, const char *path, uint64_t header_ts, const void *he
 	return 0;
 }
 
-int rec_out_open(rec_out **out, const char *path, uint64_t header_ts, const void *header,
-                 size_t header_len, uint64_t flush_ns, int level, char *err, size_t errlen)
+int rec_out_open_fd(rec_out **out, int fd, const char *name, uint64_t header_ts, const void *header,
+                    size_t header_len, uint64_t flush_ns, int level, char *err, size_t errlen)
 {
 	*out = NULL;
 	rec_out *o = calloc(1, sizeof *o);
 	if (!o) {
+		close(fd);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	atomic_init(&o->failed, false);
 	o->flush_ns = flush_ns;
 	o->level = level;
-	if (init(o, path, header_ts, header, header_len, err, errlen) != 0) {
-		bool created = o->file != NULL;
+	if (init(o, fd, name, header_ts, header, header_len, err, errlen) != 0) {
 		rec_out_free(o);
-		if (created)
-			unlink(path); /* nothing worth keeping: no session ran */
 		return -1;
 	}
 	*out = o;
+	return 0;
+}
+
+int rec_out_open(rec_out **out, const char *path, uint64_t header_ts, const void *header,
+                 size_t header_len, uint64_t flush_ns, int level, char *err, size_t errlen)
+{
+	*out = NULL;
+	int fd = create_file(path, err, errlen);
+	if (fd < 0)
+		return -1;
+	if (rec_out_open_fd(out, fd, path, header_ts, header, header_len, flush_ns, level, err, errlen) != 0) {
+		unlink(path); /* nothing worth keeping: no session ran */
+		return -1;
+	}
 	return 0;
 }
 

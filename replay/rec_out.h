@@ -47,6 +47,11 @@ typedef struct rec_out_counters {
  * are the writer's tuning (flush interval, zstd level). */
 int rec_out_open(rec_out **out, const char *path, uint64_t header_ts, const void *header,
                  size_t header_len, uint64_t flush_ns, int level, char *err, size_t errlen);
+/* The same on a descriptor already open for writing at offset 0 (the gate's worker gets its
+ * recording this way from the monitor, which created the file). The descriptor is taken, on
+ * failure too; name only names the file in messages; nothing is unlinked. */
+int rec_out_open_fd(rec_out **out, int fd, const char *name, uint64_t header_ts, const void *header,
+                    size_t header_len, uint64_t flush_ns, int level, char *err, size_t errlen);
 void rec_out_free(rec_out *o);
 
 /* Marks the recording failed (logs `what` the first time). Any thread. */

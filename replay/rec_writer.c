@@ -489,10 +489,13 @@ static void header_body(rec_wb *b, const rec_session_info *in)
 	rec_wb_put(b, gv, n);
 }
 
-static int init(rec_writer *w, const char *path, const rec_session_info *info, char *err,
+/* fd >= 0: write there (name names it); else create path. */
+static int init(rec_writer *w, int fd, const char *path, const rec_session_info *info, char *err,
                 size_t errlen)
 {
 	if (!info || !info->session_id || !geometry_ok(info->width, info->height)) {
+		if (fd >= 0)
+			close(fd);
 		snprintf(err, errlen, "invalid session info (session id and geometry 1..%u required)",
 		         REC_MAX_DIM);
 		return -1;
@@ -510,6 +513,8 @@ static int init(rec_writer *w, const char *path, const rec_session_info *info, c
 	uint64_t flush_ns = (uint64_t)(info->flush_interval_ms ? info->flush_interval_ms : 1000) * 1000000ull;
 	int level = info->zstd_level ? info->zstd_level : 6;
 	if (!rec_fb_alloc(&w->pend, info->width, info->height)) {
+		if (fd >= 0)
+			close(fd);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -520,8 +525,10 @@ static int init(rec_writer *w, const char *path, const rec_session_info *info, c
 		in.start_ns = w->clock(w->clock_ctx);
 	rec_wb header = { 0 };
 	header_body(&header, &in);
-	int rc = rec_out_open(&w->out, path, in.start_ns, header.p, header.len, flush_ns, level, err,
-	                      errlen);
+	int rc = fd >= 0 ? rec_out_open_fd(&w->out, fd, path, in.start_ns, header.p, header.len,
+	                                   flush_ns, level, err, errlen)
+	                 : rec_out_open(&w->out, path, in.start_ns, header.p, header.len, flush_ns,
+	                                level, err, errlen);
 	rec_wb_free(&header);
 	if (rc != 0)
 		return -1;
@@ -547,11 +554,30 @@ int rec_writer_open(rec_writer **out, const char *path, const rec_session_info *
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (init(w, path, info, err, errlen) != 0) {
+	if (init(w, -1, path, info, err, errlen) != 0) {
 		bool created = w->out != NULL;
 		destroy(w);
 		if (created)
 			unlink(path); /* nothing worth keeping: no session ran */
+		WLog_ERR(TAG, "%s", err);
+		return -1;
+	}
+	*out = w;
+	return 0;
+}
+
+int rec_writer_open_fd(rec_writer **out, int fd, const char *name, const rec_session_info *info,
+                       char *err, size_t errlen)
+{
+	*out = NULL;
+	rec_writer *w = calloc(1, sizeof *w);
+	if (!w) {
+		close(fd);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (init(w, fd, name, info, err, errlen) != 0) {
+		destroy(w);
 		WLog_ERR(TAG, "%s", err);
 		return -1;
 	}

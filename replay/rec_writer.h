@@ -87,6 +87,11 @@ typedef struct rec_writer_stats {
  * Returns 0 and *out, or -1 with a one-line reason in err. */
 int rec_writer_open(rec_writer **out, const char *path, const rec_session_info *info,
                     char *err, size_t errlen);
+/* The same on a descriptor open for writing at offset 0 (the gate's session worker gets its
+ * recording from the monitor this way and never opens a path). fd is taken, on failure too;
+ * name only names the file in messages; on failure nothing is unlinked (the creator decides). */
+int rec_writer_open_fd(rec_writer **out, int fd, const char *name, const rec_session_info *info,
+                       char *err, size_t errlen);
 
 /* End of paint: `bgra` is the whole framebuffer (PIXEL_FORMAT_BGRA32, `stride`
  * bytes per row, width x height); rects are the dirty region (clipped here).

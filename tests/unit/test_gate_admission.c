@@ -1,12 +1,19 @@
 /* The product's admission (gate_permits) and session audit (gate_audit) on a real SQLite
  * ledger and real recording files: who is let in, what the ledger and the recording keep,
- * and when a live session must end. */
+ * and when a live session must end.
+ *
+ * One process per session: the monitor decides (gate_permits_decide) and keeps the audit;
+ * the worker writes the recording on the descriptor it is given (gate_recorder) and reports
+ * events, input, ticks and its end over a socket. Here the two halves are composed directly:
+ * the recorder's report table calls the audit as the monitor does on those messages
+ * (gate_monitor.c: a report after the end is outside the session and never reaches it). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +28,7 @@
 #include "gate_audit.h"
 #include "gate_limits.h"
 #include "gate_permits.h"
+#include "gate_recorder.h"
 #include "ledger.h"
 #include "permit.h"
 #include "rec_reader.h"
@@ -33,7 +41,6 @@ typedef struct {
 	policy_db *db;
 	int64_t permit_id;
 	gate_permits permits;
-	gate_admission admission;
 } fixture;
 
 static void today_jst(char *out, size_t len, int days_from_now)
@@ -75,7 +82,7 @@ static int setup(void **state)
 
 	f->permits = (gate_permits){ .db = f->db, .recordings_dir = f->rec_dir,
 		                     .permit_poll_ms = 1 };
-	f->admission = gate_permits_admission(&f->permits);
+	gate_permits_init(&f->permits);
 	*state = f;
 	return 0;
 }
@@ -83,6 +90,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	fixture *f = *state;
+	gate_permits_destroy(&f->permits);
 	policy_close(f->db);
 	char cmd[400];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
@@ -113,6 +121,126 @@ static void query_text(const char *db_path, const char *sql, char *out, size_t l
 	sqlite3_close(db);
 }
 
+/* ---- the monitor's and the worker's halves of one session ---- */
+
+/* The monitor's side: what gate_monitor.c does with the worker's reports while the session
+ * is admitted. After the worker's end a report is outside the session: the monitor refuses it
+ * (and kills the worker), so it never reaches the audit; it is counted here. */
+typedef struct {
+	gate_audit *audit;
+	bool ended;
+	unsigned events, inputs, ends;
+	unsigned late_reports;
+} monitor_side;
+
+static void report_event(void *ctx, gate_event_type type, const char *detail)
+{
+	monitor_side *m = ctx;
+	if (m->ended) {
+		m->late_reports++;
+		return;
+	}
+	m->events++;
+	gate_audit_event(m->audit, type, detail);
+}
+
+static void report_input(void *ctx)
+{
+	monitor_side *m = ctx;
+	if (m->ended) {
+		m->late_reports++;
+		return;
+	}
+	m->inputs++;
+	gate_audit_input(m->audit);
+}
+
+/* The worker asks for the monitor's verdict; the monitor stops ticking a session that ended. */
+static const char *report_tick(void *ctx)
+{
+	monitor_side *m = ctx;
+	if (m->ended)
+		return NULL;
+	gate_audit_note note; /* the idle warning for the recording: not used here */
+	return gate_audit_tick(m->audit, &note);
+}
+
+static void report_end(void *ctx, const char *reason, uint64_t frames)
+{
+	monitor_side *m = ctx;
+	if (m->ended) {
+		m->late_reports++;
+		return;
+	}
+	m->ends++;
+	m->ended = true;
+	gate_audit_end(m->audit, reason, frames);
+}
+
+/* The worker's side: the recorder on the descriptor of the decision, as gate_worker.c builds
+ * it from the decision message. s must stay where it is while the session runs. */
+typedef struct {
+	monitor_side mon;
+	gate_recorder *rec;
+	gate_observer obs;
+	char recording_path[1024];
+} worker_session;
+
+static void worker_start(worker_session *s, gate_audit *audit, int fd, const gate_admission_request *req)
+{
+	memset(s, 0, sizeof(*s));
+	s->mon.audit = audit;
+	snprintf(s->recording_path, sizeof(s->recording_path), "%s", gate_audit_recording_path(audit));
+	gate_audit_recording r = gate_audit_recording_of(audit);
+	rec_session_info info = { .session_id = r.recording_id,
+		                  .permit_id = r.permit_id,
+		                  .vendor_id = r.vendor_id,
+		                  .system_id = r.system_id,
+		                  .account_id = r.account_id,
+		                  .width = req->width,
+		                  .height = req->height,
+		                  .keyboard_layout = req->keyboard_layout,
+		                  .start_ns = r.start_ns };
+	gate_recorder_report report = { .ctx = &s->mon, .event = report_event, .input = report_input,
+		                        .tick = report_tick, .end = report_end };
+	char err[256];
+	s->rec = gate_recorder_new(fd, &info, r.session_id, &report, err, sizeof(err));
+	assert_non_null(s->rec);
+	s->obs = gate_recorder_observer(s->rec);
+}
+
+static void worker_close(worker_session *s, const char *reason)
+{
+	s->obs.on_close(s->obs.ctx, reason);
+	assert_true(s->mon.ended);
+	assert_int_equal(s->mon.ends, 1);
+}
+
+/* The session is over on both sides: the worker's observer released, the monitor's audit freed. */
+static void worker_release(worker_session *s)
+{
+	s->obs.release(s->obs.ctx);
+	gate_audit_free(s->mon.audit);
+	s->mon.audit = NULL;
+}
+
+static void decide(fixture *f, const gate_admission_request *req, gate_admission_decision *d,
+                   gate_audit **audit, int *fd)
+{
+	*audit = (gate_audit *)(uintptr_t)1; /* must be overwritten */
+	*fd = -2;
+	assert_true(gate_permits_decide(&f->permits, req, d, audit, fd));
+}
+
+static void assert_refused_without_a_session(const gate_admission_decision *d, const gate_audit *audit,
+                                             int fd)
+{
+	assert_false(d->allow);
+	assert_true(d->reason[0] != 0);
+	assert_null(audit);
+	assert_int_equal(fd, -1);
+}
+
 static void paint_and_type(const gate_observer *obs)
 {
 	static BYTE screen[64 * 48 * 4];
@@ -130,17 +258,31 @@ static void permitted_account_gets_the_permitted_system_and_a_recorded_ledger_se
 	fixture *f = *state;
 	gate_admission_request req = request("acme1", "s3cret!");
 	gate_admission_decision d = { 0 };
-	assert_true(f->admission.admit(f->admission.ctx, &req, &d));
+	gate_audit *audit;
+	int fd;
+	decide(f, &req, &d, &audit, &fd);
 	assert_true(d.allow);
 	assert_string_equal(d.target_host, "127.0.0.1");
 	assert_int_equal(d.target_port, 3390);
 	assert_false(d.policy.observe_only);
-	assert_non_null(d.observer.on_tick);
+	/* The monitor keeps the session's audit and hands the worker the recording it created:
+	 * a new, private, still empty file (the worker writes even the header). */
+	assert_non_null(audit);
+	assert_true(fd >= 0);
+	struct stat fst, pst;
+	assert_int_equal(fstat(fd, &fst), 0);
+	assert_int_equal(stat(gate_audit_recording_path(audit), &pst), 0);
+	assert_int_equal(fst.st_ino, pst.st_ino);
+	assert_int_equal(fst.st_dev, pst.st_dev);
+	assert_int_equal(fst.st_size, 0);
 
-	paint_and_type(&d.observer);
-	assert_null(d.observer.on_tick(d.observer.ctx));
-	d.observer.on_close(d.observer.ctx, "client disconnected");
-	d.observer.release(d.observer.ctx);
+	worker_session s;
+	worker_start(&s, audit, fd, &req);
+	paint_and_type(&s.obs);
+	assert_null(s.obs.on_tick(s.obs.ctx));
+	assert_true(s.mon.inputs >= 1);
+	worker_close(&s, "client disconnected");
+	worker_release(&s);
 	gate_admission_decision_clear(&d);
 
 	char reason[64], digest[80], path[512], denied[16];
@@ -148,6 +290,7 @@ static void permitted_account_gets_the_permitted_system_and_a_recorded_ledger_se
 	assert_string_equal(reason, "client_disconnect");
 	query_text(f->db_path, "SELECT recording_digest FROM session_ends", digest, sizeof(digest));
 	query_text(f->db_path, "SELECT recording_path FROM sessions", path, sizeof(path));
+	assert_string_equal(path, s.recording_path);
 	query_text(f->db_path, "SELECT COUNT(*) FROM events WHERE type = 'channel_denied'", denied,
 	           sizeof(denied));
 	assert_string_equal(denied, "1");
@@ -179,9 +322,10 @@ static void wrong_password_is_refused_and_ledgered_as_bad_password(void **state)
 	fixture *f = *state;
 	gate_admission_request req = request("acme1", "guess");
 	gate_admission_decision d = { 0 };
-	assert_true(f->admission.admit(f->admission.ctx, &req, &d));
-	assert_false(d.allow);
-	assert_null(d.observer.ctx);
+	gate_audit *audit;
+	int fd;
+	decide(f, &req, &d, &audit, &fd);
+	assert_refused_without_a_session(&d, audit, fd);
 	char reason[64];
 	query_text(f->db_path, "SELECT reason FROM events WHERE type = 'refused'", reason,
 	           sizeof(reason));
@@ -197,8 +341,10 @@ static void account_without_a_permit_is_refused_with_no_permit(void **state)
 	                                          "work done", policy_now_us()), 0);
 	gate_admission_request req = request("acme2", "other-pass");
 	gate_admission_decision d = { 0 };
-	assert_true(f->admission.admit(f->admission.ctx, &req, &d));
-	assert_false(d.allow);
+	gate_audit *audit;
+	int fd;
+	decide(f, &req, &d, &audit, &fd);
+	assert_refused_without_a_session(&d, audit, fd);
 	char reason[64];
 	query_text(f->db_path, "SELECT reason FROM events WHERE type = 'refused' AND login = 'acme2'",
 	           reason, sizeof(reason));
@@ -206,41 +352,70 @@ static void account_without_a_permit_is_refused_with_no_permit(void **state)
 	gate_admission_decision_clear(&d);
 }
 
+/* The monitor's verdict (gate_audit_tick) reaches the worker through the recorder's on_tick. */
 static void revoking_the_permit_ends_the_live_session_as_revoked(void **state)
 {
 	fixture *f = *state;
 	gate_admission_request req = request("acme1", "s3cret!");
 	gate_admission_decision d = { 0 };
-	assert_true(f->admission.admit(f->admission.ctx, &req, &d));
+	gate_audit *audit;
+	int fd;
+	decide(f, &req, &d, &audit, &fd);
 	assert_true(d.allow);
-	paint_and_type(&d.observer);
+	worker_session s;
+	worker_start(&s, audit, fd, &req);
+	paint_and_type(&s.obs);
 	assert_int_equal(policy_permit_step_apply(f->db, f->permit_id, POLICY_STEP_REVOKE,
 	                                          "Deputy CISO", "order not followed",
 	                                          policy_now_us()), 0);
 	usleep(2000); /* past the 1 ms permit poll period of the fixture */
-	const char *why = d.observer.on_tick(d.observer.ctx);
+	const char *why = s.obs.on_tick(s.obs.ctx);
 	assert_non_null(why);
 	assert_non_null(strstr(why, "revoked"));
-	d.observer.on_close(d.observer.ctx, why);
-	d.observer.release(d.observer.ctx);
+	worker_close(&s, why);
+	worker_release(&s);
 	gate_admission_decision_clear(&d);
 	char reason[64];
 	query_text(f->db_path, "SELECT reason FROM session_ends", reason, sizeof(reason));
 	assert_string_equal(reason, "revoked");
 }
 
+static void assert_not_recordable_and_no_session(fixture *f)
+{
+	gate_admission_request req = request("acme1", "s3cret!");
+	gate_admission_decision d = { 0 };
+	gate_audit *audit;
+	int fd;
+	decide(f, &req, &d, &audit, &fd);
+	assert_refused_without_a_session(&d, audit, fd);
+	char n[16], reason[64];
+	query_text(f->db_path, "SELECT COUNT(*) FROM sessions", n, sizeof(n));
+	assert_string_equal(n, "0");
+	query_text(f->db_path, "SELECT reason FROM events WHERE type = 'refused'", reason, sizeof(reason));
+	assert_string_equal(reason, "not_recordable");
+	gate_admission_decision_clear(&d);
+}
+
+/* The recordings directory cannot be created. */
 static void no_recording_possible_means_no_session(void **state)
 {
 	fixture *f = *state;
 	f->permits.recordings_dir = "/proc/rmgate-cannot-be-here";
-	gate_admission_request req = request("acme1", "s3cret!");
-	gate_admission_decision d = { 0 };
-	assert_true(f->admission.admit(f->admission.ctx, &req, &d));
-	assert_false(d.allow);
-	char n[16];
-	query_text(f->db_path, "SELECT COUNT(*) FROM sessions", n, sizeof(n));
-	assert_string_equal(n, "0");
-	gate_admission_decision_clear(&d);
+	assert_not_recordable_and_no_session(f);
+}
+
+/* The directory passes (it "exists") but the recording file cannot be created in it. */
+static void no_recording_file_possible_means_no_session(void **state)
+{
+	fixture *f = *state;
+	FILE *file = fopen(f->rec_dir, "w");
+	assert_non_null(file);
+	fclose(file);
+	assert_not_recordable_and_no_session(f);
+	struct stat st;
+	assert_int_equal(stat(f->rec_dir, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_size, 0);
 }
 
 static void injected_credentials_go_to_the_target_not_from_the_vendor(void **state)
@@ -273,28 +448,32 @@ static void injected_credentials_go_to_the_target_not_from_the_vendor(void **sta
 	gate_admission_request req = request("acme1", "s3cret!");
 	req.domain = "zeimu";
 	gate_admission_decision d = { 0 };
+	gate_audit *audit;
+	int fd;
 
 	/* Without the key the gate cannot inject, so it refuses. */
-	assert_true(f->admission.admit(f->admission.ctx, &req, &d));
-	assert_false(d.allow);
+	decide(f, &req, &d, &audit, &fd);
+	assert_refused_without_a_session(&d, audit, fd);
 	gate_admission_decision_clear(&d);
 
 	/* Nor when the target's certificate is not checked: the secret could reach an impostor. */
 	f->permits.secret_key = key;
 	f->permits.target_cert_ignored = true;
-	assert_true(f->admission.admit(f->admission.ctx, &req, &d));
-	assert_false(d.allow);
+	decide(f, &req, &d, &audit, &fd);
+	assert_refused_without_a_session(&d, audit, fd);
 	gate_admission_decision_clear(&d);
 
 	f->permits.target_cert_ignored = false;
-	assert_true(f->admission.admit(f->admission.ctx, &req, &d));
+	decide(f, &req, &d, &audit, &fd);
 	assert_true(d.allow);
 	assert_int_equal(d.target_port, 3391);
 	assert_string_equal(d.user, "Administrator");
 	assert_string_equal(d.domain, "CITY");
 	assert_string_equal(d.password, "target-Pa55");
-	d.observer.on_close(d.observer.ctx, "client disconnected");
-	d.observer.release(d.observer.ctx);
+	worker_session s;
+	worker_start(&s, audit, fd, &req);
+	worker_close(&s, "client disconnected");
+	worker_release(&s);
 	gate_admission_decision_clear(&d);
 	policy_secret_key_free(key);
 }
@@ -306,18 +485,47 @@ static void callbacks_after_close_do_nothing(void **state)
 	fixture *f = *state;
 	gate_admission_request req = request("acme1", "s3cret!");
 	gate_admission_decision d = { 0 };
-	assert_true(f->admission.admit(f->admission.ctx, &req, &d));
+	gate_audit *audit;
+	int fd;
+	decide(f, &req, &d, &audit, &fd);
 	assert_true(d.allow);
-	d.observer.on_close(d.observer.ctx, "client disconnected");
-	paint_and_type(&d.observer);
-	d.observer.on_resize(d.observer.ctx, 800, 600);
-	assert_null(d.observer.on_tick(d.observer.ctx));
-	d.observer.release(d.observer.ctx);
+	worker_session s;
+	worker_start(&s, audit, fd, &req);
+	worker_close(&s, "client disconnected");
+	struct stat closed;
+	assert_int_equal(stat(s.recording_path, &closed), 0);
+
+	paint_and_type(&s.obs);
+	s.obs.on_resize(s.obs.ctx, 800, 600);
+	assert_null(s.obs.on_tick(s.obs.ctx));
+	worker_release(&s);
 	gate_admission_decision_clear(&d);
-	char denied[16];
+
+	char denied[16], ends[16], reason[64], digest[80];
 	query_text(f->db_path, "SELECT COUNT(*) FROM events WHERE type = 'channel_denied'", denied,
 	           sizeof(denied));
 	assert_string_equal(denied, "0");
+	query_text(f->db_path, "SELECT COUNT(*) FROM session_ends", ends, sizeof(ends));
+	assert_string_equal(ends, "1");
+	query_text(f->db_path, "SELECT reason FROM session_ends", reason, sizeof(reason));
+	assert_string_equal(reason, "client_disconnect");
+
+	/* The file is what it was at the close, and still the ledger's digest. */
+	struct stat now;
+	assert_int_equal(stat(s.recording_path, &now), 0);
+	assert_int_equal(now.st_size, closed.st_size);
+	query_text(f->db_path, "SELECT recording_digest FROM session_ends", digest, sizeof(digest));
+	rec_reader *r;
+	char err[256];
+	assert_int_equal(rec_reader_open(&r, s.recording_path, err, sizeof(err)), 0);
+	rec_summary sum;
+	assert_int_equal(rec_reader_scan(r, &sum), 0);
+	assert_int_equal(sum.integrity, REC_COMPLETE);
+	assert_int_equal(sum.keys, 0);
+	char hex[65];
+	rec_digest_hex(sum.digest, hex);
+	assert_string_equal(hex, digest);
+	rec_reader_close(r);
 }
 
 /* A system's own certificate pin reaches the session; with it, injection no longer needs
@@ -330,15 +538,40 @@ static void the_system_pin_travels_with_the_decision(void **state)
 	f->permits.target_cert_ignored = true;
 	gate_admission_request req = request("acme1", "s3cret!");
 	gate_admission_decision d = { 0 };
-	assert_true(f->admission.admit(f->admission.ctx, &req, &d));
+	gate_audit *audit;
+	int fd;
+	decide(f, &req, &d, &audit, &fd);
 	assert_true(d.allow);
 	assert_true(d.has_target_pin);
 	assert_int_equal(d.target_pin[0], 0x00);
 	assert_int_equal(d.target_pin[1], 0x11);
 	assert_int_equal(d.target_pin[31], 0xFF);
-	d.observer.on_close(d.observer.ctx, "client disconnected");
-	d.observer.release(d.observer.ctx);
+	worker_session s;
+	worker_start(&s, audit, fd, &req);
+	worker_close(&s, "client disconnected");
+	worker_release(&s);
 	gate_admission_decision_clear(&d);
+}
+
+/* The ledger's end is what the file holds, not the worker's word: a worker that says the
+ * session ended normally but left no end record gets `error`. */
+static void a_normal_end_without_the_end_record_is_an_error(void **state)
+{
+	fixture *f = *state;
+	gate_admission_request req = request("acme1", "s3cret!");
+	gate_admission_decision d = { 0 };
+	gate_audit *audit;
+	int fd;
+	decide(f, &req, &d, &audit, &fd);
+	assert_true(d.allow);
+	assert_true(fd >= 0);
+	close(fd); /* the worker wrote nothing */
+	gate_audit_end(audit, "client disconnected", 0);
+	gate_audit_free(audit);
+	gate_admission_decision_clear(&d);
+	char reason[64];
+	query_text(f->db_path, "SELECT reason FROM session_ends", reason, sizeof(reason));
+	assert_string_equal(reason, "error");
 }
 
 /* ---- gate_limits: pure time rules ---- */
@@ -398,9 +631,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(account_without_a_permit_is_refused_with_no_permit, setup, teardown),
 		cmocka_unit_test_setup_teardown(revoking_the_permit_ends_the_live_session_as_revoked, setup, teardown),
 		cmocka_unit_test_setup_teardown(no_recording_possible_means_no_session, setup, teardown),
+		cmocka_unit_test_setup_teardown(no_recording_file_possible_means_no_session, setup, teardown),
 		cmocka_unit_test_setup_teardown(injected_credentials_go_to_the_target_not_from_the_vendor, setup, teardown),
 		cmocka_unit_test_setup_teardown(callbacks_after_close_do_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_system_pin_travels_with_the_decision, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_normal_end_without_the_end_record_is_an_error, setup, teardown),
 		cmocka_unit_test(idle_vendor_is_warned_then_ended_at_the_idle_timeout),
 		cmocka_unit_test(maximum_duration_and_window_end_end_the_session),
 		cmocka_unit_test(earliest_passed_limit_is_the_reason),
