@@ -379,11 +379,10 @@ void gate_audit_end(gate_audit *a, const char *worker_reason, uint64_t frames)
 
 void gate_audit_abort(gate_audit *a, const char *why)
 {
-	/* A worker the monitor ended for a reason of its own (resource limits) keeps that reason;
-	 * any other death is `aborted`. */
-	policy_end_reason r = a->ended && a->end_reason == POLICY_END_RESOURCE_LIMIT ? POLICY_END_RESOURCE_LIMIT
-	                                                                             : POLICY_END_ABORTED;
-	finish(a, r, why, 0, false);
+	/* A session the monitor had decided to end (its window, a revocation, a limit, the
+	 * shutdown) keeps that reason even when its worker had to be killed; any other death of a
+	 * worker is `aborted`. */
+	finish(a, a->ended ? a->end_reason : POLICY_END_ABORTED, why, 0, false);
 }
 
 void gate_audit_free(gate_audit *a)

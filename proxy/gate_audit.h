@@ -24,8 +24,9 @@
  * - The end: gate_audit_end() when the worker said the session ended (reason = its sentence),
  *   gate_audit_abort() when the worker died without saying so. Both read the recording back
  *   (rec_reader): the digest, size and end time in the ledger are what the file holds, not the
- *   worker's word; a recording without its end record makes the end `error` (normal end) or
- *   stays `aborted`. Exactly one of them, once; then gate_audit_free().
+ *   worker's word; a recording without its end record makes a normal end `error`. An abort
+ *   is `aborted`, unless the monitor had decided the end (tick, gate_audit_end_now()): then
+ *   it keeps that reason. Exactly one of them, once; then gate_audit_free().
  *
  * Threads: one owner (the monitor's loop); no lock.
  */

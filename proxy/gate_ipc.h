@@ -21,9 +21,11 @@
  * Otherwise it returns -1 with one sentence in err and the caller ends the conversation
  * (the monitor ends that worker's session; it never guesses).
  *
- * What a message cannot say matters as much: no message names a session id, a permit, a
- * client address or a file path. The monitor knows which session a socket belongs to, which
- * address it accepted, and which permit it admitted; the worker only reports about itself.
+ * What a message cannot say matters as much: no message of the worker names a session id, a
+ * permit, a client address or a file path. The monitor knows which session a socket belongs
+ * to, which address it accepted, and which permit it admitted; the worker only reports about
+ * itself. (The monitor's decision tells the worker the ids it writes into its recording's
+ * header; nothing the worker sends refers to them.)
  *
  * Memory: a gate_ipc_msg holds its own copy of the bytes (no allocation); field pointers
  * point into it and live as long as the struct. Secret values are wiped by

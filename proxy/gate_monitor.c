@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -33,8 +34,11 @@
 #define GATE_WORKER_CONFIG_FD 5
 /* A worker still handshaking this long after its own deadline is killed. */
 #define HANDSHAKE_GRACE_MS 5000
-/* Messages one worker may send in one second (a session sends a few per second). */
-#define MESSAGES_PER_SECOND 2000
+/* Messages read from one worker per turn of the loop: a worker that floods the monitor (its
+ * client announcing thousands of devices, or a compromised worker) is served in turn with
+ * the others and the listener, never ahead of them. What it says is capped per session
+ * anyway (gate_audit: ledger rows). */
+#define MESSAGES_PER_TURN 64
 /* Refusal lines logged per second at most; the next line counts the rest. */
 #define REFUSAL_LOG_PER_SECOND 20
 #define TICK_MS 500
@@ -59,8 +63,6 @@ typedef struct {
 	BOOL end_sent;           /* M_END_NOW sent */
 	UINT64 kill_at_ms;       /* SIGKILL then (0: no deadline) */
 	char kill_why[96];       /* what the log says when the deadline passes */
-	UINT64 msg_window_ms;    /* start of the second messages are counted in */
-	unsigned msgs_in_window;
 	UINT64 cpu_window_ms;    /* start of the current CPU minute */
 	unsigned long long cpu_ticks_base; /* the worker's CPU ticks then */
 } worker_slot;
@@ -220,6 +222,7 @@ static void exec_worker(monitor *m, int client, int ipc, char *const *argv)
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
 	if (dup2(client, GATE_WORKER_CLIENT_FD) < 0 || dup2(ipc, GATE_WORKER_IPC_FD) < 0)
 		_exit(127);
 	if (m->config_fd >= 0 && dup2(m->config_fd, GATE_WORKER_CONFIG_FD) < 0)
@@ -300,8 +303,7 @@ static BOOL start_worker(monitor *m, int client, const gate_source_key *src, con
 	}
 	UINT64 now = now_ms();
 	*w = (worker_slot){ .pid = pid, .ipc = sv[0], .id = id, .source = *src, .accepted_ms = now,
-		            .phase = PHASE_HANDSHAKE, .pool = POOL_NONE, .msg_window_ms = now,
-		            .cpu_window_ms = now };
+		            .phase = PHASE_HANDSHAKE, .pool = POOL_NONE, .cpu_window_ms = now };
 	snprintf(w->address, sizeof w->address, "%s", address);
 	set_pool(m, w, POOL_HANDSHAKE);
 	m->accepted++;
@@ -617,16 +619,7 @@ static BOOL read_worker(monitor *m, worker_slot *w)
 		w->ipc = -1;
 		return FALSE;
 	}
-	UINT64 now = now_ms();
-	if (now >= w->msg_window_ms + 1000) {
-		w->msg_window_ms = now;
-		w->msgs_in_window = 0;
-	}
-	BOOL ok = ++w->msgs_in_window <= MESSAGES_PER_SECOND;
-	if (!ok)
-		snprintf(err, sizeof err, "more than %d messages in one second", MESSAGES_PER_SECOND);
-	else
-		ok = on_message(m, w, &msg, err, sizeof err);
+	BOOL ok = on_message(m, w, &msg, err, sizeof err);
 	gate_ipc_msg_clear(&msg);
 	if (!ok) {
 		WLog_ERR(TAG, "s%llu: refused from the worker: %s", (unsigned long long)w->id, err);
@@ -788,14 +781,22 @@ static void tick(monitor *m)
 
 /* ---- signals, reload, stats --------------------------------------------------------------------- */
 
+/* One line; heap_in_use is the monitor's own (glibc mallinfo2: allocated and not freed), what
+ * must not grow with the number of connections it has served. */
 static void log_stats(monitor *m)
 {
+	struct mallinfo2 mi = mallinfo2();
 	WLog_INFO(TAG,
 	          "stats: handshaking=%zu sessions=%zu accepted=%llu refused_full=%llu refused_source=%llu "
-	          "workers_failed=%llu",
+	          "workers_failed=%llu heap_in_use=%zu",
 	          m->nhandshakes, m->nsessions, (unsigned long long)m->accepted,
 	          (unsigned long long)m->refused_full, (unsigned long long)m->refused_source,
-	          (unsigned long long)m->workers_failed);
+	          (unsigned long long)m->workers_failed, mi.uordblks + mi.hblkhd);
+}
+
+static BOOL same_str(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
 }
 
 static BOOL same_listen(const gate_config *a, const gate_config *b)
@@ -808,6 +809,33 @@ static BOOL same_listen(const gate_config *a, const gate_config *b)
 	return TRUE;
 }
 
+/* The keys set up once at start (sockets, the database and its key, lab mode and how clients
+ * authenticate, the per-source table, the refusal rows): a reload that changes one of them is
+ * refused as a whole, so that the monitor never mixes two configurations. Writes the keys
+ * that changed into why; TRUE when there are none. */
+static BOOL restart_keys_unchanged(const gate_config *a, const gate_config *b, char *why, size_t len)
+{
+	const struct { const char *key; BOOL same; } keys[] = {
+		{ "listen", same_listen(a, b) },
+		{ "database", same_str(a->database, b->database) },
+		{ "var_dir", same_str(a->var_dir, b->var_dir) },
+		{ "target", same_str(a->target.host, b->target.host) && a->target.port == b->target.port },
+		{ "security", a->security == b->security },
+		{ "sam_file", same_str(a->sam_file, b->sam_file) },
+		{ "max_source_handshakes", a->max_source_handshakes == b->max_source_handshakes },
+		{ "source_connects_per_minute", a->source_connects_per_minute == b->source_connects_per_minute },
+		{ "refused_rows_per_minute", a->refused_rows_per_minute == b->refused_rows_per_minute },
+	};
+	size_t used = 0;
+	why[0] = 0;
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+		if (!keys[i].same && used < len) {
+			int n = snprintf(why + used, len - used, "%s%s", used ? ", " : "", keys[i].key);
+			used += n > 0 ? (size_t)n : 0;
+		}
+	return why[0] == 0;
+}
+
 static void reload(monitor *m)
 {
 	if (!m->p->reload) {
@@ -818,6 +846,13 @@ static void reload(monitor *m)
 	char err[512];
 	if (!m->p->reload(m->p->reload_ctx, &fresh, err, sizeof err)) {
 		WLog_ERR(TAG, "SIGHUP: the configuration was not reloaded: %s", err);
+		return;
+	}
+	char changed[256];
+	if (!restart_keys_unchanged(m->cfg, &fresh, changed, sizeof changed)) {
+		gate_config_free(&fresh);
+		WLog_ERR(TAG, "SIGHUP: the configuration was not reloaded: %s change%s only at a restart",
+		         changed, strchr(changed, ',') ? "" : "s");
 		return;
 	}
 	size_t need = slot_count(&fresh);
@@ -840,10 +875,6 @@ static void reload(monitor *m)
 		WLog_ERR(TAG, "SIGHUP: cannot keep the configuration for the workers; not reloaded");
 		return;
 	}
-	if (!same_listen(m->cfg, &fresh))
-		WLog_WARN(TAG, "SIGHUP: the listen addresses change only at a restart");
-	if (strcmp(m->cfg->database, fresh.database))
-		WLog_WARN(TAG, "SIGHUP: the database changes only at a restart");
 	if (m->config_fd >= 0)
 		close(m->config_fd);
 	m->config_fd = cfd;
@@ -911,9 +942,18 @@ static void serve_once(monitor *m, int timeout_ms)
 		}
 	int rc = poll(p, n, timeout_ms);
 	if (rc > 0) {
-		for (size_t i = first_worker; i < n; i++)
-			if (p[i].revents && owner[i - first_worker]->pid && owner[i - first_worker]->ipc == p[i].fd)
-				read_worker(m, owner[i - first_worker]);
+		for (size_t i = first_worker; i < n; i++) {
+			worker_slot *w = owner[i - first_worker];
+			if (!p[i].revents)
+				continue;
+			for (int k = 0; k < MESSAGES_PER_TURN && w->pid && w->ipc == p[i].fd; k++) {
+				if (!read_worker(m, w))
+					break;
+				struct pollfd more = { .fd = p[i].fd, .events = POLLIN };
+				if (poll(&more, 1, 0) <= 0)
+					break;
+			}
+		}
 		for (size_t i = first_listener; i < first_worker; i++)
 			if (p[i].revents & POLLIN)
 				accept_one(m, p[i].fd);
@@ -933,8 +973,11 @@ static void shut_down(monitor *m)
 		worker_slot *w = &m->slots[i];
 		if (!w->pid)
 			continue;
-		if (w->phase == PHASE_ADMITTED)
+		if (w->phase == PHASE_ADMITTED) {
+			if (w->audit)
+				gate_audit_end_now(w->audit, POLICY_END_GATE_SHUTDOWN, "The gate is shutting down.");
 			end_now(m, w, "The gate is shutting down.");
+		}
 		else if (w->phase == PHASE_HANDSHAKE)
 			kill_worker(w, "the gate is shutting down before its session started");
 	}
@@ -992,11 +1035,11 @@ int gate_monitor_run(const gate_monitor_params *p)
 		               "system-call filter still applies)",
 		          (unsigned)geteuid());
 	WLog_INFO(TAG,
-	          "rmgate-proxy %s ready: one worker process per connection as user %s (max_sessions=%d "
-	          "max_handshakes=%d max_source_handshakes=%d source_connects_per_minute=%d)",
-	          RMGATE_VERSION, geteuid() == 0 ? m.cfg->worker_user : "(unchanged)", m.cfg->max_sessions,
-	          gate_config_handshake_pool(m.cfg), m.cfg->max_source_handshakes,
-	          m.cfg->source_connects_per_minute);
+	          "rmgate-proxy %s ready (max_sessions=%d max_handshakes=%d max_source_handshakes=%d "
+	          "source_connects_per_minute=%d): one worker process per connection, as user %s",
+	          RMGATE_VERSION, m.cfg->max_sessions, gate_config_handshake_pool(m.cfg),
+	          m.cfg->max_source_handshakes, m.cfg->source_connects_per_minute,
+	          geteuid() == 0 ? m.cfg->worker_user : "(unchanged: not started as root)");
 	UINT64 next_tick = now_ms() + TICK_MS;
 	while (!m.stopping) {
 		UINT64 now = now_ms();

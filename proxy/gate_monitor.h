@@ -22,15 +22,19 @@
  *   exited close_timeout x 2 + 1 s later. A worker still handshaking after handshake_timeout +
  *   connect_timeout + 5 s is killed. Resource limits (worker_max_rss_mb, resident memory;
  *   worker_cpu_per_minute, CPU seconds in each minute of the worker's life) end the session
- *   as `resource_limit`. A worker that sends more than 2000 messages in one second, or a
- *   message that fails validation, is killed.
+ *   as `resource_limit`. A worker that sends a message that fails validation, or one its
+ *   state does not allow, is killed. Each turn of the loop reads at most 64 messages of each
+ *   worker, so a flooding worker is served in turn with the others. If a worker has to be
+ *   killed after an end the monitor decided, the ledger keeps that end's reason.
  * - The end of a worker (SIGCHLD): messages still queued are read first; a worker that ends
  *   without W_END has its session closed as `aborted` with the digest of the readable part of
  *   its recording. Other workers are not touched.
  * - Signals: SIGINT/SIGTERM end every session ("The gate is shutting down.") and return;
  *   SIGHUP reloads the configuration through the reload hook (new sessions use it; live
- *   sessions keep theirs; listen addresses and the database need a restart); SIGUSR1 logs a
- *   stats line.
+ *   sessions keep theirs); a reload that changes what is set up once at start (listen,
+ *   database, target, security, sam_file, the per-source limits, refused_rows_per_minute) is
+ *   refused as a whole with the keys named: those need a restart. SIGUSR1 logs a stats line.
+ *   Workers ignore SIGINT, SIGTERM, SIGHUP and SIGUSR1: the monitor ends them.
  *
  * Threads: one; everything here is owned by the monitor's loop.
  */

@@ -1,5 +1,6 @@
 /* rmgate-proxy: command line of the RDP gate (configuration, checks, then the server loop). */
 #include <getopt.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -364,6 +365,13 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	rc = 1;
+	/* Every session runs as worker_user: without it no session could start. */
+	if (geteuid() == 0 && !getpwnam(cfg.worker_user)) {
+		say(stderr, "rmgate-proxy: %s%sworker_user '%s' does not exist: create it (adduser --system %s) "
+		            "or set worker_user to an unprivileged user",
+		    file ? file : "", file ? ": " : "", cfg.worker_user, cfg.worker_user);
+		goto out;
+	}
 	/* Lab mode's NLA accounts; with permits, NLA uses the database's accounts. */
 	gate_sam *sam = NULL;
 	if (cfg.security == GATE_SEC_NLA && cfg.target.host &&
@@ -380,9 +388,9 @@ int main(int argc, char **argv)
 		char target_text[300] = "(none)";
 		if (cfg.target.host)
 			snprintf(target_text, sizeof target_text, "%s:%u", cfg.target.host, cfg.target.port);
-		say(stdout, "configuration OK (%s): %zu listen address(es), files in %s, target %s, security %s, max_sessions %d",
+		say(stdout, "configuration OK (%s): %zu listen address(es), files in %s, target %s, security %s, max_sessions %d, sessions run as %s",
 		    file ? file : "embedded default", cfg.n_listen, cfg.var_dir, target_text,
-		    cfg.security == GATE_SEC_NLA ? "nla" : "tls", cfg.max_sessions);
+		    cfg.security == GATE_SEC_NLA ? "nla" : "tls", cfg.max_sessions, cfg.worker_user);
 		rc = 0;
 		goto out;
 	}

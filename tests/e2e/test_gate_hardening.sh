@@ -4,7 +4,11 @@
 # - every program is a PIE with full RELRO (BIND_NOW), a stack protector and, in the normal
 #   build, fortified libc calls (what the Makefile adds to any CFLAGS/LDFLAGS);
 # - rmgate.service (system/rmgate.service.in) passes `systemd-analyze verify`, and its exposure
-#   score from `systemd-analyze security --offline` is at most 2.0 (the score is printed);
+#   score from `systemd-analyze security --offline` is at most 2.2 (the score is printed). It
+#   was 2.0 before the process model; the two 0.2 steps are what the monitor needs for its
+#   workers: the change of user (@setuid, part of @privileged) and the view on the workers'
+#   /proc entries for their memory and CPU limits (ProtectProc=default: a worker is another
+#   user's and not dumpable, so "invisible" hides it). docs/deploy.md lists the items;
 # - the unit sets MemoryDenyWriteExecute=yes; the gate runs a real H.264 session under the
 #   same kernel rule (PR_SET_MDWE, via tests/bench/mdwe_exec) and the vendor sees the target's
 #   screen: no W+X mapping is needed by FreeRDP, FFmpeg or OpenSSL. A control program asking
@@ -42,8 +46,10 @@ bench_check "rmgate.service: systemd-analyze verify finds no error" \
 systemd-analyze security --offline=yes "$UNIT" >"$BENCH_DIR/security.txt" 2>&1
 score=$(sed -n 's/.*Overall exposure level for rmgate.service: \([0-9.]*\).*/\1/p' "$BENCH_DIR/security.txt")
 bench_log "rmgate.service: systemd-analyze security exposure ${score:-?} (0 best, 10 worst)"
-bench_check "rmgate.service: exposure score at most 2.0" \
-    awk -v s="$score" 'BEGIN { exit !(s != "" && s + 0 <= 2.0) }'
+bench_check "rmgate.service: exposure score at most 2.2" \
+    awk -v s="$score" 'BEGIN { exit !(s != "" && s + 0 <= 2.2) }'
+bench_check "rmgate.service: the workers' system calls are allowed (seccomp and the change of user)" \
+    eval 'grep -q "^SystemCallFilter=@system-service seccomp$" "$UNIT" && ! grep -Eq "^SystemCallFilter=~.*(@privileged|@setuid)" "$UNIT"'
 bench_check "rmgate.service: MemoryDenyWriteExecute is on" grep -qx 'MemoryDenyWriteExecute=yes' "$UNIT"
 
 # --- memory-deny-write-execute under a live H.264 session ------------------------------------
@@ -73,8 +79,13 @@ bench_wait_similar "$BENCH_XFREERDP_DISPLAY" "$BENCH_SHADOW_DISPLAY" "$client" "
 bench_expect_similar "$client" "$target" 0.90 "h264: the client shows the target's screen through the gate"
 bench_expect_log "h264: the session used H.264 end to end" "$GATE_LOG" 's1 codec codec=gfx-avc444(v2)?$' 10
 bench_expect_log_absent "h264: no frame of the gate's decoder failed" "$GATE_LOG" 'decode-error'
-no_wx_mapping() { ! grep -E '^[0-9a-f]+-[0-9a-f]+ .wx' "/proc/$GATE_PID/maps"; }
-bench_check "h264: no mapping of the gate is writable and executable" no_wx_mapping
+# The session (and its H.264 decoder) runs in a worker process: the rule is inherited across
+# fork and exec (prctl(2) PR_SET_MDWE).
+WORKER_PID=$(bench__descendants "$GATE_PID" | awk '{print $1}')
+bench_check "h264: the session runs in a worker process of the gate" test -n "$WORKER_PID"
+no_wx_mapping() { ! grep -E '^[0-9a-f]+-[0-9a-f]+ .wx' "/proc/$1/maps"; }
+bench_check "h264: no mapping of the worker is writable and executable" no_wx_mapping "$WORKER_PID"
+bench_check "h264: no mapping of the monitor is writable and executable" no_wx_mapping "$GATE_PID"
 bench_check "h264: the gate is still running" bench_alive "$GATE_PID"
 bench_stop "$BENCH_XFREERDP_PID"
 bench_expect_log "h264: the session ends when the client disconnects" "$GATE_LOG" \
