@@ -43,7 +43,9 @@ int gate_sandbox_drop_user(const char *user, char *err, size_t errlen)
 		return gate_err_fail(err, errlen, "cannot take uid %u: %s", (unsigned)pw.pw_uid, strerror(errno));
 	/* Not dumpable: /proc/PID/mem, ptrace attach and core files stay closed to the other
 	 * workers, which run as the same uid. */
-	if (!SANDBOX_LSAN && prctl(PR_SET_DUMPABLE, 0L, 0L, 0L, 0L) != 0)
+	/* (The change of user has just reset it to the system's suid_dumpable, normally 0; the
+	 * sanitizer build sets it back so that LeakSanitizer can trace the worker's threads.) */
+	if (prctl(PR_SET_DUMPABLE, SANDBOX_LSAN ? 1L : 0L, 0L, 0L, 0L) != 0)
 		return gate_err_fail(err, errlen, "cannot make the worker non-dumpable: %s", strerror(errno));
 	/* The drop must be final: every id is the worker's, and root is out of reach. */
 	uid_t ru, eu, su;
@@ -86,7 +88,7 @@ static const char *const needed[] = {
 	"read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev", "lseek",
 	"close", "close_range", "open", "openat", "newfstatat", "fstat", "stat", "lstat", "statx",
 	"statfs", "fstatfs", "access", "faccessat", "faccessat2", "readlink", "readlinkat",
-	"getdents64", "fcntl", "dup", "dup2", "dup3", "pipe", "pipe2", "ftruncate", "fsync",
+	"getdents64", "getdents", "fcntl", "dup", "dup2", "dup3", "pipe", "pipe2", "ftruncate", "fsync",
 	"fdatasync", "ioctl", "umask", "getcwd", "flock",
 	/* memory (glibc malloc, FFmpeg's frame pools, FreeRDP's codecs) */
 	"mmap", "munmap", "mprotect", "mremap", "madvise", "brk", "membarrier",

@@ -2,6 +2,7 @@
 #include "gate_worker.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <openssl/crypto.h>
@@ -446,6 +447,29 @@ static freerdp_peer *peer_for_client(void)
 	return peer;
 }
 
+/* The threads of this process other than the caller (from /proc/self/task). */
+static int other_threads(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	if (!d)
+		return 0;
+	int n = 0;
+	for (struct dirent *e; (e = readdir(d));)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n - 1;
+}
+
+/* The session's peer thread has called host.finished as its last act, but it still runs its
+ * thread-exit work (OpenSSL frees its per-thread random generators then). Returning from main
+ * now would end it midway and leave that memory looking leaked; so the worker waits, briefly,
+ * until it is the only thread. */
+static void wait_for_threads_to_end(void)
+{
+	for (int i = 0; i < 200 && other_threads() > 0; i++)
+		usleep(10000);
+}
+
 int gate_worker_main(gate_config *cfg, gate_sam *sam, UINT64 id)
 {
 	char err[512];
@@ -487,6 +511,7 @@ int gate_worker_main(gate_config *cfg, gate_sam *sam, UINT64 id)
 			gate_session_watchdog(w.session, now_ms(), limit, FALSE);
 		LeaveCriticalSection(&w.lock);
 	}
+	wait_for_threads_to_end();
 	rc = 0;
 out:
 	close(GATE_WORKER_IPC_FD);

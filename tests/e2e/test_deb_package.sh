@@ -69,12 +69,22 @@ bench_check "the gate's certificate and key are in /var/lib/rmgate" \
 # The installed programs default to the FHS places (no -c, no -d).
 bench_check "rmgate-proxy without -c reads /etc/rmgate/rmgate.conf, files in /var/lib/rmgate" \
     bash -c "cd / && /usr/bin/rmgate-proxy --check-config | grep -qF 'configuration OK (/etc/rmgate/rmgate.conf): 1 listen address(es), files in /var/lib/rmgate,'"
+bench_check "the installed gate's sessions run as the rmgate user" \
+    bash -c "cd / && /usr/bin/rmgate-proxy --check-config | grep -qF 'sessions run as rmgate'"
 bench_check "rmgate-policy without -d uses /var/lib/rmgate/rmgate.db" \
     bash -c "cd / && /usr/bin/rmgate-policy init >/dev/null && test -f /var/lib/rmgate/rmgate.db && /usr/bin/rmgate-policy verify >/dev/null"
+product_like_wait() { local i; for i in $(seq 50); do eval "$1" && return 0; sleep 0.2; done; return 1; }
 PORT=$(bench_free_port) || bench_die "no free port"
 bench_spawn installed-gate /usr/bin/rmgate-proxy -c /etc/rmgate/rmgate.conf --listen "127.0.0.1:$PORT"
 bench_check "the installed gate listens" bench_wait_port "$PORT" 20
-bench_stop "$BENCH_PID"
+INSTALLED_GATE=$BENCH_PID
+# A connection gets its own worker process, as the rmgate user.
+bench_spawn idle-client python3 "$BENCH_ROOT/tests/e2e/lib/rdp_tls.py" hold 127.0.0.1 "$PORT" 1 20 --source 127.0.0.1
+IDLE=$BENCH_PID
+worker_uid() { local w; w=$(bench__descendants "$INSTALLED_GATE" | awk '{print $1}'); [ -n "$w" ] && awk '/^Uid:/ {print $2}' "/proc/$w/status"; }
+bench_check "the installed gate's worker for a connection runs as rmgate" \
+    product_like_wait 'worker_uid | grep -qx "$(id -u rmgate)"'
+bench_stop "$IDLE" "$INSTALLED_GATE"
 ls -a /var/lib/rmgate >"$BENCH_DIR/state-before-purge.txt"
 
 # --- purge -------------------------------------------------------------------------------------

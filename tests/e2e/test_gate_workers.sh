@@ -68,6 +68,10 @@ bench_expect_eq "worker: no effective capabilities" "0000000000000000" "$(awk '/
 bench_expect_eq "worker: no permitted capabilities" "0000000000000000" "$(awk '/^CapPrm:/ {print $2}' "$status")"
 bench_expect_eq "worker: no_new_privs" "1" "$(awk '/^NoNewPrivs:/ {print $2}' "$status")"
 bench_expect_eq "worker: seccomp filter mode" "2" "$(awk '/^Seccomp:/ {print $2}' "$status")"
+bench_expect_eq "worker: open files limited (worker_max_files)" "256 256" \
+    "$(awk '/^Max open files/ {print $4, $5}' "/proc/$keep_worker/limits")"
+bench_expect_eq "worker: no core files (they would hold screens)" "0 0" \
+    "$(awk '/^Max core file size/ {print $5, $6}' "/proc/$keep_worker/limits")"
 
 worker_files=$(ls -l "/proc/$keep_worker/fd" 2>/dev/null | sed -n 's/.* -> //p')
 bench_log "keep worker's descriptors: $(echo "$worker_files" | tr '\n' ' ')"
@@ -141,4 +145,4 @@ bench_check "keep: ended as gate_shutdown" ended_as keep gate_shutdown 5
 bench_check "no worker left behind" eval '! test -d "/proc/$keep_worker"'
 bench_check "ledger verifies" "${PRODUCT_POLICY[@]}" verify
 bench_expect_log_absent "no sanitizer report from the gate or its workers" "$BENCH_DIR" \
-    'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:'
+    'ERROR: (AddressSanitizer|LeakSanitizer)|LeakSanitizer has encountered|runtime error:'
