@@ -1,4 +1,4 @@
-/* cli_session.c: session list / show / note. */
+/* cli_session.c: session list / show / note / end. */
 #include "cli_commands.h"
 #include "ledger.h"
 
@@ -94,10 +94,32 @@ static int note(policy_db *db, int argc, char **argv)
 	return CLI_OK;
 }
 
+/* session end ID --by NAME --reason TEXT: the gate ends the live session within seconds. */
+static int end(policy_db *db, int argc, char **argv)
+{
+	static const cli_optspec spec[] = { { "by", OPT_VALUE, 0 }, { "reason", OPT_VALUE, 0 }, { NULL, 0, 0 } };
+	cli_args a;
+	int64_t id;
+	if (cli_parse("session end", argc, argv, spec, &a))
+		return CLI_USAGE;
+	if (a.npos != 1 || cli_id(a.pos[0], "session ID", &id))
+		return cli_usage("session end: use 'session end ID --by NAME --reason TEXT'");
+	const char *by = cli_get(&a, "by"), *reason = cli_get(&a, "reason");
+	if (!by || !*by || !reason || !*reason)
+		return cli_usage("session end: --by NAME and --reason TEXT are required (the ledger keeps both)");
+	if (policy_ledger_request_end(db, id, policy_now_us(), by, reason))
+		return cli_fail();
+	printf("session %lld: end ordered by %s; the gate ends it within 5 seconds (ledger: end_requested)\n",
+	       (long long)id, by);
+	return CLI_OK;
+}
+
 int cli_session(policy_db *db, int argc, char **argv)
 {
 	if (argc < 1)
-		return cli_usage("session: use list, show or note");
+		return cli_usage("session: use list, show, note or end");
+	if (!strcmp(argv[0], "end"))
+		return end(db, argc - 1, argv + 1);
 	if (!strcmp(argv[0], "list"))
 		return list(db, argc - 1, argv + 1);
 	if (!strcmp(argv[0], "show"))

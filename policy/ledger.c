@@ -15,7 +15,7 @@
 static const char *const end_names[] = {
 	"client_disconnect", "target_disconnect", "idle_timeout", "max_duration", "window_end",
 	"suspended",         "revoked",           "gate_shutdown", "aborted",     "error",
-	"recording_incomplete", "resource_limit",
+	"recording_incomplete", "resource_limit", "terminated",
 };
 
 const char *policy_end_name(policy_end_reason r)
@@ -319,6 +319,40 @@ int policy_ledger_note(policy_db *db, int64_t session_id, int64_t at_us, const c
 	if (!status)
 		status = pol_ledger_append_event_locked(db, session_id, at_us, POLICY_EV_NOTE, text, NULL, NULL, NULL, 0,
 				      actor ? actor : "");
+	pol_unlock(db);
+	return status;
+}
+
+int policy_ledger_request_end(policy_db *db, int64_t session_id, int64_t at_us, const char *actor,
+                              const char *reason)
+{
+	if (!actor || !*actor || !reason || !*reason)
+		return pol_fail(POLICY_ERR_INVALID, "ending a session needs who orders it (--by) and why (--reason)");
+	pol_lock(db);
+	int status = session_is_open(db, session_id);
+	if (!status)
+		status = pol_ledger_append_event_locked(db, session_id, at_us, POLICY_EV_END_REQUESTED, reason, NULL,
+		                                        NULL, NULL, 0, actor);
+	pol_unlock(db);
+	return status;
+}
+
+int policy_session_end_requested(policy_db *db, int64_t session_id, bool *requested)
+{
+	*requested = false;
+	pol_lock(db);
+	sqlite3_stmt *st = pol_prepare(db, "SELECT 1 FROM events WHERE session_id = ? AND type = '" POLICY_EV_END_REQUESTED
+	                                   "' LIMIT 1");
+	int status = st ? POLICY_OK : POLICY_ERR_DB;
+	if (st) {
+		sqlite3_bind_int64(st, 1, session_id);
+		int rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			*requested = true;
+		else if (rc != SQLITE_DONE)
+			status = pol_sql_fail(db, "looking up an order to end a session");
+		sqlite3_finalize(st);
+	}
 	pol_unlock(db);
 	return status;
 }

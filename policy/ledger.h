@@ -27,6 +27,7 @@
 #define POLICY_EV_REFUSED_SUMMARY "refused_summary" /* refusals not listed singly, see below */
 #define POLICY_EV_ACCOUNT_LOCKED "account_locked"
 #define POLICY_EV_NOTE "note"                       /* 作業内容, by an officer */
+#define POLICY_EV_END_REQUESTED "end_requested"     /* staff ordered a live session ended */
 #define POLICY_EV_SECRET_SET "secret_set"           /* target account stored (secret.h) */
 #define POLICY_EV_SECRET_CLEARED "secret_cleared"   /* target account removed */
 #define POLICY_EV_CERT_PIN_SET "cert_pin_set"         /* detail: "system NAME sha256:HEX" */
@@ -48,6 +49,7 @@ typedef enum {
 	POLICY_END_ERROR,
 	POLICY_END_RECORDING_INCOMPLETE, /* the gate could not decode what the target sent */
 	POLICY_END_RESOURCE_LIMIT, /* the session's worker went over its memory or CPU limit */
+	POLICY_END_TERMINATED,     /* ended on an order of the city's staff (end_requested) */
 	POLICY_END_COUNT
 } policy_end_reason;
 
@@ -109,6 +111,17 @@ int policy_ledger_refused(policy_db *db, int64_t at_us, policy_deny_reason reaso
 /* Writes the summaries of refusal windows ended by now_us (every open one
  * when `all`). */
 int policy_ledger_flush_refusals(policy_db *db, int64_t now_us, bool all);
+
+/* Orders a live session ended (staff, from the command line or the console): an
+ * "end_requested" event with the reason, by `actor`. The gate's monitor reads it at its next
+ * permit poll (every 2 s) and ends the session as `terminated`. POLICY_ERR_STATE when the
+ * session has already ended, POLICY_ERR_NOT_FOUND when there is no such session, and
+ * POLICY_ERR_INVALID without an actor or a reason. */
+int policy_ledger_request_end(policy_db *db, int64_t session_id, int64_t at_us, const char *actor,
+                              const char *reason);
+
+/* Whether an end of session_id was ordered (policy_ledger_request_end). */
+int policy_session_end_requested(policy_db *db, int64_t session_id, bool *requested);
 
 /* Appends a work note (作業内容) for a session (open or ended), by `actor`. */
 int policy_ledger_note(policy_db *db, int64_t session_id, int64_t at_us, const char *actor,

@@ -50,6 +50,7 @@ static const char *end_label(const char *reason)
 		{ "revoked", "許可取消" },            { "gate_shutdown", "ゲート停止" },
 		{ "aborted", "異常終了" },            { "error", "エラー" },
 		{ "recording_incomplete", "記録不完全" }, { "resource_limit", "資源上限超過" },
+		{ "terminated", "強制終了" },
 	};
 	if (!reason)
 		return "接続中";

@@ -227,13 +227,20 @@ void gate_audit_event(gate_audit *a, gate_event_type type, const char *detail)
 
 /* ---- the time rules ---------------------------------------------------------------------- */
 
-/* Polls the permit at most every permit_poll_us; returns true when it no longer allows
- * the session, with the end reason. */
+/* Polls the database at most every permit_poll_us; returns true when the session must end:
+ * staff ordered it ended (terminated), or its permit no longer allows it. */
 static bool permit_withdrawn(gate_audit *a, int64_t now, policy_end_reason *reason)
 {
-	if (a->permit_id == 0 || now < a->next_permit_check_us)
-		return false; /* lab mode has no permit */
+	if (now < a->next_permit_check_us)
+		return false;
 	a->next_permit_check_us = now + a->permit_poll_us;
+	bool ordered = false;
+	if (policy_session_end_requested(a->db, a->session_id, &ordered) == POLICY_OK && ordered) {
+		*reason = POLICY_END_TERMINATED;
+		return true;
+	}
+	if (a->permit_id == 0)
+		return false; /* lab mode has no permit */
 	policy_deny_reason deny = POLICY_DENY_NONE;
 	if (policy_permit_still_valid(a->db, a->permit_id, now, &deny) != POLICY_OK) {
 		/* A database we cannot read is no reason to cut a vendor off mid-work; it is
@@ -269,7 +276,8 @@ const char *gate_audit_tick(gate_audit *a, gate_audit_note *note)
 	policy_end_reason withdrawn;
 	if (permit_withdrawn(a, now, &withdrawn)) {
 		gate_audit_end_now(a, withdrawn,
-		                   withdrawn == POLICY_END_SUSPENDED ? "Session ended: the permit was suspended."
+		                   withdrawn == POLICY_END_TERMINATED ? "Session ended on an order of the city's staff."
+		                   : withdrawn == POLICY_END_SUSPENDED ? "Session ended: the permit was suspended."
 		                   : withdrawn == POLICY_END_WINDOW_END
 		                           ? "Session ended: the permit was outside its window."
 		                           : "Session ended: the permit was revoked.");

@@ -35,7 +35,7 @@ gate_disk_state gate_disk_check(const char *dir, const gate_disk_limits *limits,
 
 /* The listener's periodic check: logs a warning (or, when full, an error) at most once a
  * minute while the space is low, and one line when it is back above the warning level.
- * Owned by the listener thread. */
+ * Owned by the monitor's loop (gate_permits_tick). */
 typedef struct {
 	int64_t next_check_us;
 	gate_disk_state last;

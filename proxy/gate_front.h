@@ -9,7 +9,7 @@
  * front asks its session through gate_front_hooks and reports through the gate_link.
  *
  * Contract:
- * - gate_front_init(): listener thread (from gate_session_spawn); creates the peer's context
+ * - gate_front_init(): the spawning thread (gate_session_spawn); creates the peer's context
  *   (which opens the virtual channel manager). FALSE on failure, then gate_front_release() and
  *   the caller gives the peer back to the listener.
  * - Everything else: the peer thread, which owns the front, unless said otherwise.

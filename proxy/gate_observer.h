@@ -125,18 +125,12 @@ typedef struct {
 	BOOL (*ntlm_v2_hash)(void *ctx, const WCHAR *user, UINT32 user_bytes, const WCHAR *domain,
 	                     UINT32 domain_bytes, const char *source, BYTE hash[16]);
 	/* Optional: a connection refused before admission could decide, for the ledger:
-	 * "too_many_sessions" (the handshake pool full, login NULL, listener thread; or the
-	 * session limit at admission, login NULL, peer thread),
 	 * "bad_password" (an NLA logon that failed after ntlm_v2_hash; peer thread) or
 	 * "identity_mismatch" (NLA: the TSCredentials named another account than the one NTLM
 	 * authenticated, which is login; peer thread). detail (may be NULL) is a sentence for
 	 * the ledger whose client-supplied parts are already escaped. */
 	void (*refused)(void *ctx, const char *reason, const char *login, const char *source,
 	                const char *detail);
-	/* Optional: housekeeping about twice a second on the listener thread (the permit
-	 * database writes the counts of aggregated refusals whose minute has ended). Must not
-	 * block for long. */
-	void (*tick)(void *ctx);
 } gate_admission;
 
 void gate_admission_decision_clear(gate_admission_decision *d);

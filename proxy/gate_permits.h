@@ -41,7 +41,7 @@ typedef struct {
 	int idle_warning_s;         /* warn before an idle end (0 = never) */
 	int permit_poll_ms;         /* permit re-check period for live sessions */
 	gate_disk_limits disk;      /* free-space guard of recordings_dir (gate_disk.h) */
-	gate_disk_watch disk_watch; /* the listener thread's periodic check (tick) */
+	gate_disk_watch disk_watch; /* the monitor's periodic check (gate_permits_tick) */
 	/* Lab mode (a fixed target in the configuration): when set, this admission picks the
 	 * target and channel policy and no account or permit is checked; sessions are still
 	 * recorded and written to the ledger (without a permit). */
@@ -52,7 +52,7 @@ typedef struct {
 	bool target_cert_ignored;
 
 	/* Private: rate limit of the ledger rows for a full gate. */
-	pthread_mutex_t refused_lock; /* guards the two fields below (listener thread and tests) */
+	pthread_mutex_t refused_lock; /* guards the two fields below (the monitor's loop; tests) */
 	int64_t refused_last_us;
 	unsigned long refused_pending;
 } gate_permits;

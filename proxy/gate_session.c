@@ -11,10 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <winpr/winsock.h>
+#include <winpr/ssl.h>
+#include <signal.h>
 
 #include <winpr/sysinfo.h>
 #include <winpr/wlog.h>
 #include <winpr/wtsapi.h>
+#include <freerdp/channels/channels.h>
 #include <freerdp/channels/wtsvc.h>
 #include <freerdp/error.h>
 #include <freerdp/settings.h>
@@ -27,6 +31,23 @@ static UINT64 now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (UINT64)ts.tv_sec * 1000u + (UINT64)ts.tv_nsec / 1000000u;
+}
+
+BOOL gate_global_init(void)
+{
+	static BOOL done = FALSE;
+	if (done)
+		return TRUE;
+	signal(SIGPIPE, SIG_IGN);
+	if (!winpr_InitializeSSL(WINPR_SSL_INIT_DEFAULT))
+		return FALSE;
+	WSADATA wsa;
+	if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0)
+		return FALSE;
+	if (!WTSRegisterWtsApiFunctionTable(FreeRDP_InitWtsApi()))
+		return FALSE;
+	done = TRUE;
+	return TRUE;
 }
 
 const char *gate_state_name(gate_state st)

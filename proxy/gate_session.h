@@ -38,7 +38,7 @@
  *     the peer thread, and the framebuffer while it is read.
  *   - the bridge's lock (gate_gfx.h): the graphics pipeline and display control bridge.
  *   - the front's sock_lock (gate_front.h): the client socket's end, against the watchdog.
- *   - server lock (gate_server): the session list, used by the watchdog.
+ *   - the worker's lock (gate_worker): its session pointer, used by the watchdog.
  */
 #ifndef RMGATE_GATE_SESSION_H
 #define RMGATE_GATE_SESSION_H
@@ -68,20 +68,25 @@ typedef enum {
 
 const char *gate_state_name(gate_state st);
 
+/* Process-wide initialisation of the libraries a session uses (WTS API table, SSL, sockets,
+ * SIGPIPE ignored). Call once from main, before any thread. */
+BOOL gate_global_init(void);
+
 typedef struct gate_session gate_session;
 
-/* What a session asks of the server that accepted it (gate_server fills it; copied at spawn).
- * The session never calls the server otherwise. */
+/* What a session asks of the process that hosts it (gate_worker fills it; copied at spawn).
+ * The session never calls its host otherwise. */
 typedef struct {
 	void *ctx;
 	const gate_config *cfg;          /* read-only, outlives the session */
 	const gate_admission *admission; /* read-only, outlives the session */
 	gate_sam *sam;                   /* NLA accounts of lab mode (may be NULL); read-only */
-	/* Listener thread, from gate_session_spawn: takes a handshake slot for the connection's
-	 * source (sockfd); FALSE when a limit is reached. */
+	/* From gate_session_spawn (the caller's thread): registers the session for the host's
+	 * watchdog; FALSE refuses the connection. */
 	BOOL (*add)(void *ctx, gate_session *s, int sockfd);
-	/* Peer thread, when the front handshake is done and admission starts: moves the session to
-	 * the session pool; FALSE when it is full (the refusal is reported for client_address). */
+	/* Peer thread, when the front handshake is done and admission starts: FALSE refuses the
+	 * session (max_sessions). The process model's monitor decides that at admission, so a
+	 * worker always says TRUE. */
 	BOOL (*promote)(void *ctx, gate_session *s, const char *client_address);
 	/* Peer thread, last: gives the session's slot back. */
 	void (*remove)(void *ctx, gate_session *s);
@@ -126,10 +131,9 @@ struct gate_session {
 };
 
 /* Creates a session for an accepted peer (takes ownership of peer) and starts its peer thread.
- * On failure the peer is not freed (the listener does it) and FALSE returned. Called on the
- * listener thread. */
+ * On failure the peer is not freed (the caller does it) and FALSE returned. */
 BOOL gate_session_spawn(const gate_session_host *host, freerdp_peer *peer, UINT64 id);
-/* The server's watchdog, under its table lock (listener thread): when stopping, or when the
+/* The host's watchdog, under its lock (the worker's main thread): when stopping, or when the
  * session is not RUNNING limit_ms after it was accepted (now: CLOCK_MONOTONIC ms), closes it
  * and shuts its client socket down (which unblocks library reads without a deadline). */
 void gate_session_watchdog(gate_session *s, UINT64 now, UINT64 limit_ms, BOOL stopping);

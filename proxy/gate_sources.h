@@ -13,7 +13,7 @@
  * - The table holds `capacity` sources. A source with no handshake in progress may be forgotten
  *   when the table is full (the least recently seen first); the server sizes the table larger
  *   than its handshake pool, so a source with a handshake in progress is never forgotten.
- * - No lock, no I/O: the caller serialises every call (the server lock). Times in ms from any
+ * - No lock, no I/O: the caller serialises every call (the monitor has one thread). Times in ms from any
  *   monotonic clock.
  */
 #ifndef RMGATE_GATE_SOURCES_H

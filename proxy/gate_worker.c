@@ -26,7 +26,6 @@
 #include "gate_ipc.h"
 #include "gate_recorder.h"
 #include "gate_sandbox.h"
-#include "gate_server.h"
 #include "gate_session.h"
 #include "text_escape.h"
 

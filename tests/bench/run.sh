@@ -64,11 +64,31 @@ start_gate() {     # start_gate NAME [ARGS...]: sets GATE_PORT and GATE_PID
     wait_port "$GATE_PORT"
 }
 
-cpu_seconds() {   # utime+stime of a process, in seconds
-    awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"
+# The gate is a monitor with one worker process per session (docs/process-model.md): its CPU
+# is the monitor's own, its ended workers' (reaped: cutime + cstime) and its live workers'.
+workers() { pgrep -P "$1" 2>/dev/null; }
+ticks() { awk '{print $14 + $15 + $16 + $17}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+cpu_seconds() {   # the gate's CPU seconds so far, workers included
+    local t p
+    t=$(ticks "$1")
+    for p in $(workers "$1"); do t=$((t + $(ticks "$p"))); done
+    awk -v t="$t" -v hz="$(getconf CLK_TCK)" 'BEGIN { print t / hz }'
+}
+wait_workers_gone() {   # a session's worker ends a little after its client: count it whole
+    local i
+    for i in $(seq 100); do [ -z "$(workers "$1")" ] && return 0; sleep 0.1; done
 }
 peak_rss_mib() {
     awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"
+}
+pss_kib() { awk '/^Pss:/ {print $2}' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
+# The memory of N live sessions, as proportional set size (shared library pages counted once
+# across the processes): the workers' plus the monitor's, per session.
+pss_per_session_mib() {
+    local t p n=0
+    t=$(pss_kib "$1")
+    for p in $(workers "$1"); do t=$((t + $(pss_kib "$p"))); n=$((n + 1)); done
+    awk -v t="$t" -v n="$n" 'BEGIN { if (n == 0) print "n/a"; else printf "%.1f", t / n / 1024 }'
 }
 
 probe() {   # probe PORT ARGS... -> prints the probe line
@@ -99,9 +119,11 @@ for path in bitmap rfx avc420; do
     line[direct]=$(probe "$TARGET_PORT" "${args[@]}")
     c0=$(cpu_seconds "$NOREC_PID")
     line[norec]=$(probe "$NOREC_PORT" "${args[@]}")
+    wait_workers_gone "$NOREC_PID"
     cpu[norec]=$(awk -v a="$c0" -v b="$(cpu_seconds "$NOREC_PID")" 'BEGIN { printf "%.2f", b - a }')
     c0=$(cpu_seconds "$GATE_PID") r0=$(rec_bytes)
     line[gate]=$(probe "$GATE_PORT" "${args[@]}")
+    wait_workers_gone "$GATE_PID"
     cpu[gate]=$(awk -v a="$c0" -v b="$(cpu_seconds "$GATE_PID")" 'BEGIN { printf "%.2f", b - a }')
     rec[gate]=$(( ($(rec_bytes) - r0) / 1024 ))
     for side in direct norec gate; do
@@ -121,7 +143,7 @@ for path in bitmap rfx avc420; do
         "$(per_min "$(awk -v a="${cpu[gate]}" -v b="${cpu[norec]}" 'BEGIN{print a-b}')")"
     unset line cpu rec
 done
-echo "gate peak RSS after single sessions: $(peak_rss_mib "$GATE_PID") MiB (norec: $(peak_rss_mib "$NOREC_PID") MiB)"
+echo "monitor peak RSS after single sessions: $(peak_rss_mib "$GATE_PID") MiB (norec: $(peak_rss_mib "$NOREC_PID") MiB)"
 
 if [ "$CONCURRENT" -gt 0 ]; then
     cpu0=$(cpu_seconds "$GATE_PID")
@@ -131,12 +153,14 @@ if [ "$CONCURRENT" -gt 0 ]; then
             /cert:ignore /size:1024x768 /gfx:avc420 >"$RUN/concurrent.$n" 2>>"$RUN/probe.err" &
         cpids+=($!)
     done
+    sleep $((SECONDS_PER_RUN / 2))
+    pss=$(pss_per_session_mib "$GATE_PID") live=$(workers "$GATE_PID" | wc -l)
     ok=0
     for n in "${!cpids[@]}"; do wait "${cpids[$n]}" && ok=$((ok + 1)); done
+    wait_workers_gone "$GATE_PID"
     cpu1=$(cpu_seconds "$GATE_PID")
     echo "concurrent: $ok of $CONCURRENT H.264 sessions completed through the gate (recording);" \
          "gate CPU $(awk -v a="$cpu0" -v b="$cpu1" 'BEGIN{printf "%.1f", b-a}') s;" \
-         "gate peak RSS $(peak_rss_mib "$GATE_PID") MiB" \
-         "($(awk -v r="$(peak_rss_mib "$GATE_PID")" -v n="$CONCURRENT" 'BEGIN{printf "%.1f", r/n}') MiB per session)"
+         "memory at mid-run with $live workers: $pss MiB PSS per session (worker plus its share of the monitor)"
     grep -c 'session.*end:' "$RUN/gate.log" | sed 's/^/sessions ended in the gate log: /'
 fi

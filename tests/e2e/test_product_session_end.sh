@@ -3,6 +3,8 @@
 # once: live sessions through the gate end when their permit is revoked or suspended (the
 # time it took is printed), when the vendor gives no input for the idle timeout (after an
 # idle warning), and at the maximum session duration; each with its reason in the ledger.
+# An officer's order to end a live session (`rmgate-policy session end ID --by --reason`) ends
+# it as `terminated` (the time it took is printed), with who and why in the ledger.
 # A gate killed with SIGKILL mid-session leaves, after its restart, the session closed as
 # `aborted` with a replayable recording.
 . "$(dirname "$0")/lib/bench.sh"
@@ -15,14 +17,15 @@ bench_check "ledger and permits set up" eval '
     product_system shadow "$BENCH_SHADOW_PORT" &&
     product_system shadow-idle "$BENCH_SHADOW_PORT" --idle-timeout 1 &&
     product_system shadow-max "$BENCH_SHADOW_PORT" --max-duration 1 &&
-    for v in live susp idle long crash; do
+    for v in live susp idle long crash ordered; do
         product_vendor_account "Vendor-$v" "$v" "$v-Pass1" || exit 1
     done &&
     live_permit=$(product_permit Vendor-live shadow "$today" "$today") &&
     susp_permit=$(product_permit Vendor-susp shadow "$today" "$today") &&
     product_permit Vendor-idle shadow-idle "$today" "$today" >/dev/null &&
     product_permit Vendor-long shadow-max "$today" "$today" >/dev/null &&
-    product_permit Vendor-crash shadow "$today" "$today" >/dev/null' || exit 1
+    product_permit Vendor-crash shadow "$today" "$today" >/dev/null &&
+    product_permit Vendor-ordered shadow "$today" "$today" >/dev/null' || exit 1
 product_start_gate || bench_die "gate not listening"
 
 probe_session() { # probe_session LOGIN SECONDS: a headless vendor client in the background
@@ -50,6 +53,23 @@ for login in live susp; do
     end_us=$(product_sql "SELECT e.end_us FROM session_ends e JOIN sessions s ON s.id = e.session_id WHERE s.login = '$login'")
     [ -n "$end_us" ] && bench_log "$login: session ended $(( (end_us - withdrawn_at) / 1000 )) ms after the permit was withdrawn"
 done
+
+# --- "end this session now", by an officer ------------------------------------------------------
+probe_session ordered 150
+bench_check "ordered: session starts" started ordered
+ordered_id=$(product_sql "SELECT id FROM sessions WHERE login = 'ordered'")
+ordered_at=$(date +%s%6N)
+bench_check "ordered: the officer orders the end" \
+    "${PRODUCT_POLICY[@]}" session end "$ordered_id" --by "Deputy CISO" --reason "work outside the permitted scope"
+bench_check "ordered: the live session ends as terminated" ended_as ordered terminated 20
+end_us=$(product_sql "SELECT end_us FROM session_ends WHERE session_id = $ordered_id")
+[ -n "$end_us" ] && bench_log "ordered: session ended $(( (end_us - ordered_at) / 1000 )) ms after the order"
+bench_expect_eq "ordered: the ledger names who ordered it and why" "Deputy CISO|work outside the permitted scope" \
+    "$(product_sql "SELECT actor || '|' || detail FROM events WHERE session_id = $ordered_id AND type = 'end_requested'")"
+bench_check "ordered: an ended session cannot be ordered ended again" \
+    eval '! "${PRODUCT_POLICY[@]}" session end "$ordered_id" --by x --reason y 2>"$BENCH_DIR/end-again.err" && grep -q "already ended" "$BENCH_DIR/end-again.err"'
+bench_check "ordered: --by and --reason are required" \
+    eval '! "${PRODUCT_POLICY[@]}" session end "$ordered_id" --by x 2>/dev/null'
 
 # --- idle timeout and maximum duration (both set to one minute) -------------------------------
 bench_check "idle: ended at the idle timeout" ended_as idle idle_timeout 120

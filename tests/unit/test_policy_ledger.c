@@ -195,6 +195,31 @@ static void a_session_ends_once(void **state)
 	assert_true(verify(t).ok);
 }
 
+/* An officer's order to end a live session: only an open session, only with who and why;
+ * the gate's poll sees it; the order is a chained ledger row. */
+static void an_end_order_needs_an_open_session_an_actor_and_a_reason(void **state)
+{
+	tdb *t = *state;
+	int64_t s1, s2;
+	fill(t, &s1, &s2);
+	bool requested = true;
+	assert_int_equal(policy_session_end_requested(t->db, s2, &requested), POLICY_OK);
+	assert_false(requested);
+	assert_int_equal(policy_ledger_request_end(t->db, s2, 10, "", "scope"), POLICY_ERR_INVALID);
+	assert_int_equal(policy_ledger_request_end(t->db, s2, 10, "CISO", NULL), POLICY_ERR_INVALID);
+	assert_int_equal(policy_ledger_request_end(t->db, s1, 10, "CISO", "scope"), POLICY_ERR_STATE);
+	assert_int_equal(policy_ledger_request_end(t->db, 777, 10, "CISO", "scope"), POLICY_ERR_NOT_FOUND);
+	assert_int_equal(policy_session_end_requested(t->db, s2, &requested), POLICY_OK);
+	assert_false(requested);
+	assert_int_equal(policy_ledger_request_end(t->db, s2, 10, "副CISO 佐藤", "作業範囲外の操作"), POLICY_OK);
+	assert_int_equal(policy_session_end_requested(t->db, s2, &requested), POLICY_OK);
+	assert_true(requested);
+	assert_int_equal(policy_session_end_requested(t->db, s1, &requested), POLICY_OK);
+	assert_false(requested);
+	assert_true(verify(t).ok);
+	assert_string_equal(policy_end_name(POLICY_END_TERMINATED), "terminated");
+}
+
 static void open_sessions_are_listed_for_crash_recovery(void **state)
 {
 	tdb *t = *state;
@@ -417,6 +442,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(an_untouched_ledger_verifies, setup, teardown),
+		cmocka_unit_test_setup_teardown(an_end_order_needs_an_open_session_an_actor_and_a_reason, setup, teardown),
 		cmocka_unit_test_setup_teardown(an_empty_ledger_verifies, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_database_refuses_updates_and_deletes_of_ledger_rows, setup, teardown),
 		cmocka_unit_test_setup_teardown(an_edited_row_is_found_and_named, setup, teardown),
