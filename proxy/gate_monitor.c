@@ -1,5 +1,6 @@
 /* gate_monitor: listener, workers, their messages, limits and ends (gate_monitor.h). */
 #include "gate_monitor.h"
+#include "gate_monitor_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -7,7 +8,6 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <openssl/crypto.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,15 +20,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <winpr/string.h>
 #include <winpr/wlog.h>
-#include <freerdp/error.h>
 
 #include "gate_audit.h"
 #include "gate_ipc.h"
 #include "gate_sources.h"
 #include "gate_worker.h"
-#include "text_escape.h"
 
 #define TAG "rmgate.proxy.monitor"
 #define GATE_WORKER_CONFIG_FD 5
@@ -39,55 +36,12 @@
  * the others and the listener, never ahead of them. What it says is capped per session
  * anyway (gate_audit: ledger rows). */
 #define MESSAGES_PER_TURN 64
+
 /* Refusal lines logged per second at most; the next line counts the rest. */
 #define REFUSAL_LOG_PER_SECOND 20
 #define TICK_MS 500
 
-typedef enum { PHASE_HANDSHAKE, PHASE_ADMITTED, PHASE_ENDED } worker_phase;
-/* Which pool a worker counts in: the handshake pool from accept to its admission request,
- * the session pool once admitted, neither once refused. */
-typedef enum { POOL_HANDSHAKE, POOL_SESSION, POOL_NONE } worker_pool;
-
-typedef struct {
-	pid_t pid;               /* 0: free slot */
-	int ipc;
-	UINT64 id;
-	gate_source_key source;
-	char address[64];
-	UINT64 accepted_ms;
-	worker_phase phase;
-	worker_pool pool;
-	BOOL admit_seen, hash_seen, refused_seen;
-	char hash_login[257];    /* the login whose NLA hash the worker asked for */
-	gate_audit *audit;       /* admitted with a recording/ledger: the session's audit */
-	BOOL end_sent;           /* M_END_NOW sent */
-	UINT64 kill_at_ms;       /* SIGKILL then (0: no deadline) */
-	char kill_why[96];       /* what the log says when the deadline passes */
-	UINT64 cpu_window_ms;    /* start of the current CPU minute */
-	unsigned long long cpu_ticks_base; /* the worker's CPU ticks then */
-} worker_slot;
-
-typedef struct {
-	const gate_monitor_params *p;
-	gate_config *cfg;
-	worker_slot *slots;
-	size_t nslots;
-	size_t nhandshakes, nsessions;
-	gate_sources *sources;
-	int listen_fds[GATE_MAX_LISTEN];
-	size_t nlisten;
-	int sigfd;
-	int exe_fd;
-	int config_fd;           /* the configuration text for workers (-1: defaults) */
-	UINT64 next_id;
-	UINT64 accepted, refused_full, refused_source, workers_failed;
-	UINT64 refusal_log_ms, refusals_logged, refusals_unlogged;
-	BOOL stopping;
-	long clock_ticks;        /* sysconf(_SC_CLK_TCK) */
-	long page_kb;
-} monitor;
-
-static UINT64 now_ms(void)
+UINT64 monitor_now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -178,14 +132,14 @@ static worker_slot *slot_of_pid(monitor *m, pid_t pid)
 	return NULL;
 }
 
-static void kill_worker(worker_slot *w, const char *why)
+void monitor_kill_worker(worker_slot *w, const char *why)
 {
 	WLog_WARN(TAG, "s%llu: worker %d killed: %s", (unsigned long long)w->id, (int)w->pid, why);
 	kill(w->pid, SIGKILL);
 	w->kill_at_ms = 0;
 }
 
-static BOOL send_to(monitor *m, worker_slot *w, gate_ipc_out *out, int fd)
+BOOL monitor_send(monitor *m, worker_slot *w, gate_ipc_out *out, int fd)
 {
 	char err[256];
 	(void)m;
@@ -193,12 +147,12 @@ static BOOL send_to(monitor *m, worker_slot *w, gate_ipc_out *out, int fd)
 	gate_ipc_out_clear(out);
 	if (rc != 0) {
 		WLog_ERR(TAG, "s%llu: %s", (unsigned long long)w->id, err);
-		kill_worker(w, "its socket failed");
+		monitor_kill_worker(w, "its socket failed");
 	}
 	return rc == 0;
 }
 
-static void end_now(monitor *m, worker_slot *w, const char *sentence)
+void monitor_end_now(monitor *m, worker_slot *w, const char *sentence)
 {
 	if (w->end_sent || w->phase == PHASE_ENDED)
 		return;
@@ -206,9 +160,9 @@ static void end_now(monitor *m, worker_slot *w, const char *sentence)
 	gate_ipc_begin(&out, GATE_IPC_M_END_NOW);
 	gate_ipc_put_str(&out, GATE_IPC_F_REASON, sentence);
 	w->end_sent = TRUE;
-	w->kill_at_ms = now_ms() + 2u * m->cfg->close_timeout_ms + 1000u;
+	w->kill_at_ms = monitor_now_ms() + 2u * m->cfg->close_timeout_ms + 1000u;
 	snprintf(w->kill_why, sizeof w->kill_why, "it did not end its session when told to");
-	send_to(m, w, &out, -1);
+	monitor_send(m, w, &out, -1);
 }
 
 /* The child between fork and exec: only async-signal-safe calls. */
@@ -261,7 +215,7 @@ static char **worker_argv(monitor *m, UINT64 id, char *idbuf, size_t idlen)
 	return argv;
 }
 
-static void set_pool(monitor *m, worker_slot *w, worker_pool to)
+void monitor_set_pool(monitor *m, worker_slot *w, worker_pool to)
 {
 	if (w->pool == to)
 		return;
@@ -301,11 +255,11 @@ static BOOL start_worker(monitor *m, int client, const gate_source_key *src, con
 		close(sv[0]);
 		return FALSE;
 	}
-	UINT64 now = now_ms();
+	UINT64 now = monitor_now_ms();
 	*w = (worker_slot){ .pid = pid, .ipc = sv[0], .id = id, .source = *src, .accepted_ms = now,
 		            .phase = PHASE_HANDSHAKE, .pool = POOL_NONE, .cpu_window_ms = now };
 	snprintf(w->address, sizeof w->address, "%s", address);
-	set_pool(m, w, POOL_HANDSHAKE);
+	monitor_set_pool(m, w, POOL_HANDSHAKE);
 	m->accepted++;
 	gate_sources_open(m->sources, src, now);
 	WLog_INFO(TAG, "s%llu: connection from %s, worker %d", (unsigned long long)id, address, (int)pid);
@@ -370,7 +324,7 @@ static void accept_one(monitor *m, int lfd)
 	char address[64] = "";
 	if (getnameinfo((struct sockaddr *)&sa, len, address, sizeof address, NULL, 0, NI_NUMERICHOST) != 0)
 		snprintf(address, sizeof address, "unknown");
-	UINT64 now = now_ms();
+	UINT64 now = monitor_now_ms();
 	char why[160];
 	BOOL full = FALSE;
 	const char *refused = accept_refusal(m, &src, now, why, sizeof why, &full);
@@ -397,213 +351,6 @@ static void accept_one(monitor *m, int lfd)
 
 /* ---- messages from a worker ------------------------------------------------------------------- */
 
-static void send_decision(monitor *m, worker_slot *w, const gate_admission_decision *d, int fd)
-{
-	gate_ipc_out out;
-	gate_ipc_begin(&out, GATE_IPC_M_DECISION);
-	gate_ipc_put_u32(&out, GATE_IPC_F_ALLOW, d->allow ? 1 : 0);
-	if (d->reason[0])
-		gate_ipc_put_str(&out, GATE_IPC_F_REASON, d->reason);
-	if (d->error_info)
-		gate_ipc_put_u32(&out, GATE_IPC_F_ERROR_INFO, d->error_info);
-	if (d->allow) {
-		gate_ipc_put_str(&out, GATE_IPC_F_TARGET_HOST, d->target_host);
-		gate_ipc_put_u32(&out, GATE_IPC_F_TARGET_PORT, d->target_port);
-		if (d->has_target_pin)
-			gate_ipc_put_bytes(&out, GATE_IPC_F_TARGET_PIN, d->target_pin, 32);
-		gate_ipc_put_u32(&out, GATE_IPC_F_POLICY, gate_policy_to_bits(&d->policy));
-		if (d->user) { /* injected credentials: only now, only for this system */
-			gate_ipc_put_str(&out, GATE_IPC_F_USER, d->user);
-			gate_ipc_put_str(&out, GATE_IPC_F_DOMAIN, d->domain ? d->domain : "");
-			gate_ipc_put_bytes(&out, GATE_IPC_F_PASSWORD, d->password ? d->password : "",
-			                   d->password ? strlen(d->password) : 0);
-		}
-		if (w->audit) {
-			gate_audit_recording r = gate_audit_recording_of(w->audit);
-			gate_ipc_put_str(&out, GATE_IPC_F_RECORDING_ID, r.recording_id);
-			gate_ipc_put_u64(&out, GATE_IPC_F_SESSION_ID, (uint64_t)r.session_id);
-			gate_ipc_put_u64(&out, GATE_IPC_F_PERMIT_ID, (uint64_t)r.permit_id);
-			gate_ipc_put_u64(&out, GATE_IPC_F_VENDOR_ID, (uint64_t)r.vendor_id);
-			gate_ipc_put_u64(&out, GATE_IPC_F_SYSTEM_ID, (uint64_t)r.system_id);
-			gate_ipc_put_u64(&out, GATE_IPC_F_ACCOUNT_ID, (uint64_t)r.account_id);
-			gate_ipc_put_u64(&out, GATE_IPC_F_START_NS, r.start_ns);
-		}
-	}
-	send_to(m, w, &out, fd);
-}
-
-/* Splits the comma-separated channel list in place (at most 64 names). */
-static size_t split_channels(char *list, const char **names, size_t max)
-{
-	size_t n = 0;
-	for (char *save = NULL, *t = strtok_r(list, ",", &save); t && n < max; t = strtok_r(NULL, ",", &save))
-		names[n++] = t;
-	return n;
-}
-
-static BOOL on_admit(monitor *m, worker_slot *w, const gate_ipc_msg *msg, char *err, size_t errlen)
-{
-	if (w->admit_seen || w->phase != PHASE_HANDSHAKE) {
-		snprintf(err, errlen, "a second admission request");
-		return FALSE;
-	}
-	w->admit_seen = TRUE;
-	uint32_t nla = 0, width = 0, height = 0, build = 0, layout = 0;
-	gate_ipc_u32(msg, GATE_IPC_F_NLA, &nla);
-	/* The worker cannot choose how the client authenticated: the configuration says it.
-	 * With NLA, the account is the one whose hash the worker asked for. */
-	BOOL want_nla = m->cfg->security == GATE_SEC_NLA;
-	if ((BOOL)nla != want_nla) {
-		snprintf(err, errlen, "an admission request with nla=%u while security is %s", nla, want_nla ? "nla" : "tls");
-		return FALSE;
-	}
-	static char user[GATE_IPC_MAX_STRING + 1], domain[GATE_IPC_MAX_STRING + 1],
-	    client_name[GATE_IPC_MAX_STRING + 1], channels[GATE_IPC_MAX_STRING + 1];
-	gate_ipc_str(msg, GATE_IPC_F_USER, user, sizeof user);
-	if (!gate_ipc_str(msg, GATE_IPC_F_DOMAIN, domain, sizeof domain))
-		domain[0] = 0;
-	if (!gate_ipc_str(msg, GATE_IPC_F_CLIENT_NAME, client_name, sizeof client_name))
-		client_name[0] = 0;
-	if (!gate_ipc_str(msg, GATE_IPC_F_CHANNEL, channels, sizeof channels))
-		channels[0] = 0;
-	if (want_nla && !m->cfg->target.host && (!w->hash_seen || strcmp(user, w->hash_login) != 0)) {
-		snprintf(err, errlen, "an NLA admission for an account whose hash it did not ask for");
-		return FALSE;
-	}
-	gate_ipc_u32(msg, GATE_IPC_F_WIDTH, &width);
-	gate_ipc_u32(msg, GATE_IPC_F_HEIGHT, &height);
-	gate_ipc_u32(msg, GATE_IPC_F_CLIENT_BUILD, &build);
-	gate_ipc_u32(msg, GATE_IPC_F_KEYBOARD, &layout);
-	const gate_ipc_field *pw = gate_ipc_field_of(msg, GATE_IPC_F_PASSWORD);
-	char password[513] = "";
-	if (pw) {
-		memcpy(password, pw->value, pw->len);
-		password[pw->len] = 0;
-	}
-	const char *names[64];
-	size_t nnames = split_channels(channels, names, 64);
-	gate_admission_request req = { .user = user, .domain = domain, .password = password,
-		                       .client_address = w->address, .client_name = client_name,
-		                       .client_build = build, .channels = names, .nchannels = nnames,
-		                       .nla = (BOOL)nla, .width = width, .height = height,
-		                       .keyboard_layout = layout };
-	gate_admission_decision d = { 0 };
-	int fd = -1;
-	set_pool(m, w, POOL_NONE);
-	if (m->nsessions >= (size_t)m->cfg->max_sessions) {
-		m->refused_full++;
-		gate_permits_refused(m->p->permits, "too_many_sessions", NULL, w->address, NULL);
-		snprintf(d.reason, sizeof d.reason, "max_sessions (%d) reached", m->cfg->max_sessions);
-		d.error_info = ERRINFO_SERVER_DENIED_CONNECTION;
-	} else if (!gate_permits_decide(m->p->permits, &req, &d, &w->audit, &fd) && !d.reason[0]) {
-		snprintf(d.reason, sizeof d.reason, "The gate cannot decide now; try again later.");
-	}
-	OPENSSL_cleanse(password, sizeof password);
-	if (d.allow) {
-		w->phase = PHASE_ADMITTED;
-		set_pool(m, w, POOL_SESSION);
-	}
-	send_decision(m, w, &d, fd);
-	if (fd >= 0)
-		close(fd);
-	gate_admission_decision_clear(&d);
-	return TRUE;
-}
-
-static BOOL on_ntlm_hash(monitor *m, worker_slot *w, const gate_ipc_msg *msg, char *err, size_t errlen)
-{
-	if (m->cfg->security != GATE_SEC_NLA || m->cfg->target.host || w->hash_seen || w->phase != PHASE_HANDSHAKE) {
-		snprintf(err, errlen, "an NLA hash request it may not make");
-		return FALSE;
-	}
-	w->hash_seen = TRUE;
-	const gate_ipc_field *u = gate_ipc_field_of(msg, GATE_IPC_F_USER_UTF16);
-	const gate_ipc_field *d = gate_ipc_field_of(msg, GATE_IPC_F_DOMAIN_UTF16);
-	WCHAR user[257] = { 0 }, domain[257] = { 0 };
-	memcpy(user, u->value, u->len & ~1u);
-	if (d)
-		memcpy(domain, d->value, d->len & ~1u);
-	char *login = NULL;
-	if (ConvertFromUnicode(CP_UTF8, 0, user, (int)(u->len / 2), &login, 0, NULL, NULL) > 0 && login)
-		snprintf(w->hash_login, sizeof w->hash_login, "%s", login);
-	free(login);
-	BYTE hash[16];
-	BOOL found = w->hash_login[0] &&
-	             gate_permits_ntlm_v2_hash(m->p->permits, user, u->len & ~1u, domain, d ? d->len & ~1u : 0,
-	                                       w->address, hash);
-	gate_ipc_out out;
-	gate_ipc_begin(&out, GATE_IPC_M_NTLM_HASH);
-	gate_ipc_put_u32(&out, GATE_IPC_F_FOUND, found ? 1 : 0);
-	if (found)
-		gate_ipc_put_bytes(&out, GATE_IPC_F_HASH, hash, sizeof hash);
-	OPENSSL_cleanse(hash, sizeof hash);
-	send_to(m, w, &out, -1);
-	return TRUE;
-}
-
-static BOOL on_refused(monitor *m, worker_slot *w, const gate_ipc_msg *msg, char *err, size_t errlen)
-{
-	char reason[GATE_IPC_MAX_STRING + 1], login[GATE_IPC_MAX_STRING + 1] = "",
-	                                     detail[GATE_IPC_MAX_STRING + 1];
-	gate_ipc_str(msg, GATE_IPC_F_REASON, reason, sizeof reason);
-	gate_ipc_str(msg, GATE_IPC_F_LOGIN, login, sizeof login);
-	BOOL known = !strcmp(reason, "bad_password") || !strcmp(reason, "identity_mismatch");
-	/* A worker reports the failure of its own NLA logon, once, for the account it asked about:
-	 * it cannot count failed logons (lock-outs) against accounts of its choosing. */
-	if (w->refused_seen || !known || !w->hash_seen || strcmp(login, w->hash_login) != 0) {
-		snprintf(err, errlen, "a refusal report it may not make (%s)", known ? "not its account" : "unknown reason");
-		return FALSE;
-	}
-	w->refused_seen = TRUE;
-	gate_permits_refused(m->p->permits, reason, login, w->address,
-	                     gate_ipc_str(msg, GATE_IPC_F_DETAIL, detail, sizeof detail));
-	return TRUE;
-}
-
-static BOOL on_message(monitor *m, worker_slot *w, const gate_ipc_msg *msg, char *err, size_t errlen)
-{
-	switch (msg->type) {
-	case GATE_IPC_W_ADMIT: return on_admit(m, w, msg, err, errlen);
-	case GATE_IPC_W_NTLM_HASH: return on_ntlm_hash(m, w, msg, err, errlen);
-	case GATE_IPC_W_REFUSED: return on_refused(m, w, msg, err, errlen);
-	default: break;
-	}
-	if (w->phase != PHASE_ADMITTED) {
-		snprintf(err, errlen, "a %s message outside a session", gate_ipc_type_name(msg->type));
-		return FALSE;
-	}
-	uint32_t v = 0;
-	char text[GATE_IPC_MAX_STRING + 1];
-	switch (msg->type) {
-	case GATE_IPC_W_EVENT:
-		gate_ipc_u32(msg, GATE_IPC_F_EVENT, &v);
-		if (v < GATE_EV_SESSION_START || v > GATE_EV_CODEC) {
-			snprintf(err, errlen, "an event of unknown type %u", v);
-			return FALSE;
-		}
-		if (w->audit)
-			gate_audit_event(w->audit, (gate_event_type)v,
-			                 gate_ipc_str(msg, GATE_IPC_F_DETAIL, text, sizeof text) ? text : "");
-		return TRUE;
-	case GATE_IPC_W_INPUT:
-		if (w->audit)
-			gate_audit_input(w->audit);
-		return TRUE;
-	case GATE_IPC_W_END:
-		gate_ipc_u32(msg, GATE_IPC_F_FRAMES, &v);
-		if (w->audit) {
-			gate_audit_end(w->audit, gate_ipc_str(msg, GATE_IPC_F_REASON, text, sizeof text), v);
-			gate_audit_free(w->audit);
-			w->audit = NULL;
-		}
-		w->phase = PHASE_ENDED;
-		return TRUE;
-	default:
-		snprintf(err, errlen, "an unexpected %s message", gate_ipc_type_name(msg->type));
-		return FALSE;
-	}
-}
-
 /* Reads one message of w; FALSE when the socket has nothing more (closed or failed). */
 static BOOL read_worker(monitor *m, worker_slot *w)
 {
@@ -613,17 +360,17 @@ static BOOL read_worker(monitor *m, worker_slot *w)
 	if (rc <= 0) {
 		if (rc < 0) {
 			WLog_ERR(TAG, "s%llu: from the worker: %s", (unsigned long long)w->id, err);
-			kill_worker(w, "it sent a malformed message");
+			monitor_kill_worker(w, "it sent a malformed message");
 		}
 		close(w->ipc);
 		w->ipc = -1;
 		return FALSE;
 	}
-	BOOL ok = on_message(m, w, &msg, err, sizeof err);
+	BOOL ok = monitor_on_message(m, w, &msg, err, sizeof err);
 	gate_ipc_msg_clear(&msg);
 	if (!ok) {
 		WLog_ERR(TAG, "s%llu: refused from the worker: %s", (unsigned long long)w->id, err);
-		kill_worker(w, "it broke the protocol");
+		monitor_kill_worker(w, "it broke the protocol");
 		close(w->ipc);
 		w->ipc = -1;
 	}
@@ -654,7 +401,7 @@ static void reap(monitor *m, worker_slot *w, int status)
 		WLog_INFO(TAG, "s%llu: worker %d ended (%s)", (unsigned long long)w->id, (int)w->pid, how);
 	if (w->ipc >= 0)
 		close(w->ipc);
-	set_pool(m, w, POOL_NONE);
+	monitor_set_pool(m, w, POOL_NONE);
 	memset(w, 0, sizeof *w);
 	w->ipc = -1;
 }
@@ -672,81 +419,9 @@ static void reap_all(monitor *m)
 
 /* ---- limits ----------------------------------------------------------------------------------- */
 
-/* Resident memory (MiB) and CPU ticks of a worker; FALSE when /proc has no answer. */
-static BOOL worker_usage(const monitor *m, pid_t pid, unsigned long long *rss_mb, unsigned long long *ticks)
-{
-	char path[64], buf[1024];
-	snprintf(path, sizeof path, "/proc/%d/statm", (int)pid);
-	FILE *f = fopen(path, "re");
-	unsigned long long size = 0, resident = 0;
-	BOOL ok = f && fscanf(f, "%llu %llu", &size, &resident) == 2;
-	if (f)
-		fclose(f);
-	if (!ok)
-		return FALSE;
-	*rss_mb = resident * (unsigned long long)m->page_kb / 1024u;
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	f = fopen(path, "re");
-	size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
-	if (f)
-		fclose(f);
-	buf[n] = 0;
-	/* Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15. */
-	const char *p = strrchr(buf, ')');
-	unsigned long long ut = 0, st = 0;
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
-		return FALSE;
-	*ticks = ut + st;
-	return TRUE;
-}
-
-static void over_limit(monitor *m, worker_slot *w, const char *sentence)
-{
-	if (w->end_sent)
-		return;
-	WLog_WARN(TAG, "s%llu: %s", (unsigned long long)w->id, sentence);
-	if (!w->audit) {
-		kill_worker(w, sentence);
-		return;
-	}
-	gate_audit_end_now(w->audit, POLICY_END_RESOURCE_LIMIT, sentence);
-	gate_audit_event(w->audit, GATE_EV_SESSION_REFUSED, sentence);
-	end_now(m, w, sentence);
-	/* Memory and CPU keep growing while it winds down: a short grace only. */
-	w->kill_at_ms = now_ms() + 2000u;
-	snprintf(w->kill_why, sizeof w->kill_why, "over its resource limit");
-}
-
-static void check_limits(monitor *m, worker_slot *w, UINT64 now)
-{
-	unsigned long long rss_mb = 0, ticks = 0;
-	if (!worker_usage(m, w->pid, &rss_mb, &ticks))
-		return;
-	char sentence[160];
-	if (rss_mb > m->cfg->worker_max_rss_mb) {
-		snprintf(sentence, sizeof sentence,
-		         "Session ended: its worker used %llu MiB of memory (worker_max_rss_mb = %u).", rss_mb,
-		         m->cfg->worker_max_rss_mb);
-		over_limit(m, w, sentence);
-		return;
-	}
-	if (now >= w->cpu_window_ms + 60000 || w->cpu_ticks_base == 0) {
-		w->cpu_window_ms = now;
-		w->cpu_ticks_base = ticks ? ticks : 1;
-		return;
-	}
-	unsigned long long used_s = (ticks - w->cpu_ticks_base) / (unsigned long long)m->clock_ticks;
-	if (used_s > m->cfg->worker_cpu_per_minute) {
-		snprintf(sentence, sizeof sentence,
-		         "Session ended: its worker used %llu CPU seconds within a minute (worker_cpu_per_minute = %u).",
-		         used_s, m->cfg->worker_cpu_per_minute);
-		over_limit(m, w, sentence);
-	}
-}
-
 static void tick(monitor *m)
 {
-	UINT64 now = now_ms();
+	UINT64 now = monitor_now_ms();
 	gate_permits_tick(m->p->permits);
 	const UINT64 handshake_limit = m->cfg->handshake_timeout_ms + m->cfg->connect_timeout_ms + HANDSHAKE_GRACE_MS;
 	for (size_t i = 0; i < m->nslots; i++) {
@@ -754,11 +429,11 @@ static void tick(monitor *m)
 		if (!w->pid)
 			continue;
 		if (w->kill_at_ms && now >= w->kill_at_ms) {
-			kill_worker(w, w->kill_why);
+			monitor_kill_worker(w, w->kill_why);
 			continue;
 		}
 		if (w->phase == PHASE_HANDSHAKE && now > w->accepted_ms + handshake_limit) {
-			kill_worker(w, "still handshaking after its deadline");
+			monitor_kill_worker(w, "still handshaking after its deadline");
 			continue;
 		}
 		if (w->phase == PHASE_ADMITTED && w->audit && !w->end_sent) {
@@ -769,13 +444,13 @@ static void tick(monitor *m)
 				gate_ipc_begin(&out, GATE_IPC_M_NOTE);
 				gate_ipc_put_str(&out, GATE_IPC_F_NAME, note.name);
 				gate_ipc_put_str(&out, GATE_IPC_F_DETAIL, note.detail);
-				send_to(m, w, &out, -1);
+				monitor_send(m, w, &out, -1);
 			}
 			if (why)
-				end_now(m, w, why);
+				monitor_end_now(m, w, why);
 		}
 		if (w->phase != PHASE_ENDED)
-			check_limits(m, w, now);
+			monitor_check_limits(m, w, now);
 	}
 }
 
@@ -976,19 +651,19 @@ static void shut_down(monitor *m)
 		if (w->phase == PHASE_ADMITTED) {
 			if (w->audit)
 				gate_audit_end_now(w->audit, POLICY_END_GATE_SHUTDOWN, "The gate is shutting down.");
-			end_now(m, w, "The gate is shutting down.");
+			monitor_end_now(m, w, "The gate is shutting down.");
 		}
 		else if (w->phase == PHASE_HANDSHAKE)
-			kill_worker(w, "the gate is shutting down before its session started");
+			monitor_kill_worker(w, "the gate is shutting down before its session started");
 	}
-	UINT64 deadline = now_ms() + 2u * m->cfg->close_timeout_ms + 2000u;
-	while (live_workers(m) && now_ms() < deadline) {
+	UINT64 deadline = monitor_now_ms() + 2u * m->cfg->close_timeout_ms + 2000u;
+	while (live_workers(m) && monitor_now_ms() < deadline) {
 		serve_once(m, 100);
 		tick(m);
 	}
 	for (size_t i = 0; i < m->nslots; i++)
 		if (m->slots[i].pid)
-			kill_worker(&m->slots[i], "the gate is shutting down");
+			monitor_kill_worker(&m->slots[i], "the gate is shutting down");
 	while (live_workers(m)) {
 		int status;
 		pid_t pid = waitpid(-1, &status, 0);
@@ -1040,13 +715,13 @@ int gate_monitor_run(const gate_monitor_params *p)
 	          RMGATE_VERSION, m.cfg->max_sessions, gate_config_handshake_pool(m.cfg),
 	          m.cfg->max_source_handshakes, m.cfg->source_connects_per_minute,
 	          geteuid() == 0 ? m.cfg->worker_user : "(unchanged: not started as root)");
-	UINT64 next_tick = now_ms() + TICK_MS;
+	UINT64 next_tick = monitor_now_ms() + TICK_MS;
 	while (!m.stopping) {
-		UINT64 now = now_ms();
+		UINT64 now = monitor_now_ms();
 		serve_once(&m, now >= next_tick ? 0 : (int)(next_tick - now));
-		if (now_ms() >= next_tick) {
+		if (monitor_now_ms() >= next_tick) {
 			tick(&m);
-			next_tick = now_ms() + TICK_MS;
+			next_tick = monitor_now_ms() + TICK_MS;
 		}
 	}
 	shut_down(&m);

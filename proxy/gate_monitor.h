@@ -36,7 +36,9 @@
  *   refused as a whole with the keys named: those need a restart. SIGUSR1 logs a stats line.
  *   Workers ignore SIGINT, SIGTERM, SIGHUP and SIGUSR1: the monitor ends them.
  *
- * Threads: one; everything here is owned by the monitor's loop.
+ * Threads: one; everything here is owned by the monitor's loop. Files: gate_monitor.c (the
+ * loop), gate_monitor_msgs.c (worker messages), gate_monitor_limits.c (memory and CPU), with
+ * their private state in gate_monitor_int.h.
  */
 #ifndef RMGATE_GATE_MONITOR_H
 #define RMGATE_GATE_MONITOR_H

@@ -9,7 +9,8 @@
  *
  *   rdp_probe [--seconds N] [--rtt N] [--rtt-at X,Y] [--quiet-ms M]
  *             [--send-channel NAME:COUNT] [--rdpdr-devices N] [--max-request BYTES]
- *             [--dump FILE.ppm] [--gfx-suspend-stall] [--flood-acks] -- XFREERDP-ARGS...
+ *             [--dump FILE.ppm] [--gfx-suspend-stall] [--flood-acks] [--keys CODES]
+ *             -- XFREERDP-ARGS...
  *
  * XFREERDP-ARGS are parsed by FreeRDP's own command line parser (/v:, /u:, /p:,
  * /cert:ignore, /gfx:avc420, /bpp:24 for plain bitmaps, ...), so the probe offers what
@@ -24,6 +25,9 @@
  * With --flood-acks (add /dynamic-resolution for display control) it sends, from the first frame
  * until the server ends the connection or --seconds pass, a stream of FrameAcknowledge PDUs and
  * monitor layouts: meant to be running while the target goes away behind a gate.
+ * With --keys (comma-separated set-1 scancodes in hex, "e0" before a code for an extended
+ * key, e.g. 29,79,7b,70,7d,73) it types each key once (press, release) after the first frame,
+ * as a keyboard with the layout of /kbd: would (for the Japanese keys of a JIS keyboard).
  * Exit status: 0 when connected and measured, 1 on a connection failure, 2 on usage.
  */
 #include <errno.h>
@@ -61,6 +65,7 @@ static struct {
 	const char *dump;         /* PPM of the decoded screen at the end */
 	int gfx_suspend_stall;    /* suspend frame acks after the first GFX frame, then stop reading */
 	int flood_acks;           /* send acks and monitor layouts until disconnected */
+	const char *keys;         /* scancodes to type after the first frame */
 } extra;
 
 /* Set by the drdynvc thread once the suspending acknowledgement is sent; read by the client
@@ -434,6 +439,23 @@ static void send_key(freerdp *instance, DWORD rdp_scancode)
 	freerdp_input_send_keyboard_event_ex(instance->input, FALSE, rdp_scancode);
 }
 
+/* --keys: "29,e0 1d,7d": each item one key, typed 100 ms apart. FALSE on a bad list. */
+static BOOL type_keys(freerdp *instance, const char *list)
+{
+	char buf[512];
+	snprintf(buf, sizeof buf, "%s", list);
+	for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		BOOL extended = strncmp(t, "e0 ", 3) == 0;
+		char *end = NULL;
+		unsigned long code = strtoul(extended ? t + 3 : t, &end, 16);
+		if (!end || *end || code == 0 || code > 0x7f)
+			return FALSE;
+		send_key(instance, MAKE_RDP_SCANCODE(code, extended));
+		pump_until(instance, now_ms() + 100, NULL);
+	}
+	return TRUE;
+}
+
 /* Types a key and waits for the screen to change, then erases it the same way.
  * Each sample waits for a quiet screen first, so an unrelated update is not
  * taken for the echo. */
@@ -492,7 +514,7 @@ static void usage(FILE *out)
 {
 	fprintf(out, "Usage: rdp_probe [--seconds N] [--rtt N] [--rtt-at X,Y] [--quiet-ms M]\n"
 	             "                 [--send-channel NAME:COUNT] [--rdpdr-devices N] [--max-request BYTES]\n"
-	             "                 [--dump FILE.ppm] [--gfx-suspend-stall] [--flood-acks]\n"
+	             "                 [--dump FILE.ppm] [--gfx-suspend-stall] [--flood-acks] [--keys CODES]\n"
 	             "                 -- XFREERDP-ARGS...\n");
 }
 
@@ -511,6 +533,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--rdpdr-devices") && i + 1 < argc) extra.rdpdr_devices = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--gfx-suspend-stall")) extra.gfx_suspend_stall = 1;
 		else if (!strcmp(argv[i], "--flood-acks")) extra.flood_acks = 1;
+		else if (!strcmp(argv[i], "--keys") && i + 1 < argc) extra.keys = argv[++i];
 		else if (!strcmp(argv[i], "--send-channel") && i + 1 < argc) {
 			char *spec = argv[++i], *colon = strchr(spec, ':');
 			extra.send_count = colon ? atoi(colon + 1) : 1;
@@ -571,6 +594,11 @@ int main(int argc, char **argv)
 	pump_until(instance, now_ms() + 15000, first_frame_seen);
 	if (extra.rdpdr_devices > 0 && probe->t_first_frame)
 		send_device_flood(instance);
+	if (extra.keys && probe->t_first_frame && !type_keys(instance, extra.keys)) {
+		fprintf(stderr, "rdp_probe: bad --keys list '%s'\n", extra.keys);
+		freerdp_disconnect(instance);
+		goto out;
+	}
 	if (extra.flood_acks) {
 		rc = probe->t_first_frame && flood_acks(instance, now_ms() + seconds * 1000) ? 0 : 1;
 		freerdp_disconnect(instance);
