@@ -11,6 +11,7 @@
 
 #include <winpr/crypto.h>
 #include <winpr/wlog.h>
+#include <freerdp/error.h>
 
 #include "gate_audit.h"
 #include "gate_limits.h"
@@ -255,6 +256,18 @@ static bool permit_withdrawn(gate_audit *a, int64_t now, policy_end_reason *reas
 	case POLICY_DENY_REVOKED: *reason = POLICY_END_REVOKED; return true;
 	case POLICY_DENY_OUTSIDE_WINDOW: *reason = POLICY_END_WINDOW_END; return true;
 	default: *reason = POLICY_END_REVOKED; return true; /* permit ended or gone */
+	}
+}
+
+uint32_t gate_audit_error_info(const gate_audit *a)
+{
+	if (!a->ended)
+		return 0;
+	switch (a->end_reason) {
+	case POLICY_END_IDLE_TIMEOUT: return ERRINFO_IDLE_TIMEOUT;
+	case POLICY_END_MAX_DURATION:
+	case POLICY_END_WINDOW_END: return ERRINFO_LOGON_TIMEOUT;
+	default: return ERRINFO_RPC_INITIATED_DISCONNECT;
 	}
 }
 

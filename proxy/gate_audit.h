@@ -81,6 +81,12 @@ const char *gate_audit_recording_path(const gate_audit *a);
 void gate_audit_event(gate_audit *a, gate_event_type type, const char *detail);
 void gate_audit_input(gate_audit *a);
 const char *gate_audit_tick(gate_audit *a, gate_audit_note *note);
+/* The ERRINFO_* code that tells the client why the session the monitor ended is ending
+ * (idle: IDLE_TIMEOUT; maximum duration or the permit window: LOGON_TIMEOUT; revocation,
+ * suspension, an officer's order, resource limits, shutdown: RPC_INITIATED_DISCONNECT, "by
+ * an administrative tool"), or 0 when the monitor has not ended it. */
+uint32_t gate_audit_error_info(const gate_audit *a);
+
 /* The monitor ends the session for its own reason (a worker over its resource limits): the
  * next tick returns message and the ledger's end reason is `reason`. The first end wins. */
 void gate_audit_end_now(gate_audit *a, policy_end_reason reason, const char *message);

@@ -54,7 +54,7 @@ RULES(m_decision, U32(GATE_IPC_F_ALLOW, true, 1), STR(GATE_IPC_F_REASON, false, 
       U64(GATE_IPC_F_SESSION_ID, false), U64(GATE_IPC_F_PERMIT_ID, false), U64(GATE_IPC_F_VENDOR_ID, false),
       U64(GATE_IPC_F_SYSTEM_ID, false), U64(GATE_IPC_F_ACCOUNT_ID, false), U64(GATE_IPC_F_START_NS, false));
 RULES(m_ntlm_hash, U32(GATE_IPC_F_FOUND, true, 1), BYTES(GATE_IPC_F_HASH, false, 16, 16));
-RULES(m_end_now, STR(GATE_IPC_F_REASON, true, 256));
+RULES(m_end_now, STR(GATE_IPC_F_REASON, true, 256), U32(GATE_IPC_F_ERROR_INFO, false, 0));
 RULES(m_note, STR(GATE_IPC_F_NAME, true, 64), STR(GATE_IPC_F_DETAIL, false, GATE_IPC_MAX_STRING));
 
 #define SCHEMA(type, from, fd, rules) { type, from, fd, rules, sizeof rules / sizeof *rules }

@@ -159,6 +159,9 @@ void monitor_end_now(monitor *m, worker_slot *w, const char *sentence)
 	gate_ipc_out out;
 	gate_ipc_begin(&out, GATE_IPC_M_END_NOW);
 	gate_ipc_put_str(&out, GATE_IPC_F_REASON, sentence);
+	uint32_t error_info = w->audit ? gate_audit_error_info(w->audit) : 0;
+	if (error_info)
+		gate_ipc_put_u32(&out, GATE_IPC_F_ERROR_INFO, error_info);
 	w->end_sent = TRUE;
 	w->kill_at_ms = monitor_now_ms() + 2u * m->cfg->close_timeout_ms + 1000u;
 	snprintf(w->kill_why, sizeof w->kill_why, "it did not end its session when told to");

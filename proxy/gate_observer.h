@@ -72,10 +72,12 @@ typedef struct gate_observer {
 	void (*on_event)(void *ctx, gate_event_type type, const char *detail);
 	void (*on_resize)(void *ctx, UINT32 width, UINT32 height);
 	/* About once a second on the peer thread while the session runs: returns the sentence
-	 * why the session must end now (it is then closed with that reason, shown to the
-	 * client), or NULL to go on. Used for idle timeouts, maximum durations, permit
-	 * windows and revocations. */
-	const char *(*on_tick)(void *ctx);
+	 * why the session must end now (it is then closed with that reason), or NULL to go on.
+	 * Used for idle timeouts, maximum durations, permit windows, revocations and officers'
+	 * orders. *error_info (0 when not set) is the ERRINFO_* the client is sent, so that it
+	 * can tell the vendor why (idle, time limit, administrative end); 0 means
+	 * ERRINFO_LOGOFF_BY_USER. */
+	const char *(*on_tick)(void *ctx, UINT32 *error_info);
 	void (*on_close)(void *ctx, const char *reason);
 	void (*release)(void *ctx);
 } gate_observer;

@@ -213,12 +213,12 @@ void gate_recorder_note(gate_recorder *r, const char *name, const char *detail)
 	rec_put(r);
 }
 
-static const char *on_tick(void *ctx)
+static const char *on_tick(void *ctx, UINT32 *error_info)
 {
 	gate_recorder *r = ctx;
 	if (atomic_load(&r->closed))
 		return NULL;
-	const char *verdict = r->report.tick ? r->report.tick(r->report.ctx) : NULL;
+	const char *verdict = r->report.tick ? r->report.tick(r->report.ctx, error_info) : NULL;
 	if (verdict)
 		return verdict;
 	rec_writer *w = rec_get(r);

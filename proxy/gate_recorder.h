@@ -33,8 +33,9 @@ typedef struct {
 	void *ctx;
 	void (*event)(void *ctx, gate_event_type type, const char *detail);
 	void (*input)(void *ctx);
-	/* The sentence why the session must end now, or NULL. */
-	const char *(*tick)(void *ctx);
+	/* The sentence why the session must end now, or NULL; *error_info as gate_observer's
+	 * on_tick. */
+	const char *(*tick)(void *ctx, UINT32 *error_info);
 	void (*end)(void *ctx, const char *reason, uint64_t frames);
 } gate_recorder_report;
 

@@ -375,11 +375,13 @@ static void tick_observer(gate_session *s, UINT64 *next_tick_ms)
 	    (st != GATE_ST_RUNNING && st != GATE_ST_REACTIVATING))
 		return;
 	*next_tick_ms = now + 1000;
-	const char *why = s->obs.on_tick(s->obs.ctx);
+	UINT32 error_info = 0;
+	const char *why = s->obs.on_tick(s->obs.ctx, &error_info);
 	if (!why)
 		return;
-	WLog_INFO(TAG, "%s ending: %s", s->sid, why);
-	gate_front_send_error_info(&s->front.draw, ERRINFO_LOGOFF_BY_USER);
+	WLog_INFO(TAG, "%s ending: %s (error info 0x%08x to the client)", s->sid, why,
+	          error_info ? error_info : ERRINFO_LOGOFF_BY_USER);
+	gate_front_send_error_info(&s->front.draw, error_info ? error_info : ERRINFO_LOGOFF_BY_USER);
 	gate_session_close(s, why);
 }
 

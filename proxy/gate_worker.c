@@ -40,6 +40,7 @@ typedef struct {
 	gate_admission admission;     /* read-only after start */
 	gate_recorder *rec;           /* peer thread: set at admission (then owned by the session) */
 	char end_now[GATE_IPC_MAX_STRING + 1]; /* peer thread: the monitor's "end now", "" none */
+	UINT32 end_error_info;        /* peer thread: the ERRINFO_* that came with it (0 none) */
 	HANDLE ended;                 /* manual reset: the session's memory is freed */
 	CRITICAL_SECTION lock;        /* guards session against the watchdog */
 	gate_session *session;
@@ -86,9 +87,11 @@ static void handle_async(worker *w, gate_ipc_msg *m)
 {
 	char buf[GATE_IPC_MAX_STRING + 1];
 	if (m->type == GATE_IPC_M_END_NOW) {
-		if (!w->end_now[0])
+		if (!w->end_now[0]) {
 			snprintf(w->end_now, sizeof(w->end_now), "%s",
 			         gate_ipc_str(m, GATE_IPC_F_REASON, buf, sizeof buf) ? buf : "Session ended by the gate.");
+			gate_ipc_u32(m, GATE_IPC_F_ERROR_INFO, &w->end_error_info);
+		}
 	} else if (m->type == GATE_IPC_M_NOTE && w->rec) {
 		char detail[GATE_IPC_MAX_STRING + 1];
 		if (gate_ipc_str(m, GATE_IPC_F_NAME, buf, sizeof buf))
@@ -187,7 +190,7 @@ static void report_input(void *ctx)
 }
 
 /* The session's tick (peer thread): whatever the monitor sent meanwhile. */
-static const char *report_tick(void *ctx)
+static const char *report_tick(void *ctx, UINT32 *error_info)
 {
 	worker *w = ctx;
 	while (!w->end_now[0]) {
@@ -206,6 +209,7 @@ static const char *report_tick(void *ctx)
 		handle_async(w, &m);
 		gate_ipc_msg_clear(&m);
 	}
+	*error_info = w->end_error_info;
 	return w->end_now[0] ? w->end_now : NULL;
 }
 

@@ -618,6 +618,9 @@ int main(int argc, char **argv)
 	if (rtt_samples > 0)
 		measure_round_trips(instance, rtt_samples, at_x, at_y);
 	print_results(probe, measured, in_after - in_before);
+	/* Why the server ended the session, when it did (ERRINFO_*: 0x3 idle, 0x4 time limit,
+	 * 0x1 administrative, 0xc logoff; 0 when the probe ended it). */
+	printf("error_info=0x%08x\n", freerdp_error_info(instance));
 	rc = probe->t_first_frame ? 0 : 1;
 	if (extra.dump && probe->t_first_frame && !dump_screen(context->gdi, extra.dump)) {
 		fprintf(stderr, "rdp_probe: cannot write %s\n", extra.dump);

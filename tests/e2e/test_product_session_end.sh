@@ -48,6 +48,15 @@ ended_as() { # ended_as LOGIN REASON TIMEOUT
     product_wait_sql "SELECT e.reason FROM session_ends e JOIN sessions s ON s.id = e.session_id WHERE s.login = '$1'" "$2" "$3"
 }
 bench_check "revoked: the live session ends as revoked" ended_as live revoked 20
+# The client is told why (MS-RDPBCGR error info): an administrative end, the idle timeout, the
+# time limit; each probe prints the code it received when the gate closed its session.
+told() { # told LOGIN CODE: the probe of LOGIN received error info CODE
+    local i
+    for i in $(seq 100); do grep -q "^error_info=$2$" "$BENCH_DIR/probe-$1.log" 2>/dev/null && return 0; sleep 0.2; done
+    echo "probe-$1.log: $(grep error_info "$BENCH_DIR/probe-$1.log")" >&2
+    return 1
+}
+bench_check "revoked: the client is told it was an administrative end (0x1)" told live 0x00000001
 bench_check "suspended: the live session ends as suspended" ended_as susp suspended 20
 for login in live susp; do
     end_us=$(product_sql "SELECT e.end_us FROM session_ends e JOIN sessions s ON s.id = e.session_id WHERE s.login = '$login'")
@@ -62,6 +71,7 @@ ordered_at=$(date +%s%6N)
 bench_check "ordered: the officer orders the end" \
     "${PRODUCT_POLICY[@]}" session end "$ordered_id" --by "Deputy CISO" --reason "work outside the permitted scope"
 bench_check "ordered: the live session ends as terminated" ended_as ordered terminated 20
+bench_check "ordered: the client is told it was an administrative end (0x1)" told ordered 0x00000001
 end_us=$(product_sql "SELECT end_us FROM session_ends WHERE session_id = $ordered_id")
 [ -n "$end_us" ] && bench_log "ordered: session ended $(( (end_us - ordered_at) / 1000 )) ms after the order"
 bench_expect_eq "ordered: the ledger names who ordered it and why" "Deputy CISO|work outside the permitted scope" \
@@ -73,9 +83,11 @@ bench_check "ordered: --by and --reason are required" \
 
 # --- idle timeout and maximum duration (both set to one minute) -------------------------------
 bench_check "idle: ended at the idle timeout" ended_as idle idle_timeout 120
+bench_check "idle: the client is told it was the idle timeout (0x3)" told idle 0x00000003
 bench_check "idle: the vendor was warned first" product_wait_sql \
     "SELECT COUNT(*) > 0 FROM events e JOIN sessions s ON s.id = e.session_id WHERE s.login = 'idle' AND e.type = 'idle_warning'" 1 5
 bench_check "max duration: ended at the maximum duration" ended_as long max_duration 120
+bench_check "max duration: the client is told it was the time limit (0x4)" told long 0x00000004
 
 # --- a crash of the gate ------------------------------------------------------------------------
 probe_session crash 150

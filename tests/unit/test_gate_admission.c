@@ -156,13 +156,15 @@ static void report_input(void *ctx)
 }
 
 /* The worker asks for the monitor's verdict; the monitor stops ticking a session that ended. */
-static const char *report_tick(void *ctx)
+static const char *report_tick(void *ctx, UINT32 *error_info)
 {
 	monitor_side *m = ctx;
 	if (m->ended)
 		return NULL;
 	gate_audit_note note; /* the idle warning for the recording: not used here */
-	return gate_audit_tick(m->audit, &note);
+	const char *why = gate_audit_tick(m->audit, &note);
+	*error_info = gate_audit_error_info(m->audit);
+	return why;
 }
 
 static void report_end(void *ctx, const char *reason, uint64_t frames)
@@ -279,7 +281,9 @@ static void permitted_account_gets_the_permitted_system_and_a_recorded_ledger_se
 	worker_session s;
 	worker_start(&s, audit, fd, &req);
 	paint_and_type(&s.obs);
-	assert_null(s.obs.on_tick(s.obs.ctx));
+	UINT32 error_info = 0;
+	assert_null(s.obs.on_tick(s.obs.ctx, &error_info));
+	assert_int_equal(error_info, 0);
 	assert_true(s.mon.inputs >= 1);
 	worker_close(&s, "client disconnected");
 	worker_release(&s);
@@ -369,9 +373,12 @@ static void revoking_the_permit_ends_the_live_session_as_revoked(void **state)
 	                                          "Deputy CISO", "order not followed",
 	                                          policy_now_us()), 0);
 	usleep(2000); /* past the 1 ms permit poll period of the fixture */
-	const char *why = s.obs.on_tick(s.obs.ctx);
+	UINT32 error_info = 0;
+	const char *why = s.obs.on_tick(s.obs.ctx, &error_info);
 	assert_non_null(why);
 	assert_non_null(strstr(why, "revoked"));
+	/* The client is told it was an administrative end ("by an administrative tool"). */
+	assert_int_equal(error_info, 0x00000001 /* ERRINFO_RPC_INITIATED_DISCONNECT */);
 	worker_close(&s, why);
 	worker_release(&s);
 	gate_admission_decision_clear(&d);
@@ -497,7 +504,8 @@ static void callbacks_after_close_do_nothing(void **state)
 
 	paint_and_type(&s.obs);
 	s.obs.on_resize(s.obs.ctx, 800, 600);
-	assert_null(s.obs.on_tick(s.obs.ctx));
+	UINT32 error_info = 0;
+	assert_null(s.obs.on_tick(s.obs.ctx, &error_info));
 	worker_release(&s);
 	gate_admission_decision_clear(&d);
 
