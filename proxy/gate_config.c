@@ -68,6 +68,7 @@ void gate_config_defaults(gate_config *cfg)
 	cfg->tls_ciphers = strdup(GATE_TLS_CIPHERS_DEFAULT);
 	cfg->target_tls_ciphers = NULL;
 	cfg->gfx_decode_failures_max = 3;
+	cfg->heartbeat_s = 30;
 	cfg->worker_user = strdup(RMGATE_WORKER_USER);
 	cfg->worker_max_rss_mb = 1024;
 	cfg->worker_cpu_per_minute = 90;
@@ -442,6 +443,7 @@ static BOOL apply_key(gate_config *cfg, const char *key, const char *v, char *er
 		{ "worker_max_rss_mb", 64, 65536, &cfg->worker_max_rss_mb, "megabytes" },
 		{ "worker_cpu_per_minute", 1, 600, &cfg->worker_cpu_per_minute, "CPU seconds" },
 		{ "worker_max_files", 64, 65536, &cfg->worker_max_files, "descriptors" },
+		{ "heartbeat_s", 0, 255, &cfg->heartbeat_s, "seconds" },
 	};
 	for (size_t i = 0; i < ARRAYSIZE(worker_keys); i++) {
 		if (strcasecmp(key, worker_keys[i].name))

@@ -75,6 +75,11 @@ typedef struct {
 	 * (recording_incomplete). 1..1000, default 3. */
 	UINT32 gfx_decode_failures_max;
 
+	/* Heartbeat PDUs to clients that support them, every heartbeat_s seconds of a running
+	 * session (0 = none; default 30): idle connections stay open through NAT and firewalls,
+	 * and a client notices a dead gate. */
+	UINT32 heartbeat_s;
+
 	/* Session workers (docs/process-model.md). */
 	char *worker_user;           /* the user a worker runs as (default WORKER_USER_DEFAULT) */
 	UINT32 worker_max_rss_mb;    /* resident memory of one worker; above it the session ends */

@@ -61,6 +61,14 @@ BOOL gate_front_send_error_info(gate_front_draw *d, UINT32 code)
 	return ok;
 }
 
+BOOL gate_front_send_heartbeat(gate_front_draw *d, BYTE period, BYTE count1, BYTE count2)
+{
+	EnterCriticalSection(&d->front_out);
+	BOOL ok = freerdp_heartbeat_send_heartbeat_pdu(d->peer, period, count1, count2);
+	LeaveCriticalSection(&d->front_out);
+	return ok;
+}
+
 static BOOL fb_flush(gate_front_draw *d, BITMAP_DATA *rects, UINT32 n)
 {
 	if (n == 0)

@@ -50,5 +50,9 @@ BOOL gate_front_can_draw(gate_front_draw *d);
 void gate_front_send_fb_region(gate_front_draw *d, UINT32 x, UINT32 y, UINT32 w, UINT32 h);
 /* Sends an error info PDU (ERRINFO_*) to the client under front_out; FALSE when it failed. */
 BOOL gate_front_send_error_info(gate_front_draw *d, UINT32 code);
+/* A Heartbeat PDU (MS-RDPBCGR 2.2.16.1) on the message channel: the client expects one every
+ * period seconds, warns after count1 missed and reconnects after count2. Only for a client
+ * that announced heartbeat support (its settings' SupportHeartbeatPdu). Any thread. */
+BOOL gate_front_send_heartbeat(gate_front_draw *d, BYTE period, BYTE count1, BYTE count2);
 
 #endif

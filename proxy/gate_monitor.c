@@ -342,9 +342,15 @@ static void accept_one(monitor *m, int lfd)
 		close(fd); /* before any byte is read */
 		return;
 	}
-	int one = 1;
+	/* TCP keepalive: a client that vanished without a FIN (network gone) is noticed after
+	 * about 2 minutes of silence (60 s, then 6 probes 10 s apart), not the kernel's 2 hours.
+	 * The back's keepalive is FreeRDP's client default. */
+	int one = 1, idle = 60, interval = 10, count = 6;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
 	if (!start_worker(m, fd, &src, address)) {
 		m->workers_failed++;
 		WLog_ERR(TAG, "cannot start a worker for %s", address);

@@ -367,6 +367,21 @@ static void reactivate_front(gate_session *s)
 /* About once a second: the observer may end the session (time rules, revocation), also while
  * a reactivation is pending (a client that never answers must not outstay its permit); the
  * client is told with a logoff error it shows to the vendor. */
+/* Every heartbeat_s seconds of a running session, a Heartbeat PDU to a client that announced
+ * it supports them (mstsc does): period heartbeat_s, a warning after 2 missed, a reconnect
+ * after 4. Peer thread. */
+static void send_heartbeat(gate_session *s, UINT64 *next_ms)
+{
+	UINT32 period = s->cfg->heartbeat_s;
+	UINT64 now = GetTickCount64();
+	if (!period || now < *next_ms || gate_session_state(s) != GATE_ST_RUNNING ||
+	    !s->front.peer->settings->SupportHeartbeatPdu)
+		return;
+	if (*next_ms && !gate_front_send_heartbeat(&s->front.draw, (BYTE)period, 2, 4))
+		WLog_WARN(TAG, "%s heartbeat not sent", s->sid);
+	*next_ms = now + (UINT64)period * 1000u;
+}
+
 static void tick_observer(gate_session *s, UINT64 *next_tick_ms)
 {
 	UINT64 now = GetTickCount64();
@@ -388,7 +403,7 @@ static void tick_observer(gate_session *s, UINT64 *next_tick_ms)
 static void peer_loop(gate_session *s)
 {
 	freerdp_peer *peer = s->front.peer;
-	UINT64 next_tick_ms = 0;
+	UINT64 next_tick_ms = 0, next_heartbeat_ms = 0;
 	for (;;) {
 		HANDLE h[40];
 		DWORD n = gate_front_event_handles(&s->front, h, 37);
@@ -430,6 +445,7 @@ static void peer_loop(gate_session *s)
 		}
 		gate_gfx_front_poll(&s->gfx, s->back.context);
 		tick_observer(s, &next_tick_ms);
+		send_heartbeat(s, &next_heartbeat_ms);
 		if (WaitForSingleObject(s->abort_event, 0) == WAIT_OBJECT_0)
 			break;
 		gate_front_repaint_if_needed(&s->front);

@@ -433,6 +433,19 @@ static int compare_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Heartbeat PDUs from the server (MS-RDPBCGR 2.2.16.1): counted, the last period kept. */
+static unsigned g_heartbeats, g_heartbeat_period;
+
+static BOOL on_heartbeat(freerdp *instance, BYTE period, BYTE count1, BYTE count2)
+{
+	(void)instance;
+	(void)count1;
+	(void)count2;
+	g_heartbeats++;
+	g_heartbeat_period = period;
+	return TRUE;
+}
+
 static void send_key(freerdp *instance, DWORD rdp_scancode)
 {
 	freerdp_input_send_keyboard_event_ex(instance->input, TRUE, rdp_scancode);
@@ -572,6 +585,7 @@ int main(int argc, char **argv)
 	ProbeContext *probe = (ProbeContext *)context;
 	freerdp *instance = context->instance;
 	probe->t_start = now_ms();
+	instance->heartbeat->ServerHeartbeat = on_heartbeat;
 	if (!freerdp_connect(instance)) {
 		fprintf(stderr, "rdp_probe: connection failed: %s\n",
 		        freerdp_get_last_error_string(freerdp_get_last_error(context)));
@@ -620,7 +634,8 @@ int main(int argc, char **argv)
 	print_results(probe, measured, in_after - in_before);
 	/* Why the server ended the session, when it did (ERRINFO_*: 0x3 idle, 0x4 time limit,
 	 * 0x1 administrative, 0xc logoff; 0 when the probe ended it). */
-	printf("error_info=0x%08x\n", freerdp_error_info(instance));
+	printf("error_info=0x%08x heartbeats=%u heartbeat_period=%u\n", freerdp_error_info(instance),
+	       g_heartbeats, g_heartbeat_period);
 	rc = probe->t_first_frame ? 0 : 1;
 	if (extra.dump && probe->t_first_frame && !dump_screen(context->gdi, extra.dump)) {
 		fprintf(stderr, "rdp_probe: cannot write %s\n", extra.dump);

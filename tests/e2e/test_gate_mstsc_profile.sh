@@ -10,6 +10,8 @@
 # - Clipboard, sound and drive redirection are refused and each refusal is in the receipt.
 # - The JIS-only keys (半角/全角, 変換, 無変換, かな, ¥, ろ) typed by a client with that keyboard
 #   are in the recording, and `rmgate-replay keys --layout jp` names them.
+# - A client that announces heartbeat support receives Heartbeat PDUs with the configured
+#   period (heartbeat_s).
 . "$(dirname "$0")/lib/bench.sh"
 . "$(dirname "$0")/lib/product.sh"
 
@@ -21,7 +23,9 @@ bench_check "key file, NLA account and permit set up" eval '
     product_secret_key &&
     product_vendor_account Acme acme acme-Pass1 --nla &&
     product_permit Acme shadow "$today" "$today" >/dev/null' || exit 1
-PRODUCT_GATE_CONF="security = nla" product_start_gate || bench_die "gate not listening"
+# Heartbeats every second (default 30 s), so that a short session sees several.
+PRODUCT_GATE_CONF="security = nla
+heartbeat_s = 1" product_start_gate || bench_die "gate not listening"
 GATE_LOG=$PRODUCT_GATE_LOG
 
 # --- the mstsc-like xfreerdp ---------------------------------------------------------------------
@@ -54,10 +58,15 @@ bench_check "mstsc profile: nothing reached the vendor's drive" \
 
 # --- the keys only a JIS keyboard has -------------------------------------------------------------
 # Set-1 scancodes: 29 半角/全角, 79 変換, 7b 無変換, 70 カタカナ/ひらがな, 7d ¥, 73 ろ (\).
-"$BUILD/bench/rdp_probe" --seconds 3 --keys 29,79,7b,70,7d,73 -- "/v:127.0.0.1:$PRODUCT_GATE_PORT" \
+"$BUILD/bench/rdp_probe" --seconds 4 --keys 29,79,7b,70,7d,73 -- "/v:127.0.0.1:$PRODUCT_GATE_PORT" \
     /u:acme /p:acme-Pass1 /cert:ignore /timeout:120000 /sec:nla /kbd:0x411 /kbd-type:7 /kbd-subtype:2 \
     /kbd-fn-key:12 >"$BENCH_DIR/probe-jis.out" 2>&1
 bench_expect_eq "JIS keys: the probe's session ran" 0 "$?"
+# mstsc and the probe announce heartbeat support; the gate keeps an idle connection alive.
+beats=$(sed -n 's/.* heartbeats=\([0-9]*\) heartbeat_period=\([0-9]*\).*/\1 \2/p' "$BENCH_DIR/probe-jis.out")
+bench_log "heartbeats received by the probe (count, period): ${beats:-none}"
+bench_check "heartbeats: the client receives Heartbeat PDUs with the configured period" \
+    eval '[ -n "$beats" ] && [ "${beats% *}" -ge 2 ] && [ "${beats#* }" = 1 ]'
 rec=$(product_sql "SELECT recording_path FROM sessions WHERE login = 'acme' ORDER BY id DESC LIMIT 1")
 bench_check "JIS keys: the session is recorded" test -s "$rec"
 bench_check "JIS keys: the recording is closed" product_wait_sql \

@@ -52,7 +52,7 @@ bench_check "revoked: the live session ends as revoked" ended_as live revoked 20
 # time limit; each probe prints the code it received when the gate closed its session.
 told() { # told LOGIN CODE: the probe of LOGIN received error info CODE
     local i
-    for i in $(seq 100); do grep -q "^error_info=$2$" "$BENCH_DIR/probe-$1.log" 2>/dev/null && return 0; sleep 0.2; done
+    for i in $(seq 100); do grep -q "^error_info=$2 " "$BENCH_DIR/probe-$1.log" 2>/dev/null && return 0; sleep 0.2; done
     echo "probe-$1.log: $(grep error_info "$BENCH_DIR/probe-$1.log")" >&2
     return 1
 }
