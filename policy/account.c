@@ -426,6 +426,43 @@ out:
 	return status;
 }
 
+/* The stored login of the account named `name` (ASCII case ignored) into out; NOT_FOUND if none.
+ * Under db's lock. */
+static int stored_login_locked(policy_db *db, const char *name, char *out, size_t outlen)
+{
+	sqlite3_stmt *st = pol_prepare(db, "SELECT login FROM accounts WHERE login = ?");
+	if (!st)
+		return POLICY_ERR_DB;
+	pol_bind_text(st, 1, name);
+	int rc = sqlite3_step(st), status;
+	if (rc == SQLITE_ROW) {
+		snprintf(out, outlen, "%s", (const char *)sqlite3_column_text(st, 0));
+		status = POLICY_OK;
+	} else
+		status = rc == SQLITE_DONE ? POLICY_ERR_NOT_FOUND : pol_sql_fail(db, "looking up an account");
+	sqlite3_finalize(st);
+	return status;
+}
+
+int policy_account_canonical_login(policy_db *db, const char *typed, char *out, size_t outlen)
+{
+	if (!typed)
+		typed = "";
+	snprintf(out, outlen, "%s", typed);
+	pol_lock(db);
+	int status = stored_login_locked(db, typed, out, outlen);
+	const char *at = strrchr(typed, '@');
+	if (status == POLICY_ERR_NOT_FOUND && at && at != typed) {
+		char prefix[257];
+		snprintf(prefix, sizeof prefix, "%.*s", (int)(at - typed), typed);
+		status = stored_login_locked(db, prefix, out, outlen);
+	}
+	pol_unlock(db);
+	if (status == POLICY_ERR_NOT_FOUND)
+		snprintf(out, outlen, "%s", typed);
+	return status;
+}
+
 int policy_account_nt_hash(policy_db *db, const policy_secret_key *key, const char *login, uint8_t nt_hash[16])
 {
 	int64_t id = 0;

@@ -65,6 +65,15 @@ int policy_account_set_password(policy_db *db, const policy_secret_key *nla_key,
 int policy_account_check_password(policy_db *db, const char *login, const char *password, const char *source,
                                   int64_t now_us, policy_deny_reason *deny);
 
+/* The account a logon names. Clients send the user name in the form the vendor typed:
+ * `alice`, or a user principal name `alice@vendor.example` (mstsc, Windows App); a
+ * `DOMAIN\alice` arrives already split, the domain naming a system (authz.h). The account is
+ * `typed` itself when an account has that login (ASCII case ignored), else the part of a UPN
+ * before its last '@'. Its stored login goes into out. POLICY_ERR_NOT_FOUND when neither
+ * names an account (out is then `typed`). Only the name is resolved: NLA's proof is still
+ * computed from the identity exactly as the client sent it. */
+int policy_account_canonical_login(policy_db *db, const char *typed, char *out, size_t outlen);
+
 /* The 16-byte NT hash for NLA (FreeRDP's ComputeNtlmHash), opened with
  * `key`. Errors: POLICY_ERR_NOT_FOUND (unknown or disabled login),
  * POLICY_ERR_STATE (the account has no sealed NT hash: TLS-only, or stored

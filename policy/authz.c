@@ -219,18 +219,26 @@ int policy_authorize(policy_db *db, const char *login, const char *requested_sys
 		deny(d, POLICY_DENY_LOCKED_OUT, "account '%s' is locked after repeated failed logons", login);
 		goto out;
 	}
+	/* A domain that names no system is what the vendor's own Windows logon put there
+	 * (mstsc's DOMAIN\user, ".\user"): it selects nothing. It is refused only when the
+	 * account has several systems to choose from. */
+	const char *unknown = NULL;
 	if (requested_system) {
 		int64_t sid;
 		status = pol_id_by_name(db, "systems", requested_system, &sid);
 		if (status == POLICY_ERR_NOT_FOUND) {
 			status = POLICY_OK;
-			deny(d, POLICY_DENY_UNKNOWN_SYSTEM, "no system named '%s'", requested_system);
-			goto out;
+			unknown = requested_system;
+			requested_system = NULL;
 		}
 		if (status)
 			goto out;
 	}
 	status = decide(db, requested_system, source ? source : "", now_us, d);
+	if (!status && unknown && d->deny == POLICY_DENY_AMBIGUOUS_SYSTEM)
+		deny(d, POLICY_DENY_UNKNOWN_SYSTEM,
+		     "no system named '%s', and the account has permits for several systems: name one in the domain field",
+		     unknown);
 out:
 	pol_unlock(db);
 	if (status) {

@@ -43,7 +43,9 @@ typedef struct {
  * or IPv6 address text) at now_us. `requested_system` (may be NULL or "")
  * names the system; it is needed only when the account has usable permits
  * for more than one system. If the account has exactly one usable permit,
- * that permit is used. */
+ * that permit is used, also when requested_system names no system at all (the
+ * Windows domain a vendor's client sends); with several, such a name is refused
+ * as UNKNOWN_SYSTEM. */
 int policy_authorize(policy_db *db, const char *login, const char *requested_system, const char *source,
                      int64_t now_us, policy_decision *out);
 

@@ -81,7 +81,13 @@ BOOL gate_permits_decide(gate_permits *p, const gate_admission_request *req,
 	if (p->lab)
 		return lab_admit(p, req, out, audit, recording_fd);
 	int64_t now = policy_now_us();
-	const char *login = req->user ? req->user : "";
+	/* The account the vendor named, in whichever form (alice, alice@vendor.example). */
+	char login[257];
+	if (policy_account_canonical_login(p->db, req->user ? req->user : "", login, sizeof login) == POLICY_ERR_DB) {
+		WLog_ERR(TAG, "account lookup failed: %s", policy_last_error());
+		refuse(out, "The gate cannot check the logon now; try again later.");
+		return TRUE;
+	}
 	const char *source = req->client_address ? req->client_address : "";
 
 	if (!*login) {
@@ -205,6 +211,11 @@ void gate_permits_refused(gate_permits *p, const char *reason, const char *login
                           const char *detail)
 {
 	int64_t now = policy_now_us();
+	char canonical[257];
+	if (login) { /* the account it names, as admission and the lock-out know it */
+		policy_account_canonical_login(p->db, login, canonical, sizeof canonical);
+		login = canonical;
+	}
 	if (!strcmp(reason, "identity_mismatch")) {
 		if (policy_ledger_refused(p->db, now, POLICY_DENY_IDENTITY_MISMATCH, login, source, NULL,
 		                          detail) != POLICY_OK)
@@ -268,9 +279,14 @@ BOOL gate_permits_ntlm_v2_hash(gate_permits *p, const WCHAR *user, UINT32 user_b
                                const WCHAR *domain, UINT32 domain_bytes, const char *source,
                                BYTE hash[16])
 {
-	char *login = NULL;
-	if (ConvertFromUnicode(CP_UTF8, 0, user, (int)(user_bytes / 2), &login, 0, NULL, NULL) <= 0)
+	char *typed = NULL;
+	if (ConvertFromUnicode(CP_UTF8, 0, user, (int)(user_bytes / 2), &typed, 0, NULL, NULL) <= 0)
 		return FALSE;
+	/* The account is looked up by its normalised name; the hash below is computed from the
+	 * user and domain exactly as the client sent them, as the client computed its proof. */
+	char login[257];
+	policy_account_canonical_login(p->db, typed, login, sizeof login);
+	free(typed);
 	uint8_t nt[16];
 	bool locked = false;
 	BOOL ok = policy_account_is_locked_from(p->db, login, source ? source : "", policy_now_us(),
@@ -283,7 +299,6 @@ BOOL gate_permits_ntlm_v2_hash(gate_permits *p, const WCHAR *user, UINT32 user_b
 			WLog_WARN(TAG, "NLA logon of %s refused: %s", login, policy_last_error());
 		ok = rc == POLICY_OK;
 	}
-	free(login);
 	if (ok)
 		ok = NTOWFv2FromHashW(nt, (LPWSTR)user, user_bytes, (LPWSTR)domain, domain_bytes, hash);
 	OPENSSL_cleanse(nt, sizeof(nt));

@@ -10,6 +10,8 @@
 # - Clipboard, sound and drive redirection are refused and each refusal is in the receipt.
 # - The JIS-only keys (半角/全角, 変換, 無変換, かな, ¥, ろ) typed by a client with that keyboard
 #   are in the recording, and `rmgate-replay keys --layout jp` names them.
+# - The user name forms mstsc users type (alice@vendor.example, VENDORCORP\alice, .\alice,
+#   ALICE) all log on as the account alice with NLA; an unknown UPN is refused.
 # - A client that announces heartbeat support receives Heartbeat PDUs with the configured
 #   period (heartbeat_s).
 . "$(dirname "$0")/lib/bench.sh"
@@ -75,6 +77,22 @@ bench_check "JIS keys: the recording is closed" product_wait_sql \
 bench_log "keys --layout jp: $(tr '\n' ' ' <"$BENCH_DIR/keys-jp.txt")"
 bench_check "JIS keys: keys --layout jp names all six, in order" \
     grep -qF '<Hankaku/Zenkaku><Henkan><Muhenkan><Katakana/Hiragana>¥\' "$BENCH_DIR/keys-jp.txt"
+
+# --- the user name forms of Microsoft clients ---------------------------------------------------
+# NLA logons as a UPN, with the vendor's own Windows domain, with ".\", and in capitals: each is
+# the account acme (the NTLM proof is checked against the name as sent), and the ledger names
+# acme. A UPN of an unknown account is refused.
+n=$(product_sql "SELECT COUNT(*) FROM sessions WHERE login = 'acme'")
+for form in "/u:acme@vendor.example.co.jp" "/u:acme /d:VENDORCORP" "/u:acme /d:." "/u:ACME"; do
+    # shellcheck disable=SC2086 # the form is two arguments on purpose
+    product_probe 2 x acme-Pass1 /sec:nla $form >"$BENCH_DIR/probe-form.out" 2>&1
+    probe_rc=$?
+    n=$((n + 1))
+    bench_check "user form '$form': NLA logon into acme's session" eval \
+        '[ "$probe_rc" = 0 ] && product_wait_sql "SELECT COUNT(*) FROM sessions WHERE login = '"'"'acme'"'"'" "$n" 20'
+done
+product_probe 2 x acme-Pass1 /sec:nla /u:nobody@vendor.example.co.jp >"$BENCH_DIR/probe-unknown.out" 2>&1
+bench_expect_eq "user form of an unknown account: refused" 1 "$?"
 
 bench_check "ledger verifies" "${PRODUCT_POLICY[@]}" verify
 bench_stop "$PRODUCT_GATE_PID"

@@ -209,6 +209,39 @@ static void several_systems_need_the_requested_name(void **state)
 	expect_deny(t, "acme1", "lgwan1", "203.0.113.5", now_ok(), POLICY_DENY_NO_PERMIT);
 }
 
+/* The user name forms of Microsoft clients name the same account: alice, ALICE,
+ * alice@vendor.example (a UPN); a name that is no account stays itself. */
+static void upn_and_case_forms_name_the_same_account(void **state)
+{
+	tdb *t = *state;
+	char login[64];
+	assert_int_equal(policy_account_canonical_login(t->db, "acme1", login, sizeof login), POLICY_OK);
+	assert_string_equal(login, "acme1");
+	assert_int_equal(policy_account_canonical_login(t->db, "ACME1", login, sizeof login), POLICY_OK);
+	assert_string_equal(login, "acme1");
+	assert_int_equal(policy_account_canonical_login(t->db, "Acme1@vendor.example.co.jp", login, sizeof login),
+	                 POLICY_OK);
+	assert_string_equal(login, "acme1");
+	assert_int_equal(policy_account_canonical_login(t->db, "someone@vendor.example", login, sizeof login),
+	                 POLICY_ERR_NOT_FOUND);
+	assert_string_equal(login, "someone@vendor.example");
+	assert_int_equal(policy_account_canonical_login(t->db, "@acme1", login, sizeof login), POLICY_ERR_NOT_FOUND);
+}
+
+/* mstsc sends the vendor's Windows domain (VENDORCORP\acme1, .\acme1): with one permitted
+ * system it selects nothing and the permit applies; a real system name still selects. */
+static void a_domain_that_names_no_system_selects_nothing(void **state)
+{
+	tdb *t = *state;
+	int64_t juki = tpermit(t, tapp("Acme", "juki", 1));
+	policy_decision d = authorize(t, "acme1", "VENDORCORP", "203.0.113.5", now_ok());
+	assert_true(d.allowed);
+	assert_int_equal(d.permit_id, juki);
+	d = authorize(t, "acme1", ".", "203.0.113.5", now_ok());
+	assert_true(d.allowed);
+	expect_deny(t, "acme1", "lgwan1", "203.0.113.5", now_ok(), POLICY_DENY_NO_PERMIT);
+}
+
 static void window_is_inclusive_of_its_days_in_tokyo_time(void **state)
 {
 	tdb *t = *state;
@@ -350,6 +383,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(one_usable_permit_is_chosen_without_a_system_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(channels_default_to_none_and_observe_only_comes_from_the_permit, setup, teardown),
 		cmocka_unit_test_setup_teardown(several_systems_need_the_requested_name, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_domain_that_names_no_system_selects_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(upn_and_case_forms_name_the_same_account, setup, teardown),
 		cmocka_unit_test_setup_teardown(window_is_inclusive_of_its_days_in_tokyo_time, setup, teardown),
 		cmocka_unit_test_setup_teardown(each_deny_reason_is_given, setup, teardown),
 		cmocka_unit_test_setup_teardown(an_order_without_suspension_keeps_the_permit_usable, setup, teardown),
