@@ -3,11 +3,11 @@
 #include "gate_front.h"
 #include "gate_tls.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <openssl/crypto.h>
@@ -514,9 +514,11 @@ BOOL gate_front_check_channels(gate_front *f)
  * client disconnect, not a gate error: the ledger's end reason tells the two apart. */
 BOOL gate_front_socket_gone(gate_front *f)
 {
-	char peeked;
-	ssize_t n = recv(f->peer->sockfd, &peeked, 1, MSG_PEEK | MSG_DONTWAIT);
-	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+	/* The client has closed its side (FIN or reset) even when bytes it sent just before are
+	 * still unread (a TLS close_notify, a disconnect PDU): a peek would see those bytes and
+	 * miss the close. POLLRDHUP says it whatever is queued. */
+	struct pollfd p = { .fd = f->peer->sockfd, .events = POLLRDHUP };
+	return poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
 }
 
 /* Says which client it was as far as the handshake got, and names the one known

@@ -113,7 +113,8 @@ DWORD gate_front_event_handles(gate_front *f, HANDLE *h, DWORD max);
 BOOL gate_front_read(gate_front *f);
 /* Runs the channel manager (its queued output to the client); FALSE when it failed. */
 BOOL gate_front_check_channels(gate_front *f);
-/* TRUE when the client has closed its connection (end of stream or reset). */
+/* TRUE when the client has closed its connection (end of stream or reset), also while data it
+ * sent before closing is still unread. */
 BOOL gate_front_socket_gone(gate_front *f);
 /* The client left, or the library rejected one of its PDUs, before logon: reports it (the
  * refusal event, a failed NLA logon to the admission) and closes the session. */
