@@ -44,6 +44,12 @@ bench_check "right password: the ledger has the session" \
     product_wait_sql "SELECT COUNT(*) FROM sessions WHERE login = 'acme'" 1
 bench_stop_xfreerdp
 
+# The UPN form of an account resolves to it (test_gate_mstsc_profile); of no account, nothing.
+product_probe 1 nobody@vendor.example.co.jp acme-Pass1 /sec:nla >"$BENCH_DIR/probe-upn.out" 2>&1
+bench_expect_eq "UPN of no account: no NLA logon" 1 "$?"
+bench_expect_eq "UPN of no account: no session" 0 \
+    "$(product_sql "SELECT COUNT(*) FROM sessions WHERE login LIKE 'nobody%'")"
+
 product_probe 1 tlsonly tls-Pass1 /sec:nla >"$BENCH_DIR/probe-tlsonly.out" 2>&1
 bench_expect_eq "TLS-only account: no NLA logon (no NT hash stored)" 1 "$?"
 bench_expect_log "TLS-only account: the gate says how to enable NLA" "$PRODUCT_GATE_LOG" \
