@@ -33,29 +33,28 @@ probe_session() { # probe_session LOGIN SECONDS
         "/v:127.0.0.1:$PRODUCT_GATE_PORT" "/u:$1" "/p:$1-Pass1" /cert:ignore /timeout:120000
 }
 sessions_of() { product_sql "SELECT COUNT(*) FROM sessions WHERE login = '$1'"; }
-# The worker of the newest session of LOGIN (log lines "sN admitted: user=..." and
-# "sN: connection from ..., worker PID").
-worker_of() {
-    local sid
-    sid=$(sed -n "s/.* \(s[0-9]*\) admitted: user=\"$1\".*/\1/p" "$GATE_LOG" | tail -n 1)
-    [ -n "$sid" ] && sed -n "s/.* $sid: connection from .*, worker \([0-9]*\)$/\1/p" "$GATE_LOG" | tail -n 1
-}
 last_end_of() {
     product_sql "SELECT e.reason FROM session_ends e JOIN sessions s ON s.id = e.session_id
                  WHERE s.login = '$1' ORDER BY s.id DESC LIMIT 1"
 }
-# evil_session N [SECONDS=60]: the Nth session of evil, admitted; sets EVIL_WORKER.
+# evil_session N [SECONDS=60]: a new session of evil, admitted; sets EVIL_WORKER and EVIL_ID
+# (the ledger's session of that worker, found by the recording the worker holds open: a client
+# may open a second connection, so "the newest session" is not enough).
 evil_session() {
+    local before rec
+    before=$(sessions_of evil)
     probe_session evil "${2:-60}"
-    bench_check "evil #$1: admitted" product_wait_sql "SELECT COUNT(*) FROM sessions WHERE login = 'evil'" "$1" 60 || return 1
-    EVIL_WORKER=$(worker_of evil)
-    bench_check "evil #$1: its worker is known" test -n "$EVIL_WORKER"
+    bench_check "evil #$1: admitted" product_wait_true 60 eval '[ "$(sessions_of evil)" -gt "$before" ]' || return 1
+    EVIL_WORKER=$(product_worker_of evil)
+    rec=$(ls -l "/proc/$EVIL_WORKER/fd" 2>/dev/null | sed -n 's/.* -> \(.*\.pcap\)$/\1/p' | head -n 1)
+    EVIL_ID=$(product_sql "SELECT id FROM sessions WHERE recording_path = '$rec'")
+    bench_check "evil #$1: its worker and session are known" test -n "$EVIL_WORKER" -a -n "$EVIL_ID"
 }
 killed_for() { # killed_for WHAT: the monitor killed EVIL_WORKER for breaking the protocol
     bench_expect_log "$1: the monitor kills the worker" "$GATE_LOG" \
         "worker $EVIL_WORKER killed: it (broke the protocol|sent a malformed message)" 10
     bench_check "$1: its own session ends as aborted" product_wait_sql \
-        "SELECT e.reason FROM session_ends e JOIN sessions s ON s.id = e.session_id WHERE s.login = 'evil' ORDER BY s.id DESC LIMIT 1" aborted 15
+        "SELECT reason FROM session_ends WHERE session_id = $EVIL_ID" aborted 15
 }
 
 probe_session keep 300
@@ -106,7 +105,7 @@ killed_for "garbage"
 
 # --- a flood of forged receipt events --------------------------------------------------------------
 evil_session 6 15
-evil_id=$(product_sql "SELECT MAX(id) FROM sessions WHERE login = 'evil'")
+evil_id=$EVIL_ID
 $HOSTILE "$EVIL_WORKER" event-flood 5000 >/dev/null
 flooded() { [ "$(product_sql "SELECT COUNT(*) FROM events WHERE session_id = $evil_id AND detail LIKE '%FLOOD%'")" -ge 32 ]; }
 bench_check "event flood: the monitor takes the events" product_wait_true 30 flooded

@@ -33,13 +33,6 @@ started() { product_wait_sql "SELECT COUNT(*) FROM sessions WHERE login = '$1'" 
 ended_as() { # ended_as LOGIN REASON TIMEOUT
     product_wait_sql "SELECT e.reason FROM session_ends e JOIN sessions s ON s.id = e.session_id WHERE s.login = '$1'" "$2" "$3"
 }
-# worker_of LOGIN: the pid of the worker that admitted LOGIN (from the monitor's and the
-# worker's log lines: "sN: connection from ..., worker PID" and "sN admitted: user="LOGIN"").
-worker_of() {
-    local sid
-    sid=$(sed -n "s/.* \(s[0-9]*\) admitted: user=\"$1\".*/\1/p" "$GATE_LOG" | tail -n 1)
-    [ -n "$sid" ] && sed -n "s/.* $sid: connection from .*, worker \([0-9]*\)$/\1/p" "$GATE_LOG" | tail -n 1
-}
 
 probe_session keep 120
 KEEP_PROBE=$BENCH_PID
@@ -48,8 +41,8 @@ probe_session victim 120
 VICTIM_PROBE=$BENCH_PID
 bench_check "victim: session starts" started victim
 
-keep_worker=$(worker_of keep)
-victim_worker=$(worker_of victim)
+keep_worker=$(product_worker_of keep)
+victim_worker=$(product_worker_of victim)
 bench_log "monitor $PRODUCT_GATE_PID, workers: keep $keep_worker, victim $victim_worker"
 bench_check "each session has its own worker process" \
     eval '[ -n "$keep_worker" ] && [ -n "$victim_worker" ] && [ "$keep_worker" != "$victim_worker" ] && [ "$keep_worker" != "$PRODUCT_GATE_PID" ]'

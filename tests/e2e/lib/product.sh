@@ -18,6 +18,7 @@
 #                                      waits up to 120 s for activation (sanitizer builds are slow)
 # product_wait_sql SQL EXPECTED [TIMEOUT=20]      polls until the query prints EXPECTED
 # product_wait_true TIMEOUT CMD...             polls until CMD succeeds
+# product_worker_of LOGIN              the pid of the worker process of LOGIN's newest session
 
 PRODUCT_DB=$BENCH_DIR/var/rmgate.db
 PRODUCT_POLICY=("$BUILD/rmgate-policy" -d "$PRODUCT_DB")
@@ -99,4 +100,12 @@ product_wait_true() {
     done
     echo "'$*' not true within ${timeout}s" >&2
     return 1
+}
+
+# product_worker_of LOGIN: from the gate log's lines "sN admitted: user="LOGIN"" (the worker)
+# and "sN: connection from ..., worker PID" (the monitor).
+product_worker_of() {
+    local sid
+    sid=$(sed -n "s/.* \(s[0-9]*\) admitted: user=\"$1\".*/\1/p" "$PRODUCT_GATE_LOG" | tail -n 1)
+    [ -n "$sid" ] && sed -n "s/.* $sid: connection from .*, worker \([0-9]*\)$/\1/p" "$PRODUCT_GATE_LOG" | tail -n 1
 }
