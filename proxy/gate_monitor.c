@@ -139,10 +139,9 @@ void monitor_kill_worker(worker_slot *w, const char *why)
 	w->kill_at_ms = 0;
 }
 
-BOOL monitor_send(monitor *m, worker_slot *w, gate_ipc_out *out, int fd)
+BOOL monitor_send(worker_slot *w, gate_ipc_out *out, int fd)
 {
 	char err[256];
-	(void)m;
 	int rc = gate_ipc_send(w->ipc, out, fd, err, sizeof(err));
 	gate_ipc_out_clear(out);
 	if (rc != 0) {
@@ -165,7 +164,7 @@ void monitor_end_now(monitor *m, worker_slot *w, const char *sentence)
 	w->end_sent = TRUE;
 	w->kill_at_ms = monitor_now_ms() + 2u * m->cfg->close_timeout_ms + 1000u;
 	snprintf(w->kill_why, sizeof w->kill_why, "it did not end its session when told to");
-	monitor_send(m, w, &out, -1);
+	monitor_send(w, &out, -1);
 }
 
 /* The child between fork and exec: only async-signal-safe calls. */
@@ -453,7 +452,7 @@ static void tick(monitor *m)
 				gate_ipc_begin(&out, GATE_IPC_M_NOTE);
 				gate_ipc_put_str(&out, GATE_IPC_F_NAME, note.name);
 				gate_ipc_put_str(&out, GATE_IPC_F_DETAIL, note.detail);
-				monitor_send(m, w, &out, -1);
+				monitor_send(w, &out, -1);
 			}
 			if (why)
 				monitor_end_now(m, w, why);

@@ -63,7 +63,7 @@ UINT64 monitor_now_ms(void);
 /* SIGKILL now, with the reason in the log. */
 void monitor_kill_worker(worker_slot *w, const char *why);
 /* Sends one message (a descriptor with it, or -1); a failure kills the worker. */
-BOOL monitor_send(monitor *m, worker_slot *w, gate_ipc_out *out, int fd);
+BOOL monitor_send(worker_slot *w, gate_ipc_out *out, int fd);
 /* M_END_NOW once (with the ERRINFO_* for the client when the session's audit decided the
  * end), and the deadline after which the worker is killed. */
 void monitor_end_now(monitor *m, worker_slot *w, const char *sentence);

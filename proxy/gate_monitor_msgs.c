@@ -15,7 +15,7 @@
 
 #define TAG "rmgate.proxy.monitor"
 
-static void send_decision(monitor *m, worker_slot *w, const gate_admission_decision *d, int fd)
+static void send_decision(worker_slot *w, const gate_admission_decision *d, int fd)
 {
 	gate_ipc_out out;
 	gate_ipc_begin(&out, GATE_IPC_M_DECISION);
@@ -47,7 +47,7 @@ static void send_decision(monitor *m, worker_slot *w, const gate_admission_decis
 			gate_ipc_put_u64(&out, GATE_IPC_F_START_NS, r.start_ns);
 		}
 	}
-	monitor_send(m, w, &out, fd);
+	monitor_send(w, &out, fd);
 }
 
 /* Splits the comma-separated channel list in place (at most 64 names). */
@@ -121,7 +121,7 @@ static BOOL on_admit(monitor *m, worker_slot *w, const gate_ipc_msg *msg, char *
 		w->phase = PHASE_ADMITTED;
 		monitor_set_pool(m, w, POOL_SESSION);
 	}
-	send_decision(m, w, &d, fd);
+	send_decision(w, &d, fd);
 	if (fd >= 0)
 		close(fd);
 	gate_admission_decision_clear(&d);
@@ -155,7 +155,7 @@ static BOOL on_ntlm_hash(monitor *m, worker_slot *w, const gate_ipc_msg *msg, ch
 	if (found)
 		gate_ipc_put_bytes(&out, GATE_IPC_F_HASH, hash, sizeof hash);
 	OPENSSL_cleanse(hash, sizeof hash);
-	monitor_send(m, w, &out, -1);
+	monitor_send(w, &out, -1);
 	return TRUE;
 }
 

@@ -235,7 +235,6 @@ void gate_permits_refused(gate_permits *p, const char *reason, const char *login
 			WLog_ERR(TAG, "failed NLA logon of %s not recorded: %s", login, policy_last_error());
 		return;
 	}
-	pthread_mutex_lock(&p->refused_lock);
 	p->refused_pending++;
 	bool write = now - p->refused_last_us >= 1000000;
 	unsigned long count = p->refused_pending;
@@ -243,7 +242,6 @@ void gate_permits_refused(gate_permits *p, const char *reason, const char *login
 		p->refused_last_us = now;
 		p->refused_pending = 0;
 	}
-	pthread_mutex_unlock(&p->refused_lock);
 	if (!write)
 		return;
 	char full[96];
@@ -265,15 +263,6 @@ void gate_permits_tick(gate_permits *p)
 		gate_disk_watch_tick(&p->disk_watch, p->recordings_dir, &p->disk, now);
 }
 
-void gate_permits_init(gate_permits *p)
-{
-	pthread_mutex_init(&p->refused_lock, NULL);
-}
-
-void gate_permits_destroy(gate_permits *p)
-{
-	pthread_mutex_destroy(&p->refused_lock);
-}
 
 BOOL gate_permits_ntlm_v2_hash(gate_permits *p, const WCHAR *user, UINT32 user_bytes,
                                const WCHAR *domain, UINT32 domain_bytes, const char *source,

@@ -23,7 +23,6 @@
 #ifndef RMGATE_GATE_PERMITS_H
 #define RMGATE_GATE_PERMITS_H
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -51,14 +50,10 @@ typedef struct {
 	 * could then reach an impostor, so systems in inject mode are refused. */
 	bool target_cert_ignored;
 
-	/* Private: rate limit of the ledger rows for a full gate. */
-	pthread_mutex_t refused_lock; /* guards the two fields below (the monitor's loop; tests) */
+	/* Private, the monitor's loop only: rate limit of the ledger rows for a full gate. */
 	int64_t refused_last_us;
 	unsigned long refused_pending;
 } gate_permits;
-
-void gate_permits_init(gate_permits *p);
-void gate_permits_destroy(gate_permits *p);
 
 /* Decides one logon. Refusals are written to the ledger here and out->allow is FALSE with
  * the sentence for the client. On allow, out holds the target, its pin, the channel policy

@@ -232,7 +232,6 @@ static int serve(gate_config *cfg, const proxy_args *run, BOOL no_record, gate_s
 		           "LAB MODE: every client goes to %s:%u; no account or permit is checked "
 		           "(sessions are still recorded and written to the ledger)",
 		           cfg->target.host, cfg->target.port);
-	gate_permits_init(&permits);
 	gate_sam_free(sam); /* lab mode's NLA accounts are the workers' (each loads the file) */
 	sam = NULL;
 	const gate_monitor_params mp = { .cfg = cfg, .permits = &permits, .argv = run->argv,
@@ -241,7 +240,6 @@ static int serve(gate_config *cfg, const proxy_args *run, BOOL no_record, gate_s
 	rc = gate_monitor_run(&mp);
 	if (rc != 0)
 		say(stderr, "rmgate-proxy: cannot listen on every configured address or start workers (see the log)");
-	gate_permits_destroy(&permits);
 out:
 	gate_sam_free(sam);
 	policy_secret_key_free(key);

@@ -82,7 +82,6 @@ static int setup(void **state)
 
 	f->permits = (gate_permits){ .db = f->db, .recordings_dir = f->rec_dir,
 		                     .permit_poll_ms = 1 };
-	gate_permits_init(&f->permits);
 	*state = f;
 	return 0;
 }
@@ -90,7 +89,6 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	fixture *f = *state;
-	gate_permits_destroy(&f->permits);
 	policy_close(f->db);
 	char cmd[400];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
