@@ -48,7 +48,8 @@ EOF
     BENCH_CUPS_PID=$BENCH_PID
     BENCH_CUPS_LOG=$BENCH_DIR/cupsd.log
     deadline=$(bench__deadline 20)
-    until lpstat -h "$BENCH_CUPS_SERVER" -r >/dev/null 2>&1; do
+    # lpstat -r exits 0 either way; only its words tell whether cupsd listens yet.
+    until [ "$(lpstat -h "$BENCH_CUPS_SERVER" -r 2>/dev/null)" = "scheduler is running" ]; do
         bench__past "$deadline" && bench_die "cupsd not answering on $BENCH_CUPS_SERVER: $(tail -n 3 "$BENCH_CUPS_LOG")"
         sleep 0.1
     done
