@@ -4,8 +4,15 @@
 
 #include <string.h>
 
+/* Derived, never stored: a live permit (approved, ordered, suspended) whose window has ended.
+ * ?9 is now in microseconds; every query that uses it binds it as its ninth parameter. */
+#define PERMIT_EXPIRED                                                                                    \
+	"(p.state IN ('approved','ordered','suspended') AND p.window_end_us <= CAST(?9 AS INTEGER))"
+/* The state to show: "expired" replaces a live state past its window. */
+#define PERMIT_SHOWN_STATE "CASE WHEN " PERMIT_EXPIRED " THEN 'expired' ELSE p.state END"
+
 #define PERMIT_VIEW                                                                                       \
-	"SELECT p.id, p.state, c.name AS section, v.name AS vendor, pv.name AS prime, s.name AS system,"    \
+	"SELECT p.id, p.state, " PERMIT_EXPIRED " AS expired, c.name AS section, v.name AS vendor, pv.name AS prime, s.name AS system,"    \
 	" s.class, p.purpose, p.from_date, p.to_date, p.contract_from, p.contract_to, p.table_no,"          \
 	" p.sources, p.observe_only, p.applied_by, " CLI_LOCAL("p.applied_us") " AS applied,"              \
 	" " CLI_LOCAL("p.updated_us") " AS updated"                                                          \
@@ -72,11 +79,19 @@ static void print_notice(policy_db *db, int64_t id, bool approved, const char *b
 		printf("理由             %s\n", reason);
 }
 
+static void print_state(policy_db *db, int64_t id)
+{
+	policy_permit_state s;
+	if (!policy_permit_state_of(db, id, &s))
+		printf("permit %lld is now %s\n", (long long)id, policy_permit_state_name(s));
+}
+
 static int step_cmd(policy_db *db, const char *verb, int argc, char **argv)
 {
 	static const cli_optspec spec[] = { { "by", OPT_VALUE, 0 },      { "reason", OPT_VALUE, 0 },
 					    { "approve", OPT_FLAG, 0 },  { "refuse", OPT_FLAG, 0 },
-					    { "suspend", OPT_FLAG, 0 },  { NULL, 0, 0 } };
+					    { "suspend", OPT_FLAG, 0 },  { "due", OPT_VALUE, 0 },
+					    { NULL, 0, 0 } };
 	char cmd[32];
 	snprintf(cmd, sizeof cmd, "permit %s", verb);
 	cli_args a;
@@ -90,17 +105,40 @@ static int step_cmd(policy_db *db, const char *verb, int argc, char **argv)
 	bool decide = !strcmp(verb, "decide");
 	if (decide ? (cli_has(&a, "approve") == cli_has(&a, "refuse")) : (cli_has(&a, "approve") || cli_has(&a, "refuse")))
 		return cli_usage(decide ? "%s: give exactly one of --approve or --refuse" : "%s: --approve/--refuse belong to 'permit decide'", cmd);
-	if (cli_has(&a, "suspend") && strcmp(verb, "order"))
+	bool order = !strcmp(verb, "order");
+	if (cli_has(&a, "suspend") && !order)
 		return cli_usage("%s: --suspend belongs to 'permit order'", cmd);
+	if (cli_has(&a, "due") != order)
+		return cli_usage(order ? "%s: --due YYYY-MM-DD is required (the day the measures must be done by)"
+				       : "%s: --due belongs to 'permit order'", cmd);
 	if (!cli_has(&a, "by"))
 		return cli_usage("%s: --by NAME is required", cmd);
 	if (!decide && !cli_has(&a, "reason"))
 		return cli_usage("%s: --reason TEXT is required", cmd);
+	int64_t now = policy_now_us();
+	if (order) {
+		int64_t order_id;
+		if (policy_permit_order(db, id, cli_get(&a, "by"), cli_get(&a, "reason"), cli_get(&a, "due"),
+					cli_has(&a, "suspend"), now, &order_id))
+			return cli_fail();
+		printf("corrective order %lld on permit %lld, due %s\n", (long long)order_id, (long long)id, cli_get(&a, "due"));
+		print_state(db, id);
+		return CLI_OK;
+	}
+	if (!strcmp(verb, "order-done")) {
+		int closed = 0;
+		if (policy_permit_order_done(db, id, cli_get(&a, "by"), cli_get(&a, "reason"), now, &closed))
+			return cli_fail();
+		printf("%d corrective order(s) on permit %lld closed\n", closed, (long long)id);
+		print_state(db, id);
+		return CLI_OK;
+	}
 	policy_permit_step step;
+	bool overdue = false;
+	int64_t overdue_id = 0;
+	char overdue_due[11] = "";
 	if (decide)
 		step = cli_has(&a, "approve") ? POLICY_STEP_APPROVE : POLICY_STEP_REFUSE;
-	else if (!strcmp(verb, "order"))
-		step = cli_has(&a, "suspend") ? POLICY_STEP_ORDER_SUSPEND : POLICY_STEP_ORDER;
 	else if (!strcmp(verb, "suspend"))
 		step = POLICY_STEP_SUSPEND;
 	else if (!strcmp(verb, "resume"))
@@ -109,36 +147,49 @@ static int step_cmd(policy_db *db, const char *verb, int argc, char **argv)
 		step = POLICY_STEP_REVOKE;
 	else
 		step = POLICY_STEP_END;
-	if (policy_permit_step_apply(db, id, step, cli_get(&a, "by"), cli_get(&a, "reason"), policy_now_us()))
+	if (step == POLICY_STEP_REVOKE && policy_permit_overdue_order(db, id, now, &overdue, &overdue_id, overdue_due))
 		return cli_fail();
-	if (decide)
+	if (policy_permit_step_apply(db, id, step, cli_get(&a, "by"), cli_get(&a, "reason"), now))
+		return cli_fail();
+	if (decide) {
 		print_notice(db, id, step == POLICY_STEP_APPROVE, cli_get(&a, "by"), cli_get(&a, "reason"));
-	else {
-		policy_permit_state s;
-		if (!policy_permit_state_of(db, id, &s))
-			printf("permit %lld is now %s\n", (long long)id, policy_permit_state_name(s));
+		return CLI_OK;
 	}
+	if (overdue)
+		printf("corrective order %lld was due %s and is not carried out (Art. 8); the history says so\n",
+		       (long long)overdue_id, overdue_due);
+	print_state(db, id);
 	return CLI_OK;
 }
 
 static int list(policy_db *db, int argc, char **argv)
 {
-	static const cli_optspec spec[] = { { "json", OPT_FLAG, 0 }, { "state", OPT_VALUE, 0 }, { NULL, 0, 0 } };
+	static const cli_optspec spec[] = { { "json", OPT_FLAG, 0 }, { "state", OPT_VALUE, 0 },
+					    { "expiring", OPT_VALUE, 0 }, { NULL, 0, 0 } };
 	cli_args a;
 	if (cli_parse("permit list", argc, argv, spec, &a))
 		return CLI_USAGE;
 	if (a.npos)
 		return cli_usage("permit list: unexpected argument '%s'", a.pos[0]);
 	const char *state = cli_get(&a, "state");
-	const char *bind[] = { state };
+	int64_t days = 0;
+	if (cli_has(&a, "expiring") && (cli_id(cli_get(&a, "expiring"), "--expiring DAYS", &days) || days > 3660))
+		return cli_usage("permit list: --expiring takes a number of days (1 to 3660)");
+	char now[24], horizon[24];
+	int64_t now_us = policy_now_us();
+	snprintf(now, sizeof now, "%lld", (long long)now_us);
+	snprintf(horizon, sizeof horizon, "%lld", (long long)(now_us + days * 86400LL * 1000000));
+	/* ?1 the state shown (or NULL), ?2 the horizon of --expiring (or NULL), ?9 now. */
+	const char *bind[9] = { state, cli_has(&a, "expiring") ? horizon : NULL, NULL, NULL, NULL, NULL, NULL, NULL, now };
 	return cli_print_query(db, stdout, cli_has(&a, "json"),
-			       state ? "SELECT p.id, p.state, v.name AS vendor, s.name AS system, p.from_date, p.to_date"
-				       " FROM permits p JOIN vendors v ON v.id = p.vendor_id JOIN systems s ON s.id = p.system_id"
-				       " WHERE p.state = ?1 ORDER BY p.id"
-				     : "SELECT p.id, p.state, v.name AS vendor, s.name AS system, p.from_date, p.to_date"
-				       " FROM permits p JOIN vendors v ON v.id = p.vendor_id JOIN systems s ON s.id = p.system_id"
-				       " ORDER BY p.id",
-			       state ? 1 : 0, bind);
+			       "SELECT p.id, " PERMIT_SHOWN_STATE " AS state, v.name AS vendor, s.name AS system,"
+			       " p.from_date, p.to_date"
+			       " FROM permits p JOIN vendors v ON v.id = p.vendor_id JOIN systems s ON s.id = p.system_id"
+			       " WHERE (?1 IS NULL OR " PERMIT_SHOWN_STATE " = ?1)"
+			       " AND (?2 IS NULL OR (p.state IN ('approved','ordered','suspended')"
+			       "  AND p.window_end_us > CAST(?9 AS INTEGER) AND p.window_end_us <= CAST(?2 AS INTEGER)))"
+			       " ORDER BY " "CASE WHEN ?2 IS NULL THEN p.id ELSE p.window_end_us END, p.id",
+			       9, bind);
 }
 
 static int show(policy_db *db, int argc, char **argv)
@@ -151,12 +202,13 @@ static int show(policy_db *db, int argc, char **argv)
 	if (a.npos != 1 || cli_id(a.pos[0], "permit ID", &id))
 		return cli_usage("permit show: give one permit ID");
 	bool json = cli_has(&a, "json");
-	char idbuf[24];
+	char idbuf[24], now[24];
 	snprintf(idbuf, sizeof idbuf, "%lld", (long long)id);
-	const char *bind[] = { idbuf };
+	snprintf(now, sizeof now, "%lld", (long long)policy_now_us());
+	const char *bind[] = { idbuf, NULL, NULL, NULL, NULL, NULL, NULL, NULL, now };
 	if (json)
 		fputs("{\"permit\": ", stdout);
-	int rc = cli_print_record(db, stdout, json, PERMIT_VIEW " WHERE p.id = ?1", 1, bind);
+	int rc = cli_print_record(db, stdout, json, PERMIT_VIEW " WHERE p.id = ?1", 9, bind);
 	if (rc)
 		return rc;
 	fputs(json ? ",\n\"checklist\": " : "\nchecklist (all confirmed):\n", stdout);
@@ -166,6 +218,14 @@ static int show(policy_db *db, int argc, char **argv)
 		rc = cli_print_query(db, stdout, json,
 				     "SELECT " CLI_LOCAL("at_us") " AS at, actor, action, from_state, to_state, reason"
 				     " FROM permit_history WHERE permit_id = ?1 ORDER BY id", 1, bind);
+	fputs(json ? ",\n\"orders\": " : "\ncorrective orders:\n", stdout);
+	if (!rc)
+		rc = cli_print_query(db, stdout, json,
+				     "SELECT id, " CLI_LOCAL("ordered_us") " AS ordered, ordered_by, measures, due_date AS due,"
+				     " suspended, CASE WHEN done_us IS NOT NULL THEN 'done'"
+				     "  WHEN due_date < substr(local_time(CAST(?9 AS INTEGER)), 1, 10) THEN 'overdue' ELSE 'open' END AS status,"
+				     " " CLI_LOCAL("done_us") " AS done, done_by, done_note"
+				     " FROM permit_orders WHERE permit_id = ?1 ORDER BY id", 9, bind);
 	if (json)
 		fputs("}\n", stdout);
 	return rc;
@@ -185,7 +245,7 @@ static int items(void)
 int cli_permit(policy_db *db, int argc, char **argv)
 {
 	if (argc < 1)
-		return cli_usage("permit: give a subcommand (apply, decide, order, suspend, resume, revoke, end, list, show, items)");
+		return cli_usage("permit: give a subcommand (apply, decide, order, order-done, suspend, resume, revoke, end, list, show, items)");
 	const char *v = argv[0];
 	if (!strcmp(v, "apply"))
 		return apply(db, argc - 1, argv + 1);
@@ -195,7 +255,7 @@ int cli_permit(policy_db *db, int argc, char **argv)
 		return show(db, argc - 1, argv + 1);
 	if (!strcmp(v, "items"))
 		return items();
-	const char *steps[] = { "decide", "order", "suspend", "resume", "revoke", "end" };
+	const char *steps[] = { "decide", "order", "order-done", "suspend", "resume", "revoke", "end" };
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
 		if (!strcmp(v, steps[i]))
 			return step_cmd(db, v, argc - 1, argv + 1);

@@ -312,6 +312,15 @@ static const char *const migrations[] = {
 	 * change is also a ledger row. */
 	"CREATE TABLE settings(name TEXT PRIMARY KEY, value TEXT NOT NULL,\n"
 	"  updated_us INTEGER NOT NULL, updated_by TEXT NOT NULL);\n",
+	/* 5 -> 6: corrective orders (Art. 7, permit.h): each has a due date and stays open until
+	 * 'permit order-done' closes it (done_us, done_by, done_note); an open order past its due
+	 * date is overdue, which a revocation (Art. 8) states in its history row. */
+	"CREATE TABLE permit_orders(\n"
+	"  id INTEGER PRIMARY KEY, permit_id INTEGER NOT NULL REFERENCES permits(id),\n"
+	"  ordered_us INTEGER NOT NULL, ordered_by TEXT NOT NULL, measures TEXT NOT NULL,\n"
+	"  due_date TEXT NOT NULL, suspended INTEGER NOT NULL,\n"
+	"  done_us INTEGER, done_by TEXT, done_note TEXT);\n"
+	"CREATE INDEX permit_orders_permit ON permit_orders(permit_id, done_us);\n",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))

@@ -294,7 +294,8 @@ static int next_state(policy_permit_step step, policy_permit_state from)
 	switch (step) {
 	case POLICY_STEP_APPROVE: return from == POLICY_PERMIT_APPLIED ? POLICY_PERMIT_APPROVED : -1;
 	case POLICY_STEP_REFUSE: return from == POLICY_PERMIT_APPLIED ? POLICY_PERMIT_REFUSED : -1;
-	case POLICY_STEP_ORDER: return live ? POLICY_PERMIT_ORDERED : -1;
+	case POLICY_STEP_ORDER:
+		return live ? POLICY_PERMIT_ORDERED : from == POLICY_PERMIT_SUSPENDED ? POLICY_PERMIT_SUSPENDED : -1;
 	case POLICY_STEP_ORDER_SUSPEND:
 		return live || from == POLICY_PERMIT_SUSPENDED ? POLICY_PERMIT_SUSPENDED : -1;
 	case POLICY_STEP_SUSPEND: return live ? POLICY_PERMIT_SUSPENDED : -1;
@@ -349,26 +350,159 @@ static int write_state(policy_db *db, int64_t id, policy_permit_state to, int64_
 	return rc == SQLITE_DONE ? POLICY_OK : pol_sql_fail(db, "changing a permit");
 }
 
+/* ---- re-checking an application at its decision ---- */
+
+/* The stored application of permit `id`, as apply saw it, for the rules to
+ * run again. Strings point into the statement, which the caller finalizes
+ * (*st_out) after use; the sources are split into `src` (at most max). */
+static int load_application(policy_db *db, int64_t id, policy_permit_application *a, sqlite3_stmt **st_out,
+                            char *src_buf, size_t src_len, const char **src, size_t max)
+{
+	sqlite3_stmt *st = pol_prepare(db, "SELECT c.name, v.name, pv.name, s.name, p.purpose, p.from_date, p.to_date,"
+					   " p.contract_from, p.contract_to, p.table_no, p.sources, p.observe_only"
+					   " FROM permits p JOIN sections c ON c.id = p.section_id"
+					   " JOIN vendors v ON v.id = p.vendor_id LEFT JOIN vendors pv ON pv.id = p.prime_vendor_id"
+					   " JOIN systems s ON s.id = p.system_id WHERE p.id = ?");
+	if (!st)
+		return POLICY_ERR_DB;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return pol_fail(POLICY_ERR_NOT_FOUND, "no permit %lld (see 'permit list')", (long long)id);
+	}
+	memset(a, 0, sizeof *a);
+	a->section = (const char *)sqlite3_column_text(st, 0);
+	a->vendor = (const char *)sqlite3_column_text(st, 1);
+	a->prime = (const char *)sqlite3_column_text(st, 2);
+	a->system = (const char *)sqlite3_column_text(st, 3);
+	a->purpose = (const char *)sqlite3_column_text(st, 4);
+	a->from = (const char *)sqlite3_column_text(st, 5);
+	a->to = (const char *)sqlite3_column_text(st, 6);
+	a->contract_from = (const char *)sqlite3_column_text(st, 7);
+	a->contract_to = (const char *)sqlite3_column_text(st, 8);
+	a->table = sqlite3_column_int(st, 9);
+	a->observe_only = sqlite3_column_int(st, 11);
+	a->confirm_all = true; /* the checklist was complete at apply and is never edited */
+	snprintf(src_buf, src_len, "%s", sqlite3_column_text(st, 10) ? (const char *)sqlite3_column_text(st, 10) : "");
+	for (char *save = NULL, *tok = strtok_r(src_buf, " ", &save); tok && a->n_sources < max;
+	     tok = strtok_r(NULL, " ", &save))
+		src[a->n_sources++] = tok;
+	a->sources = src;
+	*st_out = st;
+	return POLICY_OK;
+}
+
+/* Runs the rules of apply again on permit `id` against the database as it is
+ * now (the system may have moved to another section or class, the vendor
+ * may have become a subcontractor), plus period-ended. Lock held. */
+static int recheck_at_decision(policy_db *db, int64_t id, int64_t now_us)
+{
+	policy_permit_application a;
+	sqlite3_stmt *st = NULL;
+	char src_buf[4096];
+	const char *src[64];
+	int status = load_application(db, id, &a, &st, src_buf, sizeof src_buf, src, 64);
+	if (status)
+		return status;
+	periods p;
+	char *sources = NULL;
+	refs r = { 0 };
+	if (!(status = parse_dates(&a, &p)) && !(status = check_periods(&p))) {
+		cal_date today = pol_local_date(db, now_us);
+		if (cal_compare(p.to, today) < 0)
+			status = pol_fail(POLICY_ERR_INVALID,
+					  "rule period-ended: the permit period ended on %s; a permit for a past period cannot be approved",
+					  a.to);
+	}
+	if (!status && !(status = check_sources(&a, &sources)))
+		status = resolve(db, &a, &r);
+	free(sources);
+	sqlite3_finalize(st);
+	return status;
+}
+
+/* ---- corrective orders ---- */
+
+/* The oldest overdue open order of `id`. Lock held. */
+static int overdue_locked(policy_db *db, int64_t id, int64_t now_us, bool *found, int64_t *order_id, char due[11])
+{
+	char today[11];
+	cal_format_date(pol_local_date(db, now_us), today);
+	sqlite3_stmt *st = pol_prepare(db, "SELECT id, due_date FROM permit_orders WHERE permit_id = ? AND done_us IS NULL"
+					   " AND due_date < ? ORDER BY due_date, id LIMIT 1");
+	if (!st)
+		return POLICY_ERR_DB;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, today, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	*found = rc == SQLITE_ROW;
+	if (*found) {
+		*order_id = sqlite3_column_int64(st, 0);
+		snprintf(due, 11, "%s", (const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? POLICY_OK : pol_sql_fail(db, "reading corrective orders");
+}
+
+int policy_permit_overdue_order(policy_db *db, int64_t permit_id, int64_t now_us, bool *found, int64_t *order_id,
+                                char due[11])
+{
+	pol_lock(db);
+	int status = overdue_locked(db, permit_id, now_us, found, order_id, due);
+	pol_unlock(db);
+	return status;
+}
+
+/* Moves permit `id` by `step` and writes its history row; the caller holds
+ * the lock and the transaction. */
+static int step_locked(policy_db *db, int64_t id, policy_permit_step step, const char *actor, const char *reason,
+                       int64_t now_us)
+{
+	policy_permit_state from;
+	int status = read_state(db, id, &from);
+	if (status)
+		return status;
+	int to = next_state(step, from);
+	if (to < 0)
+		return pol_fail(POLICY_ERR_STATE, "permit %lld is %s; '%s' is not allowed from that state", (long long)id,
+				state_names[from], step_names[step]);
+	if (step == POLICY_STEP_APPROVE && (status = recheck_at_decision(db, id, now_us)))
+		return status;
+	char note[1024];
+	if (step == POLICY_STEP_REVOKE) {
+		bool overdue = false;
+		int64_t order_id = 0;
+		char due[11];
+		if ((status = overdue_locked(db, id, now_us, &overdue, &order_id, due)))
+			return status;
+		if (overdue) {
+			/* Art. 8: the revocation rests on the order not carried out; the history says which. */
+			snprintf(note, sizeof note, "%s (corrective order %lld, due %s, was not carried out)", reason,
+				 (long long)order_id, due);
+			reason = note;
+		}
+	}
+	if ((status = write_state(db, id, (policy_permit_state)to, now_us)) ||
+	    (status = add_history(db, id, now_us, actor, step_names[step], state_names[from], state_names[to], reason)))
+		return status;
+	return POLICY_OK;
+}
+
 int policy_permit_step_apply(policy_db *db, int64_t id, policy_permit_step step, const char *actor, const char *reason,
                              int64_t now_us)
 {
 	if ((unsigned)step > POLICY_STEP_END)
 		return pol_fail(POLICY_ERR_INVALID, "unknown permit step");
+	if (step == POLICY_STEP_ORDER || step == POLICY_STEP_ORDER_SUSPEND)
+		return pol_fail(POLICY_ERR_INVALID, "an order has a due date: record it with policy_permit_order");
 	if (!actor || !*actor)
 		return pol_fail(POLICY_ERR_INVALID, "who decides must be named (--by)");
 	if (step != POLICY_STEP_APPROVE && (!reason || !*reason))
 		return pol_fail(POLICY_ERR_INVALID, "a %s needs a reason (--reason)", step_names[step]);
 	pol_lock(db);
-	policy_permit_state from;
 	int status = pol_begin(db);
-	if (!status && !(status = read_state(db, id, &from))) {
-		int to = next_state(step, from);
-		if (to < 0)
-			status = pol_fail(POLICY_ERR_STATE, "permit %lld is %s; '%s' is not allowed from that state", (long long)id,
-					  state_names[from], step_names[step]);
-		else if (!(status = write_state(db, id, (policy_permit_state)to, now_us)))
-			status = add_history(db, id, now_us, actor, step_names[step], state_names[from], state_names[to], reason);
-	}
+	if (!status)
+		status = step_locked(db, id, step, actor, reason, now_us);
 	if (status)
 		pol_rollback(db);
 	else
@@ -376,5 +510,111 @@ int policy_permit_step_apply(policy_db *db, int64_t id, policy_permit_step step,
 	pol_unlock(db);
 	if (!status)
 		WLog_INFO(POLICY_TAG, "permit %lld: %s by %s", (long long)id, step_names[step], actor);
+	return status;
+}
+
+int policy_permit_order(policy_db *db, int64_t permit_id, const char *actor, const char *measures, const char *due,
+                        bool suspend, int64_t now_us, int64_t *order_id)
+{
+	cal_date due_date;
+	if (!actor || !*actor)
+		return pol_fail(POLICY_ERR_INVALID, "who orders must be named (--by)");
+	if (!measures || !*measures)
+		return pol_fail(POLICY_ERR_INVALID, "an order needs the measures to take (--reason)");
+	if (!due || !cal_parse_date(due, &due_date))
+		return pol_fail(POLICY_ERR_INVALID, "an order needs a due date: --due '%s' is not a date YYYY-MM-DD",
+				due ? due : "");
+	pol_lock(db);
+	char due_text[11];
+	cal_format_date(due_date, due_text);
+	int status = POLICY_OK;
+	if (cal_compare(due_date, pol_local_date(db, now_us)) < 0)
+		status = pol_fail(POLICY_ERR_INVALID, "rule order-due: the due date %s is before the day of the order", due_text);
+	if (!status)
+		status = pol_begin(db);
+	if (!status)
+		status = step_locked(db, permit_id, suspend ? POLICY_STEP_ORDER_SUSPEND : POLICY_STEP_ORDER, actor, measures,
+				     now_us);
+	if (!status) {
+		sqlite3_stmt *st = pol_prepare(db, "INSERT INTO permit_orders(permit_id, ordered_us, ordered_by, measures, due_date,"
+						   " suspended) VALUES (?,?,?,?,?,?)");
+		if (!st) {
+			status = POLICY_ERR_DB;
+		} else {
+			sqlite3_bind_int64(st, 1, permit_id);
+			sqlite3_bind_int64(st, 2, now_us);
+			pol_bind_text(st, 3, actor);
+			pol_bind_text(st, 4, measures);
+			pol_bind_text(st, 5, due_text);
+			sqlite3_bind_int(st, 6, suspend);
+			if (sqlite3_step(st) != SQLITE_DONE)
+				status = pol_sql_fail(db, "recording the order");
+			else if (order_id)
+				*order_id = sqlite3_last_insert_rowid(db->sql);
+			sqlite3_finalize(st);
+		}
+	}
+	if (status)
+		pol_rollback(db);
+	else
+		status = pol_commit(db);
+	pol_unlock(db);
+	if (!status)
+		WLog_INFO(POLICY_TAG, "permit %lld: corrective order by %s, due %s%s", (long long)permit_id, actor, due_text,
+			  suspend ? ", suspended" : "");
+	return status;
+}
+
+int policy_permit_order_done(policy_db *db, int64_t permit_id, const char *actor, const char *note, int64_t now_us,
+                             int *closed)
+{
+	if (!actor || !*actor)
+		return pol_fail(POLICY_ERR_INVALID, "who confirms the measures must be named (--by)");
+	if (!note || !*note)
+		return pol_fail(POLICY_ERR_INVALID, "say what was done (--reason)");
+	pol_lock(db);
+	policy_permit_state from;
+	int status = pol_begin(db);
+	if (!status)
+		status = read_state(db, permit_id, &from);
+	if (!status && (from == POLICY_PERMIT_APPLIED || from == POLICY_PERMIT_REFUSED || from == POLICY_PERMIT_REVOKED ||
+			from == POLICY_PERMIT_ENDED))
+		status = pol_fail(POLICY_ERR_STATE, "permit %lld is %s; it has no corrective order to close", (long long)permit_id,
+				  state_names[from]);
+	int n = 0;
+	if (!status) {
+		sqlite3_stmt *st = pol_prepare(db, "UPDATE permit_orders SET done_us = ?, done_by = ?, done_note = ?"
+						   " WHERE permit_id = ? AND done_us IS NULL");
+		if (!st) {
+			status = POLICY_ERR_DB;
+		} else {
+			sqlite3_bind_int64(st, 1, now_us);
+			pol_bind_text(st, 2, actor);
+			pol_bind_text(st, 3, note);
+			sqlite3_bind_int64(st, 4, permit_id);
+			if (sqlite3_step(st) != SQLITE_DONE)
+				status = pol_sql_fail(db, "closing the orders");
+			n = sqlite3_changes(db->sql);
+			sqlite3_finalize(st);
+		}
+		if (!status && n == 0)
+			status = pol_fail(POLICY_ERR_STATE, "permit %lld has no open corrective order", (long long)permit_id);
+	}
+	if (!status) {
+		/* An order without suspension kept the permit usable as 'ordered'; with its measures
+		 * done it is plainly approved again. A suspension is lifted only by 'resume'. */
+		policy_permit_state to = from == POLICY_PERMIT_ORDERED ? POLICY_PERMIT_APPROVED : from;
+		if (to != from)
+			status = write_state(db, permit_id, to, now_us);
+		if (!status)
+			status = add_history(db, permit_id, now_us, actor, "order-done", state_names[from], state_names[to], note);
+	}
+	if (status)
+		pol_rollback(db);
+	else
+		status = pol_commit(db);
+	pol_unlock(db);
+	if (!status && closed)
+		*closed = n;
 	return status;
 }

@@ -6,8 +6,9 @@
  *   apply                 -> applied
  *   decide --approve      applied -> approved
  *   decide --refuse       applied -> refused                    (final)
- *   order                 approved|ordered -> ordered, or with suspend
- *                         approved|ordered|suspended -> suspended
+ *   order                 approved|ordered -> ordered, suspended -> suspended,
+ *                         or with suspend approved|ordered|suspended -> suspended
+ *   order-done            closes the open orders; ordered -> approved, others stay
  *   suspend               approved|ordered -> suspended
  *   resume                suspended -> approved
  *   revoke                approved|ordered|suspended -> revoked (final)
@@ -17,10 +18,21 @@
  * order without suspension keeps it usable) and inside its window: from
  * 00:00 of `from` to 24:00 of `to`, in the display zone.
  *
+ * A corrective order (Art. 7) is a row of its own with the measures and a
+ * due date; it stays open until order-done. An open order whose due date has
+ * passed (in the display zone) is overdue, and a revocation (Art. 8) says so
+ * in its history row.
+ *
  * Validation at apply (a refusal names the rule in policy_last_error() as
  * "rule NAME: ..."): period-order, period-in-contract, one-fiscal-year,
  * owner-section, class-table, checklist, table2-source, source-cidr,
- * subcontractor-prime.
+ * subcontractor-prime. An approval checks them all again against the
+ * database as it is then, plus period-ended (a permit whose period is over
+ * cannot be approved).
+ *
+ * A permit in a live state (approved, ordered, suspended) whose window has
+ * ended is shown as "expired" (derived, never stored: the stored state is
+ * the last decision).
  *
  * Contract: as policy.h.
  */
@@ -78,9 +90,29 @@ typedef enum {
 
 /* Applies one step. POLICY_ERR_STATE (nothing changed) when the step is not
  * legal from the current state; `actor` is required, `reason` is required
- * for every step but approve. */
+ * for every step but approve. An order has a due date, so the two order
+ * steps go through policy_permit_order (here they fail with
+ * POLICY_ERR_INVALID). */
 int policy_permit_step_apply(policy_db *db, int64_t permit_id, policy_permit_step step, const char *actor,
                              const char *reason, int64_t now_us);
+
+/* Records a corrective order (Art. 7): `measures` (required) are what the
+ * section must do by `due` (YYYY-MM-DD, not before the day of the order);
+ * with `suspend` the permit is suspended until resumed. */
+int policy_permit_order(policy_db *db, int64_t permit_id, const char *actor, const char *measures, const char *due,
+                        bool suspend, int64_t now_us, int64_t *order_id);
+
+/* Closes every open order of the permit (POLICY_ERR_STATE if none is open or
+ * the permit is revoked, refused or ended); an ordered permit is approved
+ * again, a suspended one stays suspended until 'resume'. `note` says what
+ * was done (required). *closed gets the number of orders closed. */
+int policy_permit_order_done(policy_db *db, int64_t permit_id, const char *actor, const char *note, int64_t now_us,
+                             int *closed);
+
+/* The oldest open order of the permit whose due date is before the day of
+ * `now_us`: *order_id and due (YYYY-MM-DD) set, *found true. */
+int policy_permit_overdue_order(policy_db *db, int64_t permit_id, int64_t now_us, bool *found, int64_t *order_id,
+                                char due[11]);
 
 int policy_permit_state_of(policy_db *db, int64_t permit_id, policy_permit_state *state);
 

@@ -275,7 +275,7 @@ static void an_order_without_suspension_keeps_the_permit_usable(void **state)
 {
 	tdb *t = *state;
 	int64_t id = tpermit(t, tapp("Acme", "web", 2));
-	assert_int_equal(policy_permit_step_apply(t->db, id, POLICY_STEP_ORDER, "副CISO", "是正", 5), POLICY_OK);
+	assert_int_equal(policy_permit_order(t->db, id, "副CISO", "是正", "2025-05-31", false, 5, NULL), POLICY_OK);
 	assert_true(authorize(t, "acme1", NULL, "203.0.113.5", now_ok()).allowed);
 }
 

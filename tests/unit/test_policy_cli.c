@@ -59,6 +59,23 @@ static int apply_web(const char *to, const char *table)
 		   "--source", "203.0.113.0/24", "2001:db8::/32", "--table", table, "--confirm-all", NULL);
 }
 
+/* An application for the fiscal year of today (Tokyo), so that it can still be approved:
+ * an approval refuses a period that has ended (rule period-ended). */
+static int apply_web_this_year(const char *table)
+{
+	time_t now = time(NULL) + 9 * 3600;
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	int fy = tm.tm_mon >= 3 ? tm.tm_year + 1900 : tm.tm_year + 1899;
+	char from[24], to[24], contract_to[24];
+	snprintf(from, sizeof from, "%04d-04-01", fy);
+	snprintf(to, sizeof to, "%04d-03-31", fy + 1);
+	snprintf(contract_to, sizeof contract_to, "%04d-03-31", fy + 2);
+	return cli(NULL, "permit", "apply", "--vendor", "Acme", "--system", "web", "--section", "情報政策課", "--purpose",
+		   "保守", "--from", from, "--to", to, "--contract-from", from, "--contract-to", contract_to, "--source",
+		   "203.0.113.0/24", "2001:db8::/32", "--table", table, "--confirm-all", NULL);
+}
+
 static void init_creates_a_private_database(void **state)
 {
 	(void)state;
@@ -130,14 +147,28 @@ static void decide_renders_form_2_and_steps_follow_the_lifecycle(void **state)
 {
 	(void)state;
 	seed();
-	assert_int_equal(apply_web("2026-03-31", "2"), 0);
+	assert_int_equal(apply_web_this_year("2"), 0);
 	assert_int_equal(cli(NULL, "permit", "decide", "1", "--approve", "--by", "副CISO", NULL), 0);
 	assert_non_null(strstr(out, "許可通知書"));
 	assert_non_null(strstr(out, "許可する"));
 	assert_int_equal(cli(NULL, "permit", "decide", "1", "--refuse", "--by", "副CISO", "--reason", "r", NULL), 1);
 	assert_non_null(strstr(err, "is approved"));
-	assert_int_equal(cli(NULL, "permit", "order", "1", "--by", "副CISO", "--reason", "是正", "--suspend", NULL), 0);
+	assert_int_equal(cli(NULL, "permit", "order", "1", "--by", "副CISO", "--reason", "是正", "--suspend", NULL), 2);
+	assert_non_null(strstr(err, "--due YYYY-MM-DD is required"));
+	assert_int_equal(cli(NULL, "permit", "order", "1", "--by", "副CISO", "--reason", "是正", "--due", "2020-01-01",
+			     "--suspend", NULL), 1);
+	assert_non_null(strstr(err, "rule order-due"));
+	assert_int_equal(cli(NULL, "permit", "order", "1", "--by", "副CISO", "--reason", "是正", "--due", "2099-12-31",
+			     "--suspend", NULL), 0);
+	assert_non_null(strstr(out, "corrective order 1 on permit 1, due 2099-12-31"));
 	assert_non_null(strstr(out, "suspended"));
+	assert_int_equal(cli(NULL, "permit", "show", "1", "--json", NULL), 0);
+	assert_non_null(strstr(out, "\"orders\": ["));
+	assert_non_null(strstr(out, "\"status\": \"open\""));
+	assert_int_equal(cli(NULL, "permit", "order-done", "1", "--by", "副CISO", "--reason", "報告書受領", NULL), 0);
+	assert_non_null(strstr(out, "1 corrective order(s) on permit 1 closed"));
+	assert_non_null(strstr(out, "suspended")); /* resumed only by 'resume' */
+	assert_int_equal(cli(NULL, "permit", "resume", "1", "--due", "2099-12-31", "--by", "a", "--reason", "b", NULL), 2);
 	assert_int_equal(cli(NULL, "permit", "resume", "1", "--by", "副CISO", "--reason", "是正済", NULL), 0);
 	assert_int_equal(cli(NULL, "permit", "end", "1", "--by", "山田", "--reason", "契約終了", NULL), 0);
 	assert_int_equal(cli(NULL, "permit", "show", "1", "--json", NULL), 0);
@@ -147,6 +178,49 @@ static void decide_renders_form_2_and_steps_follow_the_lifecycle(void **state)
 	assert_int_equal(cli(NULL, "permit", "show", "99", NULL), 1);
 	assert_int_equal(cli(NULL, "permit", "suspend", "99", "--by", "a", "--reason", "b", NULL), 1);
 	assert_non_null(strstr(err, "no permit 99"));
+}
+
+/* Expiry is derived from the window and the clock at the time of listing: three approved
+ * permits whose windows end in 2 days, in 40 days and 1 hour ago. */
+static void expired_permits_are_shown_as_expired_and_expiring_ones_listed(void **state)
+{
+	(void)state;
+	seed();
+	for (int i = 1; i <= 3; i++) {
+		char id[4];
+		snprintf(id, sizeof id, "%d", i);
+		assert_int_equal(apply_web_this_year("2"), 0);
+		assert_int_equal(cli(NULL, "permit", "decide", id, "--approve", "--by", "副CISO", NULL), 0);
+	}
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	long long now_us = (long long)ts.tv_sec * 1000000, day = 86400LL * 1000000;
+	char sql[400];
+	snprintf(sql, sizeof sql,
+		 "UPDATE permits SET window_end_us = CASE id WHEN 1 THEN %lld WHEN 2 THEN %lld ELSE %lld END",
+		 now_us + 2 * day, now_us + 40 * day, now_us - 3600LL * 1000000);
+	sqlite3 *raw;
+	assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(raw, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(raw);
+
+	assert_int_equal(cli(NULL, "permit", "list", "--json", NULL), 0);
+	assert_non_null(strstr(out, "\"id\": 3, \"state\": \"expired\""));
+	assert_non_null(strstr(out, "\"id\": 1, \"state\": \"approved\""));
+	assert_int_equal(cli(NULL, "permit", "list", "--state", "expired", "--json", NULL), 0);
+	assert_non_null(strstr(out, "\"id\": 3"));
+	assert_null(strstr(out, "\"id\": 1"));
+	assert_int_equal(cli(NULL, "permit", "list", "--expiring", "30", "--json", NULL), 0);
+	assert_non_null(strstr(out, "\"id\": 1"));
+	assert_null(strstr(out, "\"id\": 2")); /* beyond 30 days */
+	assert_null(strstr(out, "\"id\": 3")); /* already over */
+	assert_int_equal(cli(NULL, "permit", "list", "--expiring", "41", "--json", NULL), 0);
+	assert_non_null(strstr(out, "\"id\": 2"));
+	assert_int_equal(cli(NULL, "permit", "list", "--expiring", "0", NULL), 2);
+	assert_int_equal(cli(NULL, "permit", "show", "3", "--json", NULL), 0);
+	assert_non_null(strstr(out, "\"state\": \"approved\", \"expired\": 1"));
+	assert_int_equal(cli(NULL, "permit", "show", "1", "--json", NULL), 0);
+	assert_non_null(strstr(out, "\"expired\": 0"));
 }
 
 static void account_add_reads_the_password_from_stdin_and_stores_no_password(void **state)
@@ -200,7 +274,7 @@ static void options_take_equals_or_a_separate_value_before_or_after_operands(voi
 	assert_int_equal(cli(NULL, "section", "add", "--officer=佐藤", "総務課", NULL), 0);
 	assert_int_equal(cli(NULL, "section", "list", "--json", NULL), 0);
 	assert_non_null(strstr(out, "\"officer\": \"佐藤\""));
-	assert_int_equal(apply_web("2026-03-31", "2"), 0);
+	assert_int_equal(apply_web_this_year("2"), 0);
 	assert_int_equal(cli(NULL, "permit", "decide", "--approve", "--by=副CISO", "1", NULL), 0);
 	assert_int_equal(cli(NULL, "permit", "suspend", "1", "--by", "副CISO", "--reason", "点検", NULL), 0);
 	assert_int_equal(cli(NULL, "permit", "resume", "--by", "副CISO", "1", "--reason=点検済", NULL), 0);
@@ -457,6 +531,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(init_creates_a_private_database, setup, teardown),
 		cmocka_unit_test_setup_teardown(usage_errors_exit_2_with_one_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(expired_permits_are_shown_as_expired_and_expiring_ones_listed, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_missing_database_is_not_created_by_other_commands, setup, teardown),
 		cmocka_unit_test_setup_teardown(apply_prints_the_id_and_a_refusal_names_the_rule, setup, teardown),
 		cmocka_unit_test_setup_teardown(decide_renders_form_2_and_steps_follow_the_lifecycle, setup, teardown),

@@ -219,6 +219,14 @@ static void step(tdb *t, int64_t id, policy_permit_step s, int want)
 	assert_int_equal(policy_permit_step_apply(t->db, id, s, "副CISO", "理由", jst_us(2025, 5, 1, 9, 0)), want);
 }
 
+/* A corrective order on 2025-05-01 due 2025-05-31. */
+static void order(tdb *t, int64_t id, bool suspend, int want)
+{
+	assert_int_equal(policy_permit_order(t->db, id, "副CISO", "パスワード管理の是正", "2025-05-31", suspend,
+					     jst_us(2025, 5, 1, 9, 0), NULL),
+			 want);
+}
+
 static policy_permit_state state_of(tdb *t, int64_t id)
 {
 	policy_permit_state s;
@@ -239,9 +247,9 @@ static void lifecycle_follows_only_legal_steps(void **state)
 	step(t, id, POLICY_STEP_APPROVE, POLICY_ERR_STATE);
 	step(t, id, POLICY_STEP_REFUSE, POLICY_ERR_STATE);
 	step(t, id, POLICY_STEP_RESUME, POLICY_ERR_STATE);
-	step(t, id, POLICY_STEP_ORDER, POLICY_OK);
+	order(t, id, false, POLICY_OK);
 	assert_int_equal(state_of(t, id), POLICY_PERMIT_ORDERED);
-	step(t, id, POLICY_STEP_ORDER_SUSPEND, POLICY_OK);
+	order(t, id, true, POLICY_OK);
 	assert_int_equal(state_of(t, id), POLICY_PERMIT_SUSPENDED);
 	step(t, id, POLICY_STEP_SUSPEND, POLICY_ERR_STATE);
 	step(t, id, POLICY_STEP_RESUME, POLICY_OK);
@@ -250,7 +258,10 @@ static void lifecycle_follows_only_legal_steps(void **state)
 	step(t, id, POLICY_STEP_REVOKE, POLICY_OK);
 	assert_int_equal(state_of(t, id), POLICY_PERMIT_REVOKED);
 	for (int s = POLICY_STEP_APPROVE; s <= POLICY_STEP_END; s++)
-		step(t, id, (policy_permit_step)s, POLICY_ERR_STATE);
+		if (s != POLICY_STEP_ORDER && s != POLICY_STEP_ORDER_SUSPEND)
+			step(t, id, (policy_permit_step)s, POLICY_ERR_STATE);
+	order(t, id, false, POLICY_ERR_STATE);
+	order(t, id, true, POLICY_ERR_STATE);
 }
 
 static void refused_and_ended_permits_are_final(void **state)
@@ -264,9 +275,13 @@ static void refused_and_ended_permits_are_final(void **state)
 	step(t, b_id, POLICY_STEP_APPROVE, POLICY_OK);
 	step(t, b_id, POLICY_STEP_END, POLICY_OK);
 	for (int s = POLICY_STEP_APPROVE; s <= POLICY_STEP_END; s++) {
+		if (s == POLICY_STEP_ORDER || s == POLICY_STEP_ORDER_SUSPEND)
+			continue;
 		step(t, a_id, (policy_permit_step)s, POLICY_ERR_STATE);
 		step(t, b_id, (policy_permit_step)s, POLICY_ERR_STATE);
 	}
+	order(t, a_id, false, POLICY_ERR_STATE);
+	order(t, b_id, true, POLICY_ERR_STATE);
 	assert_int_equal(state_of(t, a_id), POLICY_PERMIT_REFUSED);
 	assert_int_equal(state_of(t, b_id), POLICY_PERMIT_ENDED);
 }
