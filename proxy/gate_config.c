@@ -2,6 +2,7 @@
  * The text is read once, by gate_ini (the syntax, and why it is not WinPR's IniFile, are in
  * gate_ini.h); this file gives each key its meaning, and every error names the line. */
 #include "gate_config.h"
+#include "gate_config_files.h"
 #include "gate_err.h"
 #include "gate_ini.h"
 #include "gate_tls.h"
@@ -104,6 +105,7 @@ void gate_config_free(gate_config *cfg)
 	free(cfg->database);
 	free(cfg->recordings);
 	free(cfg->sam_file);
+	free(cfg->certificate_names);
 	free(cfg->tls_ciphers);
 	free(cfg->target_tls_ciphers);
 	free(cfg->worker_user);
@@ -362,6 +364,14 @@ static BOOL apply_key(gate_config *cfg, const char *key, const char *v, char *er
 	}
 	if (!strcasecmp(key, "listen"))
 		return parse_listen_list(cfg, v, err, errlen);
+	if (!strcasecmp(key, "certificate_names")) {
+		char why[300];
+		if (!gate_config_cert_names_valid(v, why, sizeof why)) {
+			gate_err_set(err, errlen, "key 'certificate_names': %s", why);
+			return FALSE;
+		}
+		return set_str(&cfg->certificate_names, v);
+	}
 	if (!strcasecmp(key, "target")) {
 		if (!*v) {
 			free_endpoint(&cfg->target);

@@ -31,6 +31,7 @@
 #define GATE_MAX_LISTEN 8
 #define GATE_SHA256_LEN 32
 #define GATE_MAX_PINS 4
+#define GATE_MAX_CERT_NAMES 8
 
 typedef enum { GATE_SEC_TLS = 0, GATE_SEC_NLA = 1 } gate_security;
 
@@ -44,6 +45,10 @@ typedef struct {
 	size_t n_listen;
 	char *var_dir;       /* base of the default paths below; created 0700 */
 	char *certificate;   /* PEM certificate of the front (generated if missing) */
+	/* The names (DNS names or IP addresses) a generated certificate carries: the first as its
+	 * CN, all as its subjectAltName. NULL = the host's short name. Space or comma separated,
+	 * at most GATE_MAX_CERT_NAMES; checked by gate_config_cert_names_valid(). */
+	char *certificate_names;
 	char *private_key;   /* PEM private key (generated 0600 if missing) */
 	char *database;      /* ledger path (used by the policy module) */
 	char *recordings;    /* recordings directory (used by the recorder) */

@@ -1,7 +1,7 @@
 /* gate_config_files: the files the gate needs before its first connection.
  *
  * Contract: gate_config_prepare_files() creates var_dir and the recordings directory (0700)
- * and, when both are missing, a self-signed RSA 2048 certificate and its key (key 0600,
+ * and, when both are missing, a self-signed RSA 2048 certificate (below) and its key (key 0600,
  * O_EXCL). It fails if exactly one of the two exists, or if they do not load or do not belong
  * together. Errors: FALSE with one sentence in err[errlen]; nothing is logged. Called once at
  * start, before any session thread exists.
@@ -15,6 +15,22 @@
 #include "gate_config.h"
 
 BOOL gate_config_prepare_files(const gate_config *cfg, char *err, size_t errlen);
+
+/* The generated certificate (RSA 2048, SHA-256, 10 years) names cfg->certificate_names, or
+ * the host's short name: the first as its CN, every one in its subjectAltName (DNS or IP
+ * entry), with extendedKeyUsage serverAuth and keyUsage digitalSignature, keyEncipherment:
+ * what Microsoft clients check beside trust.
+ *
+ * gate_config_cert_names_valid: TRUE if `names` is 1..GATE_MAX_CERT_NAMES DNS names (letters,
+ * digits, '-', '.', labels of 1..63, at most 253) or IP addresses, separated by spaces or
+ * commas; else FALSE with a sentence in why[len].
+ *
+ * gate_config_cert_names_missing: for a certificate that exists, the first configured name
+ * (certificate_names) it does not cover, in missing[len]; FALSE when it covers them all, when
+ * certificate_names is unset, or when the file does not load (prepare_files reports that). The
+ * gate does not replace a certificate clients may already trust; the caller warns. */
+BOOL gate_config_cert_names_valid(const char *names, char *why, size_t len);
+BOOL gate_config_cert_names_missing(const gate_config *cfg, char *missing, size_t len);
 
 /* Reads the front's certificate and key (PEM, at most 64 KiB each) into
  * cfg->certificate_pem / cfg->private_key_pem, so that the front's TLS needs no file after a

@@ -224,6 +224,13 @@ static int serve(gate_config *cfg, const proxy_args *run, BOOL no_record, gate_s
 		                 .lab = cfg->target.host ? &lab : NULL,
 		                 .lab_no_record = no_record,
 		                 .target_cert_ignored = cfg->target_cert_ignore };
+	char uncovered[256];
+	if (gate_config_cert_names_missing(cfg, uncovered, sizeof uncovered))
+		WLog_Print(WLog_Get("rmgate.proxy"), WLOG_WARN,
+		           "certificate '%s' does not name '%s' (certificate_names); clients that connect by "
+		           "that name report a name mismatch. To generate a new one, stop the gate and move "
+		           "'%s' and '%s' away (vendors must then trust the new certificate)",
+		           cfg->certificate, uncovered, cfg->certificate, cfg->private_key);
 	if (no_record)
 		WLog_Print(WLog_Get("rmgate.proxy"), WLOG_WARN,
 		           "LAB MODE without recording (--no-record): sessions leave no trace");

@@ -1,4 +1,6 @@
 /* Configuration parsing of the gate: defaults, every key, overrides, and bad input. */
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -271,6 +273,84 @@ static void first_start_generates_a_private_key_0600(void **state)
 	gate_config_free(&cfg);
 }
 
+/* Reads the generated certificate and checks what Microsoft clients look at beside trust. */
+static X509 *read_cert(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	X509 *x = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	assert_non_null(x);
+	return x;
+}
+
+static void generated_certificate_names_the_configured_hosts_for_server_auth(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/rmgate-test-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char text[512], err[256] = "", missing[256] = "";
+	snprintf(text, sizeof(text), "[gate]\nvar_dir = %s/var\ncertificate_names = gate.city.example, 192.0.2.10 gate\n",
+	         dir);
+	gate_config cfg;
+	assert_true(load(&cfg, text, err, sizeof(err)));
+	assert_true(gate_config_prepare_files(&cfg, err, sizeof(err)));
+	X509 *x = read_cert(cfg.certificate);
+	char cn[256] = "";
+	X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn, sizeof cn);
+	assert_string_equal(cn, "gate.city.example");
+	assert_int_equal(X509_check_host(x, "gate.city.example", 0, 0, NULL), 1);
+	assert_int_equal(X509_check_host(x, "gate", 0, 0, NULL), 1);
+	assert_int_equal(X509_check_ip_asc(x, "192.0.2.10", 0), 1);
+	assert_int_equal(X509_check_host(x, "other.city.example", 0, 0, NULL), 0);
+	assert_true(X509_get_extension_flags(x) & EXFLAG_XKUSAGE);
+	assert_true(X509_get_extended_key_usage(x) & XKU_SSL_SERVER);
+	assert_true(X509_get_key_usage(x) & KU_KEY_ENCIPHERMENT);
+	X509_free(x);
+	assert_false(gate_config_cert_names_missing(&cfg, missing, sizeof missing));
+	gate_config_free(&cfg);
+
+	/* A later name the kept certificate lacks is reported, not silently regenerated. */
+	snprintf(text, sizeof(text), "[gate]\nvar_dir = %s/var\ncertificate_names = gate.city.example rdp.city.example\n",
+	         dir);
+	assert_true(load(&cfg, text, err, sizeof(err)));
+	assert_true(gate_config_prepare_files(&cfg, err, sizeof(err)));
+	assert_true(gate_config_cert_names_missing(&cfg, missing, sizeof missing));
+	assert_string_equal(missing, "rdp.city.example");
+	unlink(cfg.certificate);
+	unlink(cfg.private_key);
+	rmdir(cfg.recordings);
+	rmdir(cfg.var_dir);
+	rmdir(dir);
+	gate_config_free(&cfg);
+}
+
+static void certificate_names_must_be_dns_names_or_addresses(void **state)
+{
+	(void)state;
+	char why[300];
+	assert_true(gate_config_cert_names_valid("gate", why, sizeof why));
+	assert_true(gate_config_cert_names_valid("a-b.example,2001:db8::1", why, sizeof why));
+	const char *bad[] = { "", " , ", "-gate", "gate-", "gate..example", ".gate", "gate.", "ga_te", "ゲート",
+		              "a b c d e f g h i", "gate/1" };
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		assert_false(gate_config_cert_names_valid(bad[i], why, sizeof why));
+		assert_true(why[0] != 0);
+	}
+	char label64[80];
+	memset(label64, 'a', 64);
+	label64[64] = 0;
+	assert_false(gate_config_cert_names_valid(label64, why, sizeof why));
+	label64[63] = 0;
+	assert_true(gate_config_cert_names_valid(label64, why, sizeof why));
+	gate_config cfg;
+	char err[256] = "";
+	assert_false(load(&cfg, "[gate]\ncertificate_names = bad_name\n", err, sizeof(err)));
+	assert_non_null(strstr(err, "certificate_names"));
+	assert_non_null(strstr(err, "bad_name"));
+	gate_config_free(&cfg);
+}
+
 static void fingerprint_parsing(void **state)
 {
 	(void)state;
@@ -381,6 +461,8 @@ int main(void)
 		cmocka_unit_test(command_line_overrides),
 		cmocka_unit_test(missing_file_is_an_error),
 		cmocka_unit_test(first_start_generates_a_private_key_0600),
+		cmocka_unit_test(generated_certificate_names_the_configured_hosts_for_server_auth),
+		cmocka_unit_test(certificate_names_must_be_dns_names_or_addresses),
 		cmocka_unit_test(fingerprint_parsing),
 		cmocka_unit_test(policy_denies_by_default),
 		cmocka_unit_test(admission_and_tls_keys),
