@@ -13,8 +13,8 @@
 #include <string.h>
 #include <strings.h>
 
-#define SALT_LEN 16
-#define PW_HASH_LEN 32
+#define SALT_LEN POL_SALT_LEN
+#define PW_HASH_LEN POL_PW_HASH_LEN
 #define MAX_PASSWORD 256
 
 /* The UTF-16LE form of a UTF-8 password (what the NT hash is computed over), by iconv.
@@ -57,7 +57,7 @@ int policy_nt_hash(const char *password, uint8_t out[16])
 	return status;
 }
 
-static bool pbkdf2(const char *password, const uint8_t *salt, int iterations, uint8_t out[PW_HASH_LEN])
+bool pol_pbkdf2(const char *password, const uint8_t *salt, int iterations, uint8_t out[PW_HASH_LEN])
 {
 	return PKCS5_PBKDF2_HMAC(password, (int)strlen(password), salt, SALT_LEN, iterations, EVP_sha256(),
 				 PW_HASH_LEN, out) == 1;
@@ -93,7 +93,7 @@ static int new_pw_hash(policy_db *db, const char *login, const char *password, u
 	pol_lock(db);
 	*iterations = db->pbkdf2_iter;
 	pol_unlock(db);
-	if (!pbkdf2(password, salt, *iterations, hash))
+	if (!pol_pbkdf2(password, salt, *iterations, hash))
 		return pol_fail(POLICY_ERR_INVALID, "PBKDF2 failed");
 	return POLICY_OK;
 }
@@ -404,7 +404,7 @@ int policy_account_check_password(policy_db *db, const char *login, const char *
 	/* The slow hash runs unlocked so other threads are not held up. */
 	uint8_t got[PW_HASH_LEN];
 	bool usable = password && strlen(password) <= MAX_PASSWORD;
-	bool ok = pbkdf2(usable ? password : "", a.salt, a.iterations, got) &&
+	bool ok = pol_pbkdf2(usable ? password : "", a.salt, a.iterations, got) &&
 		  CRYPTO_memcmp(got, a.hash, PW_HASH_LEN) == 0 && usable;
 	OPENSSL_cleanse(got, sizeof got);
 

@@ -44,6 +44,9 @@ static void print_usage(FILE *out)
 	      "  permit order-done ID --by NAME --reason TEXT\n"
 	      "  permit suspend|resume|revoke|end ID --by NAME --reason TEXT\n"
 	      "  permit list [--state S|expired] [--expiring DAYS] [--json] | permit show ID [--json] | permit items\n"
+	      "  staff add LOGIN --role applicant|approver|auditor|admin [--section S] [--name NAME]\n"
+	      "         --password-stdin [--by NAME] | staff passwd LOGIN --password-stdin [--by NAME]\n"
+	      "  staff disable|enable LOGIN [--by NAME] | staff list [--json]\n"
 	      "  session list [--month YYYY-MM] [--open] [--limit N] [--json]\n"
 	      "  session show ID [--json] | session note ID TEXT [--by NAME]\n"
 	      "  report register --month YYYY-MM [--system S] [--format html|csv|json] [-o FILE]\n"
@@ -79,6 +82,8 @@ static int run(policy_db *db, const char *path, int argc, char **argv)
 		return cli_account(db, path, argc - 1, argv + 1);
 	if (!strcmp(cmd, "permit"))
 		return cli_permit(db, argc - 1, argv + 1);
+	if (!strcmp(cmd, "staff"))
+		return cli_staff(db, argc - 1, argv + 1);
 	if (!strcmp(cmd, "session"))
 		return cli_session(db, argc - 1, argv + 1);
 	if (!strcmp(cmd, "report"))
@@ -99,7 +104,7 @@ static int run(policy_db *db, const char *path, int argc, char **argv)
 }
 
 static const char *const commands[] = { "init", "section", "vendor", "system", "account", "permit",
-					"session", "report", "calendar", "verify", "backup", "retention", "recordings", "secret-key", NULL };
+					"session", "report", "calendar", "verify", "backup", "retention", "recordings", "secret-key", "staff", NULL };
 
 static bool known_command(const char *c)
 {

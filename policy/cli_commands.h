@@ -11,6 +11,8 @@
 int cli_admin(policy_db *db, const char *path, int argc, char **argv);
 int cli_account(policy_db *db, const char *db_path, int argc, char **argv);
 int cli_permit(policy_db *db, int argc, char **argv);
+/* The web console's staff (cli_staff.c). */
+int cli_staff(policy_db *db, int argc, char **argv);
 int cli_session(policy_db *db, int argc, char **argv);
 int cli_report(policy_db *db, int argc, char **argv);
 int cli_calendar(policy_db *db, int argc, char **argv);

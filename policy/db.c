@@ -321,6 +321,16 @@ static const char *const migrations[] = {
 	"  due_date TEXT NOT NULL, suspended INTEGER NOT NULL,\n"
 	"  done_us INTEGER, done_by TEXT, done_note TEXT);\n"
 	"CREATE INDEX permit_orders_permit ON permit_orders(permit_id, done_us);\n",
+	/* 6 -> 7: the console's staff (staff.h), apart from vendor accounts: a role, an
+	 * applicant's section, a PBKDF2 record like accounts'. Logons and changes are ledger rows. */
+	"CREATE TABLE staff(\n"
+	"  id INTEGER PRIMARY KEY, login TEXT NOT NULL UNIQUE COLLATE NOCASE,\n"
+	"  display_name TEXT NOT NULL DEFAULT '',\n"
+	"  role TEXT NOT NULL CHECK (role IN ('applicant','approver','auditor','admin')),\n"
+	"  section_id INTEGER REFERENCES sections(id),\n"
+	"  pw_salt BLOB NOT NULL, pw_iterations INTEGER NOT NULL, pw_hash BLOB NOT NULL,\n"
+	"  disabled INTEGER NOT NULL DEFAULT 0, created_us INTEGER NOT NULL,\n"
+	"  CHECK ((role = 'applicant') = (section_id IS NOT NULL)));\n",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))

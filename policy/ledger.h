@@ -35,6 +35,12 @@
 #define POLICY_EV_SECRET_KEY_CREATED "secret_key_created" /* detail: key path and key id */
 #define POLICY_EV_RETENTION_SET "retention_set"       /* detail: "recordings N days (was M)" */
 #define POLICY_EV_RECORDING_PRUNED "recording_pruned" /* detail: session, file, digest (retention.h) */
+#define POLICY_EV_STAFF_ADDED "staff_added"           /* console staff (staff.h), by actor */
+#define POLICY_EV_STAFF_CHANGED "staff_changed"       /* password, disable, enable, by actor */
+#define POLICY_EV_STAFF_LOGON "staff_logon"           /* console logon; login, source */
+#define POLICY_EV_STAFF_LOGON_FAILED "staff_logon_failed" /* detail says why; counts for lock-out */
+#define POLICY_EV_STAFF_LOCKED "staff_locked"         /* the failure that locked the login */
+#define POLICY_EV_STAFF_ACTION "staff_action"         /* a console action, by the staff member */
 
 typedef enum {
 	POLICY_END_CLIENT_DISCONNECT,

@@ -108,4 +108,10 @@ int pol_secret_invalidate_locked(policy_db *db, int64_t system_id, const char *w
 /* Duplicates or returns NULL for NULL. */
 char *pol_strdup(const char *s);
 
+/* Password records (account.c; staff.c uses the same): PBKDF2-HMAC-SHA256 of the
+ * password with a 16-byte salt into 32 bytes. Pure; runs without the lock. */
+#define POL_SALT_LEN 16
+#define POL_PW_HASH_LEN 32
+bool pol_pbkdf2(const char *password, const uint8_t *salt, int iterations, uint8_t out[POL_PW_HASH_LEN]);
+
 #endif

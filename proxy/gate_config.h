@@ -31,7 +31,6 @@
 #define GATE_MAX_LISTEN 8
 #define GATE_SHA256_LEN 32
 #define GATE_MAX_PINS 4
-#define GATE_MAX_CERT_NAMES 8
 
 typedef enum { GATE_SEC_TLS = 0, GATE_SEC_NLA = 1 } gate_security;
 
@@ -46,8 +45,8 @@ typedef struct {
 	char *var_dir;       /* base of the default paths below; created 0700 */
 	char *certificate;   /* PEM certificate of the front (generated if missing) */
 	/* The names (DNS names or IP addresses) a generated certificate carries: the first as its
-	 * CN, all as its subjectAltName. NULL = the host's short name. Space or comma separated,
-	 * at most GATE_MAX_CERT_NAMES; checked by gate_config_cert_names_valid(). */
+	 * CN, all as its subjectAltName. NULL = the host's short name. The syntax is
+	 * tls_cert.h's (common layer). */
 	char *certificate_names;
 	char *private_key;   /* PEM private key (generated 0600 if missing) */
 	char *database;      /* ledger path (used by the policy module) */

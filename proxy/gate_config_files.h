@@ -16,19 +16,12 @@
 
 BOOL gate_config_prepare_files(const gate_config *cfg, char *err, size_t errlen);
 
-/* The generated certificate (RSA 2048, SHA-256, 10 years) names cfg->certificate_names, or
- * the host's short name: the first as its CN, every one in its subjectAltName (DNS or IP
- * entry), with extendedKeyUsage serverAuth and keyUsage digitalSignature, keyEncipherment:
- * what Microsoft clients check beside trust.
- *
- * gate_config_cert_names_valid: TRUE if `names` is 1..GATE_MAX_CERT_NAMES DNS names (letters,
- * digits, '-', '.', labels of 1..63, at most 253) or IP addresses, separated by spaces or
- * commas; else FALSE with a sentence in why[len].
- *
- * gate_config_cert_names_missing: for a certificate that exists, the first configured name
- * (certificate_names) it does not cover, in missing[len]; FALSE when it covers them all, when
- * certificate_names is unset, or when the file does not load (prepare_files reports that). The
- * gate does not replace a certificate clients may already trust; the caller warns. */
+/* The generated certificate is tls_cert.h's (common layer), named by cfg->certificate_names.
+ * gate_config_cert_names_valid checks a certificate_names value (tls_cert_names_valid).
+ * gate_config_cert_names_missing: for a certificate that exists, the first configured name it
+ * does not cover, in missing[len]; FALSE when it covers them all, when certificate_names is
+ * unset, or when the file does not load (prepare_files reports that). The gate does not replace
+ * a certificate clients may already trust; the caller warns. */
 BOOL gate_config_cert_names_valid(const char *names, char *why, size_t len);
 BOOL gate_config_cert_names_missing(const gate_config *cfg, char *missing, size_t len);
 

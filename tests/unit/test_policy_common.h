@@ -165,7 +165,7 @@ static inline void tdb_back_to_v3(const char *path)
 			 " INSERT INTO accounts_v3 SELECT id, vendor_id, login, pw_salt, pw_iterations, pw_hash, zeroblob(16),"
 			 "  disabled, created_us FROM accounts;"
 			 " DROP TABLE accounts; ALTER TABLE accounts_v3 RENAME TO accounts;"
-			 " ALTER TABLE system_secrets DROP COLUMN binding; DROP TABLE IF EXISTS settings; DROP TABLE IF EXISTS permit_orders;"
+			 " ALTER TABLE system_secrets DROP COLUMN binding; DROP TABLE IF EXISTS settings; DROP TABLE IF EXISTS permit_orders; DROP TABLE IF EXISTS staff;"
 			 " PRAGMA user_version = 3; COMMIT;",
 			 NULL, NULL, &err) != SQLITE_OK)
 		fail_msg("back to version 3 failed: %s", err ? err : "?");
