@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib/product.sh"
 
 bench_start_shadow 1024x768
-today=$(product_today) yesterday=$(product_today yesterday)
+today=$(product_today)
 bench_check "ledger and demo permits set up" eval '
     product_init &&
     product_system shadow "$BENCH_SHADOW_PORT" &&
@@ -20,7 +20,7 @@ bench_check "ledger and demo permits set up" eval '
     product_vendor_account "Suspended" suspended suspended-Pass1 &&
     product_vendor_account "Elsewhere" elsewhere elsewhere-Pass1 &&
     product_permit Acme shadow "$today" "$today" >/dev/null &&
-    product_permit Expired shadow "$yesterday" "$yesterday" >/dev/null &&
+    product_permit_ended Expired shadow >/dev/null &&
     rev=$(product_permit Revoked shadow "$today" "$today") &&
     "${PRODUCT_POLICY[@]}" permit revoke "$rev" --by "Deputy CISO" --reason "order not followed" &&
     sus=$(product_permit Suspended shadow "$today" "$today") &&

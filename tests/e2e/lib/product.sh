@@ -8,6 +8,7 @@
 #                                      an NLA account; needs the key file, product_secret_key)
 # product_secret_key                   creates the secret key file beside $PRODUCT_DB
 # product_permit VENDOR SYSTEM FROM TO [ARGS...]  applies + approves; prints the id
+# product_permit_ended VENDOR SYSTEM  an approved permit whose period was yesterday; prints the id
 # product_start_gate [NAME=gate]       starts rmgate-proxy (again on the same port after a
 #                                      first start); sets PRODUCT_GATE_PORT/PID/LOG; lines in
 #                                      PRODUCT_GATE_CONF are added to its [gate] section, and
@@ -57,6 +58,17 @@ product_permit() {
         --purpose "e2e test" --from "$from" --to "$to" --contract-from "$from" \
         --contract-to "$to" --table 1 --confirm-all "$@") || return 1
     "${PRODUCT_POLICY[@]}" permit decide "$id" --approve --by "Deputy CISO" >/dev/null || return 1
+    echo "$id"
+}
+
+# Approving a period that is already over is refused (rule period-ended), so the permit is
+# approved for today and its period then moved back one day, as a day passing would do.
+product_permit_ended() {
+    local id
+    id=$(product_permit "$1" "$2" "$(product_today)" "$(product_today)") || return 1
+    sqlite3 "$PRODUCT_DB" "UPDATE permits SET from_date = '$(product_today yesterday)',
+        to_date = '$(product_today yesterday)', window_start_us = window_start_us - 86400000000,
+        window_end_us = window_end_us - 86400000000 WHERE id = $id" || return 1
     echo "$id"
 }
 
