@@ -1,7 +1,7 @@
 # rmgate: the single entry point (build, test, run, install, bench, fuzz).
 #
 # Layout convention (so modules never need to edit this file):
-#   <mod>/*.c            library sources of module <mod> (proxy, replay, policy, common)
+#   <mod>/*.c            library sources of module <mod> (proxy, replay, policy, web, common)
 #   <mod>/rmgate-*.c     the module's program (main); not part of the library
 #   tests/unit/test_*.c  one cmocka binary each, linked with every module library
 #   tests/lib/*.c        test support (synthetic screens...): libtestsupport.a, linked
@@ -9,7 +9,7 @@
 #   tests/bench/*.c      one benchmark program each
 #   tests/fuzz/fuzz_*.c  one libFuzzer target each (clang)
 #
-# make            build the three programs into $(BUILD)
+# make            build the four programs into $(BUILD)
 # make SAN=1      ASan+UBSan build into build/san
 # make deps       install the Debian packages that are missing (apt-get)
 # make test       unit tests, then e2e tests; last line "N passed, N failed"
@@ -38,7 +38,7 @@ BUILD     ?= build
 SANFLAGS  :=
 endif
 
-PKGS      := freerdp2 freerdp-client2 freerdp-server2 winpr2 libpcap libzstd sqlite3 libpng libcrypto libssl libseccomp
+PKGS      := freerdp2 freerdp-client2 freerdp-server2 winpr2 libpcap libzstd sqlite3 libpng libcrypto libssl libseccomp libmicrohttpd
 WARN      := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes
 ifneq ($(CI),)
 WARN      += -Werror
@@ -64,18 +64,18 @@ HARDEN_CFLAGS  := -fstack-protector-strong -fPIE \
 HARDEN_LDFLAGS := -pie -Wl,-z,relro,-z,now
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CPPFLAGS) $(CFLAGS) $(HARDEN_CFLAGS) $(SANFLAGS) -D_GNU_SOURCE \
               -DRMGATE_VERSION='"$(VERSION)"' -DRMGATE_VAR_DIR='"$(VAR_DIR_DEFAULT)"' \
-              -DRMGATE_CONFIG_FILE='"$(CONFIG_DEFAULT)"' -DRMGATE_WORKER_USER='"$(WORKER_USER_DEFAULT)"' -Iproxy -Ireplay -Ipolicy -Icommon $(PKG_CFLAGS) -MMD -MP
+              -DRMGATE_CONFIG_FILE='"$(CONFIG_DEFAULT)"' -DRMGATE_WORKER_USER='"$(WORKER_USER_DEFAULT)"' -Iproxy -Ireplay -Ipolicy -Iweb -Icommon $(PKG_CFLAGS) -MMD -MP
 LDLIBS    := $(PKG_LIBS) -lpthread -lm
 LDFLAGS   += $(HARDEN_LDFLAGS) $(SANFLAGS)
 
-MODULES   := common policy replay proxy
+MODULES   := common policy replay proxy web
 lib_srcs   = $(filter-out $(1)/rmgate-%.c,$(wildcard $(1)/*.c))
 lib_objs   = $(patsubst %.c,$(BUILD)/%.o,$(call lib_srcs,$(1)))
 
-# Link order: the proxy uses replay and policy; every module may use common (text_escape),
-# which uses nothing of ours.
-LIBS      := $(BUILD)/libproxy.a $(BUILD)/libreplay.a $(BUILD)/libpolicy.a $(BUILD)/libcommon.a
-PROGRAMS  := $(BUILD)/rmgate-proxy $(BUILD)/rmgate-replay $(BUILD)/rmgate-policy
+# Link order: the proxy uses replay and policy, the web console policy; every module may use
+# common (text_escape), which uses nothing of ours.
+LIBS      := $(BUILD)/libweb.a $(BUILD)/libproxy.a $(BUILD)/libreplay.a $(BUILD)/libpolicy.a $(BUILD)/libcommon.a
+PROGRAMS  := $(BUILD)/rmgate-proxy $(BUILD)/rmgate-replay $(BUILD)/rmgate-policy $(BUILD)/rmgate-web
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 TEST_LIB  := $(BUILD)/libtestsupport.a
@@ -116,6 +116,8 @@ $(BUILD)/rmgate-%: $(BUILD)/proxy/rmgate-%.o $(LIBS)
 $(BUILD)/rmgate-%: $(BUILD)/replay/rmgate-%.o $(LIBS)
 	$(CC) $(LDFLAGS) $< $(LIBS) $(LDLIBS) -o $@
 $(BUILD)/rmgate-%: $(BUILD)/policy/rmgate-%.o $(LIBS)
+	$(CC) $(LDFLAGS) $< $(LIBS) $(LDLIBS) -o $@
+$(BUILD)/rmgate-%: $(BUILD)/web/rmgate-%.o $(LIBS)
 	$(CC) $(LDFLAGS) $< $(LIBS) $(LDLIBS) -o $@
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(TEST_LIB) $(LIBS)

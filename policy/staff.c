@@ -346,3 +346,13 @@ int policy_staff_set_disabled(policy_db *db, const char *login, bool disabled, c
 	OPENSSL_cleanse(&r, sizeof r);
 	return status;
 }
+
+int policy_staff_record_action(policy_db *db, const char *login, const char *what, int64_t now_us)
+{
+	if (!login || !*login || !what || !*what)
+		return pol_fail(POLICY_ERR_INVALID, "a staff action needs its actor and what was done");
+	pol_lock(db);
+	int status = pol_ledger_admin_event_locked(db, now_us, POLICY_EV_STAFF_ACTION, what, 0, login);
+	pol_unlock(db);
+	return status;
+}

@@ -71,4 +71,8 @@ int policy_staff_check_password(policy_db *db, const char *login, const char *pa
  * effect at once. */
 int policy_staff_get(policy_db *db, int64_t id, policy_staff *out);
 
+/* A ledger row (staff_action) for something a staff member did in the console that changes
+ * nothing else (a logout, a download): `login` is the actor, `what` the detail. */
+int policy_staff_record_action(policy_db *db, const char *login, const char *what, int64_t now_us);
+
 #endif

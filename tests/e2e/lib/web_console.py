@@ -1,0 +1,168 @@
+#!/usr/bin/python3
+"""The staff console in a real browser: headless Chromium driven by Selenium (Debian's chromium,
+chromium-driver, python3-selenium), for tests/e2e/test_web_console.sh.
+
+Each subcommand does one scenario and exits 0 when every assertion held; a failed assertion
+prints "web_console: <what>" on stderr and exits 1. Screenshots go where the test says (they
+are for a reviewer; nothing checks pixels).
+
+  login URL LOGIN PASSWORD SHOT [TEXT...]  logs on through the form, expects the dashboard with
+                                           every TEXT on it, saves SHOT, logs out through the
+                                           header's button and expects the logon page again
+  refused URL LOGIN PASSWORD SHOT          logs on with a wrong password or a locked login:
+                                           the logon page again with the one error message
+  absent URL LOGIN PASSWORD TEXT...        logs on; none of TEXT is on the dashboard
+  forged-post URL LOGIN PASSWORD           logs on, then POSTs /logout with the browser's
+                                           cookie but without the CSRF token (as another site's
+                                           form would): 403, and the login session still works
+  headers URL                              the logon page's headers: CSP without script or
+                                           inline styles, no framing, cookies Secure, HttpOnly,
+                                           SameSite=Strict
+"""
+import http.client
+import ssl
+import sys
+import urllib.parse
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+
+def fail(what):
+    sys.stderr.write("web_console: %s\n" % what)
+    sys.exit(1)
+
+
+def browser():
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = "/usr/bin/chromium"
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--ignore-certificate-errors", "--window-size=1280,1000", "--lang=ja"):
+        opts.add_argument(arg)
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+
+
+def log_on(drv, url, login, password):
+    drv.get(url + "/login")
+    WebDriverWait(drv, 30).until(EC.presence_of_element_located((By.ID, "login")))
+    drv.find_element(By.ID, "login").send_keys(login)
+    drv.find_element(By.ID, "password").send_keys(password)
+    drv.find_element(By.ID, "submit").click()
+
+
+def on_dashboard(drv):
+    try:
+        WebDriverWait(drv, 30).until(EC.title_contains("ダッシュボード"))
+    except Exception:
+        fail("expected the dashboard, got %r at %s" % (drv.title, drv.current_url))
+
+
+def scenario_login(url, login, password, shot, *texts):
+    drv = browser()
+    try:
+        log_on(drv, url, login, password)
+        on_dashboard(drv)
+        body = drv.find_element(By.TAG_NAME, "body").text
+        for t in texts:
+            if t not in body:
+                fail("dashboard of %s lacks %r" % (login, t))
+        drv.save_screenshot(shot)
+        drv.find_element(By.ID, "logout").click()
+        WebDriverWait(drv, 30).until(EC.title_contains("ログイン"))
+        drv.get(url + "/")
+        WebDriverWait(drv, 30).until(EC.title_contains("ログイン"))  # the session is over
+    finally:
+        drv.quit()
+
+
+def scenario_refused(url, login, password, shot):
+    drv = browser()
+    try:
+        log_on(drv, url, login, password)
+        WebDriverWait(drv, 30).until(EC.presence_of_element_located((By.ID, "error")))
+        msg = drv.find_element(By.ID, "error").text
+        if "ログイン名またはパスワードが正しくないか" not in msg:
+            fail("unexpected error text %r" % msg)
+        if "ダッシュボード" in drv.title:
+            fail("a refused logon reached the dashboard")
+        drv.save_screenshot(shot)
+    finally:
+        drv.quit()
+
+
+def scenario_absent(url, login, password, *texts):
+    drv = browser()
+    try:
+        log_on(drv, url, login, password)
+        on_dashboard(drv)
+        body = drv.find_element(By.TAG_NAME, "body").text
+        for t in texts:
+            if t in body:
+                fail("dashboard of %s shows %r" % (login, t))
+    finally:
+        drv.quit()
+
+
+def https(url):
+    parts = urllib.parse.urlsplit(url)
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE  # the console's own self-signed certificate
+    return http.client.HTTPSConnection(parts.hostname, parts.port, context=ctx, timeout=30)
+
+
+def scenario_forged_post(url, login, password):
+    drv = browser()
+    try:
+        log_on(drv, url, login, password)
+        on_dashboard(drv)
+        cookie = drv.get_cookie("rmgate_session")
+        if not cookie:
+            fail("no rmgate_session cookie after logon")
+        conn = https(url)
+        conn.request("POST", "/logout", body="", headers={
+            "Cookie": "rmgate_session=" + cookie["value"],
+            "Content-Type": "application/x-www-form-urlencoded"})
+        status = conn.getresponse().status
+        if status != 403:
+            fail("POST /logout without a CSRF token answered %d, not 403" % status)
+        drv.get(url + "/")
+        on_dashboard(drv)  # still logged on: the forged request changed nothing
+    finally:
+        drv.quit()
+
+
+def scenario_headers(url):
+    conn = https(url)
+    conn.request("GET", "/login")
+    resp = conn.getresponse()
+    csp = resp.getheader("Content-Security-Policy") or ""
+    if "default-src 'none'" not in csp or "script-src" in csp or "unsafe-inline" in csp:
+        fail("Content-Security-Policy %r" % csp)
+    if resp.getheader("X-Frame-Options") != "DENY" or "frame-ancestors 'none'" not in csp:
+        fail("the console may be framed")
+    if "no-store" not in (resp.getheader("Cache-Control") or ""):
+        fail("pages may be cached")
+    cookies = resp.msg.get_all("Set-Cookie") or []
+    if not cookies:
+        fail("the logon page sets no cookie for its form")
+    for c in cookies:
+        for flag in ("Secure", "HttpOnly", "SameSite=Strict"):
+            if flag not in c:
+                fail("cookie %r lacks %s" % (c, flag))
+    body = resp.read().decode("utf-8")
+    if "<script" in body:
+        fail("the logon page carries a script")
+
+
+SCENARIOS = {"login": scenario_login, "refused": scenario_refused, "absent": scenario_absent,
+             "forged-post": scenario_forged_post, "headers": scenario_headers}
+
+if __name__ == "__main__":
+    if len(sys.argv) < 3 or sys.argv[1] not in SCENARIOS:
+        sys.stderr.write(__doc__)
+        sys.exit(2)
+    SCENARIOS[sys.argv[1]](*sys.argv[2:])

@@ -1,0 +1,90 @@
+#!/bin/bash
+# The staff console (rmgate-web) in a real browser (headless Chromium driven by Selenium), on a
+# real database with a real gate session running: each role logs on through the form and sees
+# the dashboard (a live session, a permit ending within 30 days, an open corrective order, the
+# report due date, the ledger's integrity with its head), an applicant only her own section's;
+# a wrong password and a locked login are refused with one message; a POST without the CSRF
+# token (another site's form) is refused and changes nothing; plain HTTP gets no page; the
+# headers forbid script, framing and caching, and cookies are Secure, HttpOnly,
+# SameSite=Strict. Every logon, failure and lock is a ledger row naming the login.
+# Screenshots of each page: $BUILD/test-logs/web-shots (kept for a reviewer, not checked).
+. "$(dirname "$0")/lib/bench.sh"
+. "$(dirname "$0")/lib/product.sh"
+
+BROWSER=(/usr/bin/python3 "$BENCH_ROOT/tests/e2e/lib/web_console.py")
+SHOTS=$BUILD/test-logs/web-shots # kept after the run, for a reviewer; never checked
+mkdir -p "$SHOTS"
+
+bench_start_shadow 1024x768
+today=$(product_today) tomorrow=$(product_today tomorrow)
+bench_check "ledger, permits and staff set up" eval '
+    product_init &&
+    "${PRODUCT_POLICY[@]}" section add Other --officer "佐藤" >/dev/null &&
+    product_system shadow "$BENCH_SHADOW_PORT" &&
+    "${PRODUCT_POLICY[@]}" system add other-sys --class lgwan --host 127.0.0.1 --port 1 --section Other >/dev/null &&
+    product_vendor_account "Acme Maintenance" acme acme-Pass1 &&
+    product_vendor_account "Far Vendor" far far-Pass1 &&
+    acme_permit=$(product_permit "Acme Maintenance" shadow "$today" "$today") &&
+    other_permit=$("${PRODUCT_POLICY[@]}" permit apply --vendor "Far Vendor" --system other-sys --section Other \
+        --purpose "other section" --from "$today" --to "$today" --contract-from "$today" --contract-to "$today" \
+        --table 1 --confirm-all) &&
+    "${PRODUCT_POLICY[@]}" permit decide "$other_permit" --approve --by "Deputy CISO" >/dev/null &&
+    "${PRODUCT_POLICY[@]}" permit order "$acme_permit" --by "Deputy CISO" --reason "ログ保全手順の是正" \
+        --due "$tomorrow" >/dev/null &&
+    for who in "deputy approver" "auditor auditor" "admin admin"; do
+        set -- $who
+        printf "%s\n" "$1-Passw0rd-long" | "${PRODUCT_POLICY[@]}" staff add "$1" --role "$2" --password-stdin --by e2e || exit 1
+    done &&
+    printf "%s\n" "yamada-Passw0rd-long" |
+        "${PRODUCT_POLICY[@]}" staff add yamada --role applicant --section Ops --name "山田 太郎" --password-stdin --by e2e' || exit 1
+product_start_gate || bench_die "gate not listening"
+bench_spawn probe "$BUILD/bench/rdp_probe" --seconds 300 -- "/v:127.0.0.1:$PRODUCT_GATE_PORT" /u:acme /p:acme-Pass1 \
+    /cert:ignore /timeout:120000
+bench_check "a vendor session runs through the gate" \
+    product_wait_sql "SELECT COUNT(*) FROM sessions s WHERE login = 'acme' AND NOT EXISTS (SELECT 1 FROM session_ends e WHERE e.session_id = s.id)" 1 60
+
+WEB_PORT=$(bench_free_port) || bench_die "no free port"
+URL=https://127.0.0.1:$WEB_PORT
+bench_spawn web "$BUILD/rmgate-web" --database "$PRODUCT_DB" --var-dir "$BENCH_DIR/var" --listen "127.0.0.1:$WEB_PORT"
+WEB_PID=$BENCH_PID
+bench_check "rmgate-web listens (HTTPS, generated certificate)" bench_wait_port "$WEB_PORT" 30
+
+bench_check "plain HTTP gets no page" bash -c "! curl -s --max-time 10 http://127.0.0.1:$WEB_PORT/ | grep -q html"
+bench_check "headers: no script, no framing, no caching; cookies Secure HttpOnly SameSite=Strict" \
+    "${BROWSER[@]}" headers "$URL"
+bench_check "the approver logs on: live session, expiring permit, open order, report due, ledger head" \
+    "${BROWSER[@]}" login "$URL" deputy deputy-Passw0rd-long "$SHOTS/dashboard-approver.png" \
+    "承認者" "Acme Maintenance" "acme" "shadow" "Far Vendor" "ログ保全手順の是正" "報告期限" "正常"
+bench_check "the auditor and the admin log on" eval '
+    "${BROWSER[@]}" login "$URL" auditor auditor-Passw0rd-long "$SHOTS/dashboard-auditor.png" "監査担当" &&
+    "${BROWSER[@]}" login "$URL" admin admin-Passw0rd-long "$SHOTS/dashboard-admin.png" "管理者"'
+bench_check "the applicant sees her own section only" eval '
+    "${BROWSER[@]}" login "$URL" yamada yamada-Passw0rd-long "$SHOTS/dashboard-applicant.png" \
+        "山田 太郎" "申請担当" "Ops" "Acme Maintenance" &&
+    "${BROWSER[@]}" absent "$URL" yamada yamada-Passw0rd-long "Far Vendor"'
+bench_check "a POST without the CSRF token is refused (403) and changes nothing" \
+    "${BROWSER[@]}" forged-post "$URL" deputy deputy-Passw0rd-long
+bench_check "the refusal of the forged POST is a ledger row naming the staff member" \
+    product_wait_sql "SELECT COUNT(*) FROM events WHERE type = 'staff_action' AND actor = 'deputy' AND detail LIKE '%CSRF%'" 1
+
+bench_check "a wrong password is refused with the one message" \
+    "${BROWSER[@]}" refused "$URL" auditor wrong-password-1 "$SHOTS/refused.png"
+for i in 2 3 4 5; do
+    curl -sk --max-time 20 -c "$BENCH_DIR/jar" -b "$BENCH_DIR/jar" "$URL/login" -o "$BENCH_DIR/login.html"
+    tok=$(sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p' "$BENCH_DIR/login.html")
+    curl -sk --max-time 20 -c "$BENCH_DIR/jar" -b "$BENCH_DIR/jar" "$URL/login" \
+        --data "csrf=$tok&login=auditor&password=wrong-password-$i" -o /dev/null
+done
+bench_check "five failures lock the login: staff_locked in the ledger" \
+    product_wait_sql "SELECT COUNT(*) FROM events WHERE type = 'staff_locked' AND login = 'auditor'" 1
+bench_check "a locked login is refused even with the right password" \
+    "${BROWSER[@]}" refused "$URL" auditor auditor-Passw0rd-long "$SHOTS/locked.png"
+bench_check "logons are ledger rows: successes and failures by login" eval '
+    [ "$(product_sql "SELECT COUNT(*) FROM events WHERE type = '\''staff_logon'\'' AND login = '\''deputy'\''")" -ge 2 ] &&
+    [ "$(product_sql "SELECT COUNT(*) FROM events WHERE type = '\''staff_logon_failed'\'' AND login = '\''auditor'\''")" -ge 6 ]'
+bench_check "the ledger still verifies" "${PRODUCT_POLICY[@]}" verify
+
+bench_stop "$WEB_PID"
+bench_stop "$PRODUCT_GATE_PID"
+bench_expect_log_absent "no sanitizer report from the console or the gate" "$BENCH_DIR" \
+    'ERROR: (AddressSanitizer|LeakSanitizer)|LeakSanitizer has encountered|runtime error:'
