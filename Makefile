@@ -155,7 +155,7 @@ fuzz:
 
 # What a user of the installed gate reads: the man pages, the configuration example, the
 # service unit and the user-facing documents (not the architecture or test-bench notes).
-USER_DOCS := README.md docs/deploy.md docs/gate.md docs/policy.md docs/view-only.md docs/recording-format.md \
+USER_DOCS := README.md docs/deploy.md docs/gate.md docs/policy.md docs/web.md docs/view-only.md docs/recording-format.md \
              docs/rmgate.conf.example
 install: $(PROGRAMS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \

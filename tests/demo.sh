@@ -6,9 +6,11 @@
 # 2. The database ./var/rmgate.db (the gate's default) gets, once, a demo section,
 #    vendor, system (the demo target) and account, and, whenever none covers today, an
 #    approved permit until the end of the fiscal year.
-# 3. The gate runs in the foreground on the embedded default (./var, loopback).
-# It prints how to connect, list the ledger and replay the recording.
-# Ctrl-C stops the gate and the demo target.
+# 3. Demo staff, one per role (once), and the staff console rmgate-web on
+#    https://127.0.0.1:${RMGATE_DEMO_WEB_PORT:-8443}/ in the background.
+# 4. The gate runs in the foreground on the embedded default (./var, loopback).
+# It prints how to connect, list the ledger and replay the recording, and the console's logins.
+# Ctrl-C stops the gate, the console and the demo target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -16,6 +18,7 @@ VAR=$PWD/var
 RUN=$VAR/demo
 TARGET_PORT=${RMGATE_DEMO_TARGET_PORT:-33890}
 GATE_LISTEN=127.0.0.1:3389   # the embedded default
+WEB_PORT=${RMGATE_DEMO_WEB_PORT:-8443}
 DB=$VAR/rmgate.db
 POLICY="$BUILD/rmgate-policy -d $DB"
 LOGIN=demo PASSWORD=demo-pass
@@ -30,7 +33,7 @@ trap stop_all EXIT
 trap 'exit 130' INT TERM
 
 port_busy() { (exec 9<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for port in "$TARGET_PORT" "${GATE_LISTEN##*:}"; do
+for port in "$TARGET_PORT" "${GATE_LISTEN##*:}" "$WEB_PORT"; do
     if port_busy "$port"; then
         echo "make run: port $port on 127.0.0.1 is already in use (another gate, xrdp?); stop it first." >&2
         exit 1
@@ -86,6 +89,21 @@ if ! demo_permit_today; then
     echo "Demo permit $permit approved, $today to $fy_end."
 fi
 
+# --- demo staff (once) and the console -------------------------------------------------------
+STAFF_PASSWORD=demo-staff-pass
+if [ "$($POLICY staff list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 0 ]; then
+    for who in "deputy approver 副統括情報セキュリティ責任者" "officer applicant 情報セキュリティ責任者" \
+        "auditor auditor 監査担当" "admin admin システム管理者"; do
+        set -- $who
+        section=()
+        [ "$2" = applicant ] && section=(--section "Demo Section")
+        printf '%s\n' "$STAFF_PASSWORD" |
+            $POLICY staff add "$1" --role "$2" "${section[@]}" --name "$3" --password-stdin --by "make run" >/dev/null
+    done
+fi
+"$BUILD/rmgate-web" --var-dir "$VAR" --listen "127.0.0.1:$WEB_PORT" >"$RUN/web.log" 2>&1 &
+pids+=($!)
+
 month=$(TZ=Asia/Tokyo date +%Y-%m)
 cat <<MSG
 
@@ -99,7 +117,11 @@ and accepts only the demo target's certificate ($target_pin).
   Replay:    $BUILD/rmgate-replay info var/recordings/<recording>.pcap
              $BUILD/rmgate-replay frame var/recordings/<recording>.pcap --at end -o last.png
 
-Ctrl-C stops the gate and the demo target.
+Staff console: https://127.0.0.1:$WEB_PORT/ (its own self-signed certificate; log $RUN/web.log)
+  Logins (password '$STAFF_PASSWORD'): deputy (approver), officer (applicant, Demo Section),
+  auditor (auditor), admin (admin)
+
+Ctrl-C stops the gate, the console and the demo target.
 MSG
 "$BUILD/rmgate-proxy" --target-cert "$target_pin" &
 pids+=($!)

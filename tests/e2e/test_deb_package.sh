@@ -37,9 +37,9 @@ DEB=$(ls "$BENCH_DIR"/src/rmgate_*.deb 2>/dev/null | head -1)
 bench_log "package: $(basename "$DEB"), $(stat -c %s "$DEB") bytes"
 
 dpkg-deb -c "$DEB" | awk '{ print $6 }' | sed 's|^\./|/|' >"$BENCH_DIR/contents.txt"
-for path in /usr/bin/rmgate-proxy /usr/bin/rmgate-policy /usr/bin/rmgate-replay \
+for path in /usr/bin/rmgate-proxy /usr/bin/rmgate-policy /usr/bin/rmgate-replay /usr/bin/rmgate-web \
     /lib/systemd/system/rmgate.service /etc/rmgate/rmgate.conf \
-    /usr/share/man/man1/rmgate-proxy.1.gz /usr/share/man/man5/rmgate.conf.5.gz \
+    /usr/share/man/man1/rmgate-proxy.1.gz /usr/share/man/man1/rmgate-web.1.gz /usr/share/man/man5/rmgate.conf.5.gz \
     /usr/share/doc/rmgate/gate.md.gz; do
     bench_check "package holds $path" grep -qx "$path" "$BENCH_DIR/contents.txt"
 done
