@@ -8,11 +8,6 @@
 
 #define DAY_US (86400LL * 1000000)
 
-void policy_format_local(policy_db *db, int64_t us, char *buf, size_t len)
-{
-	pol_format_local(db, us, buf, len);
-}
-
 static void copy_col(sqlite3_stmt *st, int col, char *dst, size_t len)
 {
 	const unsigned char *t = sqlite3_column_text(st, col);

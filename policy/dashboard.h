@@ -49,7 +49,4 @@ typedef struct {
 
 int policy_dashboard_load(policy_db *db, int64_t now_us, int64_t section_id, bool verify_ledger, policy_dashboard *out);
 
-/* "YYYY-MM-DD HH:MM:SS" of `us` in the handle's display zone (buf >= 20 bytes). */
-void policy_format_local(policy_db *db, int64_t us, char *buf, size_t len);
-
 #endif

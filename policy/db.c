@@ -148,6 +148,11 @@ void pol_format_local(const policy_db *db, int64_t us, char *buf, size_t len)
 	         (int)(sod / 60 % 60), (int)(sod % 60));
 }
 
+void policy_format_local(policy_db *db, int64_t us, char *buf, size_t len)
+{
+	pol_format_local(db, us, buf, len);
+}
+
 /* SQL local_time(us): pol_format_local for queries (the CLI's listings), NULL for NULL.
  * Registered on every connection so that SQL shows times in the handle's zone too. */
 static void sql_local_time(sqlite3_context *ctx, int argc, sqlite3_value **argv)

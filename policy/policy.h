@@ -115,5 +115,8 @@ bool policy_deny_parse(const char *name, policy_deny_reason *out);
 
 /* Current time in µs since the epoch (CLOCK_REALTIME). */
 int64_t policy_now_us(void);
+/* "YYYY-MM-DD HH:MM:SS" of `us` in the handle's display zone (policy_set_zone_offset;
+ * buf >= 20 bytes): the one way times are shown. */
+void policy_format_local(policy_db *db, int64_t us, char *buf, size_t len);
 
 #endif

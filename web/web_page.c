@@ -99,7 +99,7 @@ void web_page_begin(web_page *p, const char *title, const char *who, const char 
 			        "<form method=\"post\" action=\"/logout\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"");
 		web_page_text(p, csrf);
 		web_page_raw(p, "\"><button type=\"submit\" id=\"logout\">ログアウト</button></form></header>\n"
-			        "<nav><a href=\"/\">ダッシュボード</a></nav>\n");
+			        "<nav><a href=\"/\">ダッシュボード</a><a href=\"/permits\">許可</a></nav>\n");
 	} else {
 		web_page_raw(p, "</header>\n");
 	}

@@ -41,6 +41,7 @@ typedef struct {
 	web_auth *auth;
 	const char *method, *path;
 	char source[64];            /* the client's address, numeric */
+	void *conn;                 /* the transport's connection (web_request_query) */
 	const char *session_cookie; /* rmgate_session, or NULL */
 	const char *login_cookie;   /* rmgate_login (the login form's CSRF), or NULL */
 	web_form form;
@@ -50,6 +51,7 @@ typedef struct {
 	int status;
 	web_page page;
 	const char *location;
+	char location_buf[128]; /* for a location built by the page */
 	char cookies[2][200]; /* Set-Cookie values */
 	int n_cookies;
 } web_request;
@@ -57,6 +59,9 @@ typedef struct {
 /* Sets a cookie in the answer: value NULL clears it. Always Path=/; Secure; HttpOnly;
  * SameSite=Strict. */
 void web_request_cookie(web_request *r, const char *name, const char *value);
+
+/* The value of query argument `name` (?name=value), or NULL (web_server.c). */
+const char *web_request_query(const web_request *r, const char *name);
 
 /* Decides the answer (web_views.c). */
 void web_views_handle(web_request *r);

@@ -127,6 +127,11 @@ void web_request_cookie(web_request *r, const char *name, const char *value)
 		 name, value ? value : "", value ? "" : "; Max-Age=0");
 }
 
+const char *web_request_query(const web_request *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
 /* ---- the transport ---- */
 
 typedef struct {
@@ -220,7 +225,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return send_answer(c, 413, "text/plain; charset=utf-8", msg, sizeof msg - 1, "no-store", NULL);
 	}
 	web_request r = { .app = app, .db = app->db, .auth = app->auth, .method = post ? "POST" : "GET", .path = url,
-			  .now_us = policy_now_us(), .status = 200 };
+			  .conn = c, .now_us = policy_now_us(), .status = 200 };
 	client_address(c, r.source, sizeof r.source);
 	r.session_cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "rmgate_session");
 	r.login_cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "rmgate_login");

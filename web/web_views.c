@@ -1,16 +1,15 @@
 /* web_views.c: the console's pages: logon, logout, dashboard, password change (see
  * web_request.h). Every page but the logon needs a live login session; every POST its CSRF
  * token. Staff-facing text is Japanese. */
-#include "web_request.h"
+#include "web_views.h"
 
 #include "dashboard.h"
-#include "staff.h"
 
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
 
-static const char *role_label(policy_staff_role role)
+const char *web_role_label(policy_staff_role role)
 {
 	switch (role) {
 	case POLICY_ROLE_APPLICANT: return "申請担当";
@@ -19,6 +18,27 @@ static const char *role_label(policy_staff_role role)
 	case POLICY_ROLE_ADMIN: return "管理者";
 	}
 	return "?";
+}
+
+void web_begin(web_request *r, const web_staff *s, const char *title)
+{
+	char who_text[600];
+	snprintf(who_text, sizeof who_text, "%s%s%s", s->who.display_name[0] ? s->who.display_name : s->who.login,
+		 s->who.section[0] ? "・" : "", s->who.section);
+	web_page_begin(&r->page, title, who_text, web_role_label(s->who.role), s->csrf);
+}
+
+void web_message(web_request *r, const web_staff *s, int status, const char *title, const char *message)
+{
+	r->status = status;
+	if (s)
+		web_begin(r, s, title);
+	else
+		web_page_begin(&r->page, title, NULL, NULL, NULL);
+	web_page_raw(&r->page, "<p id=\"message\">");
+	web_page_text(&r->page, message);
+	web_page_raw(&r->page, "</p><p><a href=\"/\">ダッシュボードへ</a></p>");
+	web_page_end(&r->page);
 }
 
 static void redirect(web_request *r, const char *to)
@@ -162,10 +182,10 @@ static void dashboard(web_request *r, const policy_staff *who, const char *csrf)
 	int64_t checked_us = 0;
 	web_app_verify(r->app, r->db, r->now_us, &v, &checked_us);
 	web_page *p = &r->page;
-	char who_text[600], t[32];
-	snprintf(who_text, sizeof who_text, "%s%s%s", who->display_name[0] ? who->display_name : who->login,
-		 who->section[0] ? "・" : "", who->section);
-	web_page_begin(p, "ダッシュボード", who_text, role_label(who->role), csrf);
+	char t[32];
+	web_staff s = { .who = *who };
+	memcpy(s.csrf, csrf, sizeof s.csrf);
+	web_begin(r, &s, "ダッシュボード");
 	if (section) {
 		web_page_raw(p, "<p>表示は");
 		web_page_text(p, who->section);
@@ -180,20 +200,20 @@ static void dashboard(web_request *r, const policy_staff *who, const char *csrf)
 		web_page_raw(p, "<table id=\"live-table\"><tr><th>セッション</th><th>開始</th><th>事業者</th><th>アカウント</th>"
 			        "<th>システム</th><th>接続元</th></tr>");
 		for (int i = 0; i < d.n_live; i++) {
-			const policy_dash_session *s = &d.live[i];
-			local_time(r, s->start_us, t, sizeof t);
+			const policy_dash_session *ls = &d.live[i];
+			local_time(r, ls->start_us, t, sizeof t);
 			web_page_raw(p, "<tr><td>");
-			web_page_textf(p, "%lld", (long long)s->session_id);
+			web_page_textf(p, "%lld", (long long)ls->session_id);
 			web_page_raw(p, "</td><td>");
 			web_page_text(p, t);
 			web_page_raw(p, "</td><td>");
-			web_page_text(p, s->vendor);
+			web_page_text(p, ls->vendor);
 			web_page_raw(p, "</td><td>");
-			web_page_text(p, s->login);
+			web_page_text(p, ls->login);
 			web_page_raw(p, "</td><td>");
-			web_page_text(p, s->system);
+			web_page_text(p, ls->system);
 			web_page_raw(p, "</td><td>");
-			web_page_text(p, s->source);
+			web_page_text(p, ls->source);
 			web_page_raw(p, "</td></tr>");
 		}
 		web_page_raw(p, "</table>");
@@ -268,7 +288,7 @@ static void dashboard(web_request *r, const policy_staff *who, const char *csrf)
 static void password_page(web_request *r, const policy_staff *who, const char *csrf, const char *message, bool error)
 {
 	web_page *p = &r->page;
-	web_page_begin(p, "パスワード変更", who->display_name[0] ? who->display_name : who->login, role_label(who->role), csrf);
+	web_page_begin(p, "パスワード変更", who->display_name[0] ? who->display_name : who->login, web_role_label(who->role), csrf);
 	if (message) {
 		web_page_raw(p, error ? "<p class=\"error\" id=\"error\">" : "<p class=\"ok\" id=\"done\">");
 		web_page_text(p, message);
@@ -338,7 +358,11 @@ void web_views_handle(web_request *r)
 		simple_page(r, 403, "操作を受け付けられません", "この操作は画面から行ってください（確認用の値が一致しません）。");
 		return;
 	}
-	if (!strcmp(r->path, "/logout") && post)
+	web_staff staff = { .who = who };
+	memcpy(staff.csrf, csrf, sizeof staff.csrf);
+	if (web_permits_route(r, &staff))
+		;
+	else if (!strcmp(r->path, "/logout") && post)
 		logout_post(r, &who);
 	else if (!strcmp(r->path, "/") && !post)
 		dashboard(r, &who, csrf);
@@ -347,4 +371,5 @@ void web_views_handle(web_request *r)
 	else
 		simple_page(r, 404, "ページがありません", "指定されたページはありません。");
 	OPENSSL_cleanse(csrf, sizeof csrf);
+	OPENSSL_cleanse(staff.csrf, sizeof staff.csrf);
 }

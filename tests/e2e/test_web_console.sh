@@ -7,6 +7,10 @@
 # token (another site's form) is refused and changes nothing; plain HTTP gets no page; the
 # headers forbid script, framing and caching, and cookies are Secure, HttpOnly,
 # SameSite=Strict. Every logon, failure and lock is a ledger row naming the login.
+# Permits through the pages: the approver approves an application, orders, confirms the
+# order done, suspends, resumes and revokes; an applicant reports the end of use of her own
+# section's permit, cannot open another section's by URL, and has no decision buttons; an
+# auditor posting a decision with a valid session and token is refused (403, a ledger row).
 # Screenshots of each page: $BUILD/test-logs/web-shots (kept for a reviewer, not checked).
 . "$(dirname "$0")/lib/bench.sh"
 . "$(dirname "$0")/lib/product.sh"
@@ -66,6 +70,39 @@ bench_check "a POST without the CSRF token is refused (403) and changes nothing"
     "${BROWSER[@]}" forged-post "$URL" deputy deputy-Passw0rd-long
 bench_check "the refusal of the forged POST is a ledger row naming the staff member" \
     product_wait_sql "SELECT COUNT(*) FROM events WHERE type = 'staff_action' AND actor = 'deputy' AND detail LIKE '%CSRF%'" 1
+
+# --- permits through the pages ---------------------------------------------------------------
+bench_check "two more applications (Ops and Other)" eval '
+    ui_permit=$("${PRODUCT_POLICY[@]}" permit apply --vendor "Acme Maintenance" --system shadow --section Ops \
+        --purpose "UI lifecycle" --from "$today" --to "$today" --contract-from "$today" --contract-to "$today" \
+        --table 1 --confirm-all) &&
+    end_permit=$(product_permit "Acme Maintenance" shadow "$today" "$today")'
+bench_check "the permit list shows the application" \
+    "${BROWSER[@]}" login "$URL" deputy deputy-Passw0rd-long "$SHOTS/dashboard-approver-2.png" "承認者"
+for step in "approve - 許可" "order 手順書の改訂 是正命令中" "order-done 改訂を確認 許可" "suspend 調査 停止中" \
+    "resume 調査終了 許可" "revoke 契約解除 取消"; do
+    set -- $step
+    bench_check "the approver: $1 on permit $ui_permit" \
+        "${BROWSER[@]}" permit "$URL" deputy deputy-Passw0rd-long "$ui_permit" "$1" "$2" "$SHOTS/permit-$1.png" "$3"
+done
+bench_check "each step is in the permit's history with the approver as actor" \
+    product_wait_sql "SELECT COUNT(*) FROM permit_history WHERE permit_id = $ui_permit AND actor = 'deputy'" 6
+bench_check "each step is a ledger row naming the approver" \
+    product_wait_sql "SELECT COUNT(*) FROM events WHERE type = 'staff_action' AND actor = 'deputy' AND detail LIKE 'permit $ui_permit:%'" 6
+bench_check "the applicant reports the end of use of her section's permit" \
+    "${BROWSER[@]}" permit "$URL" yamada yamada-Passw0rd-long "$end_permit" end 作業完了 "$SHOTS/permit-end.png" 利用終了
+bench_check "the applicant has no decision button" \
+    "${BROWSER[@]}" no-button "$URL" yamada yamada-Passw0rd-long "$acme_permit" revoke
+bench_check "the applicant cannot open another section's permit by URL (no such page)" \
+    "${BROWSER[@]}" missing "$URL" yamada yamada-Passw0rd-long "/permits/$other_permit"
+bench_check "the auditor has no button, and her crafted decision is refused (403)" eval '
+    "${BROWSER[@]}" no-button "$URL" auditor auditor-Passw0rd-long "$acme_permit" revoke &&
+    "${BROWSER[@]}" post-as "$URL" auditor auditor-Passw0rd-long "/permits/$acme_permit" 403 action=revoke reason=x'
+bench_check "the applicant's crafted revocation of her own permit is refused (403)" \
+    "${BROWSER[@]}" post-as "$URL" yamada yamada-Passw0rd-long "/permits/$acme_permit" 403 action=revoke reason=x
+bench_check "the refused decisions are ledger rows; the permit is still ordered" eval '
+    [ "$(product_sql "SELECT COUNT(*) FROM events WHERE type = '\''staff_action'\'' AND detail LIKE '\''%revoke refused%'\''")" = 2 ] &&
+    [ "$(product_sql "SELECT state FROM permits WHERE id = $acme_permit")" = ordered ]'
 
 bench_check "a wrong password is refused with the one message" \
     "${BROWSER[@]}" refused "$URL" auditor wrong-password-1 "$SHOTS/refused.png"

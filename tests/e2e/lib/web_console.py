@@ -15,6 +15,17 @@ are for a reviewer; nothing checks pixels).
   forged-post URL LOGIN PASSWORD           logs on, then POSTs /logout with the browser's
                                            cookie but without the CSRF token (as another site's
                                            form would): 403, and the login session still works
+  permit URL LOGIN PASSWORD ID ACTION REASON SHOT [TEXT...]
+                                           logs on, opens permit ID, fills the reason (and a
+                                           due date a week ahead for "order") and presses the
+                                           ACTION button; expects "recorded", every TEXT on the
+                                           page, and saves SHOT
+  no-button URL LOGIN PASSWORD ID ACTION   logs on, opens permit ID: no ACTION button there
+  missing URL LOGIN PASSWORD PATH          logs on, opens PATH: "no such page" (404)
+  post-as URL LOGIN PASSWORD PATH STATUS FIELD=VALUE...
+                                           logs on, then POSTs PATH with the session's cookie
+                                           and its real CSRF token (as a crafted request from a
+                                           logged-on reader would): expects STATUS
   headers URL                              the logon page's headers: CSP without script or
                                            inline styles, no framing, cookies Secure, HttpOnly,
                                            SameSite=Strict
@@ -158,7 +169,79 @@ def scenario_headers(url):
         fail("the logon page carries a script")
 
 
-SCENARIOS = {"login": scenario_login, "refused": scenario_refused, "absent": scenario_absent,
+def scenario_permit(url, login, password, permit, action, reason, shot, *texts):
+    import datetime
+    drv = browser()
+    try:
+        log_on(drv, url, login, password)
+        on_dashboard(drv)
+        drv.get("%s/permits/%s" % (url, permit))
+        WebDriverWait(drv, 30).until(EC.presence_of_element_located((By.ID, "permit")))
+        if reason != "-":
+            drv.find_element(By.ID, "reason-" + action).send_keys(reason)
+        if action == "order":
+            due = datetime.date.today() + datetime.timedelta(days=7)
+            field = drv.find_element(By.ID, "due-order")
+            field.send_keys(due.isoformat())
+        drv.find_element(By.ID, "do-" + action).click()
+        try:
+            WebDriverWait(drv, 30).until(EC.presence_of_element_located((By.ID, "done")))
+        except Exception:
+            err = drv.find_elements(By.ID, "error")
+            fail("%s on permit %s was not recorded: %s" % (action, permit, err[0].text if err else drv.title))
+        body = drv.find_element(By.TAG_NAME, "body").text
+        for t in texts:
+            if t not in body:
+                fail("permit %s page lacks %r after %s" % (permit, t, action))
+        drv.save_screenshot(shot)
+    finally:
+        drv.quit()
+
+
+def scenario_no_button(url, login, password, permit, action):
+    drv = browser()
+    try:
+        log_on(drv, url, login, password)
+        on_dashboard(drv)
+        drv.get("%s/permits/%s" % (url, permit))
+        WebDriverWait(drv, 30).until(EC.presence_of_element_located((By.ID, "actions")))
+        if drv.find_elements(By.ID, "do-" + action):
+            fail("%s sees the %s button on permit %s" % (login, action, permit))
+    finally:
+        drv.quit()
+
+
+def scenario_missing(url, login, password, path):
+    drv = browser()
+    try:
+        log_on(drv, url, login, password)
+        on_dashboard(drv)
+        drv.get(url + path)
+        WebDriverWait(drv, 30).until(EC.title_contains("ページがありません"))
+    finally:
+        drv.quit()
+
+
+def scenario_post_as(url, login, password, path, status, *fields):
+    drv = browser()
+    try:
+        log_on(drv, url, login, password)
+        on_dashboard(drv)
+        cookie = drv.get_cookie("rmgate_session")["value"]
+        csrf = drv.find_element(By.CSS_SELECTOR, "form[action='/logout'] input[name='csrf']").get_attribute("value")
+    finally:
+        drv.quit()
+    body = urllib.parse.urlencode([("csrf", csrf)] + [tuple(f.split("=", 1)) for f in fields])
+    conn = https(url)
+    conn.request("POST", path, body=body, headers={
+        "Cookie": "rmgate_session=" + cookie, "Content-Type": "application/x-www-form-urlencoded"})
+    got = conn.getresponse().status
+    if got != int(status):
+        fail("POST %s as %s answered %d, not %s" % (path, login, got, status))
+
+
+SCENARIOS = {"permit": scenario_permit, "no-button": scenario_no_button, "missing": scenario_missing,
+             "post-as": scenario_post_as,"login": scenario_login, "refused": scenario_refused, "absent": scenario_absent,
              "forged-post": scenario_forged_post, "headers": scenario_headers}
 
 if __name__ == "__main__":

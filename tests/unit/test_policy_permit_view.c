@@ -1,0 +1,103 @@
+/* Permits as the console reads them (permit_view.h): pages and filters, the derived
+ * "expired" state, and a section's reader who cannot tell another section's permit from a
+ * missing one. */
+#include "test_policy_common.h"
+
+#include "permit_view.h"
+
+static int setup(void **state)
+{
+	tdb *t = tdb_new();
+	tdb_seed(t);
+	*state = t;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	tdb_free(*state);
+	return 0;
+}
+
+static int64_t section_id(tdb *t, const char *name)
+{
+	sqlite3 *raw;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open(t->path, &raw), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(raw, "SELECT id FROM sections WHERE name = ?", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int64_t id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(raw);
+	return id;
+}
+
+static void pages_filter_by_state_and_derive_expired(void **state)
+{
+	tdb *t = *state;
+	int64_t applied = 0;
+	policy_permit_application a = tapp("Acme", "juki", 1);
+	assert_int_equal(policy_permit_apply(t->db, &a, jst_us(2025, 3, 20, 9, 0), &applied), POLICY_OK);
+	int64_t approved = tpermit(t, tapp("Acme", "juki", 1));
+	policy_permit_row *rows = calloc(POLICY_VIEW_PAGE, sizeof *rows);
+	int n = 0, total = 0;
+	policy_permit_filter f = { 0 };
+	assert_int_equal(policy_permit_list_page(t->db, &f, jst_us(2025, 6, 1, 9, 0), rows, &n, &total), POLICY_OK);
+	assert_int_equal(total, 2);
+	assert_int_equal(rows[0].id, approved); /* newest first */
+	assert_false(rows[0].expired);
+	assert_string_equal(rows[0].system_class, "mynumber");
+	f.state = "applied";
+	assert_int_equal(policy_permit_list_page(t->db, &f, jst_us(2025, 6, 1, 9, 0), rows, &n, &total), POLICY_OK);
+	assert_int_equal(total, 1);
+	assert_int_equal(rows[0].id, applied);
+	/* the window of tapp() ends at 24:00 on 2026-03-31 */
+	f.state = "expired";
+	assert_int_equal(policy_permit_list_page(t->db, &f, jst_us(2026, 3, 31, 23, 59), rows, &n, &total), POLICY_OK);
+	assert_int_equal(total, 0);
+	assert_int_equal(policy_permit_list_page(t->db, &f, jst_us(2026, 4, 1, 0, 0), rows, &n, &total), POLICY_OK);
+	assert_int_equal(total, 1);
+	assert_int_equal(rows[0].id, approved);
+	assert_true(rows[0].expired);
+	f.state = NULL;
+	f.page = 1;
+	assert_int_equal(policy_permit_list_page(t->db, &f, jst_us(2025, 6, 1, 9, 0), rows, &n, &total), POLICY_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(total, 2);
+	free(rows);
+}
+
+static void another_sections_permit_is_not_found(void **state)
+{
+	tdb *t = *state;
+	int64_t id = tpermit(t, tapp("Acme", "juki", 1)); /* 情報政策課 */
+	policy_permit_detail *d = NULL;
+	assert_int_equal(policy_permit_detail_load(t->db, id, section_id(t, "税務課"), jst_us(2025, 6, 1, 9, 0), &d),
+			 POLICY_ERR_NOT_FOUND);
+	assert_null(d);
+	assert_int_equal(policy_permit_detail_load(t->db, id + 100, 0, jst_us(2025, 6, 1, 9, 0), &d), POLICY_ERR_NOT_FOUND);
+	assert_int_equal(policy_permit_detail_load(t->db, id, section_id(t, "情報政策課"), jst_us(2025, 6, 1, 9, 0), &d),
+			 POLICY_OK);
+	assert_string_equal(d->permit.officer, "山田 太郎");
+	assert_int_equal(d->n_checklist, 5);
+	assert_int_equal(d->n_history, 2); /* apply, approve */
+	assert_string_equal(d->history[1].action, "approve");
+	free(d);
+	assert_int_equal(policy_permit_order(t->db, id, "副CISO", "是正", "2025-06-10", false, jst_us(2025, 6, 1, 9, 0), NULL),
+			 POLICY_OK);
+	assert_int_equal(policy_permit_detail_load(t->db, id, 0, jst_us(2025, 6, 11, 9, 0), &d), POLICY_OK);
+	assert_int_equal(d->n_orders, 1);
+	assert_true(d->orders[0].overdue);
+	assert_int_equal(d->permit.state, POLICY_PERMIT_ORDERED);
+	free(d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(pages_filter_by_state_and_derive_expired, setup, teardown),
+		cmocka_unit_test_setup_teardown(another_sections_permit_is_not_found, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

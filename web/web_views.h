@@ -1,0 +1,25 @@
+/* web_views.h: what the console's page files share (web_views.c routes; web_permits.c).
+ * Every function runs on the request's thread; nothing here keeps state. */
+#ifndef RMGATE_WEB_VIEWS_H
+#define RMGATE_WEB_VIEWS_H
+
+#include "staff.h"
+#include "web_request.h"
+
+/* The logged-on staff member of a request and the CSRF token of her login session. */
+typedef struct {
+	policy_staff who;
+	char csrf[WEB_TOKEN_LEN + 1];
+} web_staff;
+
+const char *web_role_label(policy_staff_role role);
+/* The frame of a page for `s` (web_page_begin with her name, role and token). */
+void web_begin(web_request *r, const web_staff *s, const char *title);
+/* A page with one message (and a link to the dashboard). */
+void web_message(web_request *r, const web_staff *s, int status, const char *title, const char *message);
+
+/* Permits: GET /permits (list), GET /permits/ID, POST /permits/ID (an action). Returns false
+ * when the path is not theirs. */
+bool web_permits_route(web_request *r, const web_staff *s);
+
+#endif
