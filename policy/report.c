@@ -1,5 +1,6 @@
 /* report.c: Forms 3 and 4 from the ledger (see report.h). */
 #include "report.h"
+#include "session_view.h"
 #include "ledger.h"
 #include "policy_internal.h"
 
@@ -43,21 +44,7 @@ static const char *zone_name(const policy_db *db, char *buf, size_t len)
 
 static const char *end_label(const char *reason)
 {
-	static const struct { const char *code, *ja; } labels[] = {
-		{ "client_disconnect", "利用者切断" }, { "target_disconnect", "接続先切断" },
-		{ "idle_timeout", "無操作終了" },     { "max_duration", "上限時間終了" },
-		{ "window_end", "許可期間終了" },     { "suspended", "許可停止" },
-		{ "revoked", "許可取消" },            { "gate_shutdown", "ゲート停止" },
-		{ "aborted", "異常終了" },            { "error", "エラー" },
-		{ "recording_incomplete", "記録不完全" }, { "resource_limit", "資源上限超過" },
-		{ "terminated", "強制終了" },
-	};
-	if (!reason)
-		return "接続中";
-	for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
-		if (!strcmp(labels[i].code, reason))
-			return labels[i].ja;
-	return reason;
+	return policy_end_label(reason);
 }
 
 #define HEAD_TEXT_LEN 96 /* "SEQ:" + 64 hex digits + NUL */

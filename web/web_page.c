@@ -77,6 +77,18 @@ void web_page_textf(web_page *p, const char *fmt, ...)
 	free(big);
 }
 
+void web_page_id_link(web_page *p, const char *prefix, long long id)
+{
+	char num[24];
+	snprintf(num, sizeof num, "%lld", id);
+	web_page_raw(p, "<a href=\"");
+	web_page_text(p, prefix);
+	web_page_raw(p, num);
+	web_page_raw(p, "\">");
+	web_page_raw(p, num);
+	web_page_raw(p, "</a>");
+}
+
 void web_page_free(web_page *p)
 {
 	free(p->buf);
@@ -99,7 +111,7 @@ void web_page_begin(web_page *p, const char *title, const char *who, const char 
 			        "<form method=\"post\" action=\"/logout\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"");
 		web_page_text(p, csrf);
 		web_page_raw(p, "\"><button type=\"submit\" id=\"logout\">ログアウト</button></form></header>\n"
-			        "<nav><a href=\"/\">ダッシュボード</a><a href=\"/permits\">許可</a></nav>\n");
+			        "<nav><a href=\"/\">ダッシュボード</a><a href=\"/permits\">許可</a><a href=\"/sessions\">セッション</a></nav>\n");
 	} else {
 		web_page_raw(p, "</header>\n");
 	}

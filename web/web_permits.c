@@ -147,9 +147,9 @@ static void list_page(web_request *r, const web_staff *s)
 		web_page_raw(p, "<table id=\"permits\"><tr><th>許可番号</th><th>状態</th><th>申請課</th><th>事業者</th>"
 			        "<th>システム</th><th>許可期間</th></tr>");
 		for (int i = 0; i < n; i++) {
-			web_page_raw(p, "<tr><td><a href=\"/permits/");
-			web_page_textf(p, "%lld\">%lld", (long long)rows[i].id, (long long)rows[i].id);
-			web_page_raw(p, "</a></td>");
+			web_page_raw(p, "<tr><td>");
+			web_page_id_link(p, "/permits/", rows[i].id);
+			web_page_raw(p, "</td>");
 			cell(p, state_label(rows[i].state, rows[i].expired));
 			cell(p, rows[i].section);
 			cell(p, rows[i].vendor);

@@ -203,7 +203,7 @@ static void dashboard(web_request *r, const policy_staff *who, const char *csrf)
 			const policy_dash_session *ls = &d.live[i];
 			local_time(r, ls->start_us, t, sizeof t);
 			web_page_raw(p, "<tr><td>");
-			web_page_textf(p, "%lld", (long long)ls->session_id);
+			web_page_id_link(p, "/sessions/", ls->session_id);
 			web_page_raw(p, "</td><td>");
 			web_page_text(p, t);
 			web_page_raw(p, "</td><td>");
@@ -360,7 +360,7 @@ void web_views_handle(web_request *r)
 	}
 	web_staff staff = { .who = who };
 	memcpy(staff.csrf, csrf, sizeof staff.csrf);
-	if (web_permits_route(r, &staff))
+	if (web_permits_route(r, &staff) || web_sessions_route(r, &staff))
 		;
 	else if (!strcmp(r->path, "/logout") && post)
 		logout_post(r, &who);

@@ -21,5 +21,7 @@ void web_message(web_request *r, const web_staff *s, int status, const char *tit
 /* Permits: GET /permits (list), GET /permits/ID, POST /permits/ID (an action). Returns false
  * when the path is not theirs. */
 bool web_permits_route(web_request *r, const web_staff *s);
+/* Sessions: GET /sessions?month=YYYY-MM, GET /sessions/ID, POST /sessions/ID (a work note). */
+bool web_sessions_route(web_request *r, const web_staff *s);
 
 #endif

@@ -77,8 +77,13 @@ bench_check "two more applications (Ops and Other)" eval '
         --purpose "UI lifecycle" --from "$today" --to "$today" --contract-from "$today" --contract-to "$today" \
         --table 1 --confirm-all) &&
     end_permit=$(product_permit "Acme Maintenance" shadow "$today" "$today")'
-bench_check "the permit list shows the application" \
-    "${BROWSER[@]}" login "$URL" deputy deputy-Passw0rd-long "$SHOTS/dashboard-approver-2.png" "承認者"
+bench_check "the permit list shows the applications of every section" \
+    "${BROWSER[@]}" page "$URL" deputy deputy-Passw0rd-long /permits "$SHOTS/permits.png" \
+        "Acme Maintenance" "Far Vendor" "申請中" "是正命令中"
+bench_check "an applicant's permit list holds her section's only" eval '
+    "${BROWSER[@]}" page "$URL" yamada yamada-Passw0rd-long /permits "$SHOTS/permits-applicant.png" "Acme Maintenance" &&
+    "${BROWSER[@]}" page "$URL" yamada yamada-Passw0rd-long "/permits?state=applied" "$SHOTS/permits-applied.png" "1件" &&
+    ! "${BROWSER[@]}" page "$URL" yamada yamada-Passw0rd-long /permits "$SHOTS/permits-applicant.png" "Far Vendor"'
 for step in "approve - 許可" "order 手順書の改訂 是正命令中" "order-done 改訂を確認 許可" "suspend 調査 停止中" \
     "resume 調査終了 許可" "revoke 契約解除 取消"; do
     set -- $step
@@ -103,6 +108,20 @@ bench_check "the applicant's crafted revocation of her own permit is refused (40
 bench_check "the refused decisions are ledger rows; the permit is still ordered" eval '
     [ "$(product_sql "SELECT COUNT(*) FROM events WHERE type = '\''staff_action'\'' AND detail LIKE '\''%revoke refused%'\''")" = 2 ] &&
     [ "$(product_sql "SELECT state FROM permits WHERE id = $acme_permit")" = ordered ]'
+
+# --- sessions ----------------------------------------------------------------------------------
+session_id=$(product_sql "SELECT id FROM sessions WHERE login = 'acme' ORDER BY id LIMIT 1")
+bench_check "the month's sessions list the vendor's session" \
+    "${BROWSER[@]}" page "$URL" auditor auditor-Passw0rd-long /sessions "$SHOTS/sessions.png" "Acme Maintenance" acme shadow 接続中
+bench_check "a session's page shows its ledger rows (the channels the client offered)" \
+    "${BROWSER[@]}" page "$URL" auditor auditor-Passw0rd-long "/sessions/$session_id" "$SHOTS/session.png" \
+        "クライアントが要求した経路" "127.0.0.1"
+bench_check "the applicant writes the work content (作業内容) of her section's session" \
+    "${BROWSER[@]}" note "$URL" yamada yamada-Passw0rd-long "$session_id" "定期点検・ログ確認" "$SHOTS/session-note.png"
+bench_check "the note is a ledger row naming her" \
+    product_wait_sql "SELECT COUNT(*) FROM events WHERE type = 'note' AND session_id = $session_id AND actor = 'yamada'" 1
+bench_check "the auditor's crafted note is refused (403)" \
+    "${BROWSER[@]}" post-as "$URL" auditor auditor-Passw0rd-long "/sessions/$session_id" 403 note=x
 
 bench_check "a wrong password is refused with the one message" \
     "${BROWSER[@]}" refused "$URL" auditor wrong-password-1 "$SHOTS/refused.png"

@@ -3,7 +3,9 @@
  * missing one. */
 #include "test_policy_common.h"
 
+#include "admin.h"
 #include "permit_view.h"
+#include "session_view.h"
 
 static int setup(void **state)
 {
@@ -93,11 +95,64 @@ static void another_sections_permit_is_not_found(void **state)
 	free(d);
 }
 
+static int64_t system_id(tdb *t, const char *name)
+{
+	sqlite3 *raw;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open(t->path, &raw), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(raw, "SELECT id FROM systems WHERE name = ?", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int64_t id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(raw);
+	return id;
+}
+
+static void sessions_are_listed_by_month_and_section(void **state)
+{
+	tdb *t = *state;
+	policy_system_spec tax = { .name = "zeimu", .cls = POLICY_CLASS_LGWAN, .host = "10.9.0.5", .port = 3389,
+				   .section = "税務課" };
+	assert_int_equal(policy_system_add(t->db, &tax, NULL), POLICY_OK);
+	policy_session_start ours = { .login = "acme1", .source = "192.0.2.1", .system_id = system_id(t, "juki") };
+	policy_session_start theirs = { .login = "acme1", .source = "192.0.2.2", .system_id = system_id(t, "zeimu") };
+	int64_t a = 0, b = 0, c = 0;
+	assert_int_equal(policy_ledger_session_start(t->db, jst_us(2025, 6, 30, 23, 59), &ours, &a), POLICY_OK);
+	assert_int_equal(policy_ledger_session_start(t->db, jst_us(2025, 6, 2, 10, 0), &theirs, &b), POLICY_OK);
+	assert_int_equal(policy_ledger_session_start(t->db, jst_us(2025, 7, 1, 0, 0), &ours, &c), POLICY_OK);
+	policy_session_end e = { .end_us = jst_us(2025, 7, 1, 0, 30), .reason = POLICY_END_IDLE_TIMEOUT };
+	assert_int_equal(policy_ledger_session_end(t->db, a, &e), POLICY_OK);
+	policy_session_row *rows = calloc(POLICY_VIEW_PAGE, sizeof *rows);
+	int n = 0, total = 0;
+	assert_int_equal(policy_session_list_page(t->db, 2025, 6, 0, 0, rows, &n, &total), POLICY_OK);
+	assert_int_equal(total, 2); /* June in Tokyo: 23:59 on the 30th is June, 00:00 on 1 July is not */
+	assert_int_equal(rows[0].id, b);
+	assert_int_equal(rows[1].id, a);
+	assert_string_equal(rows[1].end_reason, "idle_timeout");
+	assert_string_equal(policy_end_label(rows[1].end_reason), "無操作終了");
+	assert_int_equal(policy_session_list_page(t->db, 2025, 6, section_id(t, "情報政策課"), 0, rows, &n, &total), POLICY_OK);
+	assert_int_equal(total, 1);
+	assert_int_equal(rows[0].id, a);
+	assert_int_equal(policy_session_list_page(t->db, 2025, 13, 0, 0, rows, &n, &total), POLICY_ERR_INVALID);
+	free(rows);
+	policy_session_detail *d = NULL;
+	assert_int_equal(policy_session_detail_load(t->db, b, section_id(t, "情報政策課"), &d), POLICY_ERR_NOT_FOUND);
+	assert_int_equal(policy_ledger_note(t->db, b, jst_us(2025, 6, 2, 11, 0), "佐藤", "点検"), POLICY_OK);
+	assert_int_equal(policy_session_detail_load(t->db, b, section_id(t, "税務課"), &d), POLICY_OK);
+	assert_int_equal(d->n_events, 1);
+	assert_string_equal(d->events[0].type, "note");
+	assert_string_equal(d->events[0].actor, "佐藤");
+	assert_string_equal(policy_end_label(d->session.end_reason), "接続中");
+	free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(pages_filter_by_state_and_derive_expired, setup, teardown),
 		cmocka_unit_test_setup_teardown(another_sections_permit_is_not_found, setup, teardown),
+		cmocka_unit_test_setup_teardown(sessions_are_listed_by_month_and_section, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,6 +20,9 @@ are for a reviewer; nothing checks pixels).
                                            due date a week ahead for "order") and presses the
                                            ACTION button; expects "recorded", every TEXT on the
                                            page, and saves SHOT
+  page URL LOGIN PASSWORD PATH SHOT [TEXT...]  logs on, opens PATH, expects every TEXT, saves SHOT
+  note URL LOGIN PASSWORD ID NOTE SHOT     logs on, writes NOTE on session ID's page (作業内容),
+                                           expects "recorded" and the note among its rows
   no-button URL LOGIN PASSWORD ID ACTION   logs on, opens permit ID: no ACTION button there
   missing URL LOGIN PASSWORD PATH          logs on, opens PATH: "no such page" (404)
   post-as URL LOGIN PASSWORD PATH STATUS FIELD=VALUE...
@@ -198,6 +201,39 @@ def scenario_permit(url, login, password, permit, action, reason, shot, *texts):
         drv.quit()
 
 
+def scenario_page(url, login, password, path, shot, *texts):
+    drv = browser()
+    try:
+        log_on(drv, url, login, password)
+        on_dashboard(drv)
+        drv.get(url + path)
+        WebDriverWait(drv, 30).until(EC.presence_of_element_located((By.TAG_NAME, "main")))
+        body = drv.find_element(By.TAG_NAME, "body").text
+        for t in texts:
+            if t not in body:
+                fail("%s as %s lacks %r" % (path, login, t))
+        drv.save_screenshot(shot)
+    finally:
+        drv.quit()
+
+
+def scenario_note(url, login, password, session, note, shot):
+    drv = browser()
+    try:
+        log_on(drv, url, login, password)
+        on_dashboard(drv)
+        drv.get("%s/sessions/%s" % (url, session))
+        WebDriverWait(drv, 30).until(EC.presence_of_element_located((By.ID, "note")))
+        drv.find_element(By.ID, "note").send_keys(note)
+        drv.find_element(By.ID, "save-note").click()
+        WebDriverWait(drv, 30).until(EC.presence_of_element_located((By.ID, "done")))
+        if note not in drv.find_element(By.ID, "events").text:
+            fail("the note is not among session %s's rows" % session)
+        drv.save_screenshot(shot)
+    finally:
+        drv.quit()
+
+
 def scenario_no_button(url, login, password, permit, action):
     drv = browser()
     try:
@@ -240,7 +276,7 @@ def scenario_post_as(url, login, password, path, status, *fields):
         fail("POST %s as %s answered %d, not %s" % (path, login, got, status))
 
 
-SCENARIOS = {"permit": scenario_permit, "no-button": scenario_no_button, "missing": scenario_missing,
+SCENARIOS = {"page": scenario_page, "note": scenario_note, "permit": scenario_permit, "no-button": scenario_no_button, "missing": scenario_missing,
              "post-as": scenario_post_as,"login": scenario_login, "refused": scenario_refused, "absent": scenario_absent,
              "forged-post": scenario_forged_post, "headers": scenario_headers}
 

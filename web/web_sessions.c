@@ -1,0 +1,257 @@
+/* web_sessions.c: the session pages of the console: a month's sessions, and one session
+ * with its ledger rows (what the client offered, what the gate denied, warnings, notes, its
+ * end and recording digest) and the work-content note of Form 3 (作業内容).
+ *
+ * Who may write the note: the approver, and an applicant for her own section's sessions.
+ * An applicant sees her own section's sessions only (another section's is "no such page").
+ * A note is a ledger row with the staff login as its actor. */
+#include "web_views.h"
+
+#include "ledger.h"
+#include "session_view.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static int64_t section_scope(const web_staff *s)
+{
+	return s->who.role == POLICY_ROLE_APPLICANT ? s->who.section_id : 0;
+}
+
+static const char *event_label(const char *type)
+{
+	static const char *const labels[][2] = {
+		{ "channel_offered", "クライアントが要求した経路" }, { "channel_denied", "遮断した経路" },
+		{ "idle_warning", "無操作の警告" },                   { "note", "作業内容" },
+		{ "end_requested", "終了の指示" },                   { "input_dropped", "入力の遮断（閲覧のみ）" },
+	};
+	for (size_t i = 0; i < sizeof labels / sizeof *labels; i++)
+		if (!strcmp(labels[i][0], type))
+			return labels[i][1];
+	return type;
+}
+
+static void cell(web_page *p, const char *text)
+{
+	web_page_raw(p, "<td>");
+	web_page_text(p, text);
+	web_page_raw(p, "</td>");
+}
+
+static void duration(int64_t us, char *buf, size_t len)
+{
+	int64_t s = us / 1000000;
+	snprintf(buf, len, "%lld:%02lld:%02lld", (long long)(s / 3600), (long long)(s / 60 % 60), (long long)(s % 60));
+}
+
+static bool may_note(const web_staff *s, const policy_session_row *row)
+{
+	return s->who.role == POLICY_ROLE_APPROVER ||
+	       (s->who.role == POLICY_ROLE_APPLICANT && s->who.section_id == row->system_section_id);
+}
+
+static void list_page(web_request *r, const web_staff *s)
+{
+	const char *month = web_request_query(r, "month");
+	int year = 0, mon = 0;
+	char this_month[8];
+	if (month && *month) {
+		char extra;
+		if (sscanf(month, "%4d-%2d%c", &year, &mon, &extra) != 2 || mon < 1 || mon > 12 || year < 2000 || year > 9999) {
+			web_message(r, s, 400, "セッション", "月の指定が正しくありません（例：2026-12）。");
+			return;
+		}
+	} else {
+		char now_text[32];
+		policy_format_local(r->db, r->now_us, now_text, sizeof now_text);
+		sscanf(now_text, "%4d-%2d", &year, &mon);
+	}
+	snprintf(this_month, sizeof this_month, "%04d-%02d", year, mon);
+	const char *page_arg = web_request_query(r, "page");
+	long page = page_arg ? strtol(page_arg, NULL, 10) : 0;
+	if (page < 0 || page > 100000)
+		page = 0;
+	policy_session_row *rows = calloc(POLICY_VIEW_PAGE, sizeof *rows);
+	int n = 0, total = 0;
+	if (!rows || policy_session_list_page(r->db, year, mon, section_scope(s), (int)page, rows, &n, &total)) {
+		free(rows);
+		web_message(r, s, 500, "セッション", "セッションの一覧を読み込めませんでした（データベースの障害）。");
+		return;
+	}
+	web_page *p = &r->page;
+	web_begin(r, s, "セッション");
+	web_page_raw(p, "<form method=\"get\" action=\"/sessions\"><label>月 <input name=\"month\" id=\"month\" value=\"");
+	web_page_text(p, this_month);
+	web_page_raw(p, "\" pattern=\"[0-9]{4}-[0-9]{2}\"></label> <button type=\"submit\" id=\"show\">表示</button></form>"
+		        "<p id=\"count\">");
+	web_page_textf(p, "%d年%d月に開始したセッション：%d件", year, mon, total);
+	web_page_raw(p, "</p>");
+	if (n) {
+		web_page_raw(p, "<table id=\"sessions\"><tr><th>セッション</th><th>開始</th><th>時間</th><th>無操作</th>"
+			        "<th>事業者</th><th>アカウント</th><th>システム</th><th>接続元</th><th>終了理由</th></tr>");
+		for (int i = 0; i < n; i++) {
+			const policy_session_row *row = &rows[i];
+			char t[32], d[32], idle[32];
+			policy_format_local(r->db, row->start_us, t, sizeof t);
+			duration(row->end_us ? row->end_us - row->start_us : r->now_us - row->start_us, d, sizeof d);
+			duration(row->idle_us, idle, sizeof idle);
+			web_page_raw(p, "<tr><td>");
+			web_page_id_link(p, "/sessions/", row->id);
+			web_page_raw(p, "</td>");
+			cell(p, t);
+			cell(p, d);
+			cell(p, row->end_us ? idle : "—");
+			cell(p, row->vendor);
+			cell(p, row->login);
+			cell(p, row->system);
+			cell(p, row->source);
+			cell(p, policy_end_label(row->end_reason));
+			web_page_raw(p, "</tr>");
+		}
+		web_page_raw(p, "</table>");
+	}
+	if (total > (page + 1) * POLICY_VIEW_PAGE) {
+		web_page_raw(p, "<p><a href=\"/sessions?month=");
+		web_page_textf(p, "%s&page=%ld", this_month, page + 1);
+		web_page_raw(p, "\">次へ</a></p>");
+	}
+	web_page_end(p);
+	free(rows);
+}
+
+static void detail_page(web_request *r, const web_staff *s, int64_t id, const char *notice)
+{
+	policy_session_detail *d = NULL;
+	int status = policy_session_detail_load(r->db, id, section_scope(s), &d);
+	if (status) {
+		web_message(r, s, status == POLICY_ERR_NOT_FOUND ? 404 : 500,
+			    status == POLICY_ERR_NOT_FOUND ? "ページがありません" : "セッション",
+			    status == POLICY_ERR_NOT_FOUND ? "指定されたセッションはありません。"
+							   : "セッションを読み込めませんでした（データベースの障害）。");
+		return;
+	}
+	const policy_session_row *row = &d->session;
+	web_page *p = &r->page;
+	char title[64], t[32], buf[600];
+	snprintf(title, sizeof title, "セッション %lld", (long long)row->id);
+	web_begin(r, s, title);
+	if (notice) {
+		web_page_raw(p, "<p class=\"ok\" id=\"done\">");
+		web_page_text(p, notice);
+		web_page_raw(p, "</p>");
+	}
+	web_page_raw(p, "<table id=\"session\">");
+	policy_format_local(r->db, row->start_us, t, sizeof t);
+	web_page_raw(p, "<tr><th>開始</th>");
+	cell(p, t);
+	web_page_raw(p, "</tr><tr><th>終了</th>");
+	if (row->end_us) {
+		policy_format_local(r->db, row->end_us, t, sizeof t);
+		char d1[32];
+		duration(row->end_us - row->start_us, d1, sizeof d1);
+		snprintf(buf, sizeof buf, "%s（%s、%s）", t, d1, policy_end_label(row->end_reason));
+		cell(p, buf);
+	} else {
+		cell(p, "接続中");
+	}
+	web_page_raw(p, "</tr><tr><th>事業者・アカウント</th>");
+	snprintf(buf, sizeof buf, "%s・%s", row->vendor, row->login);
+	cell(p, buf);
+	web_page_raw(p, "</tr><tr><th>システム</th>");
+	cell(p, row->system);
+	web_page_raw(p, "</tr><tr><th>接続元（端末名）</th>");
+	snprintf(buf, sizeof buf, "%s（%s）", row->source, row->client_name);
+	cell(p, buf);
+	web_page_raw(p, "</tr><tr><th>許可番号</th><td>");
+	if (row->permit_id) {
+		web_page_id_link(p, "/permits/", row->permit_id);
+	}
+	web_page_raw(p, "</td></tr><tr><th>記録</th>");
+	cell(p, row->recording);
+	web_page_raw(p, "</tr><tr><th>記録の要約値（SHA-256）</th><td class=\"hash\">");
+	web_page_text(p, row->digest[0] ? row->digest : "（終了時に記録）");
+	web_page_raw(p, "</td></tr></table>");
+
+	web_page_raw(p, "<h2>台帳の記録</h2><table id=\"events\"><tr><th>日時</th><th>種類</th><th>内容</th><th>記録者</th></tr>");
+	for (int i = 0; i < d->n_events; i++) {
+		const policy_session_event_row *e = &d->events[i];
+		policy_format_local(r->db, e->at_us, t, sizeof t);
+		web_page_raw(p, "<tr>");
+		cell(p, t);
+		cell(p, event_label(e->type));
+		cell(p, e->detail);
+		cell(p, e->actor);
+		web_page_raw(p, "</tr>");
+	}
+	web_page_raw(p, "</table>");
+	if (d->events_total > d->n_events)
+		web_page_textf(p, "ほか%d件（rmgate-policy session show で全件）", d->events_total - d->n_events);
+	if (may_note(s, row)) {
+		web_page_raw(p, "<h2>作業内容の記録（様式第3号）</h2><form method=\"post\" action=\"/sessions/");
+		web_page_textf(p, "%lld", (long long)row->id);
+		web_page_raw(p, "\"><input type=\"hidden\" name=\"csrf\" value=\"");
+		web_page_text(p, s->csrf);
+		web_page_raw(p, "\"><label>作業内容 <input name=\"note\" id=\"note\" size=\"60\" required></label> "
+			        "<button type=\"submit\" id=\"save-note\">記録する</button></form>");
+	}
+	web_page_end(p);
+	free(d);
+}
+
+static void note_post(web_request *r, const web_staff *s, int64_t id)
+{
+	policy_session_detail *d = NULL;
+	int status = policy_session_detail_load(r->db, id, section_scope(s), &d);
+	if (status) {
+		web_message(r, s, status == POLICY_ERR_NOT_FOUND ? 404 : 500, "セッション", "指定されたセッションはありません。");
+		return;
+	}
+	bool allowed = may_note(s, &d->session);
+	free(d);
+	const char *note = web_form_get(&r->form, "note");
+	char what[200];
+	if (!allowed) {
+		snprintf(what, sizeof what, "session %lld: note refused: the role %s may not write it", (long long)id,
+			 policy_staff_role_name(s->who.role));
+		policy_staff_record_action(r->db, s->who.login, what, r->now_us);
+		web_message(r, s, 403, "操作できません", "この操作を行う権限がありません。");
+		return;
+	}
+	if (!note || !*note || strlen(note) > 2000) {
+		web_message(r, s, 400, "セッション", "作業内容を入力してください（2000バイトまで）。");
+		return;
+	}
+	if (policy_ledger_note(r->db, id, r->now_us, s->who.login, note)) {
+		web_message(r, s, 500, "セッション", "作業内容を記録できませんでした（データベースの障害）。");
+		return;
+	}
+	snprintf(r->location_buf, sizeof r->location_buf, "/sessions/%lld?done=1", (long long)id);
+	r->location = r->location_buf;
+}
+
+bool web_sessions_route(web_request *r, const web_staff *s)
+{
+	bool post = !strcmp(r->method, "POST");
+	if (!strcmp(r->path, "/sessions")) {
+		if (post)
+			web_message(r, s, 405, "セッション", "この画面には送信できません。");
+		else
+			list_page(r, s);
+		return true;
+	}
+	if (strncmp(r->path, "/sessions/", 10))
+		return false;
+	char *end = NULL;
+	long long id = strtoll(r->path + 10, &end, 10);
+	if (!r->path[10] || *end || id <= 0) {
+		web_message(r, s, 404, "ページがありません", "指定されたセッションはありません。");
+		return true;
+	}
+	if (post)
+		note_post(r, s, id);
+	else
+		detail_page(r, s, id, web_request_query(r, "done") ? "作業内容を記録しました。" : NULL);
+	return true;
+}
