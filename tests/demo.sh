@@ -89,6 +89,16 @@ if ! demo_permit_today; then
     echo "Demo permit $permit approved, $today to $fy_end."
 fi
 
+# An application waiting for the deputy CISO's decision in the console (again whenever none waits).
+if ! $POLICY permit list --state applied --json | grep -q '"vendor": "Demo Vendor"'; then
+    year=$(TZ=Asia/Tokyo date +%Y); month=$(TZ=Asia/Tokyo date +%-m)
+    fy_end=$(( month >= 4 ? year + 1 : year ))-03-31
+    waiting=$($POLICY permit apply --vendor "Demo Vendor" --system demo --section "Demo Section" \
+        --purpose "定期保守（コンソールで決定するデモの申請）" --from "$today" --to "$fy_end" \
+        --contract-from "$today" --contract-to "$fy_end" --table 1 --confirm-all --by "Demo Officer")
+    echo "Demo application $waiting waits for a decision in the console."
+fi
+
 # --- demo staff (once) and the console -------------------------------------------------------
 STAFF_PASSWORD=demo-staff-pass
 if [ "$($POLICY staff list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 0 ]; then
@@ -119,7 +129,7 @@ and accepts only the demo target's certificate ($target_pin).
 
 Staff console: https://127.0.0.1:$WEB_PORT/ (its own self-signed certificate; log $RUN/web.log)
   Logins (password '$STAFF_PASSWORD'): deputy (approver), officer (applicant, Demo Section),
-  auditor (auditor), admin (admin)
+  auditor (auditor), admin (admin). As deputy: 許可 → the application waiting → 許可する.
 
 Ctrl-C stops the gate, the console and the demo target.
 MSG
