@@ -145,6 +145,22 @@ int policy_dashboard_load(policy_db *db, int64_t now_us, int64_t section_id, boo
 	out->report_month = today.m == 1 ? 12 : today.m - 1;
 	cal_format_date(cal_report_due(out->report_year, out->report_month, &extra), out->report_due);
 	free((void *)extra.days);
+	pol_lock(db);
+	sqlite3_stmt *st = pol_prepare(db, "SELECT name FROM sections WHERE ?1 = 0 OR id = ?1 ORDER BY id");
+	if (!st)
+		status = POLICY_ERR_DB;
+	else {
+		sqlite3_bind_int64(st, 1, section_id);
+		while (sqlite3_step(st) == SQLITE_ROW && out->n_submissions < POLICY_DASH_MAX)
+			copy_col(st, 0, out->submissions[out->n_submissions++].section, POLICY_DASH_TEXT);
+		sqlite3_finalize(st);
+	}
+	pol_unlock(db);
+	for (int i = 0; !status && i < out->n_submissions; i++)
+		status = policy_report_submission(db, out->report_year, out->report_month, out->submissions[i].section, now_us,
+						  &out->submissions[i].state);
+	if (status)
+		return status;
 	if (verify_ledger) {
 		status = policy_ledger_verify(db, &out->verify);
 		out->verified = status == POLICY_OK;

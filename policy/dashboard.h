@@ -13,6 +13,7 @@
 
 #include "ledger.h"
 #include "policy.h"
+#include "submissions.h"
 
 #define POLICY_DASH_MAX 50
 #define POLICY_DASH_TEXT 160
@@ -43,6 +44,11 @@ typedef struct {
 	int n_orders, orders_total;     /* open corrective orders */
 	int report_year, report_month;  /* the month whose report is due next (the previous one) */
 	char report_due[11];
+	struct {
+		char section[POLICY_DASH_TEXT];
+		policy_submission state;
+	} submissions[POLICY_DASH_MAX]; /* that report, per section (the applicant's only) */
+	int n_submissions;
 	bool verified;                  /* verify_ledger was asked */
 	policy_verify_result verify;
 } policy_dashboard;

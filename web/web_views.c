@@ -170,6 +170,40 @@ static void local_time(web_request *r, int64_t us, char *buf, size_t len)
 	buf[len > 16 ? 16 : len - 1] = 0; /* minutes are enough here */
 }
 
+/* Who may mark a section's monthly report submitted: its own applicant, the approver, the
+ * admin (the IT division receiving it); not the auditor. */
+static bool may_mark_submitted(const policy_staff *who, const char *section)
+{
+	return who->role == POLICY_ROLE_APPROVER || who->role == POLICY_ROLE_ADMIN ||
+	       (who->role == POLICY_ROLE_APPLICANT && !strcmp(who->section, section));
+}
+
+static void submission_post(web_request *r, const policy_staff *who)
+{
+	const char *month = web_form_get(&r->form, "month"), *section = web_form_get(&r->form, "section");
+	int y = 0, m = 0;
+	char extra, what[400];
+	web_staff s = { .who = *who };
+	if (!month || !section || sscanf(month, "%4d-%2d%c", &y, &m, &extra) != 2) {
+		web_message(r, &s, 400, "月次報告", "送信された内容が正しくありません。");
+		return;
+	}
+	if (!may_mark_submitted(who, section)) {
+		snprintf(what, sizeof what, "report %s section %.200s: submission mark refused: the role %s may not set it", month,
+			 section, policy_staff_role_name(who->role));
+		policy_staff_record_action(r->db, who->login, what, r->now_us);
+		web_message(r, &s, 403, "操作できません", "この操作を行う権限がありません。");
+		return;
+	}
+	if (policy_report_mark_submitted(r->db, y, m, section, who->login, r->now_us)) {
+		char msg[600];
+		snprintf(msg, sizeof msg, "記録できませんでした：%s", policy_last_error());
+		web_message(r, &s, 400, "月次報告", msg);
+		return;
+	}
+	r->location = "/";
+}
+
 static void dashboard(web_request *r, const policy_staff *who, const char *csrf)
 {
 	policy_dashboard d;
@@ -266,6 +300,34 @@ static void dashboard(web_request *r, const policy_staff *who, const char *csrf)
 	web_page_raw(p, "<h2 id=\"report\">月次報告（様式第4号）</h2><p>");
 	web_page_textf(p, "%d年%d月分の報告期限：%s", d.report_year, d.report_month, d.report_due);
 	web_page_raw(p, "</p>");
+	if (d.n_submissions) {
+		web_page_raw(p, "<table id=\"submissions\"><tr><th>課</th><th>提出</th></tr>");
+		for (int i = 0; i < d.n_submissions; i++) {
+			const policy_submission *sub = &d.submissions[i].state;
+			web_page_raw(p, sub->late ? "<tr class=\"overdue\"><td>" : "<tr><td>");
+			web_page_text(p, d.submissions[i].section);
+			web_page_raw(p, "</td><td>");
+			if (sub->submitted) {
+				policy_format_local(r->db, sub->at_us, t, sizeof t);
+				t[10] = 0;
+				web_page_textf(p, "提出済み（%s、%s）%s", t, sub->by, sub->late ? "期限後" : "");
+			} else {
+				web_page_text(p, sub->late ? "未提出（期限超過）" : "未提出");
+				if (may_mark_submitted(who, d.submissions[i].section)) {
+					web_page_raw(p, " <form method=\"post\" action=\"/submissions\" class=\"inline\">"
+						        "<input type=\"hidden\" name=\"csrf\" value=\"");
+					web_page_text(p, csrf);
+					web_page_raw(p, "\"><input type=\"hidden\" name=\"month\" value=\"");
+					web_page_textf(p, "%04d-%02d", d.report_year, d.report_month);
+					web_page_raw(p, "\"><input type=\"hidden\" name=\"section\" value=\"");
+					web_page_text(p, d.submissions[i].section);
+					web_page_raw(p, "\"><button type=\"submit\" class=\"mark-submitted\">提出済みにする</button></form>");
+				}
+			}
+			web_page_raw(p, "</td></tr>");
+		}
+		web_page_raw(p, "</table>");
+	}
 
 	web_page_raw(p, "<h2 id=\"ledger\">台帳の完全性</h2>");
 	policy_format_local(r->db, checked_us, t, sizeof t);
@@ -364,6 +426,8 @@ void web_views_handle(web_request *r)
 		;
 	else if (!strcmp(r->path, "/logout") && post)
 		logout_post(r, &who);
+	else if (!strcmp(r->path, "/submissions") && post)
+		submission_post(r, &who);
 	else if (!strcmp(r->path, "/") && !post)
 		dashboard(r, &who, csrf);
 	else if (!strcmp(r->path, "/password"))

@@ -109,6 +109,15 @@ bench_check "the refused decisions are ledger rows; the permit is still ordered"
     [ "$(product_sql "SELECT COUNT(*) FROM events WHERE type = '\''staff_action'\'' AND detail LIKE '\''%revoke refused%'\''")" = 2 ] &&
     [ "$(product_sql "SELECT state FROM permits WHERE id = $acme_permit")" = ordered ]'
 
+# --- the monthly report's submission mark ----------------------------------------------------------
+bench_check "the auditor cannot mark a report submitted (no button; crafted post 403)" eval '
+    ! "${BROWSER[@]}" click "$URL" auditor auditor-Passw0rd-long .mark-submitted "$SHOTS/x.png" &&
+    "${BROWSER[@]}" post-as "$URL" auditor auditor-Passw0rd-long /submissions 403 month=2026-11 section=Ops'
+bench_check "the applicant marks her section's last monthly report submitted" \
+    "${BROWSER[@]}" click "$URL" yamada yamada-Passw0rd-long .mark-submitted "$SHOTS/submitted.png" "提出済み"
+bench_check "the mark is a ledger row naming her" \
+    product_wait_sql "SELECT COUNT(*) FROM events WHERE type = 'report_submitted' AND actor = 'yamada' AND detail LIKE 'Form 4 %section Ops'" 1
+
 # --- sessions ----------------------------------------------------------------------------------
 session_id=$(product_sql "SELECT id FROM sessions WHERE login = 'acme' ORDER BY id LIMIT 1")
 bench_check "the month's sessions list the vendor's session" \

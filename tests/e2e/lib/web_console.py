@@ -21,6 +21,8 @@ are for a reviewer; nothing checks pixels).
                                            ACTION button; expects "recorded", every TEXT on the
                                            page, and saves SHOT
   page URL LOGIN PASSWORD PATH SHOT [TEXT...]  logs on, opens PATH, expects every TEXT, saves SHOT
+  click URL LOGIN PASSWORD CSS SHOT [TEXT...]  logs on, presses the dashboard's first button
+                                           matching CSS, expects the dashboard with every TEXT
   note URL LOGIN PASSWORD ID NOTE SHOT     logs on, writes NOTE on session ID's page (作業内容),
                                            expects "recorded" and the note among its rows
   no-button URL LOGIN PASSWORD ID ACTION   logs on, opens permit ID: no ACTION button there
@@ -217,6 +219,25 @@ def scenario_page(url, login, password, path, shot, *texts):
         drv.quit()
 
 
+def scenario_click(url, login, password, css, shot, *texts):
+    drv = browser()
+    try:
+        log_on(drv, url, login, password)
+        on_dashboard(drv)
+        buttons = drv.find_elements(By.CSS_SELECTOR, css)
+        if not buttons:
+            fail("no %s on the dashboard of %s" % (css, login))
+        buttons[0].click()
+        on_dashboard(drv)
+        body = drv.find_element(By.TAG_NAME, "body").text
+        for t in texts:
+            if t not in body:
+                fail("after %s the dashboard lacks %r" % (css, t))
+        drv.save_screenshot(shot)
+    finally:
+        drv.quit()
+
+
 def scenario_note(url, login, password, session, note, shot):
     drv = browser()
     try:
@@ -276,7 +297,7 @@ def scenario_post_as(url, login, password, path, status, *fields):
         fail("POST %s as %s answered %d, not %s" % (path, login, got, status))
 
 
-SCENARIOS = {"page": scenario_page, "note": scenario_note, "permit": scenario_permit, "no-button": scenario_no_button, "missing": scenario_missing,
+SCENARIOS = {"click": scenario_click, "page": scenario_page, "note": scenario_note, "permit": scenario_permit, "no-button": scenario_no_button, "missing": scenario_missing,
              "post-as": scenario_post_as,"login": scenario_login, "refused": scenario_refused, "absent": scenario_absent,
              "forged-post": scenario_forged_post, "headers": scenario_headers}
 
