@@ -12,6 +12,7 @@
 #include "web_views.h"
 
 #include "permit_view.h"
+#include "registry_view.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,6 +126,8 @@ static void list_page(web_request *r, const web_staff *s)
 	}
 	web_page *p = &r->page;
 	web_begin(r, s, "許可");
+	if (s->who.role == POLICY_ROLE_APPLICANT)
+		web_page_raw(p, "<p><a href=\"/permits/new\" id=\"apply\">新しく申請する（様式第1号）</a></p>");
 	web_page_raw(p, "<p>状態で絞り込む：<a href=\"/permits\">すべて</a>");
 	for (int i = 0; states[i]; i++) {
 		policy_permit_state st = POLICY_PERMIT_APPLIED;
@@ -390,9 +393,217 @@ static void action_post(web_request *r, const web_staff *s, int64_t id)
 	r->location = r->location_buf;
 }
 
+/* ---- applying (Form 1) ---- */
+
+/* The Japanese of a rule's refusal (the policy library names the rule: "rule NAME: ..."). */
+static const char *rule_explanation(const char *error)
+{
+	static const char *const rules[][2] = {
+		{ "rule period-order", "期間の終わりが始まりより前になっています。" },
+		{ "rule period-in-contract", "許可期間は契約期間の内側にしてください（第4条第3項）。" },
+		{ "rule one-fiscal-year", "許可期間は一の会計年度（4月1日から翌年3月31日まで）を超えられません（第4条第3項）。" },
+		{ "rule owner-section", "このシステムを所管する課が申請してください（第4条第1項）。" },
+		{ "rule class-table", "マイナンバー利用事務系・LGWAN接続系のシステムは別表第1によります（第4条第2項）。" },
+		{ "rule checklist", "選んだ別表の確認事項をすべて確認してください。" },
+		{ "rule table2-source", "別表第2では接続元のグローバルIPアドレスを指定してください。" },
+		{ "rule source-cidr", "接続元は 203.0.113.0/24 のようなアドレスの範囲で指定してください。" },
+		{ "rule subcontractor-prime", "再委託の場合は元請事業者を指定してください（第4条第4項）。" },
+		{ "rule period-ended", "許可期間が既に終わっています。" },
+	};
+	for (size_t i = 0; i < sizeof rules / sizeof *rules; i++)
+		if (strstr(error, rules[i][0]))
+			return rules[i][1];
+	return "申請の内容が規程に合いません。";
+}
+
+static void input(web_page *p, const char *label, const char *name, const char *value, const char *hint)
+{
+	web_page_raw(p, "<tr><th><label for=\"");
+	web_page_text(p, name);
+	web_page_raw(p, "\">");
+	web_page_text(p, label);
+	web_page_raw(p, "</label></th><td><input id=\"");
+	web_page_text(p, name);
+	web_page_raw(p, "\" name=\"");
+	web_page_text(p, name);
+	web_page_raw(p, "\" value=\"");
+	web_page_text(p, value ? value : "");
+	web_page_raw(p, "\"");
+	if (hint) {
+		web_page_raw(p, " placeholder=\"");
+		web_page_text(p, hint);
+		web_page_raw(p, "\"");
+	}
+	web_page_raw(p, "></td></tr>");
+}
+
+static void select_of(web_page *p, const char *label, const char *name, const policy_registry_entry *list, int n,
+		      const char *chosen, bool optional)
+{
+	web_page_raw(p, "<tr><th><label for=\"");
+	web_page_text(p, name);
+	web_page_raw(p, "\">");
+	web_page_text(p, label);
+	web_page_raw(p, "</label></th><td><select id=\"");
+	web_page_text(p, name);
+	web_page_raw(p, "\" name=\"");
+	web_page_text(p, name);
+	web_page_raw(p, "\">");
+	if (optional)
+		web_page_raw(p, "<option value=\"\">（なし）</option>");
+	for (int i = 0; i < n; i++) {
+		web_page_raw(p, chosen && !strcmp(chosen, list[i].name) ? "<option selected value=\"" : "<option value=\"");
+		web_page_text(p, list[i].name);
+		web_page_raw(p, "\">");
+		web_page_text(p, list[i].name);
+		if (list[i].detail[0]) {
+			web_page_raw(p, "（");
+			web_page_text(p, !strcmp(name, "system") ? class_label(list[i].detail) : list[i].detail);
+			web_page_raw(p, "）");
+		}
+		web_page_raw(p, "</option>");
+	}
+	web_page_raw(p, "</select></td></tr>");
+}
+
+static bool form_checked(const web_request *r, const char *name, const char *value)
+{
+	const web_form *f = &r->form;
+	for (int i = 0; i < f->n; i++)
+		if (!strcmp(f->names[i], name) && !strcmp(f->values[i], value))
+			return true;
+	return false;
+}
+
+static void apply_page(web_request *r, const web_staff *s, const char *error)
+{
+	policy_registry_entry *vendors = NULL, *systems = NULL;
+	int nv = 0, ns = 0;
+	if (policy_registry_list(r->db, "vendors", 0, &vendors, &nv) ||
+	    policy_registry_list(r->db, "systems", s->who.section_id, &systems, &ns)) {
+		free(vendors);
+		web_message(r, s, 500, "申請", "申請画面を作れませんでした（データベースの障害）。");
+		return;
+	}
+	web_page *p = &r->page;
+	const web_form *f = &r->form;
+	web_begin(r, s, "リモート保守等利用申請（様式第1号）");
+	if (error) {
+		web_page_raw(p, "<div class=\"error\" id=\"error\"><p>");
+		web_page_text(p, rule_explanation(error));
+		web_page_raw(p, "</p><p class=\"detail\">");
+		web_page_text(p, error);
+		web_page_raw(p, "</p></div>");
+	}
+	web_page_raw(p, "<form method=\"post\" action=\"/permits/new\"><input type=\"hidden\" name=\"csrf\" value=\"");
+	web_page_text(p, s->csrf);
+	web_page_raw(p, "\"><table id=\"application\"><tr><th>申請課</th><td>");
+	web_page_text(p, s->who.section);
+	web_page_raw(p, "</td></tr>");
+	select_of(p, "事業者", "vendor", vendors, nv, web_form_get(f, "vendor"), false);
+	select_of(p, "元請事業者（再委託の場合）", "prime", vendors, nv, web_form_get(f, "prime"), true);
+	select_of(p, "システム", "system", systems, ns, web_form_get(f, "system"), false);
+	input(p, "目的", "purpose", web_form_get(f, "purpose"), "例：定期保守");
+	input(p, "許可期間（から）", "from", web_form_get(f, "from"), "2026-04-01");
+	input(p, "許可期間（まで）", "to", web_form_get(f, "to"), "2027-03-31");
+	input(p, "契約期間（から）", "contract-from", web_form_get(f, "contract-from"), "2026-04-01");
+	input(p, "契約期間（まで）", "contract-to", web_form_get(f, "contract-to"), "2027-03-31");
+	const char *table = web_form_get(f, "table");
+	web_page_raw(p, "<tr><th>接続方法</th><td><label><input type=\"radio\" name=\"table\" value=\"1\" id=\"table1\"");
+	web_page_raw(p, !table || !strcmp(table, "1") ? " checked" : "");
+	web_page_raw(p, "> 別表第1（専用回線・VPN）</label> <label><input type=\"radio\" name=\"table\" value=\"2\" id=\"table2\"");
+	web_page_raw(p, table && !strcmp(table, "2") ? " checked" : "");
+	web_page_raw(p, "> 別表第2（SSL-VPN・IPアドレス制限）</label></td></tr>");
+	input(p, "接続元（別表第2、空白区切り）", "sources", web_form_get(f, "sources"), "203.0.113.0/24");
+	web_page_raw(p, "</table><h2>確認事項（選んだ別表の項目をすべて確認）</h2>");
+	for (int t = 1; t <= 2; t++) {
+		web_page_textf(p, "%s", t == 1 ? "別表第1" : "別表第2");
+		web_page_raw(p, "<ul>");
+		for (const char *const *it = policy_table_items(t); *it; it++) {
+			char value[48];
+			snprintf(value, sizeof value, "%d:%s", t, *it);
+			web_page_raw(p, "<li><label><input type=\"checkbox\" name=\"confirm\" value=\"");
+			web_page_text(p, value);
+			web_page_raw(p, "\" id=\"confirm-");
+			web_page_textf(p, "%d-%s", t, *it);
+			web_page_raw(p, form_checked(r, "confirm", value) ? "\" checked> " : "\"> ");
+			web_page_text(p, item_label(*it));
+			web_page_raw(p, "</label></li>");
+		}
+		web_page_raw(p, "</ul>");
+	}
+	web_page_raw(p, "<p><label><input type=\"checkbox\" name=\"observe-only\" value=\"1\"");
+	web_page_raw(p, web_form_get(f, "observe-only") ? " checked" : "");
+	web_page_raw(p, "> 閲覧のみ（事業者の入力をすべて遮断する）</label></p>"
+		        "<button type=\"submit\" id=\"submit-application\">申請する</button></form>");
+	web_page_end(p);
+	free(vendors);
+	free(systems);
+}
+
+static void apply_post(web_request *r, const web_staff *s)
+{
+	const web_form *f = &r->form;
+	const char *table = web_form_get(f, "table");
+	int t = table && !strcmp(table, "2") ? 2 : 1;
+	/* the confirmed items of the chosen table ("T:item"); another table's ticks are ignored */
+	const char *confirm[32];
+	size_t n_confirm = 0;
+	for (int i = 0; i < f->n && n_confirm < 32; i++)
+		if (!strcmp(f->names[i], "confirm") && f->values[i][0] == '0' + t && f->values[i][1] == ':')
+			confirm[n_confirm++] = f->values[i] + 2;
+	char sources_buf[1024];
+	const char *sources[64];
+	size_t n_sources = 0;
+	snprintf(sources_buf, sizeof sources_buf, "%s", web_form_get(f, "sources") ? web_form_get(f, "sources") : "");
+	for (char *save = NULL, *tok = strtok_r(sources_buf, " ,\t\r\n", &save); tok && n_sources < 64;
+	     tok = strtok_r(NULL, " ,\t\r\n", &save))
+		sources[n_sources++] = tok;
+	const char *prime = web_form_get(f, "prime");
+	policy_permit_application app = {
+		.section = s->who.section, .vendor = web_form_get(f, "vendor"), .prime = prime && *prime ? prime : NULL,
+		.system = web_form_get(f, "system"), .purpose = web_form_get(f, "purpose"), .from = web_form_get(f, "from"),
+		.to = web_form_get(f, "to"), .contract_from = web_form_get(f, "contract-from"),
+		.contract_to = web_form_get(f, "contract-to"), .sources = sources, .n_sources = n_sources, .table = t,
+		.confirm = confirm, .n_confirm = n_confirm, .observe_only = web_form_get(f, "observe-only") != NULL,
+		.applicant = s->who.login,
+	};
+	if (!app.vendor || !app.system) {
+		r->status = 400;
+		apply_page(r, s, "事業者とシステムを選んでください。");
+		return;
+	}
+	int64_t id = 0;
+	if (policy_permit_apply(r->db, &app, r->now_us, &id)) {
+		r->status = 400;
+		apply_page(r, s, policy_last_error());
+		return;
+	}
+	char what[200];
+	snprintf(what, sizeof what, "permit %lld: apply", (long long)id);
+	policy_staff_record_action(r->db, s->who.login, what, r->now_us);
+	snprintf(r->location_buf, sizeof r->location_buf, "/permits/%lld?done=1", (long long)id);
+	r->location = r->location_buf;
+}
+
 bool web_permits_route(web_request *r, const web_staff *s)
 {
 	bool post = !strcmp(r->method, "POST");
+	if (!strcmp(r->path, "/permits/new")) {
+		/* Applying is the section's: its applicant only (Art. 4). */
+		if (s->who.role != POLICY_ROLE_APPLICANT) {
+			if (post) {
+				policy_staff_record_action(r->db, s->who.login, "permit application refused: not an applicant",
+							   r->now_us);
+			}
+			web_message(r, s, 403, "操作できません", "申請は所管課の申請担当が行います。");
+		} else if (post) {
+			apply_post(r, s);
+		} else {
+			apply_page(r, s, NULL);
+		}
+		return true;
+	}
 	if (!strcmp(r->path, "/permits")) {
 		if (post)
 			web_message(r, s, 405, "許可", "この画面には送信できません。");

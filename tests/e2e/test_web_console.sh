@@ -42,7 +42,7 @@ bench_check "ledger, permits and staff set up" eval '
     printf "%s\n" "yamada-Passw0rd-long" |
         "${PRODUCT_POLICY[@]}" staff add yamada --role applicant --section Ops --name "山田 太郎" --password-stdin --by e2e' || exit 1
 product_start_gate || bench_die "gate not listening"
-bench_spawn probe "$BUILD/bench/rdp_probe" --seconds 300 -- "/v:127.0.0.1:$PRODUCT_GATE_PORT" /u:acme /p:acme-Pass1 \
+bench_spawn probe "$BUILD/bench/rdp_probe" --seconds 1800 -- "/v:127.0.0.1:$PRODUCT_GATE_PORT" /u:acme /p:acme-Pass1 \
     /cert:ignore /timeout:120000
 bench_check "a vendor session runs through the gate" \
     product_wait_sql "SELECT COUNT(*) FROM sessions s WHERE login = 'acme' AND NOT EXISTS (SELECT 1 FROM session_ends e WHERE e.session_id = s.id)" 1 60
@@ -108,6 +108,17 @@ bench_check "the applicant's crafted revocation of her own permit is refused (40
 bench_check "the refused decisions are ledger rows; the permit is still ordered" eval '
     [ "$(product_sql "SELECT COUNT(*) FROM events WHERE type = '\''staff_action'\'' AND detail LIKE '\''%revoke refused%'\''")" = 2 ] &&
     [ "$(product_sql "SELECT state FROM permits WHERE id = $acme_permit")" = ordered ]'
+
+# --- applying through the form (Form 1) ----------------------------------------------------------
+bench_check "the applicant applies through Form 1; the application waits (申請中)" \
+    "${BROWSER[@]}" apply "$URL" yamada yamada-Passw0rd-long "Acme Maintenance" shadow "$today" "$today" \
+        "$today" "$today" "$SHOTS/apply.png" 申請中
+bench_check "a period outside the contract is refused on the form, in Japanese, naming the article" \
+    "${BROWSER[@]}" apply "$URL" yamada yamada-Passw0rd-long "Acme Maintenance" shadow "$today" "$tomorrow" \
+        "$today" "$today" "$SHOTS/apply-refused.png" "許可期間は契約期間の内側にしてください（第4条第3項）"
+bench_check "the application names her as applicant; the approver cannot apply (403)" eval '
+    [ "$(product_sql "SELECT COUNT(*) FROM permits WHERE applied_by = '\''yamada'\'' AND state = '\''applied'\''")" = 1 ] &&
+    "${BROWSER[@]}" post-as "$URL" deputy deputy-Passw0rd-long /permits/new 403 vendor=x system=shadow'
 
 # --- the monthly report's submission mark ----------------------------------------------------------
 bench_check "the auditor cannot mark a report submitted (no button; crafted post 403)" eval '

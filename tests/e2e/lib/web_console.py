@@ -25,6 +25,11 @@ are for a reviewer; nothing checks pixels).
                                            matching CSS, expects the dashboard with every TEXT
   note URL LOGIN PASSWORD ID NOTE SHOT     logs on, writes NOTE on session ID's page (作業内容),
                                            expects "recorded" and the note among its rows
+  apply URL LOGIN PASSWORD VENDOR SYSTEM FROM TO CFROM CTO SHOT TEXT
+                                           logs on, fills Form 1 (Table 1, every item ticked)
+                                           from the permit list's link and submits; expects
+                                           TEXT on the page that follows (the new permit's
+                                           state, or a rule's explanation)
   no-button URL LOGIN PASSWORD ID ACTION   logs on, opens permit ID: no ACTION button there
   missing URL LOGIN PASSWORD PATH          logs on, opens PATH: "no such page" (404)
   post-as URL LOGIN PASSWORD PATH STATUS FIELD=VALUE...
@@ -255,6 +260,33 @@ def scenario_note(url, login, password, session, note, shot):
         drv.quit()
 
 
+def scenario_apply(url, login, password, vendor, system, frm, to, cfrom, cto, shot, text):
+    from selenium.webdriver.support.ui import Select
+    drv = browser()
+    try:
+        log_on(drv, url, login, password)
+        on_dashboard(drv)
+        drv.get(url + "/permits")
+        drv.find_element(By.ID, "apply").click()
+        WebDriverWait(drv, 30).until(EC.presence_of_element_located((By.ID, "application")))
+        Select(drv.find_element(By.ID, "vendor")).select_by_value(vendor)
+        Select(drv.find_element(By.ID, "system")).select_by_value(system)
+        drv.find_element(By.ID, "purpose").send_keys("定期保守（画面から申請）")
+        for field, value in (("from", frm), ("to", to), ("contract-from", cfrom), ("contract-to", cto)):
+            drv.find_element(By.ID, field).send_keys(value)
+        drv.find_element(By.ID, "table1").click()
+        for box in drv.find_elements(By.CSS_SELECTOR, "input[name='confirm'][value^='1:']"):
+            box.click()
+        drv.find_element(By.ID, "submit-application").click()
+        WebDriverWait(drv, 30).until(EC.presence_of_element_located((By.TAG_NAME, "main")))
+        body = drv.find_element(By.TAG_NAME, "body").text
+        if text not in body:
+            fail("after applying, the page lacks %r: %s" % (text, body[:300]))
+        drv.save_screenshot(shot)
+    finally:
+        drv.quit()
+
+
 def scenario_no_button(url, login, password, permit, action):
     drv = browser()
     try:
@@ -297,7 +329,7 @@ def scenario_post_as(url, login, password, path, status, *fields):
         fail("POST %s as %s answered %d, not %s" % (path, login, got, status))
 
 
-SCENARIOS = {"click": scenario_click, "page": scenario_page, "note": scenario_note, "permit": scenario_permit, "no-button": scenario_no_button, "missing": scenario_missing,
+SCENARIOS = {"apply": scenario_apply, "click": scenario_click, "page": scenario_page, "note": scenario_note, "permit": scenario_permit, "no-button": scenario_no_button, "missing": scenario_missing,
              "post-as": scenario_post_as,"login": scenario_login, "refused": scenario_refused, "absent": scenario_absent,
              "forged-post": scenario_forged_post, "headers": scenario_headers}
 
