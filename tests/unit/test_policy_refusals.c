@@ -46,6 +46,11 @@ static int setup(void **state)
 	refused(t, jst_us(2025, 6, 8, 10, 0) + 1000000, POLICY_DENY_UNKNOWN_ACCOUNT, "ghost3", "192.0.2.9", NULL);
 	assert_int_equal(policy_ledger_flush_refusals(t->db, jst_us(2025, 6, 8, 11, 0), true), POLICY_OK);
 	refused(t, jst_us(2025, 7, 1, 9, 0), POLICY_DENY_NO_PERMIT, "acme1", "203.0.113.9", "web"); /* next month */
+	/* after every permit's window, no system named: all of Acme's permits */
+	refused(t, jst_us(2026, 4, 2, 9, 0), POLICY_DENY_OUTSIDE_WINDOW, "acme1", "203.0.113.77", NULL);
+	/* a vendor without permits: vendor known, nothing to attribute */
+	assert_int_equal(policy_account_add(t->db, "Other", "other1", "correct horse", NULL), POLICY_OK);
+	refused(t, jst_us(2025, 6, 9, 9, 0), POLICY_DENY_NO_PERMIT, "other1", "203.0.113.78", NULL);
 	/* a session on the web permit: one blocked redirection, ended at its maximum duration */
 	policy_session_start s = { .permit_id = p_web, .system_id = 3, .vendor_id = 1, .account_id = 1, .login = "acme1",
 				   .source = "203.0.113.5" };
@@ -102,8 +107,8 @@ static void form4_counts_a_known_account_on_its_vendors_permit(void **state)
 	/* all sections: each refusal once, the lowest permit id when several apply */
 	assert_non_null(strstr(form4_row(t, NULL, "web", web), "\"refused\": 1,"));
 	assert_non_null(strstr(form4_row(t, NULL, "tax", tax), "\"refused\": 1,"));
-	/* ghost, ghost2 singly, and the summary of ghost3's refusal (count 1) */
-	assert_non_null(strstr(form4_row(t, NULL, "(不明)", "-"), "\"refused\": 3,"));
+	/* ghost, ghost2 singly, the summary of ghost3's refusal (count 1), and other1 (no permit) */
+	assert_non_null(strstr(form4_row(t, NULL, "(不明)", "-"), "\"refused\": 4,"));
 	/* 税務課 holds the tax permit: both of acme1's refusals count there */
 	assert_non_null(strstr(form4_row(t, "税務課", "tax", tax), "\"refused\": 2,"));
 	assert_string_equal(form4_row(t, "税務課", "(不明)", "-"), "");
@@ -117,8 +122,10 @@ static void refusal_list_shows_every_row_and_filters(void **state)
 {
 	tdb *t = *state;
 	assert_int_equal(cli(t, "refusal", "list", "--month", "2025-06", "--json", NULL), 0);
-	assert_int_equal(count_of(out, "\"kind\": "), 5);
+	assert_int_equal(count_of(out, "\"kind\": "), 6);
 	assert_int_equal(count_of(out, "\"kind\": \"refused_summary\", \"count\": 1,"), 1);
+	assert_non_null(strstr(out, "\"login\": \"other1\", \"account\": \"other1\", \"vendor\": \"Other\", \"system\": null,"
+				    " \"reason\": \"no_permit\", \"permits\": null, \"section\": null"));
 	assert_null(strstr(out, "203.0.113.9")); /* July */
 	assert_non_null(strstr(out, "\"login\": \"ACME1\", \"account\": \"acme1\", \"vendor\": \"Acme\", \"system\": \"tax\","
 				    " \"reason\": \"outside_window\""));
@@ -133,12 +140,16 @@ static void refusal_list_shows_every_row_and_filters(void **state)
 	assert_int_equal(count_of(out, "\"kind\": "), 1);
 	assert_non_null(strstr(out, "198.51.100.1"));
 	assert_int_equal(cli(t, "refusal", "list", "--section", "税務課", "--json", NULL), 0);
-	assert_int_equal(count_of(out, "\"kind\": "), 2);
+	assert_int_equal(count_of(out, "\"kind\": "), 3); /* with April 2026's */
 
 	/* no month: every refusal, July's too; the table form lists the summary */
 	assert_int_equal(cli(t, "refusal", "list", NULL), 0);
 	assert_non_null(strstr(out, "refused_summary"));
 	assert_non_null(strstr(out, "203.0.113.9"));
+	assert_int_equal(cli(t, "refusal", "list", "--json", NULL), 0);
+	char permits[64];
+	snprintf(permits, sizeof permits, "\"permits\": \"%lld,%lld\"", (long long)p_web, (long long)p_tax);
+	assert_non_null(strstr(strstr(out, "203.0.113.77"), permits));
 
 	assert_int_equal(cli(t, "refusal", "list", "--vendor", "Nobody", NULL), 1);
 	assert_non_null(strstr(err, "Nobody"));
