@@ -281,3 +281,27 @@ int policy_closed_day_add(policy_db *db, const char *date, const char *reason)
 	pol_unlock(db);
 	return status;
 }
+
+int policy_closed_day_remove(policy_db *db, const char *date)
+{
+	cal_date d;
+	if (!cal_parse_date(date, &d))
+		return pol_fail(POLICY_ERR_INVALID, "'%s' is not a date YYYY-MM-DD", date ? date : "");
+	char buf[11];
+	cal_format_date(d, buf);
+	pol_lock(db);
+	int status = POLICY_ERR_DB;
+	sqlite3_stmt *st = pol_prepare(db, "DELETE FROM closed_days WHERE day = ?");
+	if (st) {
+		pol_bind_text(st, 1, buf);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			status = pol_sql_fail(db, "removing a closed day");
+		else if (sqlite3_changes(db->sql) == 0)
+			status = pol_fail(POLICY_ERR_NOT_FOUND, "%s is not an extra closed day (see 'calendar closed')", buf);
+		else
+			status = POLICY_OK;
+		sqlite3_finalize(st);
+	}
+	pol_unlock(db);
+	return status;
+}

@@ -70,4 +70,11 @@ int policy_system_set_cert_pin(policy_db *db, const char *system, const char *pi
 /* Extra closed days for the report due date ("YYYY-MM-DD"). */
 int policy_closed_day_add(policy_db *db, const char *date, const char *reason);
 
+/* Undoes policy_closed_day_add: the date is an ordinary day again (a weekday
+ * opens; weekends and national holidays stay closed, calendar.h). INVALID for
+ * a malformed date, NOT_FOUND when the date is not an extra closed day.
+ * Neither call writes a ledger row: the closed days only move the Form 4 due
+ * date, and `calendar closed` lists them. */
+int policy_closed_day_remove(policy_db *db, const char *date);
+
 #endif

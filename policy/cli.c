@@ -49,10 +49,11 @@ static void print_usage(FILE *out)
 	      "  staff disable|enable LOGIN [--by NAME] | staff list [--json]\n"
 	      "  session list [--month YYYY-MM] [--open] [--limit N] [--json]\n"
 	      "  session show ID [--json] | session note ID TEXT [--by NAME]\n"
+	      "  refusal list [--month YYYY-MM] [--section S] [--vendor V] [--json]\n"
 	      "  report register --month YYYY-MM [--system S] [--format html|csv|json] [-o FILE]\n"
 	      "  report monthly --month YYYY-MM [--section S] [--format html|csv|json] [-o FILE]\n"
 	      "  calendar holidays YEAR [--json] | calendar due YYYY-MM | calendar next-open DATE\n"
-	      "  calendar close DATE [--reason TEXT] | calendar closed [--json]\n"
+	      "  calendar close DATE [--reason TEXT] | calendar open DATE | calendar closed [--json]\n"
 	      "  verify [--anchor SEQ:HASH]\n"
 	      "  backup FILE                 (a consistent copy while the gate runs; never overwrites)\n"
 	      "  retention show | retention set DAYS [--by NAME]\n"
@@ -88,6 +89,8 @@ static int run(policy_db *db, const char *path, int argc, char **argv)
 		return cli_session(db, argc - 1, argv + 1);
 	if (!strcmp(cmd, "report"))
 		return cli_report(db, argc - 1, argv + 1);
+	if (!strcmp(cmd, "refusal"))
+		return cli_refusal(db, argc - 1, argv + 1);
 	if (!strcmp(cmd, "calendar"))
 		return cli_calendar(db, argc - 1, argv + 1);
 	if (!strcmp(cmd, "verify"))
@@ -104,7 +107,8 @@ static int run(policy_db *db, const char *path, int argc, char **argv)
 }
 
 static const char *const commands[] = { "init", "section", "vendor", "system", "account", "permit",
-					"session", "report", "calendar", "verify", "backup", "retention", "recordings", "secret-key", "staff", NULL };
+					"session", "report", "refusal", "calendar", "verify", "backup", "retention", "recordings", "secret-key",
+					"staff", NULL };
 
 static bool known_command(const char *c)
 {

@@ -333,8 +333,10 @@ static int holidays(int argc, char **argv)
 static int due(policy_db *db, int argc, char **argv)
 {
 	int y, m;
-	if (argc != 1 || !cal_parse_month(argv[0], &y, &m))
+	if (argc != 1)
 		return cli_usage("calendar due: give a month YYYY-MM");
+	if (!cal_parse_month(argv[0], &y, &m))
+		return cli_usage("calendar due: %s is not a month (YYYY-MM)", argv[0]);
 	cal_closed_days extra;
 	if (pol_load_closed_days(db, &extra))
 		return cli_fail();
@@ -364,7 +366,7 @@ int cli_calendar(policy_db *db, int argc, char **argv)
 {
 	static const cli_optspec close_spec[] = { { "reason", OPT_VALUE, 0 }, { NULL, 0, 0 } };
 	if (argc < 1)
-		return cli_usage("calendar: use holidays, due, next-open, close or closed");
+		return cli_usage("calendar: use holidays, due, next-open, close, open or closed");
 	if (!strcmp(argv[0], "holidays"))
 		return holidays(argc - 1, argv + 1);
 	if (!strcmp(argv[0], "due"))
@@ -380,6 +382,16 @@ int cli_calendar(policy_db *db, int argc, char **argv)
 		if (a.npos != 1)
 			return cli_usage("calendar close: give one DATE YYYY-MM-DD");
 		if (policy_closed_day_add(db, a.pos[0], cli_get(&a, "reason")))
+			return cli_fail();
+		return CLI_OK;
+	}
+	if (!strcmp(argv[0], "open")) {
+		cli_args a;
+		if (cli_parse("calendar open", argc - 1, argv + 1, close_spec + 1, &a))
+			return CLI_USAGE;
+		if (a.npos != 1)
+			return cli_usage("calendar open: give one DATE YYYY-MM-DD");
+		if (policy_closed_day_remove(db, a.pos[0]))
 			return cli_fail();
 		return CLI_OK;
 	}

@@ -15,6 +15,8 @@ int cli_permit(policy_db *db, int argc, char **argv);
 int cli_staff(policy_db *db, int argc, char **argv);
 int cli_session(policy_db *db, int argc, char **argv);
 int cli_report(policy_db *db, int argc, char **argv);
+/* refusal list (cli_refusal.c). */
+int cli_refusal(policy_db *db, int argc, char **argv);
 int cli_calendar(policy_db *db, int argc, char **argv);
 int cli_verify(policy_db *db, int argc, char **argv);
 int cli_backup(policy_db *db, int argc, char **argv);

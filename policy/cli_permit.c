@@ -1,5 +1,6 @@
 /* cli_permit.c: permit apply / decide / order / suspend / resume / revoke / end / list / show. */
 #include "cli_commands.h"
+#include "ledger_internal.h"
 #include "permit.h"
 
 #include <string.h>
@@ -192,6 +193,21 @@ static int list(policy_db *db, int argc, char **argv)
 			       9, bind);
 }
 
+/* What Art. 7/8 decisions rest on (docs/policy.md, "Breaches"): redirections the gate blocked in
+ * the permit's sessions, sessions ended for going over their time (max_duration, window_end), and
+ * logons refused for their source address that are attributed to the permit (ledger_internal.h). */
+#define BREACHES_SQL                                                                                     \
+	"SELECT " CLI_LOCAL("t") " AS at, kind, session, detail FROM ("                                     \
+	" SELECT ev.at_us AS t, ev.seq AS q, 'blocked_redirection' AS kind, ev.session_id AS session, ev.detail"   \
+	" FROM events ev JOIN sessions s ON s.id = ev.session_id WHERE s.permit_id = ?1 AND ev.type = 'channel_denied'" \
+	" UNION ALL SELECT e.end_us, e.seq, 'over_time_end', e.session_id, e.reason"                           \
+	" FROM session_ends e JOIN sessions s ON s.id = e.session_id"                                         \
+	" WHERE s.permit_id = ?1 AND e.reason IN ('max_duration', 'window_end')"                              \
+	" UNION ALL SELECT ev.at_us, ev.seq, 'refused_source', NULL,"                                          \
+	" IFNULL(ev.source, '') || ' ' || IFNULL(ev.login, '')"                                               \
+	" FROM events ev WHERE ev.type = 'refused' AND ev.reason = 'source_not_allowed'"                      \
+	" AND ?1 IN (SELECT p.id" POL_REFUSAL_PERMITS("ev") ")) ORDER BY t, q"
+
 static int show(policy_db *db, int argc, char **argv)
 {
 	static const cli_optspec spec[] = { { "json", OPT_FLAG, 0 }, { NULL, 0, 0 } };
@@ -201,6 +217,9 @@ static int show(policy_db *db, int argc, char **argv)
 		return CLI_USAGE;
 	if (a.npos != 1 || cli_id(a.pos[0], "permit ID", &id))
 		return cli_usage("permit show: give one permit ID");
+	policy_permit_state state;
+	if (policy_permit_state_of(db, id, &state))
+		return cli_fail(); /* "no permit ID" */
 	bool json = cli_has(&a, "json");
 	char idbuf[24], now[24];
 	snprintf(idbuf, sizeof idbuf, "%lld", (long long)id);
@@ -226,6 +245,9 @@ static int show(policy_db *db, int argc, char **argv)
 				     "  WHEN due_date < substr(local_time(CAST(?9 AS INTEGER)), 1, 10) THEN 'overdue' ELSE 'open' END AS status,"
 				     " " CLI_LOCAL("done_us") " AS done, done_by, done_note"
 				     " FROM permit_orders WHERE permit_id = ?1 ORDER BY id", 9, bind);
+	fputs(json ? ",\n\"breaches\": " : "\nbreaches (違反等):\n", stdout);
+	if (!rc)
+		rc = cli_print_query(db, stdout, json, BREACHES_SQL, 1, bind);
 	if (json)
 		fputs("}\n", stdout);
 	return rc;

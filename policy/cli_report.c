@@ -25,8 +25,8 @@ int cli_report(policy_db *db, int argc, char **argv)
 		return cli_usage(reg ? "report register takes --system, not --section" : "report monthly takes --section, not --system");
 	int y, m;
 	const char *month = cli_get(&a, "month");
-	if (!month || !cal_parse_month(month, &y, &m))
-		return cli_usage("report: --month YYYY-MM is required");
+	if (cli_month(db, reg ? "report register" : "report monthly", month, &y, &m, NULL))
+		return CLI_USAGE;
 	policy_report_format fmt;
 	if (!rr_parse_format(cli_get(&a, "format"), &fmt))
 		return cli_usage("report: --format must be html, csv or json");

@@ -25,11 +25,11 @@ static int list(policy_db *db, int argc, char **argv)
 	const char *month = cli_get(&a, "month"), *lim = cli_get(&a, "limit");
 	if (month) {
 		int y, m;
-		if (!cal_parse_month(month, &y, &m))
-			return cli_usage("session list: --month '%s' is not YYYY-MM", month);
-		cal_date first = { y, m, 1 }, next = { m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1 };
-		snprintf(from, sizeof from, "%lld", (long long)pol_local_midnight_us(db, first));
-		snprintf(to, sizeof to, "%lld", (long long)pol_local_midnight_us(db, next));
+		int64_t range[2];
+		if (cli_month(db, "session list", month, &y, &m, range))
+			return CLI_USAGE;
+		snprintf(from, sizeof from, "%lld", (long long)range[0]);
+		snprintf(to, sizeof to, "%lld", (long long)range[1]);
 	}
 	if (lim) {
 		int64_t n;

@@ -368,3 +368,17 @@ int cli_print_record(policy_db *db, FILE *out, bool json, const char *sql, int n
 		return pol_sql_fail(db, "showing"), cli_fail();
 	return CLI_OK;
 }
+
+int cli_month(policy_db *db, const char *cmd, const char *text, int *y, int *m, int64_t range[2])
+{
+	if (!text)
+		return cli_usage("%s: --month YYYY-MM is required", cmd);
+	if (!cal_parse_month(text, y, m))
+		return cli_usage("%s: --month: %s is not a month (YYYY-MM)", cmd, text);
+	if (range) {
+		cal_date first = { *y, *m, 1 }, next = { *m == 12 ? *y + 1 : *y, *m == 12 ? 1 : *m + 1, 1 };
+		range[0] = pol_local_midnight_us(db, first);
+		range[1] = pol_local_midnight_us(db, next);
+	}
+	return CLI_OK;
+}

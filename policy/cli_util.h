@@ -55,6 +55,13 @@ int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_fail(void);
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Parses a --month value "YYYY-MM" (month 01-12, a year of the calendar) into *y and *m, and
+ * when range is not NULL the month's bounds in µs (local midnights of its first day and of the
+ * next month's first day, range[0] <= t < range[1]). A NULL text is "CMD: --month YYYY-MM is
+ * required"; anything else wrong is "CMD: --month: TEXT is not a month (YYYY-MM)". Returns
+ * CLI_OK or CLI_USAGE (the line printed). The one parser of --month for every command. */
+int cli_month(policy_db *db, const char *cmd, const char *text, int *y, int *m, int64_t range[2]);
+
 /* Parses a positive integer id; CLI_USAGE message on failure. */
 int cli_id(const char *text, const char *what, int64_t *id);
 

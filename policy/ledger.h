@@ -108,7 +108,9 @@ int policy_ledger_event(policy_db *db, int64_t session_id, int64_t at_us, const 
  * most one window per source). The table of sources has 64 slots; when 63
  * are taken, every further address shares the last one, whose summary says
  * "from other addresses" (source NULL): at most 64 x 11 rows a minute
- * whatever the number of addresses. Wrong
+ * whatever the number of addresses. Which vendor, permits and sections a
+ * refusal counts against is decided when it is read, from its login, named
+ * system and time (POL_REFUSAL_PERMITS, ledger_internal.h). Wrong
  * passwords of existing accounts (bad_password) are never aggregated: the
  * lock-out counts them, and it bounds them (account.h). */
 int policy_ledger_refused(policy_db *db, int64_t at_us, policy_deny_reason reason, const char *login,

@@ -4,6 +4,27 @@
 
 #include "policy_internal.h"
 
+/* Attribution of a refused attempt (docs/policy.md, "Refusals"): the permits a
+ * refusal counts against, as the tail of a subquery over `permits p`
+ * ("SELECT ... " POL_REFUSAL_PERMITS("ev") ...), where EV names the events
+ * row. Only single "refused" rows whose login is an account's (any case):
+ * that account's vendor's permits for the system the attempt named; when it
+ * named none (or none known), the vendor's permits whose window
+ * [window_start_us, window_end_us) holds the attempt's time, and when none
+ * does (an expired or future permit: outside_window), all the vendor's
+ * permits. Any state: a refusal against a suspended or revoked permit is
+ * that permit's record. A "refused_summary" row has no login: never
+ * attributed. Form 4 counts a refusal once, under the lowest such permit id
+ * (within the section when a section is asked for); `refusal list` shows all
+ * their sections. */
+#define POL_REFUSAL_PERMITS(ev)                                                                           \
+	" FROM permits p WHERE " ev ".type = 'refused' AND p.vendor_id ="                                 \
+	" (SELECT a_.vendor_id FROM accounts a_ WHERE a_.login = " ev ".login) AND (CASE WHEN IFNULL("      \
+	ev ".system_id, 0) > 0 THEN p.system_id = " ev ".system_id"                                          \
+	" WHEN EXISTS (SELECT 1 FROM permits q_ WHERE q_.vendor_id = p.vendor_id AND q_.window_start_us <= " \
+	ev ".at_us AND " ev ".at_us < q_.window_end_us) THEN p.window_start_us <= " ev ".at_us"              \
+	" AND " ev ".at_us < p.window_end_us ELSE 1 END)"
+
 /* Appends one row to the events chain. session_id and system_id 0 = none;
  * login, source, reason (a policy_deny_name) and actor may be NULL; texts are
  * cut at 4096 bytes. Lock held; runs inside the caller's transaction if one is

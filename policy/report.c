@@ -2,6 +2,7 @@
 #include "report.h"
 #include "session_view.h"
 #include "ledger.h"
+#include "ledger_internal.h"
 #include "policy_internal.h"
 
 #include <stdlib.h>
@@ -310,16 +311,26 @@ static int add_blocked(policy_db *db, groups *gs, int64_t from, int64_t to, cons
 	return rc == SQLITE_DONE ? POLICY_OK : pol_sql_fail(db, "reading blocked attempts");
 }
 
-/* Refused attempts go to the system they named (permit 0), or to no system. A summary of
- * aggregated refusals (ledger.h) counts as the number its detail begins with. */
+/* Refused attempts go to the permit they are attributed to (POL_REFUSAL_PERMITS, ledger_internal.h:
+ * a known account's vendor's permits; the lowest id, within the section when one is asked for),
+ * else to the system they named (permit 0), or to no system. A summary of aggregated refusals
+ * (ledger.h) counts as the number its detail begins with. In a section's report, an attributed
+ * refusal counts when one of its permits is the section's; an unattributed one when the system it
+ * named is the section's. */
 static int add_refused(policy_db *db, groups *gs, int64_t from, int64_t to, const char *section)
 {
-	sqlite3_stmt *st = pol_prepare(db, "SELECT IFNULL(s.system_id, 0),"
-					   " SUM(CASE WHEN s.type = 'refused' THEN 1 ELSE MAX(CAST(s.detail AS INTEGER), 0) END)"
+	sqlite3_stmt *st = pol_prepare(db, "SELECT IFNULL(pp.system_id, IFNULL(r.system_id, 0)), IFNULL(pp.id, 0), SUM(r.n)"
+					   " FROM (SELECT s.system_id,"
+					   " CASE WHEN s.type = 'refused' THEN 1 ELSE MAX(CAST(s.detail AS INTEGER), 0) END AS n,"
+					   " (SELECT MIN(p.id)" POL_REFUSAL_PERMITS("s") ") AS any_permit,"
+					   " (SELECT MIN(p.id)" POL_REFUSAL_PERMITS("s")
+					   " AND (?3 IS NULL OR p.section_id = (SELECT id FROM sections WHERE name = ?3))) AS permit"
 					   " FROM events s"
-					   " WHERE s.type IN ('refused', 'refused_summary') AND s.at_us >= ?1 AND s.at_us < ?2"
-					   " AND (?3 IS NULL OR s.system_id IN (SELECT y.id FROM systems y JOIN sections c"
-					   " ON c.id = y.section_id WHERE c.name = ?3)) GROUP BY 1");
+					   " WHERE s.type IN ('refused', 'refused_summary') AND s.at_us >= ?1 AND s.at_us < ?2) r"
+					   " LEFT JOIN permits pp ON pp.id = r.permit"
+					   " WHERE ?3 IS NULL OR r.permit IS NOT NULL OR (r.any_permit IS NULL AND r.system_id IN"
+					   " (SELECT y.id FROM systems y JOIN sections c ON c.id = y.section_id WHERE c.name = ?3))"
+					   " GROUP BY 1, 2");
 	if (!st)
 		return POLICY_ERR_DB;
 	sqlite3_bind_int64(st, 1, from);
@@ -327,9 +338,9 @@ static int add_refused(policy_db *db, groups *gs, int64_t from, int64_t to, cons
 	pol_bind_text(st, 3, section);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		group *g = group_get(gs, sqlite3_column_int64(st, 0), 0);
+		group *g = group_get(gs, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1));
 		if (g)
-			g->refused += sqlite3_column_int64(st, 1);
+			g->refused += sqlite3_column_int64(st, 2);
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? POLICY_OK : pol_sql_fail(db, "reading refused attempts");

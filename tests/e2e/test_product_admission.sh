@@ -19,13 +19,13 @@ bench_check "ledger and demo permits set up" eval '
     product_vendor_account "Revoked"   revoked   revoked-Pass1 &&
     product_vendor_account "Suspended" suspended suspended-Pass1 &&
     product_vendor_account "Elsewhere" elsewhere elsewhere-Pass1 &&
-    product_permit Acme shadow "$today" "$today" >/dev/null &&
+    acme_permit=$(product_permit Acme shadow "$today" "$today") &&
     product_permit_ended Expired shadow >/dev/null &&
     rev=$(product_permit Revoked shadow "$today" "$today") &&
     "${PRODUCT_POLICY[@]}" permit revoke "$rev" --by "Deputy CISO" --reason "order not followed" &&
     sus=$(product_permit Suspended shadow "$today" "$today") &&
     "${PRODUCT_POLICY[@]}" permit suspend "$sus" --by "Deputy CISO" --reason "breach under review" &&
-    product_permit Elsewhere shadow "$today" "$today" --source 192.0.2.0/24 >/dev/null' || exit 1
+    elsewhere_permit=$(product_permit Elsewhere shadow "$today" "$today" --source 192.0.2.0/24)' || exit 1
 product_start_gate || bench_die "gate not listening: $(tail -n 3 "$PRODUCT_GATE_LOG")"
 
 # --- a permitted session, with a real client -----------------------------------------
@@ -80,6 +80,31 @@ bench_expect_eq "monthly report counts one session" 1 \
     "$(python3 -c 'import json,sys; r=json.load(sys.stdin); print([g for g in r["rows"] if g.get("total")][0]["sessions"])' <<<"$report")"
 bench_expect_eq "monthly report counts the seven refused attempts" 7 \
     "$(python3 -c 'import json,sys; r=json.load(sys.stdin); print([g for g in r["rows"] if g.get("total")][0]["refused"])' <<<"$report")"
+
+# --- refusals attributed to the vendor, its permit and section (Art. 7, 8) -------------------
+# json_rows FILTER: the rows of `refusal list --json` (stdin) that FILTER (a python expression
+# on r) keeps, counted.
+json_rows() { python3 -c 'import json,sys; print(sum(1 for r in json.load(sys.stdin) if '"$1"'))'; }
+bench_expect_eq "refusal list --vendor: the wrong password of acme, attributed to Acme's permit" 1 \
+    "$("${PRODUCT_POLICY[@]}" refusal list --month "$month" --vendor Acme --json |
+       json_rows "r['reason'] == 'bad_password' and r['account'] == 'acme' and r['permits'] == '$acme_permit' and r['section'] == 'Ops'")"
+bench_expect_eq "refusal list: the unknown account has no vendor" 1 \
+    "$("${PRODUCT_POLICY[@]}" refusal list --month "$month" --json |
+       json_rows "r['login'] == 'mallory' and r['vendor'] is None and r['section'] is None")"
+section_report=$("${PRODUCT_POLICY[@]}" report monthly --month "$month" --section Ops --format json)
+printf '%s\n' "$section_report" >"$BENCH_DIR/monthly-ops.json"
+bench_expect_eq "Form 4 of Ops counts the wrong password on Acme's permit" 1 \
+    "$(python3 -c 'import json,sys; r=json.load(sys.stdin); print([g for g in r["rows"] if g.get("permit") == sys.argv[1]][0]["refused"])' \
+       "$acme_permit" <<<"$section_report")"
+# expired, revoked, suspended, elsewhere, acme: their permits are Ops'; NoPermit has none and
+# mallory is no account, so both stay out of a section's report
+bench_expect_eq "Form 4 of Ops counts the five refusals against its permits" 5 \
+    "$(python3 -c 'import json,sys; r=json.load(sys.stdin); print([g for g in r["rows"] if g.get("total")][0]["refused"])' <<<"$section_report")"
+bench_check "permit show: the refusal from outside the permitted sources is a breach" eval \
+    '"${PRODUCT_POLICY[@]}" permit show "$elsewhere_permit" --json |
+     python3 -c "import json,sys; b=json.load(sys.stdin)[\"breaches\"]; assert [x[\"kind\"] for x in b] == [\"refused_source\"], b"'
+bench_check "permit show: the clipboard xfreerdp offered is a blocked redirection" eval \
+    '"${PRODUCT_POLICY[@]}" permit show "$acme_permit" | sed -n "/^breaches/,\$p" | grep -q "blocked_redirection"'
 bench_check "ledger verifies" "${PRODUCT_POLICY[@]}" verify
 
 bench_stop "$PRODUCT_GATE_PID"

@@ -180,9 +180,11 @@ static void monthly_counts_time_endings_and_attempts(void **state)
 	/* web permit 1: 3 sessions on 2 days, 1:00 + 0:30 + 1:00, idle 25 min */
 	assert_non_null(strstr(out, "{\"system\": \"web\", \"permit\": \"1\", \"sessions\": 3, \"days\": 2, \"total_s\": 9000, "
 				    "\"longest_s\": 3600, \"average_s\": 3000, \"active_s\": 7500, \"idle_s\": 1500, "
-				    "\"idle_endings\": 1, \"limit_endings\": 1, \"refused\": 0, \"blocked\": 3}"));
-	/* refusals naming web go to its system row; the unknown account to no system */
-	assert_non_null(strstr(out, "{\"system\": \"web\", \"permit\": \"-\", \"sessions\": 0"));
+				    "\"idle_endings\": 1, \"limit_endings\": 1, \"refused\": 1, \"blocked\": 3}"));
+	/* acme1's refusal naming web counts on Acme's web permit (1), not on a system row; the
+	 * unknown account goes to no system */
+	assert_null(strstr(out, "{\"system\": \"web\", \"permit\": \"-\""));
+	assert_non_null(strstr(out, "{\"system\": \"(不明)\", \"permit\": \"-\", \"sessions\": 0"));
 	assert_non_null(strstr(out, "\"refused\": 1, \"blocked\": 0}"));
 	assert_non_null(strstr(out, "\"due\": \"2025-07-07\"")); /* 5 July 2025 is a Saturday */
 	assert_non_null(strstr(out, "{\"total\": true, \"system\": \"合計\", \"permit\": \"\", \"sessions\": 5, \"days\": 4"));
