@@ -206,7 +206,7 @@ static void a_version_2_database_migrates_keeping_its_rows(void **state)
 
 	t->db = policy_open(t->path);
 	assert_non_null(t->db);
-	assert_int_equal(policy_schema_version(), 5);
+	assert_int_equal(policy_schema_version(), 6);
 	assert_int_equal(system_id(t->path, "juki"), 1);
 	assert_int_equal(system_id(t->path, "web"), 3);
 	assert_int_equal(count_sql(t->path, "SELECT COUNT(*) FROM permits WHERE state = ?1", "approved"), 1);

@@ -421,7 +421,7 @@ static void a_version_1_database_gains_the_secrets_table(void **state)
 	assert_null(policy_open_existing(f->t->path)); /* needs init */
 	f->t->db = policy_open(f->t->path);
 	assert_non_null(f->t->db);
-	assert_int_equal(policy_schema_version(), 5);
+	assert_int_equal(policy_schema_version(), 6);
 	store_web(f, PASSWORD);
 	policy_credentials c;
 	assert_int_equal(policy_system_credentials(f->t->db, f->key, system_id(f, "web"), &c), POLICY_OK);
