@@ -1,5 +1,6 @@
 /* admin.c: sections, vendors, systems and closed days (see admin.h). */
 #include "admin.h"
+#include "cidr.h"
 #include "ledger.h"
 #include "ledger_internal.h"
 #include "policy_internal.h"
@@ -7,6 +8,7 @@
 #include "pin.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -153,21 +155,71 @@ static int check_system_spec(const policy_system_spec *s)
 	return POLICY_OK;
 }
 
+static bool any_block(void *ctx, const policy_cidr *c)
+{
+	*(policy_cidr *)ctx = *c;
+	return policy_cidr_classify(c, 0, 0, NULL) == POLICY_CIDR_ANY;
+}
+
+static bool not_lab(void *ctx, const policy_cidr *c)
+{
+	policy_cidr_kind k = policy_cidr_classify(c, 0, 0, NULL);
+	*(policy_cidr *)ctx = *c;
+	return k != POLICY_CIDR_PRIVATE && k != POLICY_CIDR_LOOPBACK && k != POLICY_CIDR_LINK_LOCAL &&
+	       k != POLICY_CIDR_CGNAT && k != POLICY_CIDR_DOCUMENTATION;
+}
+
+/* Parses and checks a system's networks (lab false) or lab ranges (lab true)
+ * into their space-joined canonical text (malloc'd). */
+static int source_list(const char *const *cidrs, size_t n, bool lab, char **out)
+{
+	const char *bad = NULL;
+	if (!policy_cidr_join(cidrs, n, out, &bad))
+		return bad ? pol_fail(POLICY_ERR_INVALID, "rule source-cidr: '%s' is not an address block like 10.1.0.0/16"
+				      " (host bits must be zero)", bad)
+			   : pol_fail(POLICY_ERR_NOMEM, "out of memory");
+	policy_cidr c;
+	char text[64];
+	int status = POLICY_OK;
+	if (!lab && policy_cidr_list_any(*out, any_block, &c)) {
+		policy_cidr_format(&c, text, sizeof text);
+		status = pol_fail(POLICY_ERR_INVALID, "rule table1-networks: %s is every address, not the network of a"
+				  " dedicated line or VPN", text);
+	} else if (lab && policy_cidr_list_any(*out, not_lab, &c)) {
+		policy_cidr_format(&c, text, sizeof text);
+		status = pol_fail(POLICY_ERR_INVALID, "rule lab-sources: %s is not a lab range; a lab range lies inside"
+				  " a private, loopback, link-local, CGNAT or documentation range", text);
+	}
+	if (status) {
+		free(*out);
+		*out = NULL;
+	}
+	return status;
+}
+
 int policy_system_add(policy_db *db, const policy_system_spec *s, int64_t *id_out)
 {
 	int status = check_system_spec(s);
 	char pin[POLICY_CERT_PIN_HEX + 1] = "";
+	char *networks = NULL, *lab = NULL;
 	if (!status && s->cert_pin)
 		status = policy_cert_pin_parse(s->cert_pin, pin);
-	if (status)
+	if (!status)
+		status = source_list(s->networks, s->n_networks, false, &networks);
+	if (!status)
+		status = source_list(s->lab_sources, s->n_lab_sources, true, &lab);
+	if (status) {
+		free(networks);
 		return status;
+	}
 	pol_lock(db);
 	int64_t section_id = 0;
 	status = pol_id_by_name(db, "sections", s->section, &section_id);
 	if (!status) {
 		sqlite3_stmt *st = pol_prepare(db,
 			"INSERT INTO systems(name, class, host, port, section_id, credentials, idle_timeout_s,"
-			" max_duration_s, observe_only, channels, created_us, cert_pin) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+			" max_duration_s, observe_only, channels, created_us, cert_pin, networks, lab_sources)"
+			" VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
 		status = POLICY_ERR_DB;
 		if (st) {
 			pol_bind_text(st, 1, s->name);
@@ -182,11 +234,93 @@ int policy_system_add(policy_db *db, const policy_system_spec *s, int64_t *id_ou
 			sqlite3_bind_int(st, 10, (int)s->channels);
 			sqlite3_bind_int64(st, 11, policy_now_us());
 			pol_bind_text(st, 12, s->cert_pin ? pin : NULL);
+			pol_bind_text(st, 13, networks);
+			pol_bind_text(st, 14, lab);
 			status = insert_step(db, st, "system", s->name, id_out);
 		}
 	}
 	pol_unlock(db);
+	free(networks);
+	free(lab);
 	return status;
+}
+
+/* Replaces systems.<column> and writes its ledger event; lock held. */
+static int write_sources(policy_db *db, const char *system, const char *column, const char *event, const char *list,
+			 const char *actor, int64_t now_us)
+{
+	int64_t system_id = 0;
+	char sql[96], old[1024] = "", detail[2304];
+	int status = pol_id_by_name(db, "systems", system, &system_id);
+	if (!status)
+		status = pol_begin(db);
+	if (status)
+		return status;
+	snprintf(sql, sizeof sql, "SELECT %s FROM systems WHERE id = ?", column);
+	sqlite3_stmt *st = pol_prepare(db, sql);
+	status = st ? POLICY_OK : POLICY_ERR_DB;
+	if (st) {
+		sqlite3_bind_int64(st, 1, system_id);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			snprintf(old, sizeof old, "%s", (const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+	}
+	snprintf(sql, sizeof sql, "UPDATE systems SET %s = ? WHERE id = ?", column);
+	st = status ? NULL : pol_prepare(db, sql);
+	if (!status && !st)
+		status = POLICY_ERR_DB;
+	if (st) {
+		pol_bind_text(st, 1, list);
+		sqlite3_bind_int64(st, 2, system_id);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			status = pol_sql_fail(db, "storing the system's sources");
+		sqlite3_finalize(st);
+	}
+	if (!status) {
+		snprintf(detail, sizeof detail, "system %.120s: %.1000s (was %.1000s)", system, *list ? list : "none",
+			 *old ? old : "none");
+		status = pol_ledger_admin_event_locked(db, now_us, event, detail, system_id, actor);
+	}
+	if (status) {
+		pol_rollback(db);
+		return status;
+	}
+	return pol_commit(db);
+}
+
+static int set_sources(policy_db *db, const char *system, const char *const *cidrs, size_t n, bool lab,
+		       const char *actor, int64_t now_us)
+{
+	if (blank(system))
+		return pol_fail(POLICY_ERR_INVALID, "no system named");
+	if (blank(actor))
+		return pol_fail(POLICY_ERR_INVALID, "who sets the system's %s must be named (--by)", lab ? "lab ranges" : "networks");
+	char *list = NULL;
+	int status = source_list(cidrs, n, lab, &list);
+	if (status)
+		return status;
+	if (strlen(list) >= 1000) {
+		free(list);
+		return pol_fail(POLICY_ERR_INVALID, "too many blocks (at most about 20)");
+	}
+	pol_lock(db);
+	status = write_sources(db, system, lab ? "lab_sources" : "networks", lab ? POLICY_EV_LAB_SOURCES_SET : POLICY_EV_NETWORKS_SET,
+			       list, actor, now_us);
+	pol_unlock(db);
+	free(list);
+	return status;
+}
+
+int policy_system_set_networks(policy_db *db, const char *system, const char *const *cidrs, size_t n,
+			       const char *actor, int64_t now_us)
+{
+	return set_sources(db, system, cidrs, n, false, actor, now_us);
+}
+
+int policy_system_set_lab_sources(policy_db *db, const char *system, const char *const *cidrs, size_t n,
+				  const char *actor, int64_t now_us)
+{
+	return set_sources(db, system, cidrs, n, true, actor, now_us);
 }
 
 /* Reads the current pin of system_id into old ("" = none); lock held. */

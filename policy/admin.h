@@ -42,9 +42,36 @@ typedef struct {
 	bool observe_only;
 	unsigned channels;      /* POLICY_CHANNEL_* */
 	const char *cert_pin;   /* target's TLS certificate pin, "sha256:HEX" (see below); NULL = none */
+	const char *const *networks;    /* CIDRs the dedicated line / city VPN arrives from (Table 1) */
+	size_t n_networks;
+	const char *const *lab_sources; /* lab ranges a Table 2 permit may name as sources */
+	size_t n_lab_sources;
 } policy_system_spec;
 
+/* Sources of a system (Art. 3, Table 1 row 1, Table 2 row 1(2)):
+ * - networks: where connections under a Table 1 permit come from (private
+ *   ranges are normal here). A Table 1 permit is applied for only on a system
+ *   with networks, its sources (if any) must lie inside them, and the gate
+ *   admits it only from inside them (authz.h). Refused: "rule table1-networks"
+ *   for 0.0.0.0/0 or ::/0 (every address is no line).
+ * - lab_sources: an explicit exception for test labs: a Table 2 permit source
+ *   that is not a global address (permit.h, rule table2-source-global) is
+ *   accepted when it lies inside one of them, and the permit records it. Each
+ *   lab range must lie inside a private, loopback, link-local, CGNAT or
+ *   documentation range ("rule lab-sources"): a global range is no lab.
+ * Blocks are stored canonical ("10.1.0.0/16"); a malformed one is refused with
+ * "rule source-cidr". */
 int policy_system_add(policy_db *db, const policy_system_spec *spec, int64_t *id_out);
+
+
+/* Replaces the networks (or the lab ranges) of `system` by actor (required);
+ * n == 0 clears them. Rules as policy_system_add. Appends a ledger event
+ * system_networks_set / lab_sources_set (detail: "system NAME: A B (was C)")
+ * in the same transaction. Errors: INVALID, NOT_FOUND (unknown system). */
+int policy_system_set_networks(policy_db *db, const char *system, const char *const *cidrs, size_t n,
+                               const char *actor, int64_t now_us);
+int policy_system_set_lab_sources(policy_db *db, const char *system, const char *const *cidrs, size_t n,
+                                  const char *actor, int64_t now_us);
 
 /* Length of a normalised pin: lowercase hex of the certificate's SHA-256. */
 #define POLICY_CERT_PIN_HEX 64

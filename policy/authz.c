@@ -68,8 +68,23 @@ static bool source_allowed(const char *sources, const char *source)
 	return false;
 }
 
-/* Judges one permit row (columns as in the candidate query). */
-static policy_deny_reason judge(sqlite3_stmt *st, const char *source, int64_t now_us)
+static bool contains_addr(void *ctx, const policy_cidr *block)
+{
+	return policy_cidr_contains(block, ctx);
+}
+
+/* A Table 1 permit admits only sources inside its system's networks (its dedicated line or
+ * the city's VPN; admin.h). No networks set: nothing is admitted (fail closed). */
+static bool inside_networks(const char *networks, const char *source)
+{
+	uint8_t addr[16];
+	return networks && policy_addr_parse(source, addr) && policy_cidr_list_any(networks, contains_addr, addr);
+}
+
+/* Judges one permit row (columns as in the candidate query; with check_source false only
+ * the first four are read). *outside_networks tells why a source was refused. */
+static policy_deny_reason judge(sqlite3_stmt *st, const char *source, int64_t now_us, bool check_source,
+				bool *outside_networks)
 {
 	const char *state = (const char *)sqlite3_column_text(st, 1);
 	int64_t start = sqlite3_column_int64(st, 2), end = sqlite3_column_int64(st, 3);
@@ -81,6 +96,12 @@ static policy_deny_reason judge(sqlite3_stmt *st, const char *source, int64_t no
 		return POLICY_DENY_OUTSIDE_WINDOW;
 	if (!strcmp(state, "suspended"))
 		return POLICY_DENY_SUSPENDED;
+	if (!check_source)
+		return POLICY_DENY_NONE;
+	if (sqlite3_column_int(st, 16) == 1 && !inside_networks((const char *)sqlite3_column_text(st, 17), source)) {
+		*outside_networks = true;
+		return POLICY_DENY_SOURCE_NOT_ALLOWED;
+	}
 	if (!source_allowed((const char *)sqlite3_column_text(st, 4), source))
 		return POLICY_DENY_SOURCE_NOT_ALLOWED;
 	return POLICY_DENY_NONE;
@@ -121,7 +142,7 @@ static void deny(policy_decision *d, policy_deny_reason r, const char *fmt, ...)
 #define CANDIDATES                                                                                             \
 	"SELECT p.id, p.state, p.window_start_us, p.window_end_us, p.sources, p.observe_only, s.id, s.name, s.host," \
 	" s.port, s.credentials, s.idle_timeout_s, s.max_duration_s, s.observe_only, s.channels,"               \
-	" s.cert_pin"                                                                                          \
+	" s.cert_pin, p.table_no, s.networks"                                                                  \
 	" FROM permits p JOIN systems s ON s.id = p.system_id WHERE p.vendor_id = ?1 AND p.window_end_us > ?2"
 
 static int lookup_account(policy_db *db, const char *login, policy_decision *d, bool *found)
@@ -140,11 +161,15 @@ static int lookup_account(policy_db *db, const char *login, policy_decision *d, 
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? POLICY_OK : pol_sql_fail(db, "looking up an account");
 }
 
-static void deny_best(policy_decision *d, policy_deny_reason r, const char *source)
+static void deny_best(policy_decision *d, policy_deny_reason r, const char *source, bool outside_networks)
 {
 	switch (r) {
 	case POLICY_DENY_SOURCE_NOT_ALLOWED:
-		deny(d, r, "the source address %s is not among the permit's allowed addresses", source);
+		if (outside_networks)
+			deny(d, r, "the source address %s is outside the networks of the system's dedicated line or VPN"
+			     " (Table 1)", source);
+		else
+			deny(d, r, "the source address %s is not among the permit's allowed addresses", source);
 		break;
 	case POLICY_DENY_SUSPENDED: deny(d, r, "the permit is suspended"); break;
 	case POLICY_DENY_OUTSIDE_WINDOW: deny(d, r, "now is outside the permit period"); break;
@@ -167,10 +192,11 @@ static int decide(policy_db *db, const char *system, const char *source, int64_t
 		pol_bind_text(st, 3, system);
 	policy_deny_reason best = POLICY_DENY_NO_PERMIT;
 	int64_t chosen_system = 0;
-	bool ambiguous = false;
+	bool ambiguous = false, outside = false, best_outside = false;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		policy_deny_reason r = judge(st, source, now_us);
+		outside = false;
+		policy_deny_reason r = judge(st, source, now_us, true, &outside);
 		if (r == POLICY_DENY_NONE) {
 			int64_t sys = sqlite3_column_int64(st, 6);
 			if (!chosen_system) {
@@ -180,8 +206,10 @@ static int decide(policy_db *db, const char *system, const char *source, int64_t
 				ambiguous = true;
 			}
 		}
-		if (rank(r) > rank(best))
+		if (rank(r) > rank(best)) {
 			best = r;
+			best_outside = outside;
+		}
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -191,7 +219,7 @@ static int decide(policy_db *db, const char *system, const char *source, int64_t
 		d->permit_id = d->system_id = 0;
 		deny(d, POLICY_DENY_AMBIGUOUS_SYSTEM, "the account has permits for several systems; name one (system name in the domain field)");
 	} else if (!chosen_system) {
-		deny_best(d, best, source);
+		deny_best(d, best, source, best_outside);
 	}
 	return POLICY_OK;
 }
@@ -259,7 +287,7 @@ int policy_permit_still_valid(policy_db *db, int64_t permit_id, int64_t now_us, 
 		sqlite3_bind_int64(st, 1, permit_id);
 		int rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW)
-			*reason = judge(st, "", now_us);
+			*reason = judge(st, "", now_us, false, NULL);
 		else if (rc != SQLITE_DONE)
 			status = pol_sql_fail(db, "reading a permit");
 		sqlite3_finalize(st);

@@ -28,7 +28,9 @@ static void print_usage(FILE *out)
 	      "  vendor add NAME [--prime VENDOR] | vendor list [--json]\n"
 	      "  system add NAME --class mynumber|lgwan|internet --host H --port P --section S\n"
 	      "         [--credentials passthrough|inject] [--idle-timeout MIN] [--max-duration MIN]\n"
-	      "         [--observe-only] [--allow-audio] [--cert-pin sha256:HEX] | system list [--json]\n"
+	      "         [--observe-only] [--allow-audio] [--cert-pin sha256:HEX]\n"
+	      "         [--networks CIDR...] [--lab-sources CIDR...] | system list [--json]\n"
+	      "  system set SYSTEM [--networks CIDR...|none] [--lab-sources CIDR...|none] [--by NAME]\n"
 	      "  system pin SYSTEM sha256:HEX|none [--by NAME]\n"
 	      "  system secret SYSTEM --user USER [--domain DOMAIN] --password-stdin [--key FILE] [--by NAME]\n"
 	      "  system secret-clear SYSTEM [--by NAME]\n"
@@ -57,6 +59,7 @@ static void print_usage(FILE *out)
 	      "  verify [--anchor SEQ:HASH]\n"
 	      "  backup FILE                 (a consistent copy while the gate runs; never overwrites)\n"
 	      "  retention show | retention set DAYS [--by NAME]\n"
+	      "  sources show | sources set [--min-prefix4 N] [--min-prefix6 N] [--by NAME]\n"
 	      "  recordings prune --older-than DAYS [--dry-run] [--dir DIR] [--by NAME]\n"
 	      "\n"
 	      "Dates are YYYY-MM-DD and times are shown in ZONE (default Asia/Tokyo). The key file\n"
@@ -99,6 +102,8 @@ static int run(policy_db *db, const char *path, int argc, char **argv)
 		return cli_backup(db, argc - 1, argv + 1);
 	if (!strcmp(cmd, "retention"))
 		return cli_retention(db, argc - 1, argv + 1);
+	if (!strcmp(cmd, "sources"))
+		return cli_sources(db, argc - 1, argv + 1);
 	if (!strcmp(cmd, "recordings"))
 		return cli_recordings(db, path, argc - 1, argv + 1);
 	if (!strcmp(cmd, "secret-key"))
@@ -107,8 +112,8 @@ static int run(policy_db *db, const char *path, int argc, char **argv)
 }
 
 static const char *const commands[] = { "init", "section", "vendor", "system", "account", "permit",
-					"session", "report", "refusal", "calendar", "verify", "backup", "retention", "recordings", "secret-key",
-					"staff", NULL };
+					"session", "report", "refusal", "calendar", "verify", "backup", "retention", "sources", "recordings",
+					"secret-key", "staff", NULL };
 
 static bool known_command(const char *c)
 {

@@ -83,6 +83,7 @@ static int system_add(policy_db *db, int argc, char **argv)
 					    { "credentials", OPT_VALUE, 0 }, { "idle-timeout", OPT_VALUE, 0 },
 					    { "max-duration", OPT_VALUE, 0 },{ "observe-only", OPT_FLAG, 0 },
 					    { "allow-audio", OPT_FLAG, 0 },  { "cert-pin", OPT_VALUE, 0 },
+					    { "networks", OPT_MULTI, 0 },    { "lab-sources", OPT_MULTI, 0 },
 					    { NULL, 0, 0 } };
 	cli_args a;
 	if (cli_parse("system add", argc, argv, spec, &a))
@@ -108,6 +109,11 @@ static int system_add(policy_db *db, int argc, char **argv)
 	s.observe_only = cli_has(&a, "observe-only");
 	s.channels = cli_has(&a, "allow-audio") ? POLICY_CHANNEL_AUDIO_OUT : 0;
 	s.cert_pin = cli_get(&a, "cert-pin");
+	const char *networks[CLI_MAX_OPTS], *lab[CLI_MAX_OPTS];
+	s.networks = networks;
+	s.n_networks = cli_all(&a, "networks", networks, CLI_MAX_OPTS);
+	s.lab_sources = lab;
+	s.n_lab_sources = cli_all(&a, "lab-sources", lab, CLI_MAX_OPTS);
 	int64_t id;
 	if (policy_system_add(db, &s, &id))
 		return cli_fail();
@@ -152,11 +158,42 @@ static int system_pin(policy_db *db, int argc, char **argv)
 	return CLI_OK;
 }
 
+/* system set NAME [--networks CIDR...|none] [--lab-sources CIDR...|none] [--by NAME] */
+static int system_set(policy_db *db, int argc, char **argv)
+{
+	static const cli_optspec spec[] = { { "networks", OPT_MULTI, 0 }, { "lab-sources", OPT_MULTI, 0 },
+					    { "by", OPT_VALUE, 0 },        { NULL, 0, 0 } };
+	cli_args a;
+	if (cli_parse("system set", argc, argv, spec, &a))
+		return CLI_USAGE;
+	if (a.npos != 1 || (!cli_has(&a, "networks") && !cli_has(&a, "lab-sources")))
+		return cli_usage("system set: use 'system set SYSTEM [--networks CIDR...|none] [--lab-sources CIDR...|none]"
+				 " [--by NAME]'");
+	char who[128];
+	const char *actor = cli_actor(&a, who, sizeof who);
+	static const char *const opts[] = { "networks", "lab-sources" };
+	for (int i = 0; i < 2; i++) {
+		const char *list[CLI_MAX_OPTS];
+		size_t n = cli_all(&a, opts[i], list, CLI_MAX_OPTS);
+		if (!n)
+			continue;
+		if (n == 1 && !strcmp(list[0], "none"))
+			n = 0;
+		int rc = i ? policy_system_set_lab_sources(db, a.pos[0], list, n, actor, policy_now_us())
+			   : policy_system_set_networks(db, a.pos[0], list, n, actor, policy_now_us());
+		if (rc)
+			return cli_fail();
+		printf("system %s: %s %s\n", a.pos[0], i ? "lab ranges" : "networks", n ? "set" : "cleared");
+	}
+	return CLI_OK;
+}
+
 /* The table shows the pin's first 8 bytes; JSON shows it in full. */
 #define SYSTEM_LIST(pin)                                                                                     \
 	"SELECT s.id, s.name, s.class, s.host, s.port, c.name AS section, s.credentials,"                   \
 	" CASE WHEN x.system_id IS NULL THEN '' WHEN x.binding = 2 THEN 'stored' ELSE 're-enter' END AS secret,"\
-	" s.idle_timeout_s, s.max_duration_s, s.observe_only, s.channels, " pin " AS cert_pin"             \
+	" s.idle_timeout_s, s.max_duration_s, s.observe_only, s.channels, " pin " AS cert_pin,"            \
+	" s.networks, s.lab_sources"                                                                         \
 	" FROM systems s JOIN sections c ON c.id = s.section_id"                                           \
 	" LEFT JOIN system_secrets x ON x.system_id = s.id ORDER BY s.id"
 
@@ -182,9 +219,11 @@ static int system_cmd(policy_db *db, const char *path, int argc, char **argv)
 		return system_pin(db, argc - 1, argv + 1);
 	if (argc >= 1 && !strcmp(argv[0], "add"))
 		return system_add(db, argc - 1, argv + 1);
+	if (argc >= 1 && !strcmp(argv[0], "set"))
+		return system_set(db, argc - 1, argv + 1);
 	if (argc >= 1 && (!strcmp(argv[0], "secret") || !strcmp(argv[0], "secret-clear")))
 		return cli_system_secret(db, path, argc, argv);
-	return cli_usage("system: use 'system add NAME ...', 'system pin SYSTEM sha256:HEX|none',"
+	return cli_usage("system: use 'system add NAME ...', 'system set SYSTEM ...', 'system pin SYSTEM sha256:HEX|none',"
 			 " 'system secret SYSTEM ...', 'system secret-clear SYSTEM' or 'system list'");
 }
 

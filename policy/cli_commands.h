@@ -22,6 +22,8 @@ int cli_verify(policy_db *db, int argc, char **argv);
 int cli_backup(policy_db *db, int argc, char **argv);
 /* retention show|set; recordings prune (cli_retention.c). */
 int cli_retention(policy_db *db, int argc, char **argv);
+/* sources show|set: the minimum prefixes of Table 2 sources (cli_retention.c). */
+int cli_sources(policy_db *db, int argc, char **argv);
 int cli_recordings(policy_db *db, const char *db_path, int argc, char **argv);
 /* secret-key init|id; system secret|secret-clear (cli_secret.c). `db_path`
  * locates the default key file beside the database. */

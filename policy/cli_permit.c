@@ -15,7 +15,7 @@
 #define PERMIT_VIEW                                                                                       \
 	"SELECT p.id, p.state, " PERMIT_EXPIRED " AS expired, c.name AS section, v.name AS vendor, pv.name AS prime, s.name AS system,"    \
 	" s.class, p.purpose, p.from_date, p.to_date, p.contract_from, p.contract_to, p.table_no,"          \
-	" p.sources, p.observe_only, p.applied_by, " CLI_LOCAL("p.applied_us") " AS applied,"              \
+	" p.sources, p.lab_sources AS lab_exception, s.networks AS system_networks, p.observe_only, p.applied_by, " CLI_LOCAL("p.applied_us") " AS applied,"              \
 	" " CLI_LOCAL("p.updated_us") " AS updated"                                                          \
 	" FROM permits p JOIN sections c ON c.id = p.section_id JOIN vendors v ON v.id = p.vendor_id"       \
 	" LEFT JOIN vendors pv ON pv.id = p.prime_vendor_id JOIN systems s ON s.id = p.system_id"

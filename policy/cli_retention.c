@@ -1,6 +1,8 @@
-/* cli_retention.c: `retention show|set` and `recordings prune` (retention.h). */
+/* cli_retention.c: `retention show|set`, `sources show|set` (sources.h) and `recordings prune`
+ * (retention.h): the city's settings. */
 #include "cli_commands.h"
 #include "retention.h"
+#include "sources.h"
 
 #include <libgen.h>
 #include <stdlib.h>
@@ -43,6 +45,53 @@ int cli_retention(policy_db *db, int argc, char **argv)
 		return CLI_OK;
 	}
 	return cli_usage("retention: use 'retention show' or 'retention set DAYS --by NAME'");
+}
+
+static int prefix_opt(const cli_args *a, const char *name, int low, int high, int *out)
+{
+	const char *v = cli_get(a, name);
+	char *end;
+	*out = 0;
+	if (!v)
+		return CLI_OK;
+	long n = strtol(v, &end, 10);
+	if (!*v || *end || n < low || n > high)
+		return cli_usage("sources set: --%s '%s' must be a prefix length %d to %d", name, v, low, high);
+	*out = (int)n;
+	return CLI_OK;
+}
+
+int cli_sources(policy_db *db, int argc, char **argv)
+{
+	static const cli_optspec spec[] = { { "min-prefix4", OPT_VALUE, 0 },
+					    { "min-prefix6", OPT_VALUE, 0 },
+					    { "by", OPT_VALUE, 0 },
+					    { NULL, 0, 0 } };
+	static const char use[] = "sources: use 'sources show' or 'sources set [--min-prefix4 N] [--min-prefix6 N] --by NAME'";
+	cli_args a;
+	if (argc < 1 || cli_parse("sources", argc - 1, argv + 1, spec, &a))
+		return argc < 1 ? cli_usage("%s", use) : CLI_USAGE;
+	int min4, min6;
+	if (!strcmp(argv[0], "show") && a.npos == 0 && a.nopt == 0) {
+		if (policy_sources_get(db, &min4, &min6))
+			return cli_fail();
+		printf("Table 2 sources: global addresses, at least /%d (IPv4) and /%d (IPv6)\n", min4, min6);
+		return CLI_OK;
+	}
+	if (!strcmp(argv[0], "set") && a.npos == 0) {
+		char who[128];
+		if (prefix_opt(&a, "min-prefix4", POLICY_SOURCE_MIN4_LOW, 32, &min4) ||
+		    prefix_opt(&a, "min-prefix6", POLICY_SOURCE_MIN6_LOW, 128, &min6))
+			return CLI_USAGE;
+		if (!min4 && !min6)
+			return cli_usage("sources set: give --min-prefix4 N and/or --min-prefix6 N");
+		if (policy_sources_set(db, min4, min6, cli_actor(&a, who, sizeof who), policy_now_us()) ||
+		    policy_sources_get(db, &min4, &min6))
+			return cli_fail();
+		printf("Table 2 sources: global addresses, at least /%d (IPv4) and /%d (IPv6)\n", min4, min6);
+		return CLI_OK;
+	}
+	return cli_usage("%s", use);
 }
 
 static void print_pruned(void *ctx, const policy_pruned_recording *r)

@@ -336,6 +336,16 @@ static const char *const migrations[] = {
 	"  pw_salt BLOB NOT NULL, pw_iterations INTEGER NOT NULL, pw_hash BLOB NOT NULL,\n"
 	"  disabled INTEGER NOT NULL DEFAULT 0, created_us INTEGER NOT NULL,\n"
 	"  CHECK ((role = 'applicant') = (section_id IS NOT NULL)));\n",
+	/* 7 -> 8: sources enforced (issue 14, admin.h, permit.h). systems.networks: the
+	 * blocks a Table 1 system's dedicated line / city VPN arrives from (the gate admits a
+	 * Table 1 permit only from inside them; '' = none set, every Table 1 connection is
+	 * refused). systems.lab_sources: lab ranges in which a Table 2 permit may name
+	 * non-global sources. permits.lab_sources: the permit's sources accepted only by that
+	 * lab exception ('' = none), shown by 'permit show'. All space-joined canonical CIDRs.
+	 * The minimum prefixes of Table 2 sources are settings rows (source_min_prefix4/6). */
+	"ALTER TABLE systems ADD COLUMN networks TEXT NOT NULL DEFAULT '';\n"
+	"ALTER TABLE systems ADD COLUMN lab_sources TEXT NOT NULL DEFAULT '';\n"
+	"ALTER TABLE permits ADD COLUMN lab_sources TEXT NOT NULL DEFAULT '';\n",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))

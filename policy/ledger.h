@@ -34,6 +34,9 @@
 #define POLICY_EV_CERT_PIN_CLEARED "cert_pin_cleared" /* detail: "system NAME was sha256:HEX" */
 #define POLICY_EV_SECRET_KEY_CREATED "secret_key_created" /* detail: key path and key id */
 #define POLICY_EV_RETENTION_SET "retention_set"       /* detail: "recordings N days (was M)" */
+#define POLICY_EV_SOURCES_SET "sources_set"           /* detail: "minimum prefix IPv4 /N IPv6 /M (was ...)" */
+#define POLICY_EV_NETWORKS_SET "system_networks_set"  /* detail: "system NAME: CIDR... (was CIDR...)" */
+#define POLICY_EV_LAB_SOURCES_SET "lab_sources_set"   /* detail: "system NAME: CIDR... (was CIDR...)" */
 #define POLICY_EV_RECORDING_PRUNED "recording_pruned" /* detail: session, file, digest (retention.h) */
 #define POLICY_EV_STAFF_ADDED "staff_added"           /* console staff (staff.h), by actor */
 #define POLICY_EV_STAFF_CHANGED "staff_changed"       /* password, disable, enable, by actor */

@@ -119,7 +119,79 @@ static int check_sources(const policy_permit_application *a, char **joined)
 typedef struct {
 	int64_t section_id, vendor_id, prime_id, system_id;
 	char officer[256];
+	char networks[1024], lab[1024]; /* the system's networks and lab ranges */
 } refs;
+
+typedef struct {
+	const policy_cidr *source;
+	policy_cidr hit;
+} within_ctx;
+
+static bool contains_source(void *ctx, const policy_cidr *block)
+{
+	within_ctx *w = ctx;
+	w->hit = *block;
+	return policy_cidr_within(w->source, block);
+}
+
+/* Table 1: the system has networks and the sources lie inside them (table1-networks).
+ * Table 2: each source is a global block at least the minimum prefix long
+ * (table2-source-global), or lies inside a lab range of the system: then it is added to
+ * *lab_out (malloc'd, space-joined; "" for none). Lock held. */
+static int check_source_rules(policy_db *db, const policy_permit_application *a, const refs *r, char **lab_out)
+{
+	char *lab = calloc(1, a->n_sources * 64 + 1);
+	if (!lab)
+		return pol_fail(POLICY_ERR_NOMEM, "out of memory");
+	int min4 = 0, min6 = 0, status = POLICY_OK;
+	if (a->table == 1 && !r->networks[0])
+		status = pol_fail(POLICY_ERR_INVALID, "rule table1-networks: system '%s' has no networks: a Table 1 connection"
+				  " arrives by a dedicated line or the city's VPN; set them first ('system set %s --networks"
+				  " CIDR...') (Art. 3, Table 1 row 1)", a->system, a->system);
+	if (!status && a->table == 2)
+		status = pol_sources_get_locked(db, &min4, &min6);
+	for (size_t i = 0; !status && i < a->n_sources; i++) {
+		policy_cidr c, range;
+		char text[64], rtext[64];
+		policy_cidr_parse(a->sources[i], &c);
+		policy_cidr_format(&c, text, sizeof text);
+		within_ctx w = { .source = &c };
+		if (a->table == 1) {
+			if (!policy_cidr_list_any(r->networks, contains_source, &w))
+				status = pol_fail(POLICY_ERR_INVALID, "rule table1-networks: source %s is outside the networks of"
+						  " system '%s' (%s)", text, a->system, r->networks);
+			continue;
+		}
+		policy_cidr_kind k = policy_cidr_classify(&c, min4, min6, &range);
+		if (k == POLICY_CIDR_GLOBAL)
+			continue;
+		if (policy_cidr_list_any(r->lab, contains_source, &w)) {
+			if (*lab)
+				strcat(lab, " ");
+			strcat(lab, text);
+			continue;
+		}
+		policy_cidr_format(&range, rtext, sizeof rtext);
+		if (k == POLICY_CIDR_ANY)
+			status = pol_fail(POLICY_ERR_INVALID, "rule table2-source-global: %s is every address, no restriction"
+					  " by global IP address (Table 2 row 1(2))", text);
+		else if (k == POLICY_CIDR_TOO_WIDE)
+			status = pol_fail(POLICY_ERR_INVALID, "rule table2-source-global: %s is wider than the city's minimum"
+					  " /%d for %s (see 'sources show'); name the vendor's own addresses (Table 2 row 1(2))",
+					  text, policy_cidr_is_v4(&c) ? min4 : min6, policy_cidr_is_v4(&c) ? "IPv4" : "IPv6");
+		else
+			status = pol_fail(POLICY_ERR_INVALID, "rule table2-source-global: %s is not a global address: %s %s %s"
+					  " (Table 2 row 1(2)); a lab range must be allowed on the system ('system set %s"
+					  " --lab-sources CIDR...')", text, policy_cidr_within(&c, &range) ? "inside" : "includes",
+					  policy_cidr_kind_name(k), rtext, a->system);
+	}
+	if (status) {
+		free(lab);
+		return status;
+	}
+	*lab_out = lab;
+	return POLICY_OK;
+}
 
 static int64_t query_id(policy_db *db, const char *sql, int64_t arg, bool *found)
 {
@@ -150,12 +222,15 @@ static int resolve(policy_db *db, const policy_permit_application *a, refs *r)
 	if (owner != r->section_id)
 		return pol_fail(POLICY_ERR_INVALID, "rule owner-section: system '%s' belongs to another section; its owner section applies (Art. 4-1)", a->system);
 	char cls[16] = "";
-	sqlite3_stmt *st = pol_prepare(db, "SELECT class FROM systems WHERE id = ?");
+	sqlite3_stmt *st = pol_prepare(db, "SELECT class, networks, lab_sources FROM systems WHERE id = ?");
 	if (!st)
 		return POLICY_ERR_DB;
 	sqlite3_bind_int64(st, 1, r->system_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	if (sqlite3_step(st) == SQLITE_ROW) {
 		snprintf(cls, sizeof cls, "%s", (const char *)sqlite3_column_text(st, 0));
+		snprintf(r->networks, sizeof r->networks, "%s", (const char *)sqlite3_column_text(st, 1));
+		snprintf(r->lab, sizeof r->lab, "%s", (const char *)sqlite3_column_text(st, 2));
+	}
 	sqlite3_finalize(st);
 	if (strcmp(cls, "internet") && a->table != 1)
 		return pol_fail(POLICY_ERR_INVALID, "rule class-table: system '%s' is of class %s, which allows Table 1 only (Art. 4-2)", a->system, cls);
@@ -219,12 +294,12 @@ static int insert_checklist(policy_db *db, int64_t id, const policy_permit_appli
 }
 
 static int insert_permit(policy_db *db, const policy_permit_application *a, const refs *r, const periods *p,
-                         const char *sources, const char *actor, int64_t now_us, int64_t *id)
+                         const char *sources, const char *lab, const char *actor, int64_t now_us, int64_t *id)
 {
 	sqlite3_stmt *st = pol_prepare(db,
 		"INSERT INTO permits(state, section_id, vendor_id, prime_vendor_id, system_id, purpose, from_date, to_date,"
 		" contract_from, contract_to, window_start_us, window_end_us, table_no, sources, observe_only, applied_by,"
-		" applied_us, updated_us) VALUES ('applied',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+		" applied_us, updated_us, lab_sources) VALUES ('applied',?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
 	if (!st)
 		return POLICY_ERR_DB;
 	char d[4][11];
@@ -248,6 +323,7 @@ static int insert_permit(policy_db *db, const policy_permit_application *a, cons
 	pol_bind_text(st, 15, actor);
 	sqlite3_bind_int64(st, 16, now_us);
 	sqlite3_bind_int64(st, 17, now_us);
+	pol_bind_text(st, 18, lab);
 	int rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -259,7 +335,7 @@ static int insert_permit(policy_db *db, const policy_permit_application *a, cons
 int policy_permit_apply(policy_db *db, const policy_permit_application *a, int64_t now_us, int64_t *id_out)
 {
 	periods p;
-	char *sources = NULL;
+	char *sources = NULL, *lab = NULL;
 	int status;
 	if (!a->purpose || !*a->purpose)
 		return pol_fail(POLICY_ERR_INVALID, "an application needs a purpose (--purpose)");
@@ -271,9 +347,9 @@ int policy_permit_apply(policy_db *db, const policy_permit_application *a, int64
 	refs r = { 0 };
 	int64_t id = 0;
 	pol_lock(db);
-	if (!(status = resolve(db, a, &r)) && !(status = pol_begin(db))) {
+	if (!(status = resolve(db, a, &r)) && !(status = check_source_rules(db, a, &r, &lab)) && !(status = pol_begin(db))) {
 		const char *actor = a->applicant && *a->applicant ? a->applicant : r.officer[0] ? r.officer : a->section;
-		if (!(status = insert_permit(db, a, &r, &p, sources, actor, now_us, &id)) &&
+		if (!(status = insert_permit(db, a, &r, &p, sources, lab, actor, now_us, &id)) &&
 		    !(status = insert_checklist(db, id, a)) &&
 		    !(status = add_history(db, id, now_us, actor, "apply", NULL, "applied", a->purpose)))
 			status = pol_commit(db);
@@ -282,6 +358,7 @@ int policy_permit_apply(policy_db *db, const policy_permit_application *a, int64
 	}
 	pol_unlock(db);
 	free(sources);
+	free(lab);
 	if (!status && id_out)
 		*id_out = id;
 	return status;

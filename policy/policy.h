@@ -99,7 +99,7 @@ typedef enum {
 	POLICY_DENY_OUTSIDE_WINDOW,
 	POLICY_DENY_SUSPENDED,
 	POLICY_DENY_REVOKED,
-	POLICY_DENY_SOURCE_NOT_ALLOWED,
+	POLICY_DENY_SOURCE_NOT_ALLOWED, /* outside the permit's sources, or (Table 1) its system's networks */
 	POLICY_DENY_TOO_MANY_SESSIONS, /* decided by the gate, recorded here */
 	POLICY_DENY_UNKNOWN_SYSTEM,
 	POLICY_DENY_AMBIGUOUS_SYSTEM,

@@ -105,6 +105,9 @@ int pol_ledger_flush_refusals_locked(policy_db *db, int64_t now_us, bool all);
 int pol_secret_invalidate_locked(policy_db *db, int64_t system_id, const char *why, const char *actor,
 				 int64_t now_us, bool *cleared);
 
+/* The minimum prefixes of Table 2 sources in force (sources.c); lock held. */
+int pol_sources_get_locked(policy_db *db, int *min4, int *min6);
+
 /* Duplicates or returns NULL for NULL. */
 char *pol_strdup(const char *s);
 

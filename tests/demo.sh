@@ -67,7 +67,7 @@ if [ ! -f "$DB" ]; then
     $POLICY section add "Demo Section" --officer "Demo Officer" >/dev/null
     $POLICY vendor add "Demo Vendor" >/dev/null
     $POLICY system add demo --class lgwan --host 127.0.0.1 --port "$TARGET_PORT" \
-        --section "Demo Section" --idle-timeout 15 >/dev/null
+        --section "Demo Section" --idle-timeout 15 --networks 127.0.0.0/8 ::1 >/dev/null
     printf '%s\n' "$PASSWORD" | $POLICY account add "Demo Vendor" "$LOGIN" --password-stdin >/dev/null
     echo "Demo data: vendor 'Demo Vendor', account '$LOGIN' (password '$PASSWORD'), system 'demo'."
 fi

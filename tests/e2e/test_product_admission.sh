@@ -25,7 +25,7 @@ bench_check "ledger and demo permits set up" eval '
     "${PRODUCT_POLICY[@]}" permit revoke "$rev" --by "Deputy CISO" --reason "order not followed" &&
     sus=$(product_permit Suspended shadow "$today" "$today") &&
     "${PRODUCT_POLICY[@]}" permit suspend "$sus" --by "Deputy CISO" --reason "breach under review" &&
-    elsewhere_permit=$(product_permit Elsewhere shadow "$today" "$today" --source 192.0.2.0/24)' || exit 1
+    elsewhere_permit=$(product_permit Elsewhere shadow "$today" "$today" --source 127.0.0.2/32)' || exit 1
 product_start_gate || bench_die "gate not listening: $(tail -n 3 "$PRODUCT_GATE_LOG")"
 
 # --- a permitted session, with a real client -----------------------------------------

@@ -25,7 +25,7 @@ bench_check "ledger, permits and staff set up" eval '
     product_init &&
     "${PRODUCT_POLICY[@]}" section add Other --officer "佐藤" >/dev/null &&
     product_system shadow "$BENCH_SHADOW_PORT" &&
-    "${PRODUCT_POLICY[@]}" system add other-sys --class lgwan --host 127.0.0.1 --port 1 --section Other >/dev/null &&
+    "${PRODUCT_POLICY[@]}" system add other-sys --class lgwan --host 127.0.0.1 --port 1 --section Other --networks 127.0.0.0/8 >/dev/null &&
     product_vendor_account "Acme Maintenance" acme acme-Pass1 &&
     product_vendor_account "Far Vendor" far far-Pass1 &&
     acme_permit=$(product_permit "Acme Maintenance" shadow "$today" "$today") &&

@@ -43,6 +43,9 @@ typedef struct {
 	gate_permits permits;
 } fixture;
 
+/* The networks of the Table 1 test systems: the tests connect from loopback. */
+static const char *const LOOPBACK_NETWORKS[] = { "127.0.0.0/8", "::1" };
+
 static void today_jst(char *out, size_t len, int days_from_now)
 {
 	time_t t = time(NULL) + 9 * 3600 + days_from_now * 86400;
@@ -65,7 +68,8 @@ static int setup(void **state)
 	assert_int_equal(policy_section_add(f->db, "Resident Services", "Officer Sato", NULL), 0);
 	assert_int_equal(policy_vendor_add(f->db, "Acme Systems", NULL, NULL), 0);
 	policy_system_spec sys = { .name = "juki", .cls = POLICY_CLASS_LGWAN, .host = "127.0.0.1",
-		                   .port = 3390, .section = "Resident Services" };
+		                   .port = 3390, .section = "Resident Services",
+		                   .networks = LOOPBACK_NETWORKS, .n_networks = 2 };
 	assert_int_equal(policy_system_add(f->db, &sys, NULL), 0);
 	assert_int_equal(policy_account_add(f->db, "Acme Systems", "acme1", "s3cret!", NULL), 0);
 
@@ -434,7 +438,7 @@ static void injected_credentials_go_to_the_target_not_from_the_vendor(void **sta
 	assert_int_equal(policy_secret_key_load(key_path, &key), 0);
 	policy_system_spec sys = { .name = "zeimu", .cls = POLICY_CLASS_LGWAN, .host = "127.0.0.1",
 		                   .port = 3391, .section = "Resident Services",
-		                   .inject_credentials = true };
+		                   .inject_credentials = true, .networks = LOOPBACK_NETWORKS, .n_networks = 2 };
 	assert_int_equal(policy_system_add(f->db, &sys, NULL), 0);
 	assert_int_equal(policy_system_secret_set(f->db, key, "zeimu", "Administrator", "CITY",
 	                                          "target-Pa55", "tester", policy_now_us()), 0);

@@ -49,7 +49,8 @@ static void seed(void)
 	assert_int_equal(cli(NULL, "vendor", "add", "Acme", NULL), 0);
 	assert_int_equal(cli(NULL, "vendor", "add", "SubCo", "--prime", "Acme", NULL), 0);
 	assert_int_equal(cli(NULL, "system", "add", "web", "--class", "internet", "--host", "10.3.0.5", "--port", "3389",
-			     "--section", "情報政策課", "--credentials", "inject", NULL), 0);
+			     "--section", "情報政策課", "--credentials", "inject", "--networks", "203.0.113.0/24", "2001:db8::/32",
+			     "--lab-sources", "203.0.113.0/24", "2001:db8::/32", NULL), 0);
 }
 
 static int apply_web(const char *to, const char *table)

@@ -66,7 +66,10 @@ static inline void tdb_free(tdb *t)
 	free(t);
 }
 
+/* Documentation ranges: Table 2 sources that the system "web" of tdb_seed allows as its lab
+ * ranges (a real permit needs global addresses, rule table2-source-global). */
 static const char *const T2_SOURCES[] = { "203.0.113.0/24", "2001:db8:10::/48" };
+static const char *const T2_LAB[] = { "203.0.113.0/24", "198.51.100.0/24", "2001:db8::/32" };
 
 /* A filled application for vendor V on system S (internet, Table 2) in FY2025. */
 static inline policy_permit_application tapp(const char *vendor, const char *system, int table)
@@ -83,8 +86,14 @@ static inline policy_permit_application tapp(const char *vendor, const char *sys
 	return a;
 }
 
+/* The networks of the Table 1 systems of tdb_seed (where their lines arrive from): every
+ * address the tests connect from. */
+static const char *const T1_NETWORKS[] = { "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "127.0.0.0/8",
+					   "::1", "2001:db8::/32" };
+
 /* Section, vendors (Acme prime, SubCo its subcontractor, Other), systems
- * juki (mynumber), lgwan1 (lgwan), web (internet), and account acme1. */
+ * juki (mynumber), lgwan1 (lgwan), web (internet; also T1_NETWORKS for its Table 1
+ * permits), and account acme1. */
 static inline void tdb_seed(tdb *t)
 {
 	assert_int_equal(policy_section_add(t->db, "情報政策課", "山田 太郎", NULL), POLICY_OK);
@@ -93,14 +102,15 @@ static inline void tdb_seed(tdb *t)
 	assert_int_equal(policy_vendor_add(t->db, "SubCo", "Acme", NULL), POLICY_OK);
 	assert_int_equal(policy_vendor_add(t->db, "Other", NULL, NULL), POLICY_OK);
 	policy_system_spec s = { .name = "juki", .cls = POLICY_CLASS_MYNUMBER, .host = "10.1.0.5", .port = 3389,
-				 .section = "情報政策課" };
+				 .section = "情報政策課", .networks = T1_NETWORKS, .n_networks = 6 };
 	assert_int_equal(policy_system_add(t->db, &s, NULL), POLICY_OK);
 	s = (policy_system_spec){ .name = "lgwan1", .cls = POLICY_CLASS_LGWAN, .host = "10.2.0.5", .port = 3389,
-				  .section = "情報政策課" };
+				  .section = "情報政策課", .networks = T1_NETWORKS, .n_networks = 6 };
 	assert_int_equal(policy_system_add(t->db, &s, NULL), POLICY_OK);
 	s = (policy_system_spec){ .name = "web", .cls = POLICY_CLASS_INTERNET, .host = "10.3.0.5", .port = 13389,
 				  .section = "情報政策課", .idle_timeout_s = 600, .max_duration_s = 7200,
-				  .channels = POLICY_CHANNEL_AUDIO_OUT, .inject_credentials = true };
+				  .channels = POLICY_CHANNEL_AUDIO_OUT, .inject_credentials = true,
+				  .networks = T1_NETWORKS, .n_networks = 6, .lab_sources = T2_LAB, .n_lab_sources = 3 };
 	assert_int_equal(policy_system_add(t->db, &s, NULL), POLICY_OK);
 	assert_int_equal(policy_account_add(t->db, "Acme", "acme1", "correct horse", NULL), POLICY_OK);
 }
@@ -166,6 +176,8 @@ static inline void tdb_back_to_v3(const char *path)
 			 "  disabled, created_us FROM accounts;"
 			 " DROP TABLE accounts; ALTER TABLE accounts_v3 RENAME TO accounts;"
 			 " ALTER TABLE system_secrets DROP COLUMN binding; DROP TABLE IF EXISTS settings; DROP TABLE IF EXISTS permit_orders; DROP TABLE IF EXISTS staff;"
+			 " ALTER TABLE systems DROP COLUMN networks; ALTER TABLE systems DROP COLUMN lab_sources;"
+			 " ALTER TABLE permits DROP COLUMN lab_sources;"
 			 " PRAGMA user_version = 3; COMMIT;",
 			 NULL, NULL, &err) != SQLITE_OK)
 		fail_msg("back to version 3 failed: %s", err ? err : "?");

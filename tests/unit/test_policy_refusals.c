@@ -32,7 +32,7 @@ static int setup(void **state)
 	policy_set_refusal_burst(t->db, 1); /* a source's second refusal in a minute is only counted */
 	p_web = tpermit(t, tapp("Acme", "web", 2)); /* 情報政策課 */
 	policy_system_spec sys = { .name = "tax", .cls = POLICY_CLASS_MYNUMBER, .host = "10.4.0.5", .port = 3389,
-				   .section = "税務課" };
+				   .section = "税務課", .networks = T1_NETWORKS, .n_networks = 6 };
 	assert_int_equal(policy_system_add(t->db, &sys, NULL), POLICY_OK);
 	policy_permit_application a = tapp("Acme", "tax", 1);
 	a.section = "税務課";

@@ -3,7 +3,8 @@
 # target): every connection is decided by the permit database.
 #
 # product_init                         creates $PRODUCT_DB with a section "Ops"
-# product_system NAME PORT [ARGS...]   adds an lgwan system on 127.0.0.1:PORT
+# product_system NAME PORT [ARGS...]   adds an lgwan system on 127.0.0.1:PORT whose networks
+#                                      (Table 1: where its vendors connect from) are loopback
 # product_vendor_account VENDOR LOGIN PASSWORD [ARGS...]  ARGS go to 'account add' (--nla:
 #                                      an NLA account; needs the key file, product_secret_key)
 # product_secret_key                   creates the secret key file beside $PRODUCT_DB
@@ -36,7 +37,7 @@ product_system() {
     local name=$1 port=$2
     shift 2
     "${PRODUCT_POLICY[@]}" system add "$name" --class lgwan --host 127.0.0.1 --port "$port" \
-        --section Ops "$@" >/dev/null
+        --section Ops --networks 127.0.0.0/8 ::1 "$@" >/dev/null
 }
 
 product_vendor_account() {
