@@ -1,5 +1,7 @@
-/* cli_permit.c: permit apply / decide / order / suspend / resume / revoke / end / list / show. */
+/* cli_permit.c: permit apply / decide / order / suspend / resume / revoke / end / list / show
+ * (--form: Form 1) / notice (Form 2). */
 #include "cli_commands.h"
+#include "forms.h"
 #include "permit.h"
 
 #include <string.h>
@@ -141,9 +143,46 @@ static int list(policy_db *db, int argc, char **argv)
 			       state ? 1 : 0, bind);
 }
 
+static int render_form1(policy_db *db, const void *ctx, FILE *out)
+{
+	return policy_form_application(db, *(const int64_t *)ctx, out);
+}
+
+static int render_form2(policy_db *db, const void *ctx, FILE *out)
+{
+	return policy_form_notice(db, *(const int64_t *)ctx, out);
+}
+
+/* --format html|pdf and -o of a form; CLI_USAGE printed for another format. */
+static int form_format(const char *cmd, const cli_args *a, bool *pdf)
+{
+	const char *f = cli_get(a, "format");
+	*pdf = f && !strcmp(f, "pdf");
+	if (f && !*pdf && strcmp(f, "html"))
+		return cli_usage("%s: --format must be html or pdf, not '%s'", cmd, f);
+	return CLI_OK;
+}
+
+/* permit notice ID: Form 2, reprintable at any time once the permit is decided. */
+static int notice(policy_db *db, int argc, char **argv)
+{
+	static const cli_optspec spec[] = { { "format", OPT_VALUE, 0 }, { "output", OPT_VALUE, 'o' }, { NULL, 0, 0 } };
+	cli_args a;
+	int64_t id;
+	bool pdf;
+	if (cli_parse("permit notice", argc, argv, spec, &a))
+		return CLI_USAGE;
+	if (a.npos != 1 || cli_id(a.pos[0], "permit ID", &id))
+		return cli_usage("permit notice: give one permit ID");
+	if (form_format("permit notice", &a, &pdf))
+		return CLI_USAGE;
+	return cli_write_document(db, "permit notice", cli_get(&a, "output"), pdf, render_form2, &id);
+}
+
 static int show(policy_db *db, int argc, char **argv)
 {
-	static const cli_optspec spec[] = { { "json", OPT_FLAG, 0 }, { NULL, 0, 0 } };
+	static const cli_optspec spec[] = { { "json", OPT_FLAG, 0 }, { "form", OPT_FLAG, 0 }, { "format", OPT_VALUE, 0 },
+					    { "output", OPT_VALUE, 'o' }, { NULL, 0, 0 } };
 	cli_args a;
 	int64_t id;
 	if (cli_parse("permit show", argc, argv, spec, &a))
@@ -151,6 +190,16 @@ static int show(policy_db *db, int argc, char **argv)
 	if (a.npos != 1 || cli_id(a.pos[0], "permit ID", &id))
 		return cli_usage("permit show: give one permit ID");
 	bool json = cli_has(&a, "json");
+	if (cli_has(&a, "form")) { /* Form 1, the application as the city files it */
+		bool pdf;
+		if (json)
+			return cli_usage("permit show: --form and --json exclude each other");
+		if (form_format("permit show --form", &a, &pdf))
+			return CLI_USAGE;
+		return cli_write_document(db, "permit show --form", cli_get(&a, "output"), pdf, render_form1, &id);
+	}
+	if (cli_has(&a, "format") || cli_has(&a, "output"))
+		return cli_usage("permit show: --format and -o go with --form");
 	char idbuf[24];
 	snprintf(idbuf, sizeof idbuf, "%lld", (long long)id);
 	const char *bind[] = { idbuf };
@@ -185,7 +234,7 @@ static int items(void)
 int cli_permit(policy_db *db, int argc, char **argv)
 {
 	if (argc < 1)
-		return cli_usage("permit: give a subcommand (apply, decide, order, suspend, resume, revoke, end, list, show, items)");
+		return cli_usage("permit: give a subcommand (apply, decide, order, suspend, resume, revoke, end, list, show, notice, items)");
 	const char *v = argv[0];
 	if (!strcmp(v, "apply"))
 		return apply(db, argc - 1, argv + 1);
@@ -195,6 +244,8 @@ int cli_permit(policy_db *db, int argc, char **argv)
 		return show(db, argc - 1, argv + 1);
 	if (!strcmp(v, "items"))
 		return items();
+	if (!strcmp(v, "notice"))
+		return notice(db, argc - 1, argv + 1);
 	const char *steps[] = { "decide", "order", "suspend", "resume", "revoke", "end" };
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
 		if (!strcmp(v, steps[i]))
