@@ -30,6 +30,31 @@ static const char *class_label(const char *c)
 	return c;
 }
 
+/* The requirement of each checklist item as 別表第1 / 別表第2 words it (permit.c's codes). */
+static const char *item_text(int table, const char *code)
+{
+	static const struct {
+		int table;
+		const char *code, *text;
+	} items[] = {
+		{ 1, "line", "北見市が指定する光回線を業務委託事業者 (再委託者を含む。) が整備して利用すること。" },
+		{ 1, "vpn", "北見市が契約するVPNサービスが利用可能なこと。" },
+		{ 1, "equipment", "北見市が指定する機器及びライセンスについて、北見市から貸出しを受ける又は業務委託事業者 (再委託者を含む。) が整備して利用すること。" },
+		{ 1, "lent-terminal", "北見市から貸出しを受けた機器を利用すること。" },
+		{ 0, "view-only", "リモート接続した端末は、情報システムの参照のみとし、データの保存及びプリンタ等への印刷を行わないこと。" },
+		{ 2, "ssl-vpn", "SSL-VPNを利用して接続すること。" },
+		{ 2, "ip-restriction", "グローバルIPアドレスによる接続制限を実施すること。" },
+		{ 2, "antivirus", "ウィルス対策を実施すること。" },
+		{ 2, "windows-update", "Windows Updateを実施すること。" },
+		{ 2, "certificate", "北見市が指定する電子証明書をインストールすること。" },
+		{ 2, "maintenance-tool", "北見市が指定する保守用ツールをインストールすること。" },
+	};
+	for (size_t i = 0; i < sizeof items / sizeof items[0]; i++)
+		if ((items[i].table == table || !items[i].table) && code && !strcmp(items[i].code, code))
+			return items[i].text;
+	return code;
+}
+
 /* "YYYY-MM-DD" as an era date; the ISO text itself if it does not parse. */
 static const char *era_iso(const char *iso, char *buf, size_t len)
 {
@@ -144,13 +169,13 @@ int policy_form_application(policy_db *db, int64_t id, FILE *out)
 	fputs("</table>\n", out);
 	int table = sqlite3_column_int(st, P_TABLE);
 	snprintf(num, sizeof num, "%d", table);
-	fprintf(out, "<h2 class=\"sub\">要件の確認 (別表第%d)</h2>\n<table>\n<thead><tr><th>No.</th><th>要件</th>"
+	fprintf(out, "<h2 class=\"sub\">要件の確認 (別表第%d)</h2>\n<table>\n<thead><tr><th class=\"no\">No.</th><th>要件</th>"
 		"<th>確認</th></tr></thead>\n<tbody>\n", table);
 	int rc, n = 0;
 	while ((rc = sqlite3_step(ck)) == SQLITE_ROW) {
 		bool ok = sqlite3_column_int(ck, 2) != 0;
 		fprintf(out, "<tr><td class=\"n\">%d</td><td>", ++n);
-		html(out, (const char *)sqlite3_column_text(ck, 1));
+		html(out, item_text(sqlite3_column_int(ck, 0), (const char *)sqlite3_column_text(ck, 1)));
 		fputs(ok ? "</td><td class=\"c\">確認済</td></tr>\n" : "</td><td class=\"gap\">未確認</td></tr>\n", out);
 	}
 	fputs("</tbody>\n</table>\n<p class=\"note\">業務委託事業者 (再委託者を含む。) が上記の要件のいずれにも適合していることを確認しました"

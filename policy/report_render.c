@@ -90,7 +90,7 @@ static const char CSS[] =
 	"thead { display: table-header-group; } tr { break-inside: avoid; }\n"
 	"table.form-table th { width: 32%%; text-align: left; }\n"
 	".right { text-align: right; } .addr { margin: 4mm 0; }\n"
-	"p.note { font-size: 8pt; } td.c { text-align: center; } h2.sub { font-size: 11pt; margin: 6mm 0 2mm; }\n"
+	"p.note { font-size: 8pt; } td.c { text-align: center; } th.no { width: 8mm; } h2.sub { font-size: 11pt; margin: 6mm 0 2mm; }\n"
 	"section.appendix { margin-top: 6mm; } section.appendix h2 { font-size: 10pt; margin: 0 0 2mm; }\n"
 	"footer.tech { margin-top: 6mm; border-top: 0.2mm solid #666; font-size: 7pt; color: #333; word-break: break-all; }\n";
 
