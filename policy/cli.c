@@ -49,6 +49,7 @@ static void print_usage(FILE *out)
 	      "  session show ID [--json] | session note ID TEXT [--by NAME]\n"
 	      "  report register --month YYYY-MM [--system S] [--format html|pdf|csv|json] [-o FILE]\n"
 	      "  report monthly --month YYYY-MM [--section S] [--date DATE] [--format html|pdf|csv|json] [-o FILE]\n"
+	      "  report destination | report destination set TEXT [--by NAME]   (Form 4's 提出先)\n"
 	      "  calendar holidays YEAR [--json] | calendar due YYYY-MM | calendar next-open DATE\n"
 	      "  calendar close DATE [--reason TEXT] | calendar closed [--json]\n"
 	      "  verify [--anchor SEQ:HASH]\n"

@@ -97,13 +97,38 @@ static int render_report(policy_db *db, const void *ctx, FILE *out)
 		      : policy_report_monthly_opts(db, q->y, q->m, q->section, &q->opts, q->fmt, out);
 }
 
+/* report destination [set TEXT [--by NAME]]: where Form 4 goes (forms.h). */
+static int destination(policy_db *db, int argc, char **argv)
+{
+	static const cli_optspec spec[] = { { "by", OPT_VALUE, 0 }, { NULL, 0, 0 } };
+	cli_args a;
+	if (cli_parse("report destination", argc, argv, spec, &a))
+		return CLI_USAGE;
+	if (a.npos == 0) {
+		char buf[512];
+		if (policy_report_destination_get(db, buf, sizeof buf))
+			return cli_fail();
+		printf("%s\n", buf);
+		return CLI_OK;
+	}
+	if (a.npos != 2 || strcmp(a.pos[0], "set"))
+		return cli_usage("report destination: use 'report destination' or 'report destination set TEXT --by NAME'");
+	char who[256];
+	if (policy_report_destination_set(db, a.pos[1], cli_actor(&a, who, sizeof who), policy_now_us()))
+		return cli_fail();
+	printf("report destination: %s\n", a.pos[1]);
+	return CLI_OK;
+}
+
 int cli_report(policy_db *db, int argc, char **argv)
 {
+	if (argc >= 1 && !strcmp(argv[0], "destination"))
+		return destination(db, argc - 1, argv + 1);
 	static const cli_optspec spec[] = { { "month", OPT_VALUE, 0 }, { "system", OPT_VALUE, 0 }, { "section", OPT_VALUE, 0 },
 					    { "format", OPT_VALUE, 0 }, { "output", OPT_VALUE, 'o' }, { "date", OPT_VALUE, 0 },
 					    { NULL, 0, 0 } };
 	if (argc < 1 || (strcmp(argv[0], "register") && strcmp(argv[0], "monthly")))
-		return cli_usage("report: use 'report register' or 'report monthly'");
+		return cli_usage("report: use 'report register', 'report monthly' or 'report destination'");
 	bool reg = !strcmp(argv[0], "register");
 	const char *cmd = reg ? "report register" : "report monthly";
 	cli_args a;

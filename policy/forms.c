@@ -1,5 +1,8 @@
 /* forms.c: Forms 1 and 2 as HTML documents, and HTML to PDF (see forms.h). */
 #include "forms.h"
+#include "ledger.h"
+#include "ledger_internal.h"
+#include "report.h"
 #include "permit.h"
 #include "policy_internal.h"
 #include "report_render.h"
@@ -257,6 +260,81 @@ int policy_form_notice(policy_db *db, int64_t id, FILE *out)
 	fputs("</table>\n</body>\n</html>\n", out);
 	sqlite3_finalize(h);
 	sqlite3_finalize(st);
+	pol_unlock(db);
+	return status;
+}
+
+/* ---- Form 4's destination ---- */
+
+#define DESTINATION_MAX 200
+
+static int destination_locked(policy_db *db, char *buf, size_t len, bool *set)
+{
+	snprintf(buf, len, "企画財政部DX推進室情報システム課");
+	*set = false;
+	sqlite3_stmt *st = pol_prepare(db, "SELECT value FROM settings WHERE name = ?1");
+	if (!st)
+		return POLICY_ERR_DB;
+	sqlite3_bind_text(st, 1, POLICY_SETTING_REPORT_DESTINATION, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_text(st, 0) && *sqlite3_column_text(st, 0)) {
+		snprintf(buf, len, "%s", (const char *)sqlite3_column_text(st, 0));
+		*set = true;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? POLICY_OK : pol_sql_fail(db, "reading the report destination");
+}
+
+int policy_report_destination_get(policy_db *db, char *buf, size_t len)
+{
+	bool set;
+	pol_lock(db);
+	int status = destination_locked(db, buf, len, &set);
+	pol_unlock(db);
+	return status;
+}
+
+int policy_report_destination_set(policy_db *db, const char *text, const char *actor, int64_t now_us)
+{
+	size_t n = text ? strlen(text) : 0;
+	if (!n || n > DESTINATION_MAX)
+		return pol_fail(POLICY_ERR_INVALID, "the report destination must be 1 to %d bytes", DESTINATION_MAX);
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return pol_fail(POLICY_ERR_INVALID, "the report destination must be one line of text");
+	if (!actor || !*actor)
+		return pol_fail(POLICY_ERR_INVALID, "who sets the report destination must be named");
+	char before[512];
+	bool was_set;
+	pol_lock(db);
+	int status = pol_begin(db);
+	if (!status)
+		status = destination_locked(db, before, sizeof before, &was_set);
+	if (!status) {
+		sqlite3_stmt *st = pol_prepare(db, "INSERT INTO settings(name, value, updated_us, updated_by) VALUES (?1, ?2, ?3, ?4)"
+						   " ON CONFLICT(name) DO UPDATE SET value = ?2, updated_us = ?3, updated_by = ?4");
+		if (!st)
+			status = pol_sql_fail(db, "setting the report destination");
+		else {
+			sqlite3_bind_text(st, 1, POLICY_SETTING_REPORT_DESTINATION, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, text, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_int64(st, 3, now_us);
+			sqlite3_bind_text(st, 4, actor, -1, SQLITE_TRANSIENT);
+			if (sqlite3_step(st) != SQLITE_DONE)
+				status = pol_sql_fail(db, "setting the report destination");
+			sqlite3_finalize(st);
+		}
+	}
+	if (!status) {
+		char detail[1024];
+		snprintf(detail, sizeof detail, "%s: %s (was %s%s)", POLICY_SETTING_REPORT_DESTINATION, text, before,
+			 was_set ? "" : ", the default");
+		status = pol_ledger_admin_event_locked(db, now_us, POLICY_EV_SETTING_SET, detail, 0, actor);
+	}
+	if (!status)
+		status = pol_commit(db);
+	else
+		pol_rollback(db);
 	pol_unlock(db);
 	return status;
 }

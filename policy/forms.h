@@ -36,6 +36,13 @@ int policy_form_application(policy_db *db, int64_t id, FILE *out);
  * not decided yet") while the permit is only applied. */
 int policy_form_notice(policy_db *db, int64_t id, FILE *out);
 
+/* Sets where Form 4 goes (report.h's POLICY_SETTING_REPORT_DESTINATION, e.g.
+ * 企画財政部DX推進室情報システム課): 1-200 bytes of printable text, `actor`
+ * named; the change is also a setting_set ledger row (new and old value). */
+int policy_report_destination_set(policy_db *db, const char *text, const char *actor, int64_t now_us);
+/* The destination in force into buf (the default when unset). */
+int policy_report_destination_get(policy_db *db, char *buf, size_t len);
+
 /* Environment variable naming the PDF engine (a Chromium binary); unset =
  * "chromium" looked up in PATH. */
 #define POLICY_PDF_ENGINE_ENV "RMGATE_CHROMIUM"

@@ -35,6 +35,7 @@
 #define POLICY_EV_SECRET_KEY_CREATED "secret_key_created" /* detail: key path and key id */
 #define POLICY_EV_RETENTION_SET "retention_set"       /* detail: "recordings N days (was M)" */
 #define POLICY_EV_RECORDING_PRUNED "recording_pruned" /* detail: session, file, digest (retention.h) */
+#define POLICY_EV_SETTING_SET "setting_set"           /* detail: "NAME: VALUE (was OLD)" (forms.h) */
 
 typedef enum {
 	POLICY_END_CLIENT_DISCONNECT,

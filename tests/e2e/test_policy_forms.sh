@@ -65,3 +65,9 @@ bench_check "a failing PDF engine leaves an existing file as it was" eval '
     grep -qF "failed (exit status 1)" "$OUT/err" && [ "$(cat "$OUT/keep.pdf")" = old ] && [ -z "$(ls "$OUT" | grep "^keep\.pdf\.")" ]'
 bench_check "--format pdf needs -o" eval '
     "${PRODUCT_POLICY[@]}" permit notice "$approved" --format pdf >/dev/null 2>"$OUT/err"; [ $? = 2 ] && grep -qF "needs -o" "$OUT/err"'
+bench_check "report destination: the default, then the city's setting on the next Form 4" eval '
+    [ "$("${PRODUCT_POLICY[@]}" report destination)" = "企画財政部DX推進室情報システム課" ] &&
+    "${PRODUCT_POLICY[@]}" report destination set "総務部情報管理課" --by "Officer Ito" >/dev/null &&
+    "${PRODUCT_POLICY[@]}" report monthly --month "$month" --section Ops --format json | grep -qF "\"to\": \"総務部情報管理課\"" &&
+    product_sql "SELECT actor FROM events WHERE type = '"'"'setting_set'"'"'" | grep -qx "Officer Ito" &&
+    "${PRODUCT_POLICY[@]}" verify >/dev/null'

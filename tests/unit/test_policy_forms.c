@@ -3,6 +3,7 @@
  * The PDF engine is exercised by tests/e2e/test_policy_forms.sh; here only its refusals. */
 #include "test_policy_common.h"
 #include "forms.h"
+#include "ledger.h"
 
 #include <dirent.h>
 #include <unistd.h>
@@ -133,6 +134,39 @@ static void form2_for_a_refusal_and_before_a_decision(void **state)
 	free(out);
 }
 
+static void report_destination_is_a_setting_with_a_ledger_row(void **state)
+{
+	tdb *t = *state;
+	char buf[512];
+	assert_int_equal(policy_report_destination_get(t->db, buf, sizeof buf), POLICY_OK);
+	assert_string_equal(buf, "企画財政部DX推進室情報システム課"); /* the default, Art. 10 */
+	assert_int_equal(policy_report_destination_set(t->db, "", "山田", 1), POLICY_ERR_INVALID);
+	assert_int_equal(policy_report_destination_set(t->db, "情報\n課", "山田", 1), POLICY_ERR_INVALID);
+	assert_int_equal(policy_report_destination_set(t->db, "総務部情報管理課", "", 1), POLICY_ERR_INVALID);
+	char big[202];
+	memset(big, 'a', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	assert_int_equal(policy_report_destination_set(t->db, big, "山田", 1), POLICY_ERR_INVALID);
+	big[200] = '\0'; /* 200 bytes: the limit itself is allowed */
+	assert_int_equal(policy_report_destination_set(t->db, big, "山田", 1), POLICY_OK);
+	assert_int_equal(policy_report_destination_set(t->db, "総務部情報管理課", "山田", 2), POLICY_OK);
+	assert_int_equal(policy_report_destination_get(t->db, buf, sizeof buf), POLICY_OK);
+	assert_string_equal(buf, "総務部情報管理課");
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(t->db->sql, "SELECT detail, actor FROM events WHERE type = 'setting_set' ORDER BY seq",
+					    -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_non_null(strstr((const char *)sqlite3_column_text(st, 0), "(was 企画財政部DX推進室情報システム課, the default)"));
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_non_null(strstr((const char *)sqlite3_column_text(st, 0), "report_destination: 総務部情報管理課 (was aaa"));
+	assert_string_equal((const char *)sqlite3_column_text(st, 1), "山田");
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	policy_verify_result v;
+	assert_int_equal(policy_ledger_verify(t->db, &v), POLICY_OK);
+	assert_true(v.ok);
+}
+
 static void pdf_engine_refusals_leave_nothing(void **state)
 {
 	(void)state;
@@ -177,6 +211,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(form1_without_prime_and_unknown_permit, setup, teardown),
 		cmocka_unit_test_setup_teardown(form2_for_an_approval, setup, teardown),
 		cmocka_unit_test_setup_teardown(form2_for_a_refusal_and_before_a_decision, setup, teardown),
+		cmocka_unit_test_setup_teardown(report_destination_is_a_setting_with_a_ledger_row, setup, teardown),
 		cmocka_unit_test(pdf_engine_refusals_leave_nothing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
