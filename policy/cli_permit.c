@@ -55,13 +55,14 @@ static int apply(policy_db *db, int argc, char **argv)
 	return CLI_OK;
 }
 
-/* Form 2 (許可/不許可通知書) as text, after a decision. */
+/* Form 2 as text, after a decision; the document to file is `permit notice ID`. */
 static void print_notice(policy_db *db, int64_t id, bool approved, const char *by, const char *reason)
 {
 	char idbuf[24];
 	snprintf(idbuf, sizeof idbuf, "%lld", (long long)id);
 	const char *bind[] = { idbuf };
-	printf("%s\n", approved ? "リモート保守等許可通知書 (様式第2号)" : "リモート保守等不許可通知書 (様式第2号)");
+	/* the same title as the printed form (`permit notice ID`, forms.h) */
+	printf("%s (別記様式第2号): %s\n", POLICY_FORM2_TITLE, approved ? "許可" : "不許可");
 	cli_print_record(db, stdout, false,
 			 "SELECT p.id AS 許可番号, c.name AS 申請課, v.name AS 事業者, s.name AS システム,"
 			 " p.purpose AS 目的, p.from_date || ' - ' || p.to_date AS 期間, p.sources AS 接続元"
