@@ -125,6 +125,7 @@ static const char REGISTER_SQL[] =
 static void register_row(policy_db *db, rr_renderer *r, sqlite3_stmt *st)
 {
 	char date[32], start[16], end[32], dur[24], permit[24], blocked[24], session[24], era[CAL_ERA_DATE_LEN];
+	char end_era[CAL_ERA_DATE_LEN + 16] = "";
 	int64_t s_us = sqlite3_column_int64(st, 1);
 	bool open = sqlite3_column_type(st, 2) == SQLITE_NULL;
 	int64_t e_us = sqlite3_column_int64(st, 2);
@@ -140,11 +141,17 @@ static void register_row(policy_db *db, rr_renderer *r, sqlite3_stmt *st)
 			fmt_clock(db, e_us, end, sizeof end);
 	}
 	era_of_iso(date, era, sizeof era);
+	if (strlen(end) > 10) { /* ended another day: "YYYY-MM-DD HH:MM:SS", in era style on the form */
+		char d[CAL_ERA_DATE_LEN];
+		era_of_iso(end, d, sizeof d);
+		snprintf(end_era, sizeof end_era, "%s %.8s", d, end + 11);
+	}
 	rr_cell c[REGISTER_NCOLS];
 	c[0] = txt(date);
 	c[0].html = era;
 	c[1] = txt(start);
 	c[2] = txt(end);
+	c[2].html = *end_era ? end_era : NULL;
 	c[3] = open ? txt(NULL) : (rr_cell){ .text = dur, .num = (e_us - s_us) / 1000000 };
 	c[4] = txt((const char *)sqlite3_column_text(st, 3));
 	c[5] = txt((const char *)sqlite3_column_text(st, 4));

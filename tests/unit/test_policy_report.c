@@ -177,6 +177,7 @@ static void register_is_the_citys_form_3(void **state)
 	assert_non_null(strstr(out, "<dd>令和7年6月</dd>"));
 	assert_non_null(strstr(out, "<td>令和7年6月2日</td>"));
 	assert_null(strstr(out, "<td>2025-06-02</td>")); /* ISO dates stay in CSV and JSON */
+	assert_non_null(strstr(out, "<td>令和7年7月1日 00:30:00</td>")); /* ended the next day */
 	/* the sessions without a work note show a marked gap: r4 (20 June) and r5 (30 June) */
 	long gap = at(out, "<td class=\"gap\">未記入</td>", 0);
 	assert_true(gap >= 0);
