@@ -111,6 +111,71 @@ bool cal_parse_month(const char *t, int *year, int *month)
 	return true;
 }
 
+/* ---- era dates (和暦) ---- */
+
+/* Each era from its first day; newest first. */
+static const struct {
+	cal_date first;
+	const char *name;
+} eras[] = {
+	{ { 2019, 5, 1 }, "令和" },
+	{ { 1989, 1, 8 }, "平成" },
+	{ { 1926, 12, 25 }, "昭和" },
+	{ { 1912, 7, 30 }, "大正" },
+	{ { 1868, 1, 25 }, "明治" },
+};
+
+/* The era of d and its year in that era (1 = 元年); false before 明治. */
+static bool era_of(cal_date d, const char **name, int *year)
+{
+	for (size_t i = 0; i < sizeof eras / sizeof eras[0]; i++)
+		if (cal_compare(d, eras[i].first) >= 0) {
+			*name = eras[i].name;
+			*year = d.y - eras[i].first.y + 1;
+			return true;
+		}
+	return false;
+}
+
+static bool era_text(cal_date d, bool with_day, char *buf, size_t len)
+{
+	const char *name;
+	int year;
+	if (len > 0)
+		buf[0] = '\0';
+	if (!cal_valid(d) || !era_of(d, &name, &year))
+		return false;
+	char ytext[12];
+	if (year == 1)
+		snprintf(ytext, sizeof ytext, "元");
+	else
+		snprintf(ytext, sizeof ytext, "%d", year);
+	int n = with_day ? snprintf(buf, len, "%s%s年%d月%d日", name, ytext, d.m, d.d)
+			 : snprintf(buf, len, "%s%s年%d月", name, ytext, d.m);
+	if (n < 0 || (size_t)n >= len) {
+		if (len > 0)
+			buf[0] = '\0';
+		return false;
+	}
+	return true;
+}
+
+bool cal_format_era_date(cal_date d, char *buf, size_t len)
+{
+	return era_text(d, true, buf, len);
+}
+
+bool cal_format_era_month(int y, int m, char *buf, size_t len)
+{
+	if (m < 1 || m > 12) {
+		if (len > 0)
+			buf[0] = '\0';
+		return false;
+	}
+	/* the era in force at the month's end: 1989-01 is 平成元年1月, 2019-05 令和元年5月 */
+	return era_text((cal_date){ y, m, cal_days_in_month(y, m) }, false, buf, len);
+}
+
 void cal_format_date(cal_date d, char *buf)
 {
 	unsigned y = (unsigned)d.y % 10000, m = (unsigned)d.m % 100, day = (unsigned)d.d % 100;

@@ -12,6 +12,7 @@
 #define RMGATE_POLICY_CALENDAR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct {
@@ -27,6 +28,18 @@ bool cal_parse_date(const char *text, cal_date *out);
 bool cal_parse_month(const char *text, int *year, int *month);
 /* Writes "YYYY-MM-DD" into buf (at least 11 bytes). */
 void cal_format_date(cal_date d, char *buf);
+
+/* Writes the date in the Japanese era style the city's forms use, e.g.
+ * 令和8年12月7日, with the first year of an era as 元年 (令和元年5月1日).
+ * Each era begins on its first day (昭和64年1月7日, then 平成元年1月8日;
+ * 平成31年4月30日, then 令和元年5月1日); 明治 to 令和 for the dates cal_valid()
+ * accepts (1900-2999). Returns false (and writes "" when len > 0) for an
+ * invalid date or a buffer too small (never truncates); CAL_ERA_DATE_LEN is
+ * always enough. */
+#define CAL_ERA_DATE_LEN 40
+bool cal_format_era_date(cal_date d, char *buf, size_t len);
+/* As cal_format_era_date for a month: 令和7年6月. */
+bool cal_format_era_month(int y, int m, char *buf, size_t len);
 
 int cal_days_in_month(int y, int m);
 bool cal_valid(cal_date d);

@@ -17,6 +17,12 @@ int cli_session(policy_db *db, int argc, char **argv);
 int cli_report(policy_db *db, int argc, char **argv);
 /* refusal list (cli_refusal.c). */
 int cli_refusal(policy_db *db, int argc, char **argv);
+/* Writes one document (cli_report.c): `render` writes it (HTML when pdf) to a FILE; the result
+ * goes to stdout, or to `path` (0600) by a temporary file renamed into place so that a failure
+ * leaves nothing half-written there. With pdf the HTML goes to a private temporary file and
+ * is printed by the PDF engine (forms.h; -o is required). Returns an exit code. */
+typedef int (*cli_render_fn)(policy_db *db, const void *ctx, FILE *out);
+int cli_write_document(policy_db *db, const char *cmd, const char *path, bool pdf, cli_render_fn render, const void *ctx);
 int cli_calendar(policy_db *db, int argc, char **argv);
 int cli_verify(policy_db *db, int argc, char **argv);
 int cli_backup(policy_db *db, int argc, char **argv);

@@ -1,6 +1,8 @@
-/* cli_permit.c: permit apply / decide / order / suspend / resume / revoke / end / list / show. */
+/* cli_permit.c: permit apply / decide / order / suspend / resume / revoke / end / list / show
+ * (--form: Form 1) / notice (Form 2). */
 #include "cli_commands.h"
 #include "ledger_internal.h"
+#include "forms.h"
 #include "permit.h"
 
 #include <string.h>
@@ -61,13 +63,14 @@ static int apply(policy_db *db, int argc, char **argv)
 	return CLI_OK;
 }
 
-/* Form 2 (許可/不許可通知書) as text, after a decision. */
+/* Form 2 as text, after a decision; the document to file is `permit notice ID`. */
 static void print_notice(policy_db *db, int64_t id, bool approved, const char *by, const char *reason)
 {
 	char idbuf[24];
 	snprintf(idbuf, sizeof idbuf, "%lld", (long long)id);
 	const char *bind[] = { idbuf };
-	printf("%s\n", approved ? "リモート保守等許可通知書 (様式第2号)" : "リモート保守等不許可通知書 (様式第2号)");
+	/* the same title as the printed form (`permit notice ID`, forms.h) */
+	printf("%s (別記様式第2号): %s\n", POLICY_FORM2_TITLE, approved ? "許可" : "不許可");
 	cli_print_record(db, stdout, false,
 			 "SELECT p.id AS 許可番号, c.name AS 申請課, v.name AS 事業者, s.name AS システム,"
 			 " p.purpose AS 目的, p.from_date || ' - ' || p.to_date AS 期間, p.sources AS 接続元"
@@ -208,9 +211,46 @@ static int list(policy_db *db, int argc, char **argv)
 	" FROM events ev WHERE ev.type = 'refused' AND ev.reason = 'source_not_allowed'"                      \
 	" AND ?1 IN (SELECT p.id" POL_REFUSAL_PERMITS("ev") ")) ORDER BY t, q"
 
+static int render_form1(policy_db *db, const void *ctx, FILE *out)
+{
+	return policy_form_application(db, *(const int64_t *)ctx, out);
+}
+
+static int render_form2(policy_db *db, const void *ctx, FILE *out)
+{
+	return policy_form_notice(db, *(const int64_t *)ctx, out);
+}
+
+/* --format html|pdf and -o of a form; CLI_USAGE printed for another format. */
+static int form_format(const char *cmd, const cli_args *a, bool *pdf)
+{
+	const char *f = cli_get(a, "format");
+	*pdf = f && !strcmp(f, "pdf");
+	if (f && !*pdf && strcmp(f, "html"))
+		return cli_usage("%s: --format must be html or pdf, not '%s'", cmd, f);
+	return CLI_OK;
+}
+
+/* permit notice ID: Form 2, reprintable at any time once the permit is decided. */
+static int notice(policy_db *db, int argc, char **argv)
+{
+	static const cli_optspec spec[] = { { "format", OPT_VALUE, 0 }, { "output", OPT_VALUE, 'o' }, { NULL, 0, 0 } };
+	cli_args a;
+	int64_t id;
+	bool pdf;
+	if (cli_parse("permit notice", argc, argv, spec, &a))
+		return CLI_USAGE;
+	if (a.npos != 1 || cli_id(a.pos[0], "permit ID", &id))
+		return cli_usage("permit notice: give one permit ID");
+	if (form_format("permit notice", &a, &pdf))
+		return CLI_USAGE;
+	return cli_write_document(db, "permit notice", cli_get(&a, "output"), pdf, render_form2, &id);
+}
+
 static int show(policy_db *db, int argc, char **argv)
 {
-	static const cli_optspec spec[] = { { "json", OPT_FLAG, 0 }, { NULL, 0, 0 } };
+	static const cli_optspec spec[] = { { "json", OPT_FLAG, 0 }, { "form", OPT_FLAG, 0 }, { "format", OPT_VALUE, 0 },
+					    { "output", OPT_VALUE, 'o' }, { NULL, 0, 0 } };
 	cli_args a;
 	int64_t id;
 	if (cli_parse("permit show", argc, argv, spec, &a))
@@ -221,6 +261,16 @@ static int show(policy_db *db, int argc, char **argv)
 	if (policy_permit_state_of(db, id, &state))
 		return cli_fail(); /* "no permit ID" */
 	bool json = cli_has(&a, "json");
+	if (cli_has(&a, "form")) { /* Form 1, the application as the city files it */
+		bool pdf;
+		if (json)
+			return cli_usage("permit show: --form and --json exclude each other");
+		if (form_format("permit show --form", &a, &pdf))
+			return CLI_USAGE;
+		return cli_write_document(db, "permit show --form", cli_get(&a, "output"), pdf, render_form1, &id);
+	}
+	if (cli_has(&a, "format") || cli_has(&a, "output"))
+		return cli_usage("permit show: --format and -o go with --form");
 	char idbuf[24], now[24];
 	snprintf(idbuf, sizeof idbuf, "%lld", (long long)id);
 	snprintf(now, sizeof now, "%lld", (long long)policy_now_us());
@@ -267,7 +317,7 @@ static int items(void)
 int cli_permit(policy_db *db, int argc, char **argv)
 {
 	if (argc < 1)
-		return cli_usage("permit: give a subcommand (apply, decide, order, order-done, suspend, resume, revoke, end, list, show, items)");
+		return cli_usage("permit: give a subcommand (apply, decide, order, order-done, suspend, resume, revoke, end, list, show, notice, items)");
 	const char *v = argv[0];
 	if (!strcmp(v, "apply"))
 		return apply(db, argc - 1, argv + 1);
@@ -277,6 +327,8 @@ int cli_permit(policy_db *db, int argc, char **argv)
 		return show(db, argc - 1, argv + 1);
 	if (!strcmp(v, "items"))
 		return items();
+	if (!strcmp(v, "notice"))
+		return notice(db, argc - 1, argv + 1);
 	const char *steps[] = { "decide", "order", "order-done", "suspend", "resume", "revoke", "end" };
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
 		if (!strcmp(v, steps[i]))

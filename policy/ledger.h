@@ -44,6 +44,7 @@
 #define POLICY_EV_STAFF_LOGON_FAILED "staff_logon_failed" /* detail says why; counts for lock-out */
 #define POLICY_EV_STAFF_LOCKED "staff_locked"         /* the failure that locked the login */
 #define POLICY_EV_STAFF_ACTION "staff_action"         /* a console action, by the staff member */
+#define POLICY_EV_SETTING_SET "setting_set"           /* detail: "NAME: VALUE (was OLD)" (forms.h) */
 
 typedef enum {
 	POLICY_END_CLIENT_DISCONNECT,

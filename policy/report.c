@@ -64,23 +64,40 @@ static void head_text(policy_db *db, char out[HEAD_TEXT_LEN])
 
 static rr_cell txt(const char *t)
 {
-	return (rr_cell){ t, 0, false };
+	return (rr_cell){ .text = t };
 }
 
 static rr_cell num(int64_t v, char *buf, size_t len)
 {
 	snprintf(buf, len, "%lld", (long long)v);
-	return (rr_cell){ buf, v, true };
+	return (rr_cell){ .text = buf, .num = v, .is_num = true };
 }
+
+/* "YYYY-MM-DD..." as an era date for the printed form (calendar.h); "" if not a date. */
+static void era_of_iso(const char *iso, char *buf, size_t len)
+{
+	char day[11];
+	cal_date d;
+	snprintf(day, sizeof day, "%.10s", iso);
+	if (!cal_parse_date(day, &d) || !cal_format_era_date(d, buf, len))
+		buf[0] = '\0';
+}
+
+/* The city's title and form number of Forms 3 and 4 (別記様式, seed). */
+#define FORM3_TITLE "リモート保守等利用状況管理簿"
+#define FORM3_FORM "別記様式第3号(第9条関係)"
+#define FORM4_TITLE "リモート保守等利用状況報告"
+#define FORM4_FORM "別記様式第4号(第10条関係)"
+#define DEFAULT_DESTINATION "企画財政部DX推進室情報システム課"
 
 /* ---- Form 3 ---- */
 
 static const rr_column register_cols[] = {
-	{ "日付", "date" },          { "開始", "start" },         { "終了", "end" },
-	{ "利用時間", "duration" },  { "事業者", "vendor" },      { "アカウント", "account" },
-	{ "システム", "system" },    { "許可番号", "permit" },    { "接続元", "source" },
-	{ "作業内容", "work" },      { "終了理由", "end_reason" },{ "遮断件数", "blocked" },
-	{ "録画ID", "recording" },   { "セッション", "session" },
+	{ "日付", "date", false },         { "開始", "start", false },         { "終了", "end", false },
+	{ "利用時間", "duration", false }, { "事業者", "vendor", false },      { "アカウント", "account", false },
+	{ "システム", "system", false },   { "許可番号", "permit", false },    { "接続元", "source", false },
+	{ "作業内容", "work", false },     { "終了理由", "end_reason", false },{ "遮断件数", "blocked", false },
+	{ "録画ID", "recording", true },   { "セッション", "session", true },
 };
 #define REGISTER_NCOLS ((int)(sizeof register_cols / sizeof register_cols[0]))
 
@@ -90,11 +107,13 @@ static const char REGISTER_SQL[] =
 	" e.reason, (SELECT COUNT(*) FROM events WHERE session_id = s.id AND type = 'channel_denied'), s.recording_id"
 	" FROM sessions s LEFT JOIN session_ends e ON e.session_id = s.id"
 	" LEFT JOIN vendors v ON v.id = s.vendor_id LEFT JOIN systems y ON y.id = s.system_id"
-	" WHERE s.start_us >= ?1 AND s.start_us < ?2 AND (?3 IS NULL OR y.name = ?3) ORDER BY s.start_us, s.id";
+	" WHERE s.start_us >= ?1 AND s.start_us < ?2 AND (?3 IS NULL OR y.name = ?3)"
+	" AND (?4 IS NULL OR y.section_id IN (SELECT id FROM sections WHERE name = ?4)) ORDER BY s.start_us, s.id";
 
 static void register_row(policy_db *db, rr_renderer *r, sqlite3_stmt *st)
 {
-	char date[32], start[16], end[32], dur[24], permit[24], blocked[24], session[24];
+	char date[32], start[16], end[32], dur[24], permit[24], blocked[24], session[24], era[CAL_ERA_DATE_LEN];
+	char end_era[CAL_ERA_DATE_LEN + 16] = "";
 	int64_t s_us = sqlite3_column_int64(st, 1);
 	bool open = sqlite3_column_type(st, 2) == SQLITE_NULL;
 	int64_t e_us = sqlite3_column_int64(st, 2);
@@ -109,17 +128,27 @@ static void register_row(policy_db *db, rr_renderer *r, sqlite3_stmt *st)
 		if (!strncmp(end, date, 10)) /* same day: the time alone */
 			fmt_clock(db, e_us, end, sizeof end);
 	}
+	era_of_iso(date, era, sizeof era);
+	if (strlen(end) > 10) { /* ended another day: "YYYY-MM-DD HH:MM:SS", in era style on the form */
+		char d[CAL_ERA_DATE_LEN];
+		era_of_iso(end, d, sizeof d);
+		snprintf(end_era, sizeof end_era, "%s %.8s", d, end + 11);
+	}
 	rr_cell c[REGISTER_NCOLS];
 	c[0] = txt(date);
+	c[0].html = era;
 	c[1] = txt(start);
 	c[2] = txt(end);
-	c[3] = open ? txt(NULL) : (rr_cell){ dur, (e_us - s_us) / 1000000, false };
+	c[2].html = *end_era ? end_era : NULL;
+	c[3] = open ? txt(NULL) : (rr_cell){ .text = dur, .num = (e_us - s_us) / 1000000 };
 	c[4] = txt((const char *)sqlite3_column_text(st, 3));
 	c[5] = txt((const char *)sqlite3_column_text(st, 4));
 	c[6] = txt((const char *)sqlite3_column_text(st, 5));
 	c[7] = sqlite3_column_type(st, 6) == SQLITE_NULL ? txt(NULL) : num(sqlite3_column_int64(st, 6), permit, sizeof permit);
 	c[8] = txt((const char *)sqlite3_column_text(st, 7));
 	c[9] = txt((const char *)sqlite3_column_text(st, 8));
+	if (!c[9].text || !*c[9].text) /* no `session note`: a gap the officer must see */
+		c[9] = (rr_cell){ .text = NULL, .html = "未記入", .gap = true };
 	c[10] = txt(end_label((const char *)sqlite3_column_text(st, 9)));
 	c[11] = num(sqlite3_column_int64(st, 10), blocked, sizeof blocked);
 	c[12] = txt((const char *)sqlite3_column_text(st, 11));
@@ -127,7 +156,10 @@ static void register_row(policy_db *db, rr_renderer *r, sqlite3_stmt *st)
 	rr_row(r, c, false);
 }
 
-int policy_report_register(policy_db *db, int year, int month, const char *system, policy_report_format fmt, FILE *out)
+/* Form 3 for one system or one section (or all): a whole document, or with `doc` flags a
+ * part attached to Form 4. Lock not held. */
+static int register_part(policy_db *db, int year, int month, const char *system, const char *section,
+                         policy_report_format fmt, FILE *out, bool continued, bool more)
 {
 	if (month < 1 || month > 12)
 		return pol_fail(POLICY_ERR_INVALID, "month %d is not 1-12", month);
@@ -144,13 +176,21 @@ int policy_report_register(policy_db *db, int year, int month, const char *syste
 	sqlite3_bind_int64(st, 1, from);
 	sqlite3_bind_int64(st, 2, to);
 	pol_bind_text(st, 3, system);
-	char mtext[16], head[HEAD_TEXT_LEN];
+	pol_bind_text(st, 4, section);
+	char mtext[16], mera[CAL_ERA_DATE_LEN], head[HEAD_TEXT_LEN];
 	snprintf(mtext, sizeof mtext, "%04d年%02d月", year, month);
+	cal_format_era_month(year, month, mera, sizeof mera);
 	head_text(db, head);
-	rr_meta meta[] = { { "対象月", "month", mtext }, { "システム", "system", system ? system : "全システム" },
-			   { "台帳ハッシュ", "ledger_head", head } };
+	rr_meta meta[] = { { "対象月", "month", mtext, mera, false },
+			   { "システム", "system", system ? system : "全システム", NULL, false },
+			   { "台帳ハッシュ", "ledger_head", head, NULL, true } };
+	int nmeta = 3;
+	if (section) /* attached to one section's Form 4 */
+		meta[1] = (rr_meta){ "所管課", "section", section, NULL, false };
 	rr_renderer r;
-	rr_begin(&r, out, fmt, "利用状況管理簿", "様式第3号 (第9条第1項関係)", meta, 3, register_cols, REGISTER_NCOLS, true);
+	rr_doc doc = { .title = "利用状況管理簿", .form = "様式第3号 (第9条第1項関係)", .doc_title = FORM3_TITLE,
+		       .doc_form = FORM3_FORM, .landscape = true, .continued = continued, .more = more };
+	rr_begin_doc(&r, out, fmt, &doc, meta, nmeta, register_cols, REGISTER_NCOLS);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		register_row(db, &r, st);
@@ -158,18 +198,24 @@ int policy_report_register(policy_db *db, int year, int month, const char *syste
 	if (rc != SQLITE_DONE)
 		status = pol_sql_fail(db, "reading sessions for the register");
 	pol_unlock(db);
-	char note[256], zone[40];
-	snprintf(note, sizeof note, "時刻は%s。遮断件数はクリップボード・ドライブ等のリダイレクト要求を遮断した件数。",
+	char note[320], zone[40];
+	snprintf(note, sizeof note, "時刻は%s。遮断件数はクリップボード・ドライブ等のリダイレクト要求を遮断した件数。"
+		 "作業内容の「未記入」は作業内容が記録されていない利用 (session note で記入)。",
 	         zone_name(db, zone, sizeof zone));
 	rr_end(&r, note);
 	return status;
+}
+
+int policy_report_register(policy_db *db, int year, int month, const char *system, policy_report_format fmt, FILE *out)
+{
+	return register_part(db, year, month, system, NULL, fmt, out, false, false);
 }
 
 /* ---- Form 4 ---- */
 
 typedef struct {
 	int64_t system_id, permit_id; /* permit 0 = refusals not tied to a permit */
-	char *system, *permit_label;
+	char *system, *permit_label, *vendor;
 	int64_t sessions, ended, total_us, longest_us, idle_us;
 	uint32_t days;                /* bit d-1 set when used on day d */
 	int64_t idle_ends, limit_ends, refused, blocked;
@@ -240,6 +286,7 @@ static void groups_free(groups *gs)
 	for (size_t i = 0; i < gs->n; i++) {
 		free(gs->g[i].system);
 		free(gs->g[i].permit_label);
+		free(gs->g[i].vendor);
 	}
 	free(gs->g);
 	free(gs->slot);
@@ -349,8 +396,13 @@ static int add_refused(policy_db *db, groups *gs, int64_t from, int64_t to, cons
 static int name_groups(policy_db *db, groups *gs)
 {
 	sqlite3_stmt *st = pol_prepare(db, "SELECT name FROM systems WHERE id = ?");
-	if (!st)
+	sqlite3_stmt *vs = pol_prepare(db, "SELECT v.name, pv.name FROM permits p JOIN vendors v ON v.id = p.vendor_id"
+					   " LEFT JOIN vendors pv ON pv.id = p.prime_vendor_id WHERE p.id = ?");
+	if (!st || !vs) {
+		sqlite3_finalize(st);
+		sqlite3_finalize(vs);
 		return POLICY_ERR_DB;
+	}
 	for (size_t i = 0; i < gs->n; i++) {
 		group *g = &gs->g[i];
 		sqlite3_reset(st);
@@ -359,8 +411,21 @@ static int name_groups(policy_db *db, groups *gs)
 		char buf[32];
 		snprintf(buf, sizeof buf, "%lld", (long long)g->permit_id);
 		g->permit_label = strdup(g->permit_id ? buf : "-");
+		/* the vendor that connected, and its prime when it is a subcontractor (Art. 4-4) */
+		sqlite3_reset(vs);
+		sqlite3_bind_int64(vs, 1, g->permit_id);
+		char vendor[512] = "";
+		if (g->permit_id && sqlite3_step(vs) == SQLITE_ROW) {
+			const char *v = (const char *)sqlite3_column_text(vs, 0), *pv = (const char *)sqlite3_column_text(vs, 1);
+			if (pv)
+				snprintf(vendor, sizeof vendor, "%s (元請: %s)", v, pv);
+			else
+				snprintf(vendor, sizeof vendor, "%s", v);
+		}
+		g->vendor = strdup(vendor);
 	}
 	sqlite3_finalize(st);
+	sqlite3_finalize(vs);
 	return POLICY_OK;
 }
 
@@ -374,13 +439,13 @@ static int cmp_group(const void *a, const void *b)
 }
 
 static const rr_column monthly_cols[] = {
-	{ "システム", "system" },            { "許可番号", "permit" },
-	{ "利用回数", "sessions" },          { "利用日数", "days" },
-	{ "合計時間", "total_s" },           { "最長", "longest_s" },
-	{ "平均", "average_s" },             { "操作時間", "active_s" },
-	{ "無操作時間", "idle_s" },          { "無操作終了", "idle_endings" },
-	{ "上限超過終了", "limit_endings" }, { "拒否件数", "refused" },
-	{ "遮断件数", "blocked" },
+	{ "システム", "system", false },            { "許可番号", "permit", false },
+	{ "利用回数", "sessions", false },          { "利用日数", "days", false },
+	{ "合計時間", "total_s", false },           { "最長", "longest_s", false },
+	{ "平均", "average_s", false },             { "操作時間", "active_s", false },
+	{ "無操作時間", "idle_s", false },          { "無操作終了", "idle_endings", false },
+	{ "上限超過終了", "limit_endings", false }, { "拒否件数", "refused", false },
+	{ "遮断件数", "blocked", false },           { "事業者", "vendor", false },
 };
 #define MONTHLY_NCOLS ((int)(sizeof monthly_cols / sizeof monthly_cols[0]))
 
@@ -392,7 +457,8 @@ static int popcount(uint32_t v)
 	return n;
 }
 
-static void monthly_row(rr_renderer *r, const group *g, const char *system, const char *permit, bool total)
+static void monthly_row(rr_renderer *r, const group *g, const char *system, const char *permit, const char *vendor,
+                        bool total)
 {
 	char b[MONTHLY_NCOLS][32];
 	int64_t avg = g->ended ? g->total_us / g->ended : 0; /* over ended sessions */
@@ -404,39 +470,90 @@ static void monthly_row(rr_renderer *r, const group *g, const char *system, cons
 	c[3] = num(popcount(g->days), b[3], 32);
 	for (int k = 0; k < 5; k++) {
 		fmt_duration(durs[k], b[4 + k], 32);
-		c[4 + k] = (rr_cell){ b[4 + k], durs[k] / 1000000, true };
+		c[4 + k] = (rr_cell){ .text = b[4 + k], .num = durs[k] / 1000000, .is_num = true };
 	}
 	c[9] = num(g->idle_ends, b[9], 32);
 	c[10] = num(g->limit_ends, b[10], 32);
 	c[11] = num(g->refused, b[11], 32);
 	c[12] = num(g->blocked, b[12], 32);
+	c[13] = txt(vendor);
 	rr_row(r, c, total);
 }
 
+/* A text setting (settings table) into buf, or `fallback` when unset. Lock held. */
+static int setting_text(policy_db *db, const char *name, const char *fallback, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", fallback);
+	sqlite3_stmt *st = pol_prepare(db, "SELECT value FROM settings WHERE name = ?1");
+	if (!st)
+		return POLICY_ERR_DB;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_text(st, 0) && *sqlite3_column_text(st, 0))
+		snprintf(buf, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? POLICY_OK : pol_sql_fail(db, "reading a setting");
+}
+
+/* The security officer of a section (sections.officer), "" when unset. Lock held. */
+static void section_officer(policy_db *db, const char *section, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	sqlite3_stmt *st = pol_prepare(db, "SELECT officer FROM sections WHERE name = ?1");
+	if (!st)
+		return;
+	sqlite3_bind_text(st, 1, section, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(buf, len, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
+
 static int render_monthly(policy_db *db, groups *gs, int year, int month, const char *section,
-                          policy_report_format fmt, FILE *out)
+                          const policy_report_opts *opts, policy_report_format fmt, FILE *out, bool continued)
 {
 	cal_closed_days extra;
 	int status = pol_load_closed_days(db, &extra);
 	if (status)
 		return status;
-	char due[11], mtext[16], head[HEAD_TEXT_LEN];
-	cal_format_date(cal_report_due(year, month, &extra), due);
+	char due[11], mtext[16], head[HEAD_TEXT_LEN], dest[256], officer[256];
+	char due_era[CAL_ERA_DATE_LEN], month_era[CAL_ERA_DATE_LEN], date_era[CAL_ERA_DATE_LEN];
+	cal_date due_date = cal_report_due(year, month, &extra);
+	cal_format_date(due_date, due);
+	cal_format_era_date(due_date, due_era, sizeof due_era);
+	cal_format_era_month(year, month, month_era, sizeof month_era);
 	free((void *)extra.days);
 	snprintf(mtext, sizeof mtext, "%04d年%02d月", year, month);
 	head_text(db, head);
-	rr_meta meta[] = { { "対象月", "month", mtext },
-			   { "所管課", "section", section ? section : "全課" },
-			   { "提出期限", "due", due },
-			   { "提出先", "to", "情報システム課" },
-			   { "台帳ハッシュ", "ledger_head", head } };
+	if ((status = setting_text(db, POLICY_SETTING_REPORT_DESTINATION, DEFAULT_DESTINATION, dest, sizeof dest)))
+		return status;
+	if (section)
+		section_officer(db, section, officer, sizeof officer);
+	else
+		snprintf(officer, sizeof officer, "各所管課の情報セキュリティ責任者");
+	cal_date rd;
+	const char *rdate = opts && opts->report_date ? opts->report_date : "";
+	if (*rdate && cal_parse_date(rdate, &rd))
+		cal_format_era_date(rd, date_era, sizeof date_era);
+	else /* left for the officer to write by hand */
+		snprintf(date_era, sizeof date_era, "令和　　年　　月　　日");
+	/* the fields CSV and JSON had come first, in their order; new ones after */
+	rr_meta meta[] = { { "対象月", "month", mtext, month_era, false },
+			   { "所管課", "section", section ? section : "全課", NULL, false },
+			   { "提出期限", "due", due, due_era, false },
+			   { "提出先", "to", dest, NULL, false },
+			   { "台帳ハッシュ", "ledger_head", head, NULL, true },
+			   { "報告日", "report_date", rdate, date_era, false },
+			   { "報告者 (情報セキュリティ責任者)", "reporter", officer, *officer ? NULL : "(未設定)", false } };
 	rr_renderer r;
-	rr_begin(&r, out, fmt, "利用状況報告", "様式第4号 (第10条関係)", meta, 5, monthly_cols, MONTHLY_NCOLS, true);
+	rr_doc doc = { .title = "利用状況報告", .form = "様式第4号 (第10条関係)", .doc_title = FORM4_TITLE,
+		       .doc_form = FORM4_FORM, .landscape = true, .continued = continued,
+		       .more = fmt == POLICY_FMT_HTML };
+	rr_begin_doc(&r, out, fmt, &doc, meta, (int)(sizeof meta / sizeof meta[0]), monthly_cols, MONTHLY_NCOLS);
 	group total = { 0 };
 	uint32_t all_days = 0;
 	for (size_t i = 0; i < gs->n; i++) {
 		const group *g = &gs->g[i];
-		monthly_row(&r, g, g->system, g->permit_label, false);
+		monthly_row(&r, g, g->system, g->permit_label, g->vendor, false);
 		total.sessions += g->sessions;
 		total.ended += g->ended;
 		total.total_us += g->total_us;
@@ -450,16 +567,17 @@ static int render_monthly(policy_db *db, groups *gs, int year, int month, const 
 		total.blocked += g->blocked;
 	}
 	total.days = all_days;
-	monthly_row(&r, &total, "合計", "", true);
+	monthly_row(&r, &total, "合計", "", "", true);
 	rr_end(&r, "時間は 時:分:秒。操作時間 = 利用時間 - 無操作時間 (利用者の入力がない時間、ゲートが計測)。"
 		   "上限超過終了 = 最大利用時間または許可期間の終了による切断。拒否件数は接続を拒否した試行 (許可番号 - はシステム単位)。");
 	return POLICY_OK;
 }
 
-int policy_report_monthly(policy_db *db, int year, int month, const char *section, policy_report_format fmt, FILE *out)
+/* One Form 4 (one section or all); in HTML followed by its Form 3 register in the same
+ * document (Art. 10: 管理簿を添えて), the document left open when `more`. */
+static int monthly_part(policy_db *db, int year, int month, const char *section, const policy_report_opts *opts,
+                        policy_report_format fmt, FILE *out, bool continued, bool more)
 {
-	if (month < 1 || month > 12)
-		return pol_fail(POLICY_ERR_INVALID, "month %d is not 1-12", month);
 	groups gs = { 0 };
 	int64_t from, to, section_id;
 	pol_lock(db);
@@ -471,11 +589,58 @@ int policy_report_monthly(policy_db *db, int year, int month, const char *sectio
 		    !(status = add_refused(db, &gs, from, to, section)) && !(status = name_groups(db, &gs))) {
 			if (gs.n)
 				qsort(gs.g, gs.n, sizeof gs.g[0], cmp_group);
-			status = render_monthly(db, &gs, year, month, section, fmt, out);
+			status = render_monthly(db, &gs, year, month, section, opts, fmt, out, continued);
 		}
 		pol_rollback(db);
 	}
 	pol_unlock(db);
 	groups_free(&gs);
+	if (!status && fmt == POLICY_FMT_HTML)
+		status = register_part(db, year, month, NULL, section, fmt, out, true, more);
 	return status;
+}
+
+int policy_report_monthly_opts(policy_db *db, int year, int month, const char *section, const policy_report_opts *opts,
+                               policy_report_format fmt, FILE *out)
+{
+	if (month < 1 || month > 12)
+		return pol_fail(POLICY_ERR_INVALID, "month %d is not 1-12", month);
+	if (opts && opts->report_date && !cal_parse_date(opts->report_date, &(cal_date){ 0 }))
+		return pol_fail(POLICY_ERR_INVALID, "report date '%s' is not YYYY-MM-DD", opts->report_date);
+	if (section || fmt != POLICY_FMT_HTML)
+		return monthly_part(db, year, month, section, opts, fmt, out, false, false);
+	/* the printed report is per section (each officer reports his own): one Form 4 and its
+	 * Form 3 for every section that owns a system, in one document */
+	char **names = NULL;
+	size_t n = 0;
+	pol_lock(db);
+	int status = POLICY_OK;
+	sqlite3_stmt *st = pol_prepare(db, "SELECT DISTINCT c.name FROM sections c JOIN systems y ON y.section_id = c.id ORDER BY c.name");
+	if (!st)
+		status = POLICY_ERR_DB;
+	while (!status && sqlite3_step(st) == SQLITE_ROW) {
+		char **grown = realloc(names, (n + 1) * sizeof *names);
+		if (!grown || !(grown[n] = strdup((const char *)sqlite3_column_text(st, 0)))) {
+			names = grown ? grown : names;
+			status = pol_fail(POLICY_ERR_NOMEM, "out of memory");
+			break;
+		}
+		names = grown;
+		n++;
+	}
+	sqlite3_finalize(st);
+	pol_unlock(db);
+	if (!status && !n)
+		status = monthly_part(db, year, month, NULL, opts, fmt, out, false, false);
+	for (size_t i = 0; !status && i < n; i++)
+		status = monthly_part(db, year, month, names[i], opts, fmt, out, i > 0, i + 1 < n);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return status;
+}
+
+int policy_report_monthly(policy_db *db, int year, int month, const char *section, policy_report_format fmt, FILE *out)
+{
+	return policy_report_monthly_opts(db, year, month, section, NULL, fmt, out);
 }

@@ -242,6 +242,68 @@ static void due_dates_known_by_hand(void **state)
 	assert_string_equal(buf, "2025-06-06");
 }
 
+static void era_is(int y, int m, int d, const char *want)
+{
+	char buf[CAL_ERA_DATE_LEN];
+	assert_true(cal_format_era_date(D(y, m, d), buf, sizeof buf));
+	assert_string_equal(buf, want);
+}
+
+static void era_dates_at_every_boundary(void **state)
+{
+	(void)state;
+	era_is(2026, 12, 7, "令和8年12月7日");
+	era_is(2019, 5, 1, "令和元年5月1日");
+	era_is(2019, 12, 31, "令和元年12月31日");
+	era_is(2020, 1, 1, "令和2年1月1日");
+	era_is(2019, 4, 30, "平成31年4月30日");
+	era_is(1989, 1, 7, "昭和64年1月7日");
+	era_is(1989, 1, 8, "平成元年1月8日");
+	era_is(1990, 1, 1, "平成2年1月1日");
+	era_is(1926, 12, 24, "大正15年12月24日");
+	era_is(1926, 12, 25, "昭和元年12月25日");
+	era_is(1927, 1, 1, "昭和2年1月1日");
+	era_is(1912, 7, 29, "明治45年7月29日");
+	era_is(1912, 7, 30, "大正元年7月30日");
+	era_is(1900, 1, 1, "明治33年1月1日");
+	era_is(2099, 12, 31, "令和81年12月31日");
+}
+
+static void era_dates_refuse_what_they_cannot_write(void **state)
+{
+	(void)state;
+	char buf[CAL_ERA_DATE_LEN] = "x";
+	assert_false(cal_format_era_date(D(1899, 12, 31), buf, sizeof buf)); /* outside cal_valid */
+	assert_string_equal(buf, "");
+	assert_false(cal_format_era_date(D(2025, 2, 29), buf, sizeof buf));
+	assert_false(cal_format_era_date(D(2025, 13, 1), buf, sizeof buf));
+	char small[8] = "x";
+	assert_false(cal_format_era_date(D(2026, 12, 7), small, sizeof small)); /* never truncated */
+	assert_string_equal(small, "");
+	/* exactly enough: 令和8年12月7日 is 19 bytes + NUL */
+	char exact[20];
+	assert_true(cal_format_era_date(D(2026, 12, 7), exact, sizeof exact));
+	assert_false(cal_format_era_date(D(2026, 12, 17), exact, sizeof exact));
+}
+
+static void era_months_take_the_era_of_the_month_end(void **state)
+{
+	(void)state;
+	char buf[CAL_ERA_DATE_LEN];
+	assert_true(cal_format_era_month(2025, 6, buf, sizeof buf));
+	assert_string_equal(buf, "令和7年6月");
+	assert_true(cal_format_era_month(2019, 4, buf, sizeof buf));
+	assert_string_equal(buf, "平成31年4月");
+	assert_true(cal_format_era_month(2019, 5, buf, sizeof buf));
+	assert_string_equal(buf, "令和元年5月");
+	assert_true(cal_format_era_month(1989, 1, buf, sizeof buf));
+	assert_string_equal(buf, "平成元年1月");
+	assert_true(cal_format_era_month(1988, 12, buf, sizeof buf));
+	assert_string_equal(buf, "昭和63年12月");
+	assert_false(cal_format_era_month(2025, 0, buf, sizeof buf));
+	assert_false(cal_format_era_month(2025, 13, buf, sizeof buf));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -258,6 +320,9 @@ int main(void)
 		cmocka_unit_test(year_end_closure_and_extra_days_are_closed),
 		cmocka_unit_test(due_dates_for_every_month_2000_to_2029),
 		cmocka_unit_test(due_dates_known_by_hand),
+		cmocka_unit_test(era_dates_at_every_boundary),
+		cmocka_unit_test(era_dates_refuse_what_they_cannot_write),
+		cmocka_unit_test(era_months_take_the_era_of_the_month_end),
 	};
 	return cmocka_run_group_tests(tests, load_fixture, NULL);
 }

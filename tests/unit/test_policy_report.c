@@ -146,14 +146,108 @@ static void html_is_escaped_and_print_ready(void **state)
 {
 	size_t len;
 	char *out = render(*state, reg_all, POLICY_FMT_HTML, &len);
-	assert_non_null(strstr(out, "<title>利用状況管理簿</title>"));
+	assert_non_null(strstr(out, "<title>リモート保守等利用状況管理簿</title>"));
 	assert_non_null(strstr(out, "@page { size: A4"));
 	assert_non_null(strstr(out, "&lt;ログ確認&gt;"));
 	assert_null(strstr(out, "<ログ確認>"));
 	free(out);
 	out = render(*state, monthly_all, POLICY_FMT_HTML, &len);
-	assert_non_null(strstr(out, "<title>利用状況報告</title>"));
+	assert_non_null(strstr(out, "<title>リモート保守等利用状況報告</title>"));
 	free(out);
+}
+
+/* Offset of needle in s at or after `from`, -1 if absent (offsets, not pointers into the buffer). */
+__attribute__((noinline)) static long at(const char *s, const char *needle, long from)
+{
+	const char *p = strstr(s + from, needle);
+	return p ? (long)(p - s) : -1;
+}
+
+static int monthly_section_dated(tdb *t, policy_report_format fmt, FILE *out)
+{
+	policy_report_opts o = { .report_date = "2025-07-03" };
+	return policy_report_monthly_opts(t->db, 2025, 6, "情報政策課", &o, fmt, out);
+}
+
+static void register_is_the_citys_form_3(void **state)
+{
+	size_t len;
+	char *out = render(*state, reg_all, POLICY_FMT_HTML, &len);
+	assert_non_null(strstr(out, "<p class=\"form\">別記様式第3号(第9条関係)</p>\n<h1>リモート保守等利用状況管理簿</h1>"));
+	assert_non_null(strstr(out, "<dd>令和7年6月</dd>"));
+	assert_non_null(strstr(out, "<td>令和7年6月2日</td>"));
+	assert_null(strstr(out, "<td>2025-06-02</td>")); /* ISO dates stay in CSV and JSON */
+	assert_non_null(strstr(out, "<td>令和7年7月1日 00:30:00</td>")); /* ended the next day */
+	/* the sessions without a work note show a marked gap: r4 (20 June) and r5 (30 June) */
+	long gap = at(out, "<td class=\"gap\">未記入</td>", 0);
+	assert_true(gap >= 0);
+	assert_true(at(out, "<td class=\"gap\">未記入</td>", gap + 1) > gap);
+	/* technical ids: recording ids in the appendix after the table, ledger hash in the footer */
+	long appendix = at(out, "<h2>付表 記録の識別子</h2>", 0);
+	assert_true(appendix > 0);
+	assert_true(at(out, "<td>r1</td>", 0) > appendix);
+	assert_true(at(out, "<footer class=\"tech\">台帳ハッシュ: 21:", 0) > appendix);
+	assert_null(strstr(out, "<dt>台帳ハッシュ</dt>"));
+	free(out);
+	/* the data formats keep ISO dates and every field */
+	out = render(*state, reg_all, POLICY_FMT_JSON, &len);
+	assert_non_null(strstr(out, "\"date\": \"2025-06-02\""));
+	assert_non_null(strstr(out, "\"recording\": \"r1\""));
+	assert_non_null(strstr(out, "\"work\": null")); /* no note: null, not the HTML mark */
+	free(out);
+}
+
+static void monthly_is_the_citys_form_4_with_form_3_attached(void **state)
+{
+	tdb *t = *state;
+	size_t len;
+	char *out = render(t, monthly_section_dated, POLICY_FMT_HTML, &len);
+	long f4 = at(out, "<p class=\"form\">別記様式第4号(第10条関係)</p>\n<h1>リモート保守等利用状況報告</h1>", 0);
+	assert_true(f4 >= 0);
+	assert_non_null(strstr(out, "<dt>報告日</dt><dd>令和7年7月3日</dd>"));
+	assert_non_null(strstr(out, "<dt>提出先</dt><dd>企画財政部DX推進室情報システム課</dd>"));
+	assert_non_null(strstr(out, "<dd>山田 太郎</dd>")); /* the section's officer reports */
+	assert_non_null(strstr(out, "<dt>提出期限</dt><dd>令和7年7月7日</dd>"));
+	assert_non_null(strstr(out, "<td>Acme</td>"));
+	/* Art. 10: the register attached in the same document, on its own page */
+	long f3 = at(out, "<div class=\"part\">\n<p class=\"form\">別記様式第3号(第9条関係)</p>", 0);
+	assert_true(f3 > f4);
+	assert_true(at(out, "<dt>所管課</dt><dd>情報政策課</dd>", f3) > f3);
+	assert_int_equal(at(out, "</html>", 0), (long)len - 8); /* one document, closed once */
+	assert_null(strstr(out, "<dt>台帳ハッシュ</dt>"));
+	free(out);
+	/* the destination is the city's setting */
+	assert_int_equal(sqlite3_exec(t->db->sql, "INSERT INTO settings(name, value, updated_us, updated_by)"
+				      " VALUES ('report_destination', '総務部情報管理課', 0, 'test')", NULL, NULL, NULL), SQLITE_OK);
+	out = render(t, monthly_section_dated, POLICY_FMT_JSON, &len);
+	assert_non_null(strstr(out, "\"to\": \"総務部情報管理課\""));
+	assert_non_null(strstr(out, "\"report_date\": \"2025-07-03\""));
+	assert_non_null(strstr(out, "\"reporter\": \"山田 太郎\""));
+	assert_null(strstr(out, "別記様式第3号")); /* JSON is Form 4's data alone */
+	free(out);
+}
+
+static void monthly_html_without_a_section_is_one_pair_per_section(void **state)
+{
+	size_t len;
+	char *out = render(*state, monthly_all, POLICY_FMT_HTML, &len);
+	int f4 = 0, f3 = 0;
+	for (long p = 0; (p = at(out, "<h1>リモート保守等利用状況報告</h1>", p)) >= 0; p++)
+		f4++;
+	for (long p = 0; (p = at(out, "<h1>リモート保守等利用状況管理簿</h1>", p)) >= 0; p++)
+		f3++;
+	/* the seed's sections owning systems: 情報政策課 only (税務課 owns none) */
+	assert_int_equal(f4, 1);
+	assert_int_equal(f3, 1);
+	assert_non_null(strstr(out, "<dd>山田 太郎</dd>"));
+	assert_non_null(strstr(out, "<dd>令和　　年　　月　　日</dd>")); /* no date given: written by hand */
+	free(out);
+	tdb *t = *state;
+	policy_report_opts bad = { .report_date = "2025-02-30" };
+	FILE *f = fopen("/dev/null", "w");
+	assert_int_equal(policy_report_monthly_opts(t->db, 2025, 6, NULL, &bad, POLICY_FMT_HTML, f), POLICY_ERR_INVALID);
+	fclose(f);
+	assert_non_null(strstr(policy_last_error(), "2025-02-30"));
 }
 
 static void register_lists_the_sessions_started_in_the_month(void **state)
@@ -180,12 +274,12 @@ static void monthly_counts_time_endings_and_attempts(void **state)
 	/* web permit 1: 3 sessions on 2 days, 1:00 + 0:30 + 1:00, idle 25 min */
 	assert_non_null(strstr(out, "{\"system\": \"web\", \"permit\": \"1\", \"sessions\": 3, \"days\": 2, \"total_s\": 9000, "
 				    "\"longest_s\": 3600, \"average_s\": 3000, \"active_s\": 7500, \"idle_s\": 1500, "
-				    "\"idle_endings\": 1, \"limit_endings\": 1, \"refused\": 1, \"blocked\": 3}"));
+				    "\"idle_endings\": 1, \"limit_endings\": 1, \"refused\": 1, \"blocked\": 3, \"vendor\": \"Acme\"}"));
 	/* acme1's refusal naming web counts on Acme's web permit (1), not on a system row; the
 	 * unknown account goes to no system */
 	assert_null(strstr(out, "{\"system\": \"web\", \"permit\": \"-\""));
 	assert_non_null(strstr(out, "{\"system\": \"(不明)\", \"permit\": \"-\", \"sessions\": 0"));
-	assert_non_null(strstr(out, "\"refused\": 1, \"blocked\": 0}"));
+	assert_non_null(strstr(out, "\"refused\": 1, \"blocked\": 0, \"vendor\": \"\"}"));
 	assert_non_null(strstr(out, "\"due\": \"2025-07-07\"")); /* 5 July 2025 is a Saturday */
 	assert_non_null(strstr(out, "{\"total\": true, \"system\": \"合計\", \"permit\": \"\", \"sessions\": 5, \"days\": 4"));
 	free(out);
@@ -217,6 +311,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(monthly_matches_golden_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(csv_has_bom_and_crlf_and_quotes_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(html_is_escaped_and_print_ready, setup, teardown),
+		cmocka_unit_test_setup_teardown(register_is_the_citys_form_3, setup, teardown),
+		cmocka_unit_test_setup_teardown(monthly_is_the_citys_form_4_with_form_3_attached, setup, teardown),
+		cmocka_unit_test_setup_teardown(monthly_html_without_a_section_is_one_pair_per_section, setup, teardown),
 		cmocka_unit_test_setup_teardown(register_lists_the_sessions_started_in_the_month, setup, teardown),
 		cmocka_unit_test_setup_teardown(monthly_counts_time_endings_and_attempts, setup, teardown),
 		cmocka_unit_test_setup_teardown(monthly_for_one_section_and_unknown_names, setup, teardown),
