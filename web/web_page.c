@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PAGE_MAX (4u * 1024 * 1024)
+#define PAGE_MAX (32u * 1024 * 1024) /* a month's Form 4 with its register as PDF */
 
 static void append(web_page *p, const char *s, size_t n)
 {
@@ -27,6 +27,11 @@ static void append(web_page *p, const char *s, size_t n)
 	memcpy(p->buf + p->len, s, n);
 	p->len += n;
 	p->buf[p->len] = 0;
+}
+
+void web_page_bytes(web_page *p, const void *data, size_t n)
+{
+	append(p, data, n);
 }
 
 void web_page_raw(web_page *p, const char *markup)
@@ -111,7 +116,7 @@ void web_page_begin(web_page *p, const char *title, const char *who, const char 
 			        "<form method=\"post\" action=\"/logout\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"");
 		web_page_text(p, csrf);
 		web_page_raw(p, "\"><button type=\"submit\" id=\"logout\">ログアウト</button></form></header>\n"
-			        "<nav><a href=\"/\">ダッシュボード</a><a href=\"/permits\">許可</a><a href=\"/sessions\">セッション</a></nav>\n");
+			        "<nav><a href=\"/\">ダッシュボード</a><a href=\"/permits\">許可</a><a href=\"/sessions\">セッション</a><a href=\"/reports\">帳票</a></nav>\n");
 	} else {
 		web_page_raw(p, "</header>\n");
 	}

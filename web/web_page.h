@@ -20,6 +20,8 @@ typedef struct {
 } web_page;
 
 void web_page_raw(web_page *p, const char *markup);
+/* Bytes as they are (a downloaded document: CSV, PDF). */
+void web_page_bytes(web_page *p, const void *data, size_t n);
 void web_page_text(web_page *p, const char *text);
 void web_page_textf(web_page *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void web_page_free(web_page *p);

@@ -52,6 +52,13 @@ typedef struct {
 	web_page page;
 	const char *location;
 	char location_buf[128]; /* for a location built by the page */
+	/* A document to download instead of a page of the console: its type (NULL = a page,
+	 * text/html), its file name (Content-Disposition: attachment), and whether it is one of
+	 * the city's forms, whose own HTML carries its print styles inline (its CSP then allows
+	 * inline style; never script). */
+	const char *content_type;
+	char filename[96];
+	bool form_document;
 	char cookies[2][200]; /* Set-Cookie values */
 	int n_cookies;
 } web_request;

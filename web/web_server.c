@@ -155,8 +155,18 @@ static enum MHD_Result send_answer(struct MHD_Connection *c, int status, const c
 	struct MHD_Response *resp = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
 	if (!resp)
 		return MHD_NO;
-	for (size_t i = 0; i < sizeof common_headers / sizeof *common_headers; i++)
+	bool form = r && r->form_document; /* then common_headers[0], the console's own CSP, gives way */
+	for (size_t i = form ? 1 : 0; i < sizeof common_headers / sizeof *common_headers; i++)
 		MHD_add_response_header(resp, common_headers[i][0], common_headers[i][1]);
+	if (form)
+		MHD_add_response_header(resp, "Content-Security-Policy",
+					"default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; "
+					"base-uri 'none'; form-action 'none'");
+	if (r && r->filename[0]) {
+		char disposition[160];
+		snprintf(disposition, sizeof disposition, "attachment; filename=\"%s\"", r->filename);
+		MHD_add_response_header(resp, "Content-Disposition", disposition);
+	}
 	MHD_add_response_header(resp, "Cache-Control", cache);
 	if (type)
 		MHD_add_response_header(resp, "Content-Type", type);
@@ -242,8 +252,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	} else if (r.location) {
 		ret = send_answer(c, 303, NULL, "", 0, "no-store", &r);
 	} else {
-		ret = send_answer(c, r.status, "text/html; charset=utf-8", r.page.buf ? r.page.buf : "", r.page.len, "no-store",
-				  &r);
+		ret = send_answer(c, r.status, r.content_type ? r.content_type : "text/html; charset=utf-8",
+				  r.page.buf ? r.page.buf : "", r.page.len, "no-store", &r);
 	}
 	web_page_free(&r.page);
 	web_form_free(&r.form);

@@ -422,7 +422,7 @@ void web_views_handle(web_request *r)
 	}
 	web_staff staff = { .who = who };
 	memcpy(staff.csrf, csrf, sizeof staff.csrf);
-	if (web_permits_route(r, &staff) || web_sessions_route(r, &staff))
+	if (web_permits_route(r, &staff) || web_sessions_route(r, &staff) || web_reports_route(r, &staff))
 		;
 	else if (!strcmp(r->path, "/logout") && post)
 		logout_post(r, &who);

@@ -23,5 +23,7 @@ void web_message(web_request *r, const web_staff *s, int status, const char *tit
 bool web_permits_route(web_request *r, const web_staff *s);
 /* Sessions: GET /sessions?month=YYYY-MM, GET /sessions/ID, POST /sessions/ID (a work note). */
 bool web_sessions_route(web_request *r, const web_staff *s);
+/* Reports: GET /reports?month=&section=, GET /reports/monthly.{html,pdf,csv}, /reports/register.csv. */
+bool web_reports_route(web_request *r, const web_staff *s);
 
 #endif

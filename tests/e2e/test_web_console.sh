@@ -129,6 +129,28 @@ bench_check "the applicant marks her section's last monthly report submitted" \
 bench_check "the mark is a ledger row naming her" \
     product_wait_sql "SELECT COUNT(*) FROM events WHERE type = 'report_submitted' AND actor = 'yamada' AND detail LIKE 'Form 4 %section Ops'" 1
 
+# --- reports (帳票) ------------------------------------------------------------------------------
+month=$(TZ=Asia/Tokyo date +%Y-%m)
+bench_check "the reports page offers Form 4 with its register for the month" \
+    "${BROWSER[@]}" page "$URL" deputy deputy-Passw0rd-long "/reports?month=$month" "$SHOTS/reports.png" \
+        "様式第4号" "管理簿を添えて" "PDF"
+bench_check "Form 4 as PDF: the exact title and an era date, with its Form 3" eval '
+    "${BROWSER[@]}" get-as "$URL" deputy deputy-Passw0rd-long "/reports/monthly.pdf?month=$month&section=Ops" 200 \
+        "$BENCH_DIR/form4.pdf" &&
+    pdftotext "$BENCH_DIR/form4.pdf" "$BENCH_DIR/form4.txt" &&
+    grep -q "リモート保守等利用状況報告" "$BENCH_DIR/form4.txt" &&
+    grep -q "リモート保守等利用状況管理簿" "$BENCH_DIR/form4.txt" && grep -q "令和" "$BENCH_DIR/form4.txt"'
+bench_check "Form 4 as HTML and CSV: the applicant gets her section's, never another's" eval '
+    "${BROWSER[@]}" get-as "$URL" yamada yamada-Passw0rd-long "/reports/monthly.csv?month=$month&section=Other" 200 \
+        "$BENCH_DIR/form4.csv" &&
+    grep -q "Ops" "$BENCH_DIR/form4.csv" && ! grep -q "other-sys" "$BENCH_DIR/form4.csv" &&
+    "${BROWSER[@]}" get-as "$URL" yamada yamada-Passw0rd-long "/reports/monthly.html?month=$month" 200 "$BENCH_DIR/form4.html" &&
+    grep -q "別記様式第4号" "$BENCH_DIR/form4.html"'
+bench_check "the register of every section is not an applicant's (403)" \
+    "${BROWSER[@]}" get-as "$URL" yamada yamada-Passw0rd-long "/reports/register.csv?month=$month" 403 "$BENCH_DIR/x.csv"
+bench_check "each download is a ledger row naming the staff member" \
+    product_wait_sql "SELECT COUNT(*) FROM events WHERE type = 'staff_action' AND detail LIKE 'report monthly.%'" 3
+
 # --- sessions ----------------------------------------------------------------------------------
 session_id=$(product_sql "SELECT id FROM sessions WHERE login = 'acme' ORDER BY id LIMIT 1")
 bench_check "the month's sessions list the vendor's session" \

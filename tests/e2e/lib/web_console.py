@@ -36,6 +36,8 @@ are for a reviewer; nothing checks pixels).
                                            logs on, then POSTs PATH with the session's cookie
                                            and its real CSRF token (as a crafted request from a
                                            logged-on reader would): expects STATUS
+  get-as URL LOGIN PASSWORD PATH STATUS OUT  logs on, then GETs PATH with the session's cookie;
+                                           expects STATUS and writes the body to OUT
   headers URL                              the logon page's headers: CSP without script or
                                            inline styles, no framing, cookies Secure, HttpOnly,
                                            SameSite=Strict
@@ -329,7 +331,25 @@ def scenario_post_as(url, login, password, path, status, *fields):
         fail("POST %s as %s answered %d, not %s" % (path, login, got, status))
 
 
-SCENARIOS = {"apply": scenario_apply, "click": scenario_click, "page": scenario_page, "note": scenario_note, "permit": scenario_permit, "no-button": scenario_no_button, "missing": scenario_missing,
+def scenario_get_as(url, login, password, path, status, out):
+    drv = browser()
+    try:
+        log_on(drv, url, login, password)
+        on_dashboard(drv)
+        cookie = drv.get_cookie("rmgate_session")["value"]
+    finally:
+        drv.quit()
+    conn = https(url)
+    conn.request("GET", path, headers={"Cookie": "rmgate_session=" + cookie})
+    resp = conn.getresponse()
+    body = resp.read()
+    if resp.status != int(status):
+        fail("GET %s as %s answered %d, not %s" % (path, login, resp.status, status))
+    with open(out, "wb") as f:
+        f.write(body)
+
+
+SCENARIOS = {"get-as": scenario_get_as, "apply": scenario_apply, "click": scenario_click, "page": scenario_page, "note": scenario_note, "permit": scenario_permit, "no-button": scenario_no_button, "missing": scenario_missing,
              "post-as": scenario_post_as,"login": scenario_login, "refused": scenario_refused, "absent": scenario_absent,
              "forged-post": scenario_forged_post, "headers": scenario_headers}
 
