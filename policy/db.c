@@ -202,6 +202,40 @@ int pol_load_closed_days(policy_db *db, cal_closed_days *out)
 	return POLICY_OK;
 }
 
+int pol_setting_get_locked(policy_db *db, const char *name, const char *fallback, char *buf, size_t len, bool *found)
+{
+	snprintf(buf, len, "%s", fallback ? fallback : "");
+	if (found)
+		*found = false;
+	sqlite3_stmt *st = pol_prepare(db, "SELECT value FROM settings WHERE name = ?1");
+	if (!st)
+		return POLICY_ERR_DB;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_text(st, 0) && *sqlite3_column_text(st, 0)) {
+		snprintf(buf, len, "%s", (const char *)sqlite3_column_text(st, 0));
+		if (found)
+			*found = true;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? POLICY_OK : pol_sql_fail(db, "reading a setting");
+}
+
+int pol_setting_put_locked(policy_db *db, const char *name, const char *value, const char *actor, int64_t now_us)
+{
+	sqlite3_stmt *st = pol_prepare(db, "INSERT INTO settings(name, value, updated_us, updated_by) VALUES (?1, ?2, ?3, ?4)"
+					   " ON CONFLICT(name) DO UPDATE SET value = ?2, updated_us = ?3, updated_by = ?4");
+	if (!st)
+		return POLICY_ERR_DB;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, now_us);
+	sqlite3_bind_text(st, 4, actor, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? POLICY_OK : pol_sql_fail(db, "storing a setting");
+}
+
 int64_t policy_now_us(void)
 {
 	struct timespec ts;

@@ -111,6 +111,14 @@ int pol_sources_get_locked(policy_db *db, int *min4, int *min6);
 /* Duplicates or returns NULL for NULL. */
 char *pol_strdup(const char *s);
 
+/* The settings table (what the city decides; each change is also a ledger row, written by the
+ * caller): the one reader and the one writer. pol_setting_get_locked copies the value of
+ * `name` into buf, or `fallback` when it is unset or empty (*found says which; found may be
+ * NULL). pol_setting_put_locked inserts or replaces it, naming the actor; it runs inside the
+ * caller's transaction. Lock held for both. */
+int pol_setting_get_locked(policy_db *db, const char *name, const char *fallback, char *buf, size_t len, bool *found);
+int pol_setting_put_locked(policy_db *db, const char *name, const char *value, const char *actor, int64_t now_us);
+
 /* Password records (account.c; staff.c uses the same): PBKDF2-HMAC-SHA256 of the
  * password with a 16-byte salt into 32 bytes. Pure; runs without the lock. */
 #define POL_SALT_LEN 16

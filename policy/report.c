@@ -88,7 +88,6 @@ static void era_of_iso(const char *iso, char *buf, size_t len)
 #define FORM3_FORM "別記様式第3号(第9条関係)"
 #define FORM4_TITLE "リモート保守等利用状況報告"
 #define FORM4_FORM "別記様式第4号(第10条関係)"
-#define DEFAULT_DESTINATION "企画財政部DX推進室情報システム課"
 
 /* ---- Form 3 ---- */
 
@@ -480,21 +479,6 @@ static void monthly_row(rr_renderer *r, const group *g, const char *system, cons
 	rr_row(r, c, total);
 }
 
-/* A text setting (settings table) into buf, or `fallback` when unset. Lock held. */
-static int setting_text(policy_db *db, const char *name, const char *fallback, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s", fallback);
-	sqlite3_stmt *st = pol_prepare(db, "SELECT value FROM settings WHERE name = ?1");
-	if (!st)
-		return POLICY_ERR_DB;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_text(st, 0) && *sqlite3_column_text(st, 0))
-		snprintf(buf, len, "%s", (const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? POLICY_OK : pol_sql_fail(db, "reading a setting");
-}
-
 /* The security officer of a section (sections.officer), "" when unset. Lock held. */
 static void section_officer(policy_db *db, const char *section, char *buf, size_t len)
 {
@@ -524,7 +508,8 @@ static int render_monthly(policy_db *db, groups *gs, int year, int month, const 
 	free((void *)extra.days);
 	snprintf(mtext, sizeof mtext, "%04d年%02d月", year, month);
 	head_text(db, head);
-	if ((status = setting_text(db, POLICY_SETTING_REPORT_DESTINATION, DEFAULT_DESTINATION, dest, sizeof dest)))
+	if ((status = pol_setting_get_locked(db, POLICY_SETTING_REPORT_DESTINATION, POLICY_REPORT_DESTINATION_DEFAULT, dest,
+					     sizeof dest, NULL)))
 		return status;
 	if (section)
 		section_officer(db, section, officer, sizeof officer);

@@ -28,6 +28,7 @@ int policy_report_monthly(policy_db *db, int year, int month, const char *sectio
 
 /* Where Form 4 goes (settings table); unset = 企画財政部DX推進室情報システム課. */
 #define POLICY_SETTING_REPORT_DESTINATION "report_destination"
+#define POLICY_REPORT_DESTINATION_DEFAULT "企画財政部DX推進室情報システム課"
 
 typedef struct {
 	const char *report_date; /* 報告日, YYYY-MM-DD; NULL = left blank to write by hand */

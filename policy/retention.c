@@ -17,16 +17,10 @@
 
 static int get_locked(policy_db *db, int *days_out)
 {
-	*days_out = 0;
-	sqlite3_stmt *st = pol_prepare(db, "SELECT value FROM settings WHERE name = ?1");
-	if (!st)
-		return pol_sql_fail(db, "reading the retention");
-	sqlite3_bind_text(st, 1, RETENTION_KEY, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*days_out = atoi((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? POLICY_OK : pol_sql_fail(db, "reading the retention");
+	char text[16];
+	int status = pol_setting_get_locked(db, RETENTION_KEY, "0", text, sizeof text, NULL);
+	*days_out = status ? 0 : atoi(text);
+	return status;
 }
 
 int policy_retention_get(policy_db *db, int *days_out)
@@ -48,21 +42,9 @@ int policy_retention_set(policy_db *db, int days, const char *actor, int64_t now
 	if (!status)
 		status = get_locked(db, &before);
 	if (!status) {
-		sqlite3_stmt *st = pol_prepare(db, "INSERT INTO settings(name, value, updated_us, updated_by) VALUES (?1, ?2, ?3, ?4)"
-						   " ON CONFLICT(name) DO UPDATE SET value = ?2, updated_us = ?3, updated_by = ?4");
 		char value[16];
 		snprintf(value, sizeof value, "%d", days);
-		if (!st)
-			status = pol_sql_fail(db, "setting the retention");
-		else {
-			sqlite3_bind_text(st, 1, RETENTION_KEY, -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 2, value, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_int64(st, 3, now_us);
-			sqlite3_bind_text(st, 4, actor, -1, SQLITE_TRANSIENT);
-			if (sqlite3_step(st) != SQLITE_DONE)
-				status = pol_sql_fail(db, "setting the retention");
-			sqlite3_finalize(st);
-		}
+		status = pol_setting_put_locked(db, RETENTION_KEY, value, actor, now_us);
 	}
 	if (!status) {
 		char detail[96];

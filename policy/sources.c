@@ -12,16 +12,11 @@
 
 static int read_one(policy_db *db, const char *key, int fallback, int *out)
 {
-	*out = fallback;
-	sqlite3_stmt *st = pol_prepare(db, "SELECT value FROM settings WHERE name = ?1");
-	if (!st)
-		return POLICY_ERR_DB;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*out = atoi((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? POLICY_OK : pol_sql_fail(db, "reading the source settings");
+	char text[16], def[16];
+	snprintf(def, sizeof def, "%d", fallback);
+	int status = pol_setting_get_locked(db, key, def, text, sizeof text, NULL);
+	*out = status ? fallback : atoi(text);
+	return status;
 }
 
 int pol_sources_get_locked(policy_db *db, int *min4, int *min6)
@@ -40,19 +35,9 @@ int policy_sources_get(policy_db *db, int *min4, int *min6)
 
 static int write_one(policy_db *db, const char *key, int value, const char *actor, int64_t now_us)
 {
-	sqlite3_stmt *st = pol_prepare(db, "INSERT INTO settings(name, value, updated_us, updated_by) VALUES (?1, ?2, ?3, ?4)"
-					   " ON CONFLICT(name) DO UPDATE SET value = ?2, updated_us = ?3, updated_by = ?4");
-	if (!st)
-		return POLICY_ERR_DB;
 	char text[16];
 	snprintf(text, sizeof text, "%d", value);
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, text, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 3, now_us);
-	sqlite3_bind_text(st, 4, actor, -1, SQLITE_TRANSIENT);
-	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? POLICY_OK : pol_sql_fail(db, "storing the source settings");
+	return pol_setting_put_locked(db, key, text, actor, now_us);
 }
 
 int policy_sources_set(policy_db *db, int min4, int min6, const char *actor, int64_t now_us)

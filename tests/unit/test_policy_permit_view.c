@@ -21,12 +21,15 @@ static int teardown(void **state)
 	return 0;
 }
 
-static int64_t section_id(tdb *t, const char *name)
+/* The id of `name` in `table` (sections, systems), read as the sqlite3 tool would. */
+static int64_t id_of(tdb *t, const char *table, const char *name)
 {
 	sqlite3 *raw;
 	sqlite3_stmt *st;
+	char sql[96];
+	snprintf(sql, sizeof sql, "SELECT id FROM %s WHERE name = ?", table);
 	assert_int_equal(sqlite3_open(t->path, &raw), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(raw, "SELECT id FROM sections WHERE name = ?", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(raw, sql, -1, &st, NULL), SQLITE_OK);
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	int64_t id = sqlite3_column_int64(st, 0);
@@ -75,11 +78,11 @@ static void another_sections_permit_is_not_found(void **state)
 	tdb *t = *state;
 	int64_t id = tpermit(t, tapp("Acme", "juki", 1)); /* 情報政策課 */
 	policy_permit_detail *d = NULL;
-	assert_int_equal(policy_permit_detail_load(t->db, id, section_id(t, "税務課"), jst_us(2025, 6, 1, 9, 0), &d),
+	assert_int_equal(policy_permit_detail_load(t->db, id, id_of(t, "sections", "税務課"), jst_us(2025, 6, 1, 9, 0), &d),
 			 POLICY_ERR_NOT_FOUND);
 	assert_null(d);
 	assert_int_equal(policy_permit_detail_load(t->db, id + 100, 0, jst_us(2025, 6, 1, 9, 0), &d), POLICY_ERR_NOT_FOUND);
-	assert_int_equal(policy_permit_detail_load(t->db, id, section_id(t, "情報政策課"), jst_us(2025, 6, 1, 9, 0), &d),
+	assert_int_equal(policy_permit_detail_load(t->db, id, id_of(t, "sections", "情報政策課"), jst_us(2025, 6, 1, 9, 0), &d),
 			 POLICY_OK);
 	assert_string_equal(d->permit.officer, "山田 太郎");
 	assert_int_equal(d->n_checklist, 5);
@@ -95,28 +98,14 @@ static void another_sections_permit_is_not_found(void **state)
 	free(d);
 }
 
-static int64_t system_id(tdb *t, const char *name)
-{
-	sqlite3 *raw;
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_open(t->path, &raw), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(raw, "SELECT id FROM systems WHERE name = ?", -1, &st, NULL), SQLITE_OK);
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	int64_t id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(raw);
-	return id;
-}
-
 static void sessions_are_listed_by_month_and_section(void **state)
 {
 	tdb *t = *state;
 	policy_system_spec tax = { .name = "zeimu", .cls = POLICY_CLASS_LGWAN, .host = "10.9.0.5", .port = 3389,
 				   .section = "税務課" };
 	assert_int_equal(policy_system_add(t->db, &tax, NULL), POLICY_OK);
-	policy_session_start ours = { .login = "acme1", .source = "192.0.2.1", .system_id = system_id(t, "juki") };
-	policy_session_start theirs = { .login = "acme1", .source = "192.0.2.2", .system_id = system_id(t, "zeimu") };
+	policy_session_start ours = { .login = "acme1", .source = "192.0.2.1", .system_id = id_of(t, "systems", "juki") };
+	policy_session_start theirs = { .login = "acme1", .source = "192.0.2.2", .system_id = id_of(t, "systems", "zeimu") };
 	int64_t a = 0, b = 0, c = 0;
 	assert_int_equal(policy_ledger_session_start(t->db, jst_us(2025, 6, 30, 23, 59), &ours, &a), POLICY_OK);
 	assert_int_equal(policy_ledger_session_start(t->db, jst_us(2025, 6, 2, 10, 0), &theirs, &b), POLICY_OK);
@@ -131,15 +120,15 @@ static void sessions_are_listed_by_month_and_section(void **state)
 	assert_int_equal(rows[1].id, a);
 	assert_string_equal(rows[1].end_reason, "idle_timeout");
 	assert_string_equal(policy_end_label(rows[1].end_reason), "無操作終了");
-	assert_int_equal(policy_session_list_page(t->db, 2025, 6, section_id(t, "情報政策課"), 0, rows, &n, &total), POLICY_OK);
+	assert_int_equal(policy_session_list_page(t->db, 2025, 6, id_of(t, "sections", "情報政策課"), 0, rows, &n, &total), POLICY_OK);
 	assert_int_equal(total, 1);
 	assert_int_equal(rows[0].id, a);
 	assert_int_equal(policy_session_list_page(t->db, 2025, 13, 0, 0, rows, &n, &total), POLICY_ERR_INVALID);
 	free(rows);
 	policy_session_detail *d = NULL;
-	assert_int_equal(policy_session_detail_load(t->db, b, section_id(t, "情報政策課"), &d), POLICY_ERR_NOT_FOUND);
+	assert_int_equal(policy_session_detail_load(t->db, b, id_of(t, "sections", "情報政策課"), &d), POLICY_ERR_NOT_FOUND);
 	assert_int_equal(policy_ledger_note(t->db, b, jst_us(2025, 6, 2, 11, 0), "佐藤", "点検"), POLICY_OK);
-	assert_int_equal(policy_session_detail_load(t->db, b, section_id(t, "税務課"), &d), POLICY_OK);
+	assert_int_equal(policy_session_detail_load(t->db, b, id_of(t, "sections", "税務課"), &d), POLICY_OK);
 	assert_int_equal(d->n_events, 1);
 	assert_string_equal(d->events[0].type, "note");
 	assert_string_equal(d->events[0].actor, "佐藤");

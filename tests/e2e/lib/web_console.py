@@ -42,6 +42,7 @@ are for a reviewer; nothing checks pixels).
                                            inline styles, no framing, cookies Secure, HttpOnly,
                                            SameSite=Strict
 """
+import contextlib
 import http.client
 import ssl
 import sys
@@ -83,11 +84,28 @@ def on_dashboard(drv):
         fail("expected the dashboard, got %r at %s" % (drv.title, drv.current_url))
 
 
-def scenario_login(url, login, password, shot, *texts):
+@contextlib.contextmanager
+def logged_on(url, login, password):
+    """A browser logged on as LOGIN, on its dashboard; closed afterwards whatever happens."""
     drv = browser()
     try:
         log_on(drv, url, login, password)
         on_dashboard(drv)
+        yield drv
+    finally:
+        drv.quit()
+
+
+def session_of(url, login, password):
+    """The session cookie and CSRF token of a fresh logon (the browser is closed again)."""
+    with logged_on(url, login, password) as drv:
+        cookie = drv.get_cookie("rmgate_session")["value"]
+        csrf = drv.find_element(By.CSS_SELECTOR, "form[action='/logout'] input[name='csrf']").get_attribute("value")
+    return cookie, csrf
+
+
+def scenario_login(url, login, password, shot, *texts):
+    with logged_on(url, login, password) as drv:
         body = drv.find_element(By.TAG_NAME, "body").text
         for t in texts:
             if t not in body:
@@ -97,8 +115,6 @@ def scenario_login(url, login, password, shot, *texts):
         WebDriverWait(drv, 30).until(EC.title_contains("ログイン"))
         drv.get(url + "/")
         WebDriverWait(drv, 30).until(EC.title_contains("ログイン"))  # the session is over
-    finally:
-        drv.quit()
 
 
 def scenario_refused(url, login, password, shot):
@@ -117,16 +133,11 @@ def scenario_refused(url, login, password, shot):
 
 
 def scenario_absent(url, login, password, *texts):
-    drv = browser()
-    try:
-        log_on(drv, url, login, password)
-        on_dashboard(drv)
+    with logged_on(url, login, password) as drv:
         body = drv.find_element(By.TAG_NAME, "body").text
         for t in texts:
             if t in body:
                 fail("dashboard of %s shows %r" % (login, t))
-    finally:
-        drv.quit()
 
 
 def https(url):
@@ -138,10 +149,7 @@ def https(url):
 
 
 def scenario_forged_post(url, login, password):
-    drv = browser()
-    try:
-        log_on(drv, url, login, password)
-        on_dashboard(drv)
+    with logged_on(url, login, password) as drv:
         cookie = drv.get_cookie("rmgate_session")
         if not cookie:
             fail("no rmgate_session cookie after logon")
@@ -154,8 +162,6 @@ def scenario_forged_post(url, login, password):
             fail("POST /logout without a CSRF token answered %d, not 403" % status)
         drv.get(url + "/")
         on_dashboard(drv)  # still logged on: the forged request changed nothing
-    finally:
-        drv.quit()
 
 
 def scenario_headers(url):
@@ -183,10 +189,7 @@ def scenario_headers(url):
 
 def scenario_permit(url, login, password, permit, action, reason, shot, *texts):
     import datetime
-    drv = browser()
-    try:
-        log_on(drv, url, login, password)
-        on_dashboard(drv)
+    with logged_on(url, login, password) as drv:
         drv.get("%s/permits/%s" % (url, permit))
         WebDriverWait(drv, 30).until(EC.presence_of_element_located((By.ID, "permit")))
         if reason != "-":
@@ -206,15 +209,10 @@ def scenario_permit(url, login, password, permit, action, reason, shot, *texts):
             if t not in body:
                 fail("permit %s page lacks %r after %s" % (permit, t, action))
         drv.save_screenshot(shot)
-    finally:
-        drv.quit()
 
 
 def scenario_page(url, login, password, path, shot, *texts):
-    drv = browser()
-    try:
-        log_on(drv, url, login, password)
-        on_dashboard(drv)
+    with logged_on(url, login, password) as drv:
         drv.get(url + path)
         WebDriverWait(drv, 30).until(EC.presence_of_element_located((By.TAG_NAME, "main")))
         body = drv.find_element(By.TAG_NAME, "body").text
@@ -222,15 +220,10 @@ def scenario_page(url, login, password, path, shot, *texts):
             if t not in body:
                 fail("%s as %s lacks %r" % (path, login, t))
         drv.save_screenshot(shot)
-    finally:
-        drv.quit()
 
 
 def scenario_click(url, login, password, css, shot, *texts):
-    drv = browser()
-    try:
-        log_on(drv, url, login, password)
-        on_dashboard(drv)
+    with logged_on(url, login, password) as drv:
         buttons = drv.find_elements(By.CSS_SELECTOR, css)
         if not buttons:
             fail("no %s on the dashboard of %s" % (css, login))
@@ -241,15 +234,10 @@ def scenario_click(url, login, password, css, shot, *texts):
             if t not in body:
                 fail("after %s the dashboard lacks %r" % (css, t))
         drv.save_screenshot(shot)
-    finally:
-        drv.quit()
 
 
 def scenario_note(url, login, password, session, note, shot):
-    drv = browser()
-    try:
-        log_on(drv, url, login, password)
-        on_dashboard(drv)
+    with logged_on(url, login, password) as drv:
         drv.get("%s/sessions/%s" % (url, session))
         WebDriverWait(drv, 30).until(EC.presence_of_element_located((By.ID, "note")))
         drv.find_element(By.ID, "note").send_keys(note)
@@ -258,16 +246,11 @@ def scenario_note(url, login, password, session, note, shot):
         if note not in drv.find_element(By.ID, "events").text:
             fail("the note is not among session %s's rows" % session)
         drv.save_screenshot(shot)
-    finally:
-        drv.quit()
 
 
 def scenario_apply(url, login, password, vendor, system, frm, to, cfrom, cto, shot, text):
     from selenium.webdriver.support.ui import Select
-    drv = browser()
-    try:
-        log_on(drv, url, login, password)
-        on_dashboard(drv)
+    with logged_on(url, login, password) as drv:
         drv.get(url + "/permits")
         drv.find_element(By.ID, "apply").click()
         WebDriverWait(drv, 30).until(EC.presence_of_element_located((By.ID, "application")))
@@ -285,43 +268,24 @@ def scenario_apply(url, login, password, vendor, system, frm, to, cfrom, cto, sh
         if text not in body:
             fail("after applying, the page lacks %r: %s" % (text, body[:300]))
         drv.save_screenshot(shot)
-    finally:
-        drv.quit()
 
 
 def scenario_no_button(url, login, password, permit, action):
-    drv = browser()
-    try:
-        log_on(drv, url, login, password)
-        on_dashboard(drv)
+    with logged_on(url, login, password) as drv:
         drv.get("%s/permits/%s" % (url, permit))
         WebDriverWait(drv, 30).until(EC.presence_of_element_located((By.ID, "actions")))
         if drv.find_elements(By.ID, "do-" + action):
             fail("%s sees the %s button on permit %s" % (login, action, permit))
-    finally:
-        drv.quit()
 
 
 def scenario_missing(url, login, password, path):
-    drv = browser()
-    try:
-        log_on(drv, url, login, password)
-        on_dashboard(drv)
+    with logged_on(url, login, password) as drv:
         drv.get(url + path)
         WebDriverWait(drv, 30).until(EC.title_contains("ページがありません"))
-    finally:
-        drv.quit()
 
 
 def scenario_post_as(url, login, password, path, status, *fields):
-    drv = browser()
-    try:
-        log_on(drv, url, login, password)
-        on_dashboard(drv)
-        cookie = drv.get_cookie("rmgate_session")["value"]
-        csrf = drv.find_element(By.CSS_SELECTOR, "form[action='/logout'] input[name='csrf']").get_attribute("value")
-    finally:
-        drv.quit()
+    cookie, csrf = session_of(url, login, password)
     body = urllib.parse.urlencode([("csrf", csrf)] + [tuple(f.split("=", 1)) for f in fields])
     conn = https(url)
     conn.request("POST", path, body=body, headers={
@@ -332,13 +296,7 @@ def scenario_post_as(url, login, password, path, status, *fields):
 
 
 def scenario_get_as(url, login, password, path, status, out):
-    drv = browser()
-    try:
-        log_on(drv, url, login, password)
-        on_dashboard(drv)
-        cookie = drv.get_cookie("rmgate_session")["value"]
-    finally:
-        drv.quit()
+    cookie, _ = session_of(url, login, password)
     conn = https(url)
     conn.request("GET", path, headers={"Cookie": "rmgate_session=" + cookie})
     resp = conn.getresponse()
