@@ -48,6 +48,7 @@ static void print_usage(FILE *out)
 	      "  permit list [--state S|expired] [--expiring DAYS] [--json] | permit show ID [--json] | permit items\n"
 	      "  permit show ID --form [--format html|pdf] [-o FILE]     (Form 1, the application)\n"
 	      "  permit notice ID [--format html|pdf] [-o FILE]          (Form 2, once decided)\n"
+	      "  permit end-report ID [--format html|pdf] [-o FILE]      (Art. 9-2, once ended)\n"
 	      "  staff add LOGIN --role applicant|approver|auditor|admin [--section S] [--name NAME]\n"
 	      "         --password-stdin [--by NAME] | staff passwd LOGIN --password-stdin [--by NAME]\n"
 	      "  staff disable|enable LOGIN [--by NAME] | staff list [--json]\n"

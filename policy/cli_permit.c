@@ -163,6 +163,9 @@ static int step_cmd(policy_db *db, const char *verb, int argc, char **argv)
 		printf("corrective order %lld was due %s and is not carried out (Art. 8); the history says so\n",
 		       (long long)overdue_id, overdue_due);
 	print_state(db, id);
+	if (step == POLICY_STEP_END)
+		printf("end-of-use report for the IT division (Art. 9-2): rmgate-policy permit end-report %lld --format pdf -o FILE\n",
+		       (long long)id);
 	return CLI_OK;
 }
 
@@ -231,20 +234,26 @@ static int form_format(const char *cmd, const cli_args *a, bool *pdf)
 	return CLI_OK;
 }
 
-/* permit notice ID: Form 2, reprintable at any time once the permit is decided. */
-static int notice(policy_db *db, int argc, char **argv)
+static int render_end_report(policy_db *db, const void *ctx, FILE *out)
+{
+	return policy_form_end_report(db, *(const int64_t *)ctx, out);
+}
+
+/* permit notice ID (Form 2, once decided) / permit end-report ID (Art. 9-2, once ended):
+ * reprintable at any time. */
+static int document(policy_db *db, const char *cmd, cli_render_fn render, int argc, char **argv)
 {
 	static const cli_optspec spec[] = { { "format", OPT_VALUE, 0 }, { "output", OPT_VALUE, 'o' }, { NULL, 0, 0 } };
 	cli_args a;
 	int64_t id;
 	bool pdf;
-	if (cli_parse("permit notice", argc, argv, spec, &a))
+	if (cli_parse(cmd, argc, argv, spec, &a))
 		return CLI_USAGE;
 	if (a.npos != 1 || cli_id(a.pos[0], "permit ID", &id))
-		return cli_usage("permit notice: give one permit ID");
-	if (form_format("permit notice", &a, &pdf))
+		return cli_usage("%s: give one permit ID", cmd);
+	if (form_format(cmd, &a, &pdf))
 		return CLI_USAGE;
-	return cli_write_document(db, "permit notice", cli_get(&a, "output"), pdf, render_form2, &id);
+	return cli_write_document(db, cmd, cli_get(&a, "output"), pdf, render, &id);
 }
 
 static int show(policy_db *db, int argc, char **argv)
@@ -317,7 +326,7 @@ static int items(void)
 int cli_permit(policy_db *db, int argc, char **argv)
 {
 	if (argc < 1)
-		return cli_usage("permit: give a subcommand (apply, decide, order, order-done, suspend, resume, revoke, end, list, show, notice, items)");
+		return cli_usage("permit: give a subcommand (apply, decide, order, order-done, suspend, resume, revoke, end, list, show, notice, end-report, items)");
 	const char *v = argv[0];
 	if (!strcmp(v, "apply"))
 		return apply(db, argc - 1, argv + 1);
@@ -328,7 +337,9 @@ int cli_permit(policy_db *db, int argc, char **argv)
 	if (!strcmp(v, "items"))
 		return items();
 	if (!strcmp(v, "notice"))
-		return notice(db, argc - 1, argv + 1);
+		return document(db, "permit notice", render_form2, argc - 1, argv + 1);
+	if (!strcmp(v, "end-report"))
+		return document(db, "permit end-report", render_end_report, argc - 1, argv + 1);
 	const char *steps[] = { "decide", "order", "order-done", "suspend", "resume", "revoke", "end" };
 	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
 		if (!strcmp(v, steps[i]))

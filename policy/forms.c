@@ -264,25 +264,99 @@ int policy_form_notice(policy_db *db, int64_t id, FILE *out)
 	return status;
 }
 
+/* ---- the end-of-use report (Art. 9-2) ---- */
+
+int policy_form_end_report(policy_db *db, int64_t id, FILE *out)
+{
+	int status = POLICY_OK;
+	pol_lock(db);
+	sqlite3_stmt *st = permit_row(db, id, &status);
+	if (!st) {
+		pol_unlock(db);
+		return status;
+	}
+	sqlite3_stmt *h = pol_prepare(db, "SELECT at_us, actor, reason FROM permit_history WHERE permit_id = ?1 AND action = 'end'"
+					  " ORDER BY id LIMIT 1");
+	sqlite3_stmt *use = pol_prepare(db,
+		"SELECT COUNT(*), IFNULL(SUM(e.end_us - s.start_us), 0), MIN(s.start_us), MAX(s.start_us),"
+		" (SELECT COUNT(*) FROM events ev JOIN sessions s2 ON s2.id = ev.session_id"
+		"  WHERE s2.permit_id = ?1 AND ev.type = 'channel_denied'),"
+		" SUM(e.reason IN ('max_duration', 'window_end'))"
+		" FROM sessions s LEFT JOIN session_ends e ON e.session_id = s.id WHERE s.permit_id = ?1");
+	char dest[512];
+	if (!h || !use)
+		status = POLICY_ERR_DB;
+	else
+		status = pol_setting_get_locked(db, POLICY_SETTING_REPORT_DESTINATION, POLICY_REPORT_DESTINATION_DEFAULT, dest,
+						sizeof dest, NULL);
+	if (!status) {
+		sqlite3_bind_int64(h, 1, id);
+		sqlite3_bind_int64(use, 1, id);
+		int rc = sqlite3_step(h);
+		if (rc != SQLITE_ROW)
+			status = rc == SQLITE_DONE ? pol_fail(POLICY_ERR_STATE, "permit %lld has not ended (state %s): no end-of-use report before 'permit end'",
+							       (long long)id, COL(P_STATE))
+						   : pol_sql_fail(db, "reading the permit history");
+		else if (sqlite3_step(use) != SQLITE_ROW)
+			status = pol_sql_fail(db, "reading the permit's sessions");
+	}
+	if (!status) {
+		char ended[CAL_ERA_DATE_LEN], first[CAL_ERA_DATE_LEN], last[CAL_ERA_DATE_LEN], text[256];
+		int64_t n = sqlite3_column_int64(use, 0), total_s = sqlite3_column_int64(use, 1) / 1000000;
+		rr_html_head(out, POLICY_END_REPORT_TITLE, false);
+		fputs("<p class=\"form\">(要領第9条第2項関係)</p>\n<p class=\"right\">", out);
+		html(out, era_us(db, sqlite3_column_int64(h, 0), ended, sizeof ended));
+		fputs("</p>\n<p class=\"addr\">", out);
+		html(out, dest);
+		fputs(" 様</p>\n<p class=\"right\">", out);
+		html(out, COL(P_SECTION));
+		fputs("<br>情報セキュリティ責任者 ", out);
+		html(out, COL(P_OFFICER) && *COL(P_OFFICER) ? COL(P_OFFICER) : "(未設定)");
+		fputs("</p>\n<h1>" POLICY_END_REPORT_TITLE "</h1>\n<p>", out);
+		fprintf(out, "許可番号第%lld号のリモート保守等の利用を終了したので、"
+			"北見市リモート保守等の許可等に関する要領第9条第2項の規定により報告します。</p>\n"
+			"<table class=\"form-table\">\n", (long long)id);
+		fprintf(out, "<tr><th>許可番号</th><td>第%lld号</td></tr>\n", (long long)id);
+		row(out, "情報システム", COL(P_SYSTEM));
+		row(out, "業務委託事業者", COL(P_VENDOR));
+		row(out, "元請事業者 (再委託の場合)", COL(P_PRIME) ? COL(P_PRIME) : "該当なし");
+		row(out, "利用目的 (作業内容)", COL(P_PURPOSE));
+		period_row(out, "許可した利用期間", COL(P_FROM), COL(P_TO));
+		row(out, "利用の終了日", ended);
+		row(out, "終了の理由", (const char *)sqlite3_column_text(h, 2));
+		if (n) {
+			snprintf(text, sizeof text, "%lld回、合計 %lld時間%02lld分 (初回 %s、最終 %s)", (long long)n,
+				 (long long)(total_s / 3600), (long long)(total_s / 60 % 60),
+				 era_us(db, sqlite3_column_int64(use, 2), first, sizeof first),
+				 era_us(db, sqlite3_column_int64(use, 3), last, sizeof last));
+		} else {
+			snprintf(text, sizeof text, "利用なし");
+		}
+		row(out, "利用の実績", text);
+		snprintf(text, sizeof text, "遮断した経路 %lld件、上限時間・許可期間による終了 %lld件",
+			 (long long)sqlite3_column_int64(use, 4), (long long)sqlite3_column_int64(use, 5));
+		row(out, "違反等", text);
+		row(out, "報告を受けた操作者", (const char *)sqlite3_column_text(h, 1));
+		fputs("</table>\n<p class=\"note\">利用の記録 (利用状況管理簿、録画、台帳) はゲートに保存されています。</p>\n"
+		      "</body>\n</html>\n", out);
+	}
+	if (h)
+		sqlite3_finalize(h);
+	if (use)
+		sqlite3_finalize(use);
+	sqlite3_finalize(st);
+	pol_unlock(db);
+	return status;
+}
+
 /* ---- Form 4's destination ---- */
 
 #define DESTINATION_MAX 200
 
 static int destination_locked(policy_db *db, char *buf, size_t len, bool *set)
 {
-	snprintf(buf, len, "企画財政部DX推進室情報システム課");
-	*set = false;
-	sqlite3_stmt *st = pol_prepare(db, "SELECT value FROM settings WHERE name = ?1");
-	if (!st)
-		return POLICY_ERR_DB;
-	sqlite3_bind_text(st, 1, POLICY_SETTING_REPORT_DESTINATION, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_text(st, 0) && *sqlite3_column_text(st, 0)) {
-		snprintf(buf, len, "%s", (const char *)sqlite3_column_text(st, 0));
-		*set = true;
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? POLICY_OK : pol_sql_fail(db, "reading the report destination");
+	return pol_setting_get_locked(db, POLICY_SETTING_REPORT_DESTINATION, POLICY_REPORT_DESTINATION_DEFAULT, buf, len,
+				      set);
 }
 
 int policy_report_destination_get(policy_db *db, char *buf, size_t len)
@@ -311,19 +385,7 @@ int policy_report_destination_set(policy_db *db, const char *text, const char *a
 	if (!status)
 		status = destination_locked(db, before, sizeof before, &was_set);
 	if (!status) {
-		sqlite3_stmt *st = pol_prepare(db, "INSERT INTO settings(name, value, updated_us, updated_by) VALUES (?1, ?2, ?3, ?4)"
-						   " ON CONFLICT(name) DO UPDATE SET value = ?2, updated_us = ?3, updated_by = ?4");
-		if (!st)
-			status = pol_sql_fail(db, "setting the report destination");
-		else {
-			sqlite3_bind_text(st, 1, POLICY_SETTING_REPORT_DESTINATION, -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 2, text, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_int64(st, 3, now_us);
-			sqlite3_bind_text(st, 4, actor, -1, SQLITE_TRANSIENT);
-			if (sqlite3_step(st) != SQLITE_DONE)
-				status = pol_sql_fail(db, "setting the report destination");
-			sqlite3_finalize(st);
-		}
+		status = pol_setting_put_locked(db, POLICY_SETTING_REPORT_DESTINATION, text, actor, now_us);
 	}
 	if (!status) {
 		char detail[1024];

@@ -36,6 +36,16 @@ int policy_form_application(policy_db *db, int64_t id, FILE *out);
  * not decided yet") while the permit is only applied. */
 int policy_form_notice(policy_db *db, int64_t id, FILE *out);
 
+#define POLICY_END_REPORT_TITLE "リモート保守等利用終了報告"
+
+/* The end-of-use report (Art. 9-2: the section's officer reports to the IT division
+ * promptly when a use ends; the rules prescribe no form, so it follows Form 2's layout):
+ * date of the end step, the destination (report destination setting), the reporter (the
+ * section's officer), the permit, its period, the end's date and reason, and its use: sessions,
+ * their total time, the first and last, blocked redirections and sessions ended over time.
+ * POLICY_ERR_STATE while the permit has not ended. */
+int policy_form_end_report(policy_db *db, int64_t id, FILE *out);
+
 /* Sets where Form 4 goes (report.h's POLICY_SETTING_REPORT_DESTINATION, e.g.
  * 企画財政部DX推進室情報システム課): 1-200 bytes of printable text, `actor`
  * named; the change is also a setting_set ledger row (new and old value). */

@@ -94,6 +94,19 @@ void web_page_id_link(web_page *p, const char *prefix, long long id)
 	web_page_raw(p, "</a>");
 }
 
+void web_page_id_link_text(web_page *p, const char *prefix, long long id, const char *suffix, const char *label)
+{
+	char num[24];
+	snprintf(num, sizeof num, "%lld", id);
+	web_page_raw(p, "<a href=\"");
+	web_page_text(p, prefix);
+	web_page_raw(p, num);
+	web_page_text(p, suffix);
+	web_page_raw(p, "\">");
+	web_page_text(p, label);
+	web_page_raw(p, "</a>");
+}
+
 void web_page_free(web_page *p)
 {
 	free(p->buf);

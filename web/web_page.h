@@ -27,6 +27,8 @@ void web_page_textf(web_page *p, const char *fmt, ...) __attribute__((format(pri
 void web_page_free(web_page *p);
 /* <a href="PREFIX<id>">id</a>: a link to a record of ours by its number. */
 void web_page_id_link(web_page *p, const char *prefix, long long id);
+/* <a href="PREFIX<id>SUFFIX">label</a> (label escaped). */
+void web_page_id_link_text(web_page *p, const char *prefix, long long id, const char *suffix, const char *label);
 
 /* The frame every page of the console shares: <head> with the title and the style sheet
  * (no script), the header with the staff member and a logout form carrying the CSRF token,

@@ -11,6 +11,7 @@
  * one is a ledger row too. */
 #include "web_views.h"
 
+#include "forms.h"
 #include "permit_view.h"
 #include "registry_view.h"
 
@@ -264,7 +265,17 @@ static void detail_page(web_request *r, const web_staff *s, int64_t id, const ch
 	policy_format_local(r->db, pr->applied_us, t, sizeof t);
 	snprintf(buf, sizeof buf, "%s（%s）", t, pr->applied_by);
 	row(p, "申請日時（申請者）", buf);
-	web_page_raw(p, "</table><h2>確認事項</h2><ul id=\"checklist\">");
+	web_page_raw(p, "</table><p id=\"documents\">書類：");
+	web_page_id_link_text(p, "/permits/", pr->id, "/form1", "様式第1号 申請書");
+	if (pr->state != POLICY_PERMIT_APPLIED) {
+		web_page_raw(p, " | ");
+		web_page_id_link_text(p, "/permits/", pr->id, "/notice", "様式第2号 許可・不許可通知書");
+	}
+	if (pr->state == POLICY_PERMIT_ENDED) {
+		web_page_raw(p, " | ");
+		web_page_id_link_text(p, "/permits/", pr->id, "/end-report", "利用終了報告（要領第9条第2項）");
+	}
+	web_page_raw(p, "</p><h2>確認事項</h2><ul id=\"checklist\">");
 	for (int i = 0; i < d->n_checklist; i++) {
 		web_page_raw(p, "<li>");
 		web_page_text(p, item_label(d->checklist[i]));
@@ -391,6 +402,48 @@ static void action_post(web_request *r, const web_staff *s, int64_t id)
 	/* Post/redirect/get: reloading the page shows it again, it does not repeat the action. */
 	snprintf(r->location_buf, sizeof r->location_buf, "/permits/%lld?done=1", (long long)id);
 	r->location = r->location_buf;
+}
+
+/* ---- the permit's documents: Form 1, Form 2, the end-of-use report ---- */
+
+static void form_document(web_request *r, const web_staff *s, int64_t id, const char *which)
+{
+	/* the reader must see the permit at all (an applicant: her own section's) */
+	policy_permit_detail *d = NULL;
+	int status = policy_permit_detail_load(r->db, id, section_scope(s), r->now_us, &d);
+	free(d);
+	if (status) {
+		web_message(r, s, status == POLICY_ERR_NOT_FOUND ? 404 : 500, "ページがありません", "指定された許可はありません。");
+		return;
+	}
+	int (*render)(policy_db *, int64_t, FILE *) = !strcmp(which, "/form1")        ? policy_form_application
+						     : !strcmp(which, "/notice")       ? policy_form_notice
+						     : !strcmp(which, "/end-report")   ? policy_form_end_report
+										       : NULL;
+	if (!render) {
+		web_message(r, s, 404, "ページがありません", "指定された書類はありません。");
+		return;
+	}
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	status = out ? render(r->db, id, out) : POLICY_ERR_NOMEM;
+	if (out && fclose(out) != 0 && !status)
+		status = POLICY_ERR_IO;
+	if (status) {
+		char msg[600];
+		snprintf(msg, sizeof msg, "書類を作成できませんでした：%s", policy_last_error());
+		free(buf);
+		web_message(r, s, status == POLICY_ERR_STATE ? 409 : 500, "書類", msg);
+		return;
+	}
+	r->content_type = "text/html; charset=utf-8";
+	r->form_document = true;
+	web_page_bytes(&r->page, buf, len);
+	free(buf);
+	char what[120];
+	snprintf(what, sizeof what, "permit %lld: document %s", (long long)id, which + 1);
+	policy_staff_record_action(r->db, s->who.login, what, r->now_us);
 }
 
 /* ---- applying (Form 1) ---- */
@@ -615,8 +668,12 @@ bool web_permits_route(web_request *r, const web_staff *s)
 		return false;
 	char *end = NULL;
 	long long id = strtoll(r->path + 9, &end, 10);
-	if (!r->path[9] || *end || id <= 0) {
+	if (!r->path[9] || id <= 0 || (*end && post)) {
 		web_message(r, s, 404, "ページがありません", "指定された許可はありません。");
+		return true;
+	}
+	if (*end) {
+		form_document(r, s, id, end);
 		return true;
 	}
 	if (post)

@@ -96,6 +96,11 @@ bench_check "each step is a ledger row naming the approver" \
     product_wait_sql "SELECT COUNT(*) FROM events WHERE type = 'staff_action' AND actor = 'deputy' AND detail LIKE 'permit $ui_permit:%'" 6
 bench_check "the applicant reports the end of use of her section's permit" \
     "${BROWSER[@]}" permit "$URL" yamada yamada-Passw0rd-long "$end_permit" end 作業完了 "$SHOTS/permit-end.png" 利用終了
+bench_check "the ended permit's end-of-use report (Art. 9-2) opens as the city's document" eval '
+    "${BROWSER[@]}" get-as "$URL" yamada yamada-Passw0rd-long "/permits/$end_permit/end-report" 200 "$BENCH_DIR/end.html" &&
+    grep -q "リモート保守等利用終了報告" "$BENCH_DIR/end.html" && grep -q "作業完了" "$BENCH_DIR/end.html" &&
+    "${BROWSER[@]}" get-as "$URL" yamada yamada-Passw0rd-long "/permits/$acme_permit/end-report" 409 "$BENCH_DIR/x.html" &&
+    "${BROWSER[@]}" get-as "$URL" yamada yamada-Passw0rd-long "/permits/$other_permit/notice" 404 "$BENCH_DIR/x.html"'
 bench_check "the applicant has no decision button" \
     "${BROWSER[@]}" no-button "$URL" yamada yamada-Passw0rd-long "$acme_permit" revoke
 bench_check "the applicant cannot open another section's permit by URL (no such page)" \

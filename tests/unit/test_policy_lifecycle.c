@@ -4,6 +4,7 @@
  * order. Times are Tokyo wall-clock times. */
 #include "test_policy_common.h"
 
+#include "forms.h"
 #include "permit.h"
 
 static int setup(void **state)
@@ -199,6 +200,40 @@ static void a_revocation_names_the_overdue_order_it_rests_on(void **state)
 	expect_error(policy_permit_order_done(t->db, overdue, "副CISO", "遅延対応", june, NULL), POLICY_ERR_STATE, "revoked");
 }
 
+static char *render_end_report(tdb *t, int64_t id, int *status)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	assert_non_null(out);
+	*status = policy_form_end_report(t->db, id, out);
+	fclose(out);
+	return buf;
+}
+
+static void the_end_of_use_report_follows_the_end(void **state)
+{
+	tdb *t = *state;
+	int64_t id = tpermit(t, tapp("Acme", "juki", 1));
+	int status = 0;
+	char *doc = render_end_report(t, id, &status);
+	assert_int_equal(status, POLICY_ERR_STATE);
+	assert_non_null(strstr(policy_last_error(), "has not ended"));
+	free(doc);
+	assert_int_equal(policy_permit_step_apply(t->db, id, POLICY_STEP_END, "山田", "保守契約の終了", jst_us(2025, 9, 30, 17, 0)),
+			 POLICY_OK);
+	doc = render_end_report(t, id, &status);
+	assert_int_equal(status, POLICY_OK);
+	assert_non_null(strstr(doc, POLICY_END_REPORT_TITLE));
+	assert_non_null(strstr(doc, "令和7年9月30日"));
+	assert_non_null(strstr(doc, "保守契約の終了"));
+	assert_non_null(strstr(doc, "企画財政部DX推進室情報システム課 様"));
+	assert_non_null(strstr(doc, "山田 太郎")); /* the section's officer reports */
+	assert_non_null(strstr(doc, "利用なし"));
+	assert_null(strstr(doc, "<script"));
+	free(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -212,6 +247,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(an_order_is_overdue_only_after_its_due_day, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_revocation_names_the_overdue_order_it_rests_on, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_end_of_use_report_follows_the_end, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
