@@ -9,9 +9,8 @@ freerdp2-dev libwinpr2-dev libpcap-dev libzstd-dev libsqlite3-dev libpng-dev lib
 freerdp2-x11 freerdp2-shadow-x11 winpr-utils rdesktop
 xrdp tigervnc-standalone-server xvfb x11-utils x11-apps x11-xserver-utils xterm xfonts-base xclip xdotool
 imagemagick ffmpeg openssl sqlite3 procps iproute2 psmisc util-linux mount cups-daemon cups-client python3
-chromium fonts-ipafont-mincho fonts-ipafont-gothic poppler-utils
 debhelper
-libmicrohttpd-dev chromium chromium-driver python3-selenium fonts-ipafont-gothic fonts-ipafont-mincho
+libmicrohttpd-dev chromium chromium-driver python3-selenium fonts-ipafont-mincho fonts-ipafont-gothic poppler-utils
 "
 
 missing=""
