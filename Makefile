@@ -13,7 +13,7 @@
 # make SAN=1      ASan+UBSan build into build/san
 # make deps       install the Debian packages that are missing (apt-get)
 # make test       unit tests, then e2e tests; last line "N passed, N failed"
-# make run        start a local demo target and the gate in front of it
+# make run        start a local demo target, the gate in front of it and the staff console
 # make install    PREFIX=/usr/local DESTDIR= (SYSCONFDIR, LOCALSTATEDIR, UNITDIR below)
 # make deb        the Debian package (dpkg-buildpackage -us -uc -b; ../rmgate_*.deb)
 # make bench / make fuzz / make clean
