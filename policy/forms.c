@@ -20,7 +20,7 @@ extern char **environ;
 
 #define html rr_html_text
 
-static const char *class_label(const char *c)
+const char *policy_class_label(const char *c)
 {
 	if (!c)
 		return "";
@@ -34,7 +34,7 @@ static const char *class_label(const char *c)
 }
 
 /* The requirement of each checklist item as 別表第1 / 別表第2 words it (permit.c's codes). */
-static const char *item_text(int table, const char *code)
+const char *policy_requirement_text(int table, const char *code)
 {
 	static const struct {
 		int table;
@@ -164,7 +164,7 @@ int policy_form_application(policy_db *db, int64_t id, FILE *out)
 	row(out, "業務委託事業者", COL(P_VENDOR));
 	row(out, "元請事業者 (再委託の場合)", COL(P_PRIME) ? COL(P_PRIME) : "該当なし");
 	row(out, "情報システム", COL(P_SYSTEM));
-	row(out, "システムの区分", class_label(COL(P_CLASS)));
+	row(out, "システムの区分", policy_class_label(COL(P_CLASS)));
 	row(out, "利用目的 (作業内容)", COL(P_PURPOSE));
 	period_row(out, "利用期間", COL(P_FROM), COL(P_TO));
 	period_row(out, "契約期間", COL(P_CFROM), COL(P_CTO));
@@ -178,7 +178,7 @@ int policy_form_application(policy_db *db, int64_t id, FILE *out)
 	while ((rc = sqlite3_step(ck)) == SQLITE_ROW) {
 		bool ok = sqlite3_column_int(ck, 2) != 0;
 		fprintf(out, "<tr><td class=\"n\">%d</td><td>", ++n);
-		html(out, item_text(sqlite3_column_int(ck, 0), (const char *)sqlite3_column_text(ck, 1)));
+		html(out, policy_requirement_text(sqlite3_column_int(ck, 0), (const char *)sqlite3_column_text(ck, 1)));
 		fputs(ok ? "</td><td class=\"c\">確認済</td></tr>\n" : "</td><td class=\"gap\">未確認</td></tr>\n", out);
 	}
 	fputs("</tbody>\n</table>\n<p class=\"note\">業務委託事業者 (再委託者を含む。) が上記の要件のいずれにも適合していることを確認しました"
@@ -194,6 +194,30 @@ int policy_form_application(policy_db *db, int64_t id, FILE *out)
 	return status;
 }
 
+/* The permit's first history step whose action is `a` or `b` (at_us, actor, action, reason),
+ * positioned on its row; NULL with *status set when there is none ("permit N <missing> (state
+ * S): <why>", POLICY_ERR_STATE) or on a database error. Lock held. */
+static sqlite3_stmt *history_step(policy_db *db, int64_t id, const char *a, const char *b, const char *state,
+				  const char *missing, const char *why, int *status)
+{
+	sqlite3_stmt *h = pol_prepare(db, "SELECT at_us, actor, action, reason FROM permit_history"
+					  " WHERE permit_id = ?1 AND action IN (?2, ?3) ORDER BY id LIMIT 1");
+	if (!h) {
+		*status = POLICY_ERR_DB;
+		return NULL;
+	}
+	sqlite3_bind_int64(h, 1, id);
+	sqlite3_bind_text(h, 2, a, -1, SQLITE_STATIC);
+	sqlite3_bind_text(h, 3, b, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(h);
+	if (rc == SQLITE_ROW)
+		return h;
+	*status = rc == SQLITE_DONE ? pol_fail(POLICY_ERR_STATE, "permit %lld %s (state %s): %s", (long long)id, missing, state, why)
+				    : pol_sql_fail(db, "reading the permit history");
+	sqlite3_finalize(h);
+	return NULL;
+}
+
 int policy_form_notice(policy_db *db, int64_t id, FILE *out)
 {
 	int status = POLICY_OK;
@@ -204,20 +228,9 @@ int policy_form_notice(policy_db *db, int64_t id, FILE *out)
 		return status;
 	}
 	/* the decision: the first approve or refuse step (a permit is decided once) */
-	sqlite3_stmt *h = pol_prepare(db, "SELECT at_us, actor, action, reason FROM permit_history"
-					  " WHERE permit_id = ?1 AND action IN ('approve', 'refuse') ORDER BY id LIMIT 1");
+	sqlite3_stmt *h = history_step(db, id, "approve", "refuse", COL(P_STATE), "is not decided yet",
+				       "no notice (Form 2) before 'permit decide'", &status);
 	if (!h) {
-		sqlite3_finalize(st);
-		pol_unlock(db);
-		return POLICY_ERR_DB;
-	}
-	sqlite3_bind_int64(h, 1, id);
-	int rc = sqlite3_step(h);
-	if (rc != SQLITE_ROW) {
-		status = rc == SQLITE_DONE ? pol_fail(POLICY_ERR_STATE, "permit %lld is not decided yet (state %s): no notice (Form 2) before 'permit decide'",
-						       (long long)id, COL(P_STATE))
-					   : pol_sql_fail(db, "reading the permit history");
-		sqlite3_finalize(h);
 		sqlite3_finalize(st);
 		pol_unlock(db);
 		return status;
@@ -243,7 +256,7 @@ int policy_form_notice(policy_db *db, int64_t id, FILE *out)
 	row(out, "決定", approved ? "許可" : "不許可");
 	fprintf(out, "<tr><th>許可番号</th><td>第%lld号</td></tr>\n", (long long)id);
 	row(out, "情報システム", COL(P_SYSTEM));
-	row(out, "システムの区分", class_label(COL(P_CLASS)));
+	row(out, "システムの区分", policy_class_label(COL(P_CLASS)));
 	row(out, "業務委託事業者", COL(P_VENDOR));
 	row(out, "元請事業者 (再委託の場合)", COL(P_PRIME) ? COL(P_PRIME) : "該当なし");
 	row(out, "利用目的 (作業内容)", COL(P_PURPOSE));
@@ -275,8 +288,8 @@ int policy_form_end_report(policy_db *db, int64_t id, FILE *out)
 		pol_unlock(db);
 		return status;
 	}
-	sqlite3_stmt *h = pol_prepare(db, "SELECT at_us, actor, reason FROM permit_history WHERE permit_id = ?1 AND action = 'end'"
-					  " ORDER BY id LIMIT 1");
+	sqlite3_stmt *h = history_step(db, id, "end", "end", COL(P_STATE), "has not ended",
+				       "no end-of-use report before 'permit end'", &status);
 	sqlite3_stmt *use = pol_prepare(db,
 		"SELECT COUNT(*), IFNULL(SUM(e.end_us - s.start_us), 0), MIN(s.start_us), MAX(s.start_us),"
 		" (SELECT COUNT(*) FROM events ev JOIN sessions s2 ON s2.id = ev.session_id"
@@ -284,20 +297,14 @@ int policy_form_end_report(policy_db *db, int64_t id, FILE *out)
 		" SUM(e.reason IN ('max_duration', 'window_end'))"
 		" FROM sessions s LEFT JOIN session_ends e ON e.session_id = s.id WHERE s.permit_id = ?1");
 	char dest[512];
-	if (!h || !use)
+	if (h && !use)
 		status = POLICY_ERR_DB;
-	else
+	if (!status)
 		status = pol_setting_get_locked(db, POLICY_SETTING_REPORT_DESTINATION, POLICY_REPORT_DESTINATION_DEFAULT, dest,
 						sizeof dest, NULL);
 	if (!status) {
-		sqlite3_bind_int64(h, 1, id);
 		sqlite3_bind_int64(use, 1, id);
-		int rc = sqlite3_step(h);
-		if (rc != SQLITE_ROW)
-			status = rc == SQLITE_DONE ? pol_fail(POLICY_ERR_STATE, "permit %lld has not ended (state %s): no end-of-use report before 'permit end'",
-							       (long long)id, COL(P_STATE))
-						   : pol_sql_fail(db, "reading the permit history");
-		else if (sqlite3_step(use) != SQLITE_ROW)
+		if (sqlite3_step(use) != SQLITE_ROW)
 			status = pol_sql_fail(db, "reading the permit's sessions");
 	}
 	if (!status) {
@@ -323,7 +330,7 @@ int policy_form_end_report(policy_db *db, int64_t id, FILE *out)
 		row(out, "利用目的 (作業内容)", COL(P_PURPOSE));
 		period_row(out, "許可した利用期間", COL(P_FROM), COL(P_TO));
 		row(out, "利用の終了日", ended);
-		row(out, "終了の理由", (const char *)sqlite3_column_text(h, 2));
+		row(out, "終了の理由", (const char *)sqlite3_column_text(h, 3));
 		if (n) {
 			snprintf(text, sizeof text, "%lld回、合計 %lld時間%02lld分 (初回 %s、最終 %s)", (long long)n,
 				 (long long)(total_s / 3600), (long long)(total_s / 60 % 60),

@@ -36,6 +36,12 @@ int policy_form_application(policy_db *db, int64_t id, FILE *out);
  * not decided yet") while the permit is only applied. */
 int policy_form_notice(policy_db *db, int64_t id, FILE *out);
 
+/* The Japanese name of a system class (mynumber, lgwan, internet: 個人番号利用事務系システム …),
+ * and the requirement of a checklist item (permit.c's codes) in the words of 別表第1/第2; the
+ * code itself when unknown. The one wording for the forms and the console. */
+const char *policy_class_label(const char *code);
+const char *policy_requirement_text(int table, const char *code);
+
 #define POLICY_END_REPORT_TITLE "リモート保守等利用終了報告"
 
 /* The end-of-use report (Art. 9-2: the section's officer reports to the IT division

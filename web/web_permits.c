@@ -35,35 +35,6 @@ static const char *state_label(policy_permit_state s, bool expired)
 	return "?";
 }
 
-static const char *class_label(const char *cls)
-{
-	return !strcmp(cls, "mynumber") ? "マイナンバー利用事務系"
-	       : !strcmp(cls, "lgwan")  ? "LGWAN接続系"
-	       : !strcmp(cls, "internet") ? "インターネット接続系"
-					 : cls;
-}
-
-static const char *item_label(const char *item)
-{
-	static const char *const labels[][2] = {
-		{ "line", "市が指定する回線による接続" },
-		{ "vpn", "市が契約するVPNサービスの利用" },
-		{ "equipment", "市が指定する機器・ライセンスの使用" },
-		{ "lent-terminal", "市が貸与する端末の使用" },
-		{ "view-only", "参照のみ（データの保存・印刷をしない）" },
-		{ "ssl-vpn", "SSL-VPNによる接続" },
-		{ "ip-restriction", "グローバルIPアドレスによる接続制限" },
-		{ "antivirus", "ウイルス対策ソフトの導入" },
-		{ "windows-update", "Windows Updateの適用" },
-		{ "certificate", "市が指定する電子証明書の導入" },
-		{ "maintenance-tool", "市が指定する保守ツールの導入" },
-	};
-	for (size_t i = 0; i < sizeof labels / sizeof *labels; i++)
-		if (!strcmp(labels[i][0], item))
-			return labels[i][1];
-	return item;
-}
-
 static const char *action_label(const char *action)
 {
 	static const char *const labels[][2] = {
@@ -252,7 +223,7 @@ static void detail_page(web_request *r, const web_staff *s, int64_t id, const ch
 	row(p, "情報セキュリティ責任者", pr->officer);
 	row(p, "事業者", pr->vendor);
 	row(p, "元請事業者（再委託の場合）", pr->prime[0] ? pr->prime : "—");
-	snprintf(buf, sizeof buf, "%s（%s）", pr->system, class_label(pr->system_class));
+	snprintf(buf, sizeof buf, "%s（%s）", pr->system, policy_class_label(pr->system_class));
 	row(p, "システム", buf);
 	row(p, "目的", pr->purpose);
 	snprintf(buf, sizeof buf, "%s〜%s", pr->from, pr->to);
@@ -278,7 +249,7 @@ static void detail_page(web_request *r, const web_staff *s, int64_t id, const ch
 	web_page_raw(p, "</p><h2>確認事項</h2><ul id=\"checklist\">");
 	for (int i = 0; i < d->n_checklist; i++) {
 		web_page_raw(p, "<li>");
-		web_page_text(p, item_label(d->checklist[i]));
+		web_page_text(p, policy_requirement_text(pr->table, d->checklist[i]));
 		web_page_raw(p, "：確認済み</li>");
 	}
 	web_page_raw(p, "</ul><h2>経過</h2><table id=\"history\"><tr><th>日時</th><th>操作</th><th>実施者</th><th>理由・内容</th></tr>");
@@ -511,7 +482,7 @@ static void select_of(web_page *p, const char *label, const char *name, const po
 		web_page_text(p, list[i].name);
 		if (list[i].detail[0]) {
 			web_page_raw(p, "（");
-			web_page_text(p, !strcmp(name, "system") ? class_label(list[i].detail) : list[i].detail);
+			web_page_text(p, !strcmp(name, "system") ? policy_class_label(list[i].detail) : list[i].detail);
 			web_page_raw(p, "）");
 		}
 		web_page_raw(p, "</option>");
@@ -580,7 +551,7 @@ static void apply_page(web_request *r, const web_staff *s, const char *error)
 			web_page_raw(p, "\" id=\"confirm-");
 			web_page_textf(p, "%d-%s", t, *it);
 			web_page_raw(p, form_checked(r, "confirm", value) ? "\" checked> " : "\"> ");
-			web_page_text(p, item_label(*it));
+			web_page_text(p, policy_requirement_text(t, *it));
 			web_page_raw(p, "</label></li>");
 		}
 		web_page_raw(p, "</ul>");
