@@ -2,7 +2,9 @@
  * rmgate-policy commands (cli_util.h). */
 #include "cli_util.h"
 #include "cli_opt.h"
+#include "i18n.h"
 #include "text_escape.h"
+#include "text_width.h"
 
 #include <getopt.h>
 #include <pwd.h>
@@ -12,10 +14,11 @@
 #include <unistd.h>
 
 /* Messages quote arguments and database text: escaped for the terminal (text_escape.h). */
+/* fmt is the English format; its translation is printed (i18n.h). */
 static void message(const char *fmt, va_list ap)
 {
 	char line[2048];
-	vsnprintf(line, sizeof line, fmt, ap);
+	vsnprintf(line, sizeof line, _(fmt), ap);
 	fputs("rmgate-policy: ", stderr);
 	text_escape_fputs(line, stderr);
 }
@@ -26,7 +29,7 @@ int cli_usage(const char *fmt, ...)
 	va_start(ap, fmt);
 	message(fmt, ap);
 	va_end(ap);
-	fputs(" (try rmgate-policy --help)\n", stderr);
+	fputs(_(" (try rmgate-policy --help)\n"), stderr);
 	return CLI_USAGE;
 }
 
@@ -255,18 +258,6 @@ static void json_object(FILE *out, sqlite3_stmt *st)
 	fputc('}', out);
 }
 
-/* Display width of UTF-8 text: wide (CJK) characters count 2. */
-static int width(const char *s)
-{
-	int w = 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if ((*p & 0xC0) == 0x80)
-			continue;
-		w += *p >= 0xE0 ? 2 : 1;
-	}
-	return w;
-}
-
 typedef struct {
 	char **cells;
 	size_t n, cap;
@@ -292,8 +283,8 @@ static void print_table(FILE *out, cell_buf *b, int ncol)
 	if (!w)
 		return;
 	for (size_t i = 0; i < b->n; i++)
-		if (width(b->cells[i]) > w[i % (size_t)ncol])
-			w[i % (size_t)ncol] = width(b->cells[i]);
+		if (text_display_width(b->cells[i]) > w[i % (size_t)ncol])
+			w[i % (size_t)ncol] = text_display_width(b->cells[i]);
 	for (size_t i = 0; i < b->n; i++) {
 		int c = (int)(i % (size_t)ncol);
 		bool last = c == ncol - 1;
@@ -301,7 +292,7 @@ static void print_table(FILE *out, cell_buf *b, int ncol)
 		if (last)
 			fputc('\n', out);
 		else
-			fprintf(out, "%*s", w[c] - width(b->cells[i]) + 2, "");
+			fprintf(out, "%*s", w[c] - text_display_width(b->cells[i]) + 2, "");
 	}
 	free(w);
 }
@@ -353,7 +344,7 @@ int cli_print_record(policy_db *db, FILE *out, bool json, const char *sql, int n
 			for (int c = 0; c < sqlite3_column_count(st); c++) {
 				const char *v = (const char *)sqlite3_column_text(st, c);
 				const char *name = sqlite3_column_name(st, c);
-				int pad = 17 - width(name);
+				int pad = 17 - text_display_width(name);
 				text_escape_fputs(name, out);
 				fprintf(out, "%*s", pad > 1 ? pad : 1, "");
 				text_escape_fputs(v ? v : "-", out);

@@ -1,5 +1,6 @@
 /* db.c: opening the database, schema and forward migrations, shared helpers. */
 #include "policy_internal.h"
+#include "i18n.h"
 #include "ledger_internal.h"
 
 #include <openssl/rand.h>
@@ -26,7 +27,7 @@ int pol_fail(int status, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(last_error, sizeof last_error, fmt, ap);
+	vsnprintf(last_error, sizeof last_error, _(fmt), ap); /* translated: i18n.h */
 	va_end(ap);
 	return status;
 }

@@ -6,6 +6,7 @@
  * the dispatch to the commands of replay_cli.h (one cli_*.c file each). */
 #include "replay_cli.h"
 #include "cli_opt.h"
+#include "i18n.h"
 
 #include <getopt.h>
 #include <stddef.h>
@@ -191,6 +192,7 @@ static int parse_args(int argc, char **argv, replay_opts *o)
 
 int main(int argc, char **argv)
 {
+	i18n_init();
 	replay_ctx c;
 	memset(&c, 0, sizeof c);
 	int rc = parse_args(argc, argv, &c.o);

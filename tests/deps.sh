@@ -9,7 +9,7 @@ freerdp2-dev libwinpr2-dev libpcap-dev libzstd-dev libsqlite3-dev libpng-dev lib
 freerdp2-x11 freerdp2-shadow-x11 winpr-utils rdesktop
 xrdp tigervnc-standalone-server xvfb x11-utils x11-apps x11-xserver-utils xterm xfonts-base xclip xdotool
 imagemagick ffmpeg openssl sqlite3 procps iproute2 psmisc util-linux mount cups-daemon cups-client python3
-debhelper
+debhelper gettext locales
 libmicrohttpd-dev chromium chromium-driver python3-selenium fonts-ipafont-mincho fonts-ipafont-gothic poppler-utils
 "
 
@@ -20,9 +20,22 @@ for p in $PACKAGES; do
     fi
 done
 
+# The Japanese locale: rmgate's messages are Japanese under LANG=ja_JP.UTF-8 (common/i18n.h),
+# which glibc honours only when that locale is installed; the tests run programs under it.
+ensure_ja_locale() {
+    locale -a 2>/dev/null | grep -qix 'ja_JP.utf8' && return 0
+    if [ "$(id -u)" != 0 ]; then
+        echo "deps: the ja_JP.UTF-8 locale is missing; run 'make deps' as root" >&2
+        return 1
+    fi
+    echo "deps: generating the ja_JP.UTF-8 locale"
+    localedef -i ja_JP -c -f UTF-8 -A /usr/share/locale/locale.alias ja_JP.UTF-8
+}
+
 if [ -z "$missing" ]; then
     echo "deps: all packages present"
-    exit 0
+    ensure_ja_locale
+    exit $?
 fi
 if [ "$(id -u)" != 0 ]; then
     echo "deps: missing packages:$missing; run 'make deps' as root" >&2
@@ -46,4 +59,5 @@ status=$?
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
     systemctl disable --now xrdp xrdp-sesman cups cups.socket >/dev/null 2>&1 || true
 fi
-exit $status
+[ "$status" = 0 ] || exit "$status"
+ensure_ja_locale

@@ -2,6 +2,7 @@
  * gate and rmgate-policy; serves HTTPS only, with a certificate generated on first start unless
  * one is given. */
 #include "cli_opt.h"
+#include "i18n.h"
 #include "policy.h"
 #include "tls_cert.h"
 #include "web_server.h"
@@ -75,6 +76,7 @@ static char *read_file(const char *path, size_t max)
 
 int main(int argc, char **argv)
 {
+	i18n_init_japanese(); /* the console is Japanese: so are the policy messages it shows */
 	enum { OPT_CERT = 256, OPT_KEY, OPT_NAMES, OPT_IDLE, OPT_VAR };
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, 'l' },    { "database", required_argument, NULL, 'd' },
