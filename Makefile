@@ -182,6 +182,8 @@ fuzz:
 # service unit and the user-facing documents (not the architecture or test-bench notes).
 USER_DOCS := README.md docs/deploy.md docs/gate.md docs/policy.md docs/web.md docs/view-only.md docs/recording-format.md \
              docs/rmgate.conf.example
+# The services: the gate (rmgate.service) and the staff console (rmgate-web.service).
+UNITS := rmgate.service rmgate-web.service
 install: $(PROGRAMS) $(CATALOGS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
 		$(DESTDIR)$(PREFIX)/share/doc/rmgate $(DESTDIR)$(SYSCONFDIR)/rmgate $(DESTDIR)$(UNITDIR)
@@ -191,9 +193,10 @@ install: $(PROGRAMS) $(CATALOGS)
 	install -m 0644 $(USER_DOCS) $(DESTDIR)$(PREFIX)/share/doc/rmgate/
 	for l in $(LINGUAS); do install -D -m 0644 $(BUILD)/locale/$$l/LC_MESSAGES/rmgate.mo \
 	    $(DESTDIR)$(PREFIX)/share/locale/$$l/LC_MESSAGES/rmgate.mo || exit 1; done
-	sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
-	    -e 's|@STATEDIR@|$(LOCALSTATEDIR)/lib/rmgate|g' system/rmgate.service.in >$(DESTDIR)$(UNITDIR)/rmgate.service
-	chmod 0644 $(DESTDIR)$(UNITDIR)/rmgate.service
+	for unit in $(UNITS); do \
+	    sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	        -e 's|@STATEDIR@|$(LOCALSTATEDIR)/lib/rmgate|g' system/$$unit.in >$(DESTDIR)$(UNITDIR)/$$unit && \
+	    chmod 0644 $(DESTDIR)$(UNITDIR)/$$unit || exit 1; done
 	@# An existing configuration is the administrator's: never overwritten.
 	test -e $(DESTDIR)$(SYSCONFDIR)/rmgate/rmgate.conf || \
 	    sed 's|^var_dir = .*|var_dir = $(LOCALSTATEDIR)/lib/rmgate|' docs/rmgate.conf.example \
@@ -205,7 +208,7 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man5/,$(notdir $(wildcard docs/man/*.5)))
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/rmgate
 	rm -f $(foreach l,$(LINGUAS),$(DESTDIR)$(PREFIX)/share/locale/$(l)/LC_MESSAGES/rmgate.mo)
-	rm -f $(DESTDIR)$(UNITDIR)/rmgate.service
+	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS))
 	@echo "kept: $(DESTDIR)$(SYSCONFDIR)/rmgate (configuration) and $(LOCALSTATEDIR)/lib/rmgate (evidence)"
 
 # The Debian package, built from this tree into its parent folder (dpkg-buildpackage's way).

@@ -64,9 +64,21 @@ static BOOL add_entry(gate_ini *ini, size_t *cap, const char *key, const char *v
 	return TRUE;
 }
 
-/* One non-comment line. */
+/* The sections of rmgate.conf (gate_ini.h). */
+static const char *const conf_sections[] = { "gate", "web" };
+
+static BOOL is_conf_section(const char *name)
+{
+	for (size_t i = 0; i < sizeof conf_sections / sizeof conf_sections[0]; i++)
+		if (!strcasecmp(name, conf_sections[i]))
+			return TRUE;
+	return FALSE;
+}
+
+/* One non-comment line. *in_section: 0 before any section, 1 in the caller's, 2 in the other
+ * section of rmgate.conf (its keys skipped). */
 static BOOL parse_line(gate_ini *ini, size_t *cap, char *s, unsigned lineno, const char *section,
-                       BOOL *in_section, char *err, size_t errlen)
+                       int *in_section, char *err, size_t errlen)
 {
 	if (*s == '[') {
 		char *close = strchr(s, ']');
@@ -75,12 +87,12 @@ static BOOL parse_line(gate_ini *ini, size_t *cap, char *s, unsigned lineno, con
 			return FALSE;
 		}
 		*close = '\0';
-		if (strcasecmp(s + 1, section) != 0) {
-			gate_err_set(err, errlen, "line %u: unknown section [%s] (only [%s] is read)", lineno, s + 1,
-			       section);
+		if (strcasecmp(s + 1, section) != 0 && !is_conf_section(s + 1)) {
+			gate_err_set(err, errlen, "line %u: unknown section [%s] (rmgate.conf has [gate] and [web])",
+			             lineno, s + 1);
 			return FALSE;
 		}
-		*in_section = TRUE;
+		*in_section = strcasecmp(s + 1, section) == 0 ? 1 : 2;
 		return TRUE;
 	}
 	char *eq = strchr(s, '=');
@@ -92,6 +104,8 @@ static BOOL parse_line(gate_ini *ini, size_t *cap, char *s, unsigned lineno, con
 		gate_err_set(err, errlen, "line %u: key outside of the [%s] section", lineno, section);
 		return FALSE;
 	}
+	if (*in_section == 2)
+		return TRUE;
 	char *key_end = eq;
 	while (key_end > s && is_blank(key_end[-1]))
 		key_end--;
@@ -114,7 +128,7 @@ BOOL gate_ini_parse(gate_ini *ini, const char *text, const char *section, char *
 	}
 	size_t cap = 0;
 	unsigned lineno = 0;
-	BOOL in_section = FALSE;
+	int in_section = 0;
 	char *next = NULL;
 	for (char *line = ini->text; line; line = next) {
 		char *nl = strchr(line, '\n');

@@ -10,8 +10,11 @@
  * Syntax (the one WinPR accepted after the pre-check, unchanged):
  * - Lines end at "\n"; spaces, tabs and a trailing "\r" around a line are ignored; blank lines
  *   and lines starting with '#' or ';' are comments.
- * - "[NAME]" opens a section; only the section named by the caller (any case) is allowed, and
- *   it may appear more than once. Every key must be inside it.
+ * - "[NAME]" opens a section. rmgate.conf has two: [gate] (rmgate-proxy, gate_config.h) and
+ *   [web] (rmgate-web, web_config.h), each read by its program through this reader. The caller
+ *   names the section it reads (any case; it may appear more than once); the keys of the other
+ *   section of rmgate.conf are skipped unread (its program checks them); any other section
+ *   name is an error. Every key must be inside a section.
  * - "key = value": the key is the text before the first '=' (not empty; trailing blanks
  *   dropped); the value is the rest without surrounding blanks, and without one leading and
  *   one trailing '"' if present.

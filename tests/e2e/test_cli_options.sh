@@ -67,3 +67,26 @@ usage_error "replay: a missing value is named" "option --at needs a value" \
 bench_check "replay: --opt=VALUE and options first reach the file" eval \
     'run 1 "$BUILD/rmgate-replay" --tz=UTC --output="$BENCH_DIR/x.png" --at=end frame "$BENCH_DIR/none.pcap" &&
      grep -qF "cannot open" "$ERR"'
+
+# rmgate-web: rmgate.conf's [web] section and [gate]'s var_dir, the command line on top
+WEB_PORT=$(bench_free_port) || bench_die "no free port"
+printf '[gate]\nvar_dir = %s\nmax_sessions = 3\n[web]\nlisten = 127.0.0.1:%s\nidle_timeout = 600\n' \
+    "$BENCH_DIR/var" "$WEB_PORT" >"$BENCH_DIR/web.conf"
+bench_check "web: --check-config reads [web] and the gate's var_dir, and generates the certificate" eval \
+    'run 0 "$BUILD/rmgate-web" -c "$BENCH_DIR/web.conf" --check-config &&
+     grep -qF "configuration ok: https://127.0.0.1:$WEB_PORT/, database $DB, certificate $BENCH_DIR/var/web.crt" "$OUT" &&
+     test -s "$BENCH_DIR/var/web.crt"'
+bench_check "web: the command line overrides the file" eval \
+    'run 0 "$BUILD/rmgate-web" --config="$BENCH_DIR/web.conf" --listen 127.0.0.1:1 --check-config &&
+     grep -qF "https://127.0.0.1:1/" "$OUT"'
+bench_check "gate: the same file is the gate's (its [web] section skipped)" \
+    run 0 "$BUILD/rmgate-proxy" -c "$BENCH_DIR/web.conf" --check-config
+printf '[web]\nlisten = 127.0.0.1:%s\nidle_timeout = 5\n' "$WEB_PORT" >"$BENCH_DIR/bad-web.conf"
+bench_check "web: a bad [web] value is one line naming file, line and key (exit 1)" eval \
+    'run 1 "$BUILD/rmgate-web" -c "$BENCH_DIR/bad-web.conf" --check-config &&
+     [ "$(wc -l <"$ERR")" = 1 ] && grep -qF "bad-web.conf: line 3: idle_timeout: give seconds in 60..86400" "$ERR"'
+usage_error "web: an unknown option is named" "unknown option --frob" "$BUILD/rmgate-web" --frob
+bench_spawn web "$BUILD/rmgate-web" -c "$BENCH_DIR/web.conf"
+bench_check "web: serves HTTPS on the configured address" eval \
+    'bench_wait_port "$WEB_PORT" 30 && python3 -c "import ssl, sys, urllib.request as u; sys.stdout.write(u.urlopen(sys.argv[1], context=ssl._create_unverified_context()).read().decode())" "https://127.0.0.1:$WEB_PORT/login" >"$OUT" && grep -qF "ログイン" "$OUT"'
+bench_stop "$BENCH_PID"

@@ -38,7 +38,8 @@ bench_log "package: $(basename "$DEB"), $(stat -c %s "$DEB") bytes"
 
 dpkg-deb -c "$DEB" | awk '{ print $6 }' | sed 's|^\./|/|' >"$BENCH_DIR/contents.txt"
 for path in /usr/bin/rmgate-proxy /usr/bin/rmgate-policy /usr/bin/rmgate-replay /usr/bin/rmgate-web \
-    /lib/systemd/system/rmgate.service /etc/rmgate/rmgate.conf \
+    /lib/systemd/system/rmgate.service /lib/systemd/system/rmgate-web.service /etc/rmgate/rmgate.conf \
+    /usr/share/locale/ja/LC_MESSAGES/rmgate.mo \
     /usr/share/man/man1/rmgate-proxy.1.gz /usr/share/man/man1/rmgate-web.1.gz /usr/share/man/man5/rmgate.conf.5.gz \
     /usr/share/doc/rmgate/gate.md.gz; do
     bench_check "package holds $path" grep -qx "$path" "$BENCH_DIR/contents.txt"
@@ -60,8 +61,8 @@ bench_check "dpkg -i installs the package" bash -c "dpkg -i '$DEB' >'$BENCH_DIR/
 bench_check "the rmgate system user exists, without a login shell" \
     bash -c "getent passwd rmgate | grep -Eq '^rmgate:x:[0-9]+:[0-9]+:.*:/nonexistent:/usr/sbin/nologin$'"
 bench_expect_eq "/var/lib/rmgate is root's, mode 0700" "700 root root" "$(stat -c '%a %U %G' /var/lib/rmgate)"
-bench_check "the installed unit passes systemd-analyze verify" \
-    systemd-analyze verify --man=no /lib/systemd/system/rmgate.service
+bench_check "the installed units pass systemd-analyze verify" \
+    systemd-analyze verify --man=no /lib/systemd/system/rmgate.service /lib/systemd/system/rmgate-web.service
 bench_check "rmgate-proxy --check-config passes on the installed configuration" \
     bash -c "/usr/bin/rmgate-proxy -c /etc/rmgate/rmgate.conf --check-config >'$BENCH_DIR/check-config.log' 2>&1"
 bench_check "the gate's certificate and key are in /var/lib/rmgate" \
@@ -73,6 +74,10 @@ bench_check "the installed gate's sessions run as the rmgate user" \
     bash -c "cd / && /usr/bin/rmgate-proxy --check-config | grep -qF 'sessions run as rmgate'"
 bench_check "rmgate-policy without -d uses /var/lib/rmgate/rmgate.db" \
     bash -c "cd / && /usr/bin/rmgate-policy init >/dev/null && test -f /var/lib/rmgate/rmgate.db && /usr/bin/rmgate-policy verify >/dev/null"
+bench_check "rmgate-web without -c reads /etc/rmgate/rmgate.conf ([web] and [gate]'s files in /var/lib/rmgate)" \
+    bash -c "cd / && /usr/bin/rmgate-web --check-config | grep -qF 'configuration ok: https://127.0.0.1:8443/, database /var/lib/rmgate/rmgate.db, certificate /var/lib/rmgate/web.crt'"
+bench_check "the installed programs speak Japanese under ja_JP.UTF-8" \
+    bash -c "cd / && LANG=ja_JP.UTF-8 /usr/bin/rmgate-policy nosuch-command 2>&1 | grep -qF 'を参照してください'"
 product_like_wait() { local i; for i in $(seq 50); do eval "$1" && return 0; sleep 0.2; done; return 1; }
 PORT=$(bench_free_port) || bench_die "no free port"
 bench_spawn installed-gate /usr/bin/rmgate-proxy -c /etc/rmgate/rmgate.conf --listen "127.0.0.1:$PORT"
