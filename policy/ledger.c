@@ -417,16 +417,38 @@ typedef struct {
 	bool has_row;
 } cursor;
 
-static int cursor_open(policy_db *db, cursor *c, const char *table, const char *cols)
+/* The table's rows after seq `after` (0 = all), in chain order. */
+static int cursor_open(policy_db *db, cursor *c, const char *table, const char *cols, int64_t after)
 {
 	char sql[512];
-	snprintf(sql, sizeof sql, "SELECT %s, prev_hash, hash FROM %s ORDER BY seq", cols, table);
+	snprintf(sql, sizeof sql, "SELECT %s, prev_hash, hash FROM %s WHERE seq > ?1 ORDER BY seq", cols, table);
 	c->table = table;
 	c->st = pol_prepare(db, sql);
 	if (!c->st)
 		return POLICY_ERR_DB;
+	sqlite3_bind_int64(c->st, 1, after);
 	c->ncols = sqlite3_column_count(c->st) - 2;
 	return POLICY_OK;
+}
+
+/* The stored hash of the row at `seq` in any of the three tables: true and filled when that
+ * row exists with a well-formed hash. Lock held. */
+static int stored_hash_at(policy_db *db, int64_t seq, uint8_t out[HASH_LEN], bool *found)
+{
+	*found = false;
+	sqlite3_stmt *st = pol_prepare(db, "SELECT hash FROM sessions WHERE seq = ?1 UNION ALL"
+					   " SELECT hash FROM session_ends WHERE seq = ?1 UNION ALL"
+					   " SELECT hash FROM events WHERE seq = ?1");
+	if (!st)
+		return POLICY_ERR_DB;
+	sqlite3_bind_int64(st, 1, seq);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == HASH_LEN) {
+		memcpy(out, sqlite3_column_blob(st, 0), HASH_LEN);
+		*found = true;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? POLICY_OK : pol_sql_fail(db, "reading the ledger");
 }
 
 static int cursor_step(policy_db *db, cursor *c)
@@ -576,7 +598,9 @@ int policy_ledger_verify(policy_db *db, policy_verify_result *out)
 	return policy_ledger_verify_anchor(db, NULL, out);
 }
 
-int policy_ledger_verify_anchor(policy_db *db, const policy_ledger_anchor *anchor, policy_verify_result *out)
+/* The chain from `from` (NULL = its start) to the head, with an optional anchor to meet. */
+static int verify_chain(policy_db *db, const policy_ledger_anchor *from, const policy_ledger_anchor *anchor,
+                        policy_verify_result *out)
 {
 	memset(out, 0, sizeof *out);
 	uint8_t running[HASH_LEN] = { 0 }, head[HASH_LEN];
@@ -587,9 +611,22 @@ int policy_ledger_verify_anchor(policy_db *db, const policy_ledger_anchor *ancho
 	int status = pol_exec(db, "BEGIN");
 	if (!status)
 		status = read_head(db, &head_seq, head);
-	if (!status && !(status = cursor_open(db, &cur[0], "sessions", SESSION_COLS)) &&
-	    !(status = cursor_open(db, &cur[1], "session_ends", END_COLS)) &&
-	    !(status = cursor_open(db, &cur[2], "events", EVENT_COLS))) {
+	if (!status && from && from->seq > 0) {
+		/* the row at from->seq must still carry the hash the earlier check ended on */
+		bool found;
+		status = stored_hash_at(db, from->seq, running, &found);
+		if (!status && (!found || memcmp(running, from->hash, HASH_LEN)))
+			snprintf(out->problem, sizeof out->problem,
+				 found ? "the row at seq %lld no longer has the hash an earlier check ended on (rewritten)"
+				       : "the row at seq %lld, where an earlier check ended, is gone (deleted)",
+				 (long long)from->seq);
+		memcpy(running, from->hash, HASH_LEN);
+		seq = from->seq;
+	}
+	int64_t after = from ? from->seq : 0;
+	if (!status && !out->problem[0] && !(status = cursor_open(db, &cur[0], "sessions", SESSION_COLS, after)) &&
+	    !(status = cursor_open(db, &cur[1], "session_ends", END_COLS, after)) &&
+	    !(status = cursor_open(db, &cur[2], "events", EVENT_COLS, after))) {
 		for (int k = 0; k < 3 && !status; k++)
 			status = cursor_step(db, &cur[k]);
 		if (!status)
@@ -615,4 +652,14 @@ int policy_ledger_verify_anchor(policy_db *db, const policy_ledger_anchor *ancho
 	if (!status && !out->ok)
 		WLog_WARN(POLICY_TAG, "ledger verification failed: %s", out->problem);
 	return status;
+}
+
+int policy_ledger_verify_anchor(policy_db *db, const policy_ledger_anchor *anchor, policy_verify_result *out)
+{
+	return verify_chain(db, NULL, anchor, out);
+}
+
+int policy_ledger_verify_since(policy_db *db, const policy_ledger_anchor *from, policy_verify_result *out)
+{
+	return verify_chain(db, from, NULL, out);
 }

@@ -178,4 +178,12 @@ int policy_ledger_anchor_parse(const char *text, policy_ledger_anchor *out);
  * ends before anchor->seq. */
 int policy_ledger_verify_anchor(policy_db *db, const policy_ledger_anchor *anchor, policy_verify_result *out);
 
+/* The rows appended since an earlier check that ended at `from` (its head_seq and head
+ * hash): the row at from->seq must still hold that hash, and every later row must chain on
+ * it up to the head (from->seq 0: from the start). Work in proportion to the new rows, for a console that re-checks every
+ * minute; it cannot see an edit *before* from->seq that left the stored hashes alone (a row's
+ * content changed, its hash column kept): only policy_ledger_verify, which recomputes every
+ * row, finds that. out->rows counts the new rows; out->head_* is the head reached. */
+int policy_ledger_verify_since(policy_db *db, const policy_ledger_anchor *from, policy_verify_result *out);
+
 #endif

@@ -179,7 +179,7 @@ int main(int argc, char **argv)
 	else if (rc == 0) {
 		web_server_config server = { .listen_host = cfg.listen_host, .port = cfg.port, .cert_pem = cert_pem,
 					     .key_pem = key_pem, .idle_timeout_s = cfg.idle_timeout_s,
-					     .max_session_s = 8 * 3600 };
+					     .max_session_s = 8 * 3600, .database_path = cfg.database };
 		rc = web_server_run(db, &server);
 	}
 	policy_close(db);

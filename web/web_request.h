@@ -15,6 +15,7 @@
 #include "ledger.h"
 #include "policy.h"
 #include "web_auth.h"
+#include "web_ledger_check.h"
 #include "web_page.h"
 
 #define WEB_BODY_MAX (64 * 1024)
@@ -49,6 +50,7 @@ typedef struct {
 
 	/* The answer: a status with a page, or a redirect (location set). */
 	int status;
+	int64_t handler_ns; /* time the page took to build (the Server-Timing header; benchmarks) */
 	web_page page;
 	const char *location;
 	char location_buf[128]; /* for a location built by the page */
@@ -73,8 +75,8 @@ const char *web_request_query(const web_request *r, const char *name);
 /* Decides the answer (web_views.c). */
 void web_views_handle(web_request *r);
 
-/* The ledger's verification for the dashboard, computed at most once a minute and shared by
- * every request (web_server.c owns it). */
-void web_app_verify(web_app *app, policy_db *db, int64_t now_us, policy_verify_result *out, int64_t *checked_us);
+/* The ledger's integrity for the dashboard: the background checker's latest result
+ * (web_ledger_check.h), never computed in the request. */
+void web_app_ledger_status(web_app *app, web_ledger_status *out);
 
 #endif

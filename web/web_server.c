@@ -1,6 +1,7 @@
 /* web_server.c: HTTPS transport of the console: libmicrohttpd, the headers every response
  * carries, cookies, the request body, and the shared verification cache (see web_server.h). */
 #include "web_server.h"
+#include "web_ledger_check.h"
 #include "web_assets.h"
 #include "web_request.h"
 
@@ -13,33 +14,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct web_app {
 	policy_db *db;
 	web_auth *auth;
-	pthread_mutex_t verify_lock; /* guards the three fields below */
-	policy_verify_result verify;
-	int64_t verify_us;           /* when `verify` was computed; 0 = never */
+	web_ledger_check *ledger; /* its own thread and handle: web_ledger_check.h */
 };
 
-#define VERIFY_EVERY_US (60LL * 1000000)
-
-void web_app_verify(web_app *app, policy_db *db, int64_t now_us, policy_verify_result *out, int64_t *checked_us)
+void web_app_ledger_status(web_app *app, web_ledger_status *out)
 {
-	pthread_mutex_lock(&app->verify_lock);
-	if (!app->verify_us || now_us - app->verify_us >= VERIFY_EVERY_US) {
-		policy_verify_result v;
-		if (policy_ledger_verify(db, &v) == POLICY_OK) {
-			app->verify = v;
-		} else {
-			memset(&app->verify, 0, sizeof app->verify);
-			snprintf(app->verify.problem, sizeof app->verify.problem, "%s", policy_last_error());
-		}
-		app->verify_us = now_us;
-	}
-	*out = app->verify;
-	*checked_us = app->verify_us;
-	pthread_mutex_unlock(&app->verify_lock);
+	web_ledger_check_result(app->ledger, out);
 }
 
 /* ---- form bodies ---- */
@@ -175,6 +160,10 @@ static enum MHD_Result send_answer(struct MHD_Connection *c, int status, const c
 			MHD_add_response_header(resp, "Set-Cookie", r->cookies[i]);
 		if (r->location)
 			MHD_add_response_header(resp, "Location", r->location);
+		/* The standard header browsers' tools show; tests/bench/web_pages.sh reads it. */
+		char timing[48];
+		snprintf(timing, sizeof timing, "app;dur=%.1f", (double)r->handler_ns / 1e6);
+		MHD_add_response_header(resp, "Server-Timing", timing);
 	}
 	enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, resp);
 	MHD_destroy_response(resp);
@@ -244,7 +233,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		static const char msg[] = "送信された内容を読み取れません。\n";
 		return send_answer(c, 400, "text/plain; charset=utf-8", msg, sizeof msg - 1, "no-store", NULL);
 	}
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	web_views_handle(&r);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	r.handler_ns = (int64_t)(t1.tv_sec - t0.tv_sec) * 1000000000 + (t1.tv_nsec - t0.tv_nsec);
 	enum MHD_Result ret;
 	if (r.page.failed) {
 		static const char msg[] = "ページを作成できませんでした。\n";
@@ -276,10 +269,16 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
 int web_server_run(policy_db *db, const web_server_config *cfg)
 {
 	web_app app = { .db = db };
-	pthread_mutex_init(&app.verify_lock, NULL);
 	app.auth = web_auth_new(cfg->idle_timeout_s, cfg->max_session_s);
 	if (!app.auth) {
 		fprintf(stderr, "rmgate-web: out of memory\n");
+		return 1;
+	}
+	char err[400];
+	app.ledger = web_ledger_check_start(cfg->database_path, err, sizeof err);
+	if (!app.ledger) {
+		fprintf(stderr, "rmgate-web: %s\n", err);
+		web_auth_free(app.auth);
 		return 1;
 	}
 	struct sockaddr_storage ss;
@@ -294,6 +293,7 @@ int web_server_run(policy_db *db, const web_server_config *cfg)
 		((struct sockaddr_in *)&ss)->sin_port = htons(cfg->port);
 	} else {
 		fprintf(stderr, "rmgate-web: --listen: '%s' is not an IP address\n", cfg->listen_host);
+		web_ledger_check_stop(app.ledger);
 		web_auth_free(app.auth);
 		return 1;
 	}
@@ -314,6 +314,7 @@ int web_server_run(policy_db *db, const web_server_config *cfg)
 	if (!d) {
 		fprintf(stderr, "rmgate-web: cannot listen on %s port %u (in use, or the certificate or key does not load)\n",
 			cfg->listen_host, cfg->port);
+		web_ledger_check_stop(app.ledger);
 		web_auth_free(app.auth);
 		return 1;
 	}
@@ -324,7 +325,7 @@ int web_server_run(policy_db *db, const web_server_config *cfg)
 	while (sigwait(&stop, &sig) != 0)
 		;
 	MHD_stop_daemon(d);
+	web_ledger_check_stop(app.ledger);
 	web_auth_free(app.auth);
-	pthread_mutex_destroy(&app.verify_lock);
 	return 0;
 }

@@ -24,6 +24,7 @@ typedef struct {
 	const char *cert_pem, *key_pem; /* the certificate and key, PEM text */
 	int idle_timeout_s;             /* a login session ends after this long without a request */
 	int max_session_s;              /* and this long after its logon */
+	const char *database_path;      /* db's file, for the ledger checker's own handle */
 } web_server_config;
 
 int web_server_run(policy_db *db, const web_server_config *cfg);

@@ -212,9 +212,8 @@ static void dashboard(web_request *r, const policy_staff *who, const char *csrf)
 		simple_page(r, 500, "エラー", "ダッシュボードを読み込めませんでした（データベースの障害）。");
 		return;
 	}
-	policy_verify_result v;
-	int64_t checked_us = 0;
-	web_app_verify(r->app, r->db, r->now_us, &v, &checked_us);
+	web_ledger_status ledger;
+	web_app_ledger_status(r->app, &ledger);
 	web_page *p = &r->page;
 	char t[32];
 	web_staff s = { .who = *who };
@@ -330,16 +329,28 @@ static void dashboard(web_request *r, const policy_staff *who, const char *csrf)
 	}
 
 	web_page_raw(p, "<h2 id=\"ledger\">台帳の完全性</h2>");
-	policy_format_local(r->db, checked_us, t, sizeof t);
-	if (v.ok) {
+	const policy_verify_result *v = &ledger.last;
+	char full[32];
+	policy_format_local(r->db, ledger.checked_us, t, sizeof t);
+	policy_format_local(r->db, ledger.full_us, full, sizeof full);
+	if (!ledger.broken) {
 		web_page_raw(p, "<p class=\"ok\" id=\"ledger-ok\">正常</p><p>");
-		web_page_textf(p, "%lld行を検証（%s 時点）。控えとして末尾の値を記録してください：", (long long)v.rows, t);
+		web_page_textf(p, "%lld行を検証（%s 時点。全行の再計算は %s）。控えとして末尾の値を記録してください：",
+			       (long long)v->head_seq, t, full);
 		web_page_raw(p, "</p><p class=\"hash\" id=\"ledger-head\">");
-		web_page_textf(p, "%lld:%s", (long long)v.head_seq, v.head_hex);
+		web_page_textf(p, "%lld:%s", (long long)v->head_seq, v->head_hex);
 		web_page_raw(p, "</p>");
 	} else {
 		web_page_raw(p, "<p class=\"error\" id=\"ledger-bad\">異常があります：");
-		web_page_text(p, v.problem);
+		web_page_text(p, v->problem);
+		web_page_raw(p, "</p>");
+		web_page_raw(p, "<p>");
+		web_page_textf(p, "（%s の検証で検出）", t);
+		web_page_raw(p, "</p>");
+	}
+	if (ledger.unreadable[0]) {
+		web_page_raw(p, "<p class=\"error\" id=\"ledger-unreadable\">最新の検証を実行できませんでした：");
+		web_page_text(p, ledger.unreadable);
 		web_page_raw(p, "</p>");
 	}
 	web_page_end(p);

@@ -438,6 +438,85 @@ static void a_fully_rewritten_chain_passes_verify_but_not_its_anchor(void **stat
 	assert_non_null(strstr(v.problem, "rewritten"));
 }
 
+/* ---- incremental checks (policy_ledger_verify_since: the console every minute) ---- */
+
+static policy_ledger_anchor anchor_of(const policy_verify_result *v)
+{
+	policy_ledger_anchor a;
+	char text[96];
+	snprintf(text, sizeof text, "%lld:%s", (long long)v->head_seq, v->head_hex);
+	assert_int_equal(policy_ledger_anchor_parse(text, &a), POLICY_OK);
+	return a;
+}
+
+static void a_check_since_reads_only_the_new_rows_and_reaches_the_same_head(void **state)
+{
+	tdb *t = *state;
+	int64_t s1, s2;
+	fill(t, &s1, &s2);
+	policy_verify_result before = verify(t);
+	policy_ledger_anchor from = anchor_of(&before);
+	policy_verify_result v;
+	assert_int_equal(policy_ledger_verify_since(t->db, &from, &v), POLICY_OK);
+	assert_true(v.ok);
+	assert_int_equal(v.rows, 0);
+	assert_string_equal(v.head_hex, before.head_hex);
+	assert_int_equal(policy_ledger_event(t->db, s2, jst_us(2025, 6, 2, 13, 0), POLICY_EV_CHANNEL_DENIED, "rdpdr"),
+			 POLICY_OK);
+	assert_int_equal(policy_ledger_verify_since(t->db, &from, &v), POLICY_OK);
+	assert_true(v.ok);
+	assert_int_equal(v.rows, 1);
+	assert_int_equal(v.head_seq, before.head_seq + 1);
+	assert_string_equal(v.head_hex, verify(t).head_hex);
+	/* seq 0: from the start, as a full check */
+	policy_ledger_anchor start = { .seq = 0 };
+	assert_int_equal(policy_ledger_verify_since(t->db, &start, &v), POLICY_OK);
+	assert_true(v.ok);
+	assert_int_equal(v.rows, 8);
+}
+
+static void a_check_since_finds_a_new_row_edited(void **state)
+{
+	tdb *t = *state;
+	int64_t s1, s2;
+	fill(t, &s1, &s2);
+	policy_verify_result before = verify(t);
+	policy_ledger_anchor from = anchor_of(&before);
+	assert_int_equal(policy_ledger_event(t->db, s2, jst_us(2025, 6, 2, 13, 0), POLICY_EV_CHANNEL_DENIED, "rdpdr"),
+			 POLICY_OK);
+	tamper(t, DROP_GUARDS);
+	tamper(t, "UPDATE events SET detail = 'cliprdr' WHERE detail = 'rdpdr'");
+	policy_verify_result v;
+	assert_int_equal(policy_ledger_verify_since(t->db, &from, &v), POLICY_OK);
+	assert_false(v.ok);
+	assert_non_null(strstr(v.problem, "edited"));
+}
+
+static void a_check_since_finds_the_rows_it_started_from_rewritten_or_deleted(void **state)
+{
+	tdb *t = *state;
+	int64_t s1, s2;
+	fill(t, &s1, &s2);
+	policy_verify_result before = verify(t);
+	policy_ledger_anchor from = anchor_of(&before);
+	tamper(t, DROP_GUARDS);
+	char sql[200];
+	snprintf(sql, sizeof sql, "UPDATE events SET hash = zeroblob(32) WHERE seq = %lld;"
+				  "UPDATE sessions SET hash = zeroblob(32) WHERE seq = %lld",
+		 (long long)from.seq, (long long)from.seq);
+	tamper(t, sql);
+	policy_verify_result v;
+	assert_int_equal(policy_ledger_verify_since(t->db, &from, &v), POLICY_OK);
+	assert_false(v.ok);
+	assert_non_null(strstr(v.problem, "rewritten"));
+	snprintf(sql, sizeof sql, "DELETE FROM events WHERE seq = %lld; DELETE FROM sessions WHERE seq = %lld",
+		 (long long)from.seq, (long long)from.seq);
+	tamper(t, sql);
+	assert_int_equal(policy_ledger_verify_since(t->db, &from, &v), POLICY_OK);
+	assert_false(v.ok);
+	assert_non_null(strstr(v.problem, "deleted"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -463,6 +542,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_printed_anchor_verifies_after_later_appends, setup, teardown),
 		cmocka_unit_test_setup_teardown(an_anchor_past_the_end_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_fully_rewritten_chain_passes_verify_but_not_its_anchor, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_check_since_reads_only_the_new_rows_and_reaches_the_same_head, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_check_since_finds_a_new_row_edited, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_check_since_finds_the_rows_it_started_from_rewritten_or_deleted, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
