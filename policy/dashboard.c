@@ -30,17 +30,37 @@ static int count_query(policy_db *db, const char *sql, int64_t a, int64_t b, int
 /* ?2 is the section (0 = all) in every query below. */
 #define SECTION_OF_SYSTEM(col) " AND (?2 = 0 OR " col " IN (SELECT id FROM systems WHERE section_id = ?2))"
 
-static int load_live(policy_db *db, int64_t section_id, policy_dashboard *d)
+/* The earliest start a running session can have (policy_dashboard.live): without this bound
+ * the query below looks up an end for every session the ledger ever had. */
+static int earliest_running_start(policy_db *db, int64_t now_us, int64_t *earliest)
+{
+	sqlite3_stmt *st = pol_prepare(db, "SELECT IFNULL(MIN(max_duration_s), 0), IFNULL(MAX(max_duration_s), 0) FROM systems");
+	if (!st)
+		return POLICY_ERR_DB;
+	int rc = sqlite3_step(st);
+	*earliest = 0;
+	if (rc == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0)
+		*earliest = now_us - (sqlite3_column_int64(st, 1) + 86400) * 1000000;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? POLICY_OK : pol_sql_fail(db, "reading the systems' limits");
+}
+
+static int load_live(policy_db *db, int64_t now_us, int64_t section_id, policy_dashboard *d)
 {
 	static const char *const sql =
 		"SELECT s.id, s.start_us, s.login, IFNULL(v.name, ''), IFNULL(y.name, ''), s.source FROM sessions s"
 		" LEFT JOIN vendors v ON v.id = s.vendor_id LEFT JOIN systems y ON y.id = s.system_id"
-		" WHERE NOT EXISTS (SELECT 1 FROM session_ends e WHERE e.session_id = s.id)"
-		SECTION_OF_SYSTEM("s.system_id") " ORDER BY s.id DESC";
+		" WHERE s.start_us >= ?1 AND NOT EXISTS (SELECT 1 FROM session_ends e WHERE e.session_id = s.id)"
+		SECTION_OF_SYSTEM("s.system_id") " ORDER BY s.start_us DESC, s.id DESC"; /* by the start index */
+	int64_t earliest;
+	int status = earliest_running_start(db, now_us, &earliest);
+	if (status)
+		return status;
 	sqlite3_stmt *st = pol_prepare(db, sql);
 	if (!st)
 		return POLICY_ERR_DB;
-	sqlite3_bind_int64(st, 2, section_id); /* ?1 unused: the section is ?2 in every query */
+	sqlite3_bind_int64(st, 1, earliest);
+	sqlite3_bind_int64(st, 2, section_id);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (d->n_live < POLICY_DASH_MAX) {
@@ -126,7 +146,7 @@ int policy_dashboard_load(policy_db *db, int64_t now_us, int64_t section_id, boo
 	cal_format_date(today, today_text);
 	int64_t midnight = pol_local_midnight_us(db, today);
 	cal_closed_days extra = { 0 };
-	int status = load_live(db, section_id, out);
+	int status = load_live(db, now_us, section_id, out);
 	if (!status)
 		status = count_query(db,
 				     "SELECT COUNT(*) FROM sessions s WHERE s.start_us >= ?1" SECTION_OF_SYSTEM("s.system_id"),

@@ -35,6 +35,11 @@ typedef struct {
 } policy_dash_order;
 
 typedef struct {
+	/* Sessions running now: started and not ended, and started recently enough to be running
+	 * (the gate ends every session after its system's max_duration_s: only sessions younger
+	 * than the largest of those, plus a day, are looked at; a start row older than that without
+	 * an end is a gate that stopped without ending it, closed by its crash recovery, not a
+	 * running session). Every session is looked at when a system has no maximum. */
 	policy_dash_session live[POLICY_DASH_MAX];
 	int n_live, live_total;
 	int sessions_today;
