@@ -16,7 +16,7 @@
 # make run        start a local demo target, the gate in front of it and the staff console
 # make install    PREFIX=/usr/local DESTDIR= (SYSCONFDIR, LOCALSTATEDIR, UNITDIR below)
 # make deb        the Debian package (dpkg-buildpackage -us -uc -b; ../rmgate_*.deb)
-# make bench / make fuzz / make clean
+# make bench / make bench-web / make fuzz / make clean
 #
 # CPPFLAGS, CFLAGS and LDFLAGS from the environment are honoured (as dpkg-buildflags
 # sets them); the hardening flags below are always added.
@@ -88,7 +88,7 @@ BENCH_BINS:= $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 LINGUAS   := ja
 CATALOGS  := $(foreach l,$(LINGUAS),$(BUILD)/locale/$(l)/LC_MESSAGES/rmgate.mo)
 
-.PHONY: all programs deps test unit e2e run install uninstall deb bench fuzz clean check-deps po
+.PHONY: all programs deps test unit e2e run install uninstall deb bench bench-web fuzz clean check-deps po
 all: $(PROGRAMS) $(CATALOGS) $(UNIT_BINS) $(BENCH_BINS)
 programs: $(PROGRAMS) $(CATALOGS)
 
@@ -173,6 +173,11 @@ run: deps
 
 bench: all
 	BUILD=$(BUILD) tests/bench/run.sh
+
+# The console's page times on 10,000 permits and 1,000,000 sessions (the database is built
+# once into $(BUILD)/bench-cache: minutes).
+bench-web: all
+	BUILD=$(BUILD) tests/bench/web_pages.sh
 
 FUZZ_SECONDS ?= 300
 fuzz:

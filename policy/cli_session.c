@@ -39,7 +39,7 @@ static int list(policy_db *db, int argc, char **argv)
 	}
 	const char *bind[] = { from, to, limit };
 	char sql[2048];
-	snprintf(sql, sizeof sql, "%s WHERE s.start_us >= ?1 AND s.start_us < ?2%s ORDER BY s.id DESC LIMIT ?3",
+	snprintf(sql, sizeof sql, "%s WHERE s.start_us >= ?1 AND s.start_us < ?2%s ORDER BY s.start_us DESC, s.id DESC LIMIT ?3",
 		 SESSION_VIEW, cli_has(&a, "open") ? " AND e.session_id IS NULL" : "");
 	return cli_print_query(db, stdout, cli_has(&a, "json"), sql, 3, bind);
 }

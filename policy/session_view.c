@@ -88,7 +88,9 @@ int policy_session_list_page(policy_db *db, int year, int month, int64_t section
 		sqlite3_finalize(st);
 	}
 	if (!status &&
-	    !(st = pol_prepare(db, "SELECT " SESSION_COLUMNS SESSION_FROM LIST_WHERE " ORDER BY s.id DESC LIMIT ?4 OFFSET ?5")))
+	    !(st = pol_prepare(db, "SELECT " SESSION_COLUMNS SESSION_FROM LIST_WHERE
+					   /* by the start index: a page reads its 100 rows, not the month sorted */
+					   " ORDER BY s.start_us DESC, s.id DESC LIMIT ?4 OFFSET ?5")))
 		status = POLICY_ERR_DB;
 	if (!status) {
 		sqlite3_bind_int64(st, 1, from);

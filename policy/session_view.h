@@ -32,7 +32,7 @@ typedef struct {
 	int n_events, events_total;
 } policy_session_detail;
 
-/* A page (POLICY_VIEW_PAGE rows, newest first) of the sessions that started in the month
+/* A page (POLICY_VIEW_PAGE rows, the latest start first) of the sessions that started in the month
  * (display zone); *total counts them all. */
 int policy_session_list_page(policy_db *db, int year, int month, int64_t section_id, int page,
                              policy_session_row *rows, int *n, int *total);

@@ -24,6 +24,7 @@ if [ ! -s "$CACHE" ]; then
 fi
 cp "$CACHE" "$RUN/rmgate.db"
 POLICY=("$BUILD/rmgate-policy" -d "$RUN/rmgate.db")
+"${POLICY[@]}" init >/dev/null # a cached database of an older schema is migrated (docs/policy.md)
 for who in "deputy approver" "audit auditor" "officer applicant --section 情報政策課"; do
     set -- $who
     echo "bench-staff-pass" | "${POLICY[@]}" staff add "$1" --role $2 "${@:3}" --password-stdin >/dev/null

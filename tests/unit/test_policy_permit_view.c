@@ -116,10 +116,10 @@ static void sessions_are_listed_by_month_and_section(void **state)
 	int n = 0, total = 0;
 	assert_int_equal(policy_session_list_page(t->db, 2025, 6, 0, 0, rows, &n, &total), POLICY_OK);
 	assert_int_equal(total, 2); /* June in Tokyo: 23:59 on the 30th is June, 00:00 on 1 July is not */
-	assert_int_equal(rows[0].id, b);
-	assert_int_equal(rows[1].id, a);
-	assert_string_equal(rows[1].end_reason, "idle_timeout");
-	assert_string_equal(policy_end_label(rows[1].end_reason), "無操作終了");
+	assert_int_equal(rows[0].id, a); /* the latest start first, whatever the order of the rows */
+	assert_int_equal(rows[1].id, b);
+	assert_string_equal(rows[0].end_reason, "idle_timeout");
+	assert_string_equal(policy_end_label(rows[0].end_reason), "無操作終了");
 	assert_int_equal(policy_session_list_page(t->db, 2025, 6, id_of(t, "sections", "情報政策課"), 0, rows, &n, &total), POLICY_OK);
 	assert_int_equal(total, 1);
 	assert_int_equal(rows[0].id, a);
