@@ -52,6 +52,21 @@ static bool may_note(const web_staff *s, const policy_session_row *row)
 	       (s->who.role == POLICY_ROLE_APPLICANT && s->who.section_id == row->system_section_id);
 }
 
+/* Ending a running session (the gate cuts it off within 5 s: gate_audit polls the ledger's
+ * end_requested rows): the approver and the admin, as `rmgate-policy session end` does. */
+static bool may_end(const web_staff *s)
+{
+	return s->who.role == POLICY_ROLE_APPROVER || s->who.role == POLICY_ROLE_ADMIN;
+}
+
+static bool end_was_requested(const policy_session_detail *d)
+{
+	for (int i = 0; i < d->n_events; i++)
+		if (!strcmp(d->events[i].type, "end_requested"))
+			return true;
+	return false;
+}
+
 static void list_page(web_request *r, const web_staff *s)
 {
 	const char *month = web_request_query(r, "month");
@@ -188,6 +203,17 @@ static void detail_page(web_request *r, const web_staff *s, int64_t id, const ch
 	web_page_raw(p, "</table>");
 	if (d->events_total > d->n_events)
 		web_page_textf(p, "ほか%d件（rmgate-policy session show で全件）", d->events_total - d->n_events);
+	if (!row->end_us && end_was_requested(d)) {
+		web_page_raw(p, "<p class=\"ok\" id=\"end-requested\">終了が指示されています。ゲートが5秒以内に接続を切断します。</p>");
+	} else if (!row->end_us && may_end(s)) {
+		web_page_raw(p, "<h2>このセッションを終了させる</h2><form method=\"post\" action=\"/sessions/");
+		web_page_textf(p, "%lld/end", (long long)row->id);
+		web_page_raw(p, "\"><input type=\"hidden\" name=\"csrf\" value=\"");
+		web_page_text(p, s->csrf);
+		web_page_raw(p, "\"><label>理由 <input name=\"reason\" id=\"end-reason\" size=\"60\" required></label> "
+			        "<button type=\"submit\" id=\"end-session\">終了させる</button></form>"
+			        "<p>事業者の接続は5秒以内に切断され、指示した職員と理由が台帳に記録されます。</p>");
+	}
 	if (may_note(s, row)) {
 		web_page_raw(p, "<h2>作業内容の記録（様式第3号）</h2><form method=\"post\" action=\"/sessions/");
 		web_page_textf(p, "%lld", (long long)row->id);
@@ -231,6 +257,37 @@ static void note_post(web_request *r, const web_staff *s, int64_t id)
 	r->location = r->location_buf;
 }
 
+static void end_post(web_request *r, const web_staff *s, int64_t id)
+{
+	policy_session_detail *d = NULL;
+	int status = policy_session_detail_load(r->db, id, section_scope(s), &d);
+	if (status) {
+		web_message(r, s, status == POLICY_ERR_NOT_FOUND ? 404 : 500, "セッション", "指定されたセッションはありません。");
+		return;
+	}
+	bool ended = d->session.end_us != 0;
+	free(d);
+	char what[200];
+	if (!may_end(s)) {
+		snprintf(what, sizeof what, "session %lld: end refused: the role %s may not end a session", (long long)id,
+			 policy_staff_role_name(s->who.role));
+		policy_staff_record_action(r->db, s->who.login, what, r->now_us);
+		web_message(r, s, 403, "操作できません", "この操作を行う権限がありません。");
+		return;
+	}
+	const char *reason = web_form_get(&r->form, "reason");
+	if (!reason || !*reason || strlen(reason) > 500) {
+		web_message(r, s, 400, "セッション", "終了させる理由を入力してください（500バイトまで）。");
+		return;
+	}
+	if (ended || policy_ledger_request_end(r->db, id, r->now_us, s->who.login, reason)) {
+		web_message(r, s, 409, "セッション", "このセッションはすでに終了しています。");
+		return;
+	}
+	snprintf(r->location_buf, sizeof r->location_buf, "/sessions/%lld?ended=1", (long long)id);
+	r->location = r->location_buf;
+}
+
 bool web_sessions_route(web_request *r, const web_staff *s)
 {
 	bool post = !strcmp(r->method, "POST");
@@ -245,13 +302,19 @@ bool web_sessions_route(web_request *r, const web_staff *s)
 		return false;
 	char *end = NULL;
 	long long id = strtoll(r->path + 10, &end, 10);
-	if (!r->path[10] || *end || id <= 0) {
+	bool end_action = end && !strcmp(end, "/end");
+	if (!r->path[10] || (*end && !end_action) || id <= 0 || (end_action && !post)) {
 		web_message(r, s, 404, "ページがありません", "指定されたセッションはありません。");
 		return true;
 	}
-	if (post)
+	if (end_action)
+		end_post(r, s, id);
+	else if (post)
 		note_post(r, s, id);
 	else
-		detail_page(r, s, id, web_request_query(r, "done") ? "作業内容を記録しました。" : NULL);
+		detail_page(r, s, id,
+			    web_request_query(r, "done")    ? "作業内容を記録しました。"
+			    : web_request_query(r, "ended") ? "終了を指示しました。ゲートが5秒以内に接続を切断します。"
+							    : NULL);
 	return true;
 }

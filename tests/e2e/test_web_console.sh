@@ -11,6 +11,7 @@
 # order done, suspends, resumes and revokes; an applicant reports the end of use of her own
 # section's permit, cannot open another section's by URL, and has no decision buttons; an
 # auditor posting a decision with a valid session and token is refused (403, a ledger row).
+# The approver ends the running session from its page; the gate cuts it off (terminated).
 # Screenshots of each page: $BUILD/test-logs/web-shots (kept for a reviewer, not checked).
 . "$(dirname "$0")/lib/bench.sh"
 . "$(dirname "$0")/lib/product.sh"
@@ -35,7 +36,7 @@ bench_check "ledger, permits and staff set up" eval '
     "${PRODUCT_POLICY[@]}" permit decide "$other_permit" --approve --by "Deputy CISO" >/dev/null &&
     "${PRODUCT_POLICY[@]}" permit order "$acme_permit" --by "Deputy CISO" --reason "ログ保全手順の是正" \
         --due "$tomorrow" >/dev/null &&
-    for who in "deputy approver" "auditor auditor" "admin admin"; do
+    for who in "deputy approver" "auditor auditor" "auditor2 auditor" "admin admin"; do
         set -- $who
         printf "%s\n" "$1-Passw0rd-long" | "${PRODUCT_POLICY[@]}" staff add "$1" --role "$2" --password-stdin --by e2e || exit 1
     done &&
@@ -185,6 +186,22 @@ bench_check "a locked login is refused even with the right password" \
 bench_check "logons are ledger rows: successes and failures by login" eval '
     [ "$(product_sql "SELECT COUNT(*) FROM events WHERE type = '\''staff_logon'\'' AND login = '\''deputy'\''")" -ge 2 ] &&
     [ "$(product_sql "SELECT COUNT(*) FROM events WHERE type = '\''staff_logon_failed'\'' AND login = '\''auditor'\''")" -ge 6 ]'
+# "End this session now" (issue 16): the approver orders the running session ended from its
+# page; the gate cuts the vendor off (the gate polls every second; 30 s allows for a loaded
+# machine) and the ledger names who and why. The auditor has no button and is refused.
+bench_check "the auditor sees no button to end a running session" \
+    "${BROWSER[@]}" no-end-button "$URL" auditor2 auditor2-Passw0rd-long "$session_id"
+bench_check "the auditor's crafted order to end it is refused (403) and changes nothing" eval '
+    "${BROWSER[@]}" post-as "$URL" auditor2 auditor2-Passw0rd-long "/sessions/$session_id/end" 403 reason=x &&
+    [ "$(product_sql "SELECT COUNT(*) FROM session_ends WHERE session_id = $session_id")" = 0 ]'
+bench_check "the approver ends the running session with a reason" \
+    "${BROWSER[@]}" end-session "$URL" deputy deputy-Passw0rd-long "$session_id" "不審な操作のため停止" "$SHOTS/session-end.png"
+bench_check "the ledger names who ordered the end and why" \
+    product_wait_sql "SELECT COUNT(*) FROM events WHERE type = 'end_requested' AND session_id = $session_id AND actor = 'deputy' AND detail = '不審な操作のため停止'" 1
+bench_check "the gate ends the session (reason terminated)" \
+    product_wait_sql "SELECT COUNT(*) FROM session_ends WHERE session_id = $session_id AND reason = 'terminated'" 1 30
+bench_check "an ended session cannot be ended again (409)" \
+    "${BROWSER[@]}" post-as "$URL" deputy deputy-Passw0rd-long "/sessions/$session_id/end" 409 reason=again
 bench_check "the ledger still verifies" "${PRODUCT_POLICY[@]}" verify
 
 bench_stop "$WEB_PID"

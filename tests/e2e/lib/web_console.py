@@ -311,6 +311,30 @@ SCENARIOS = {"get-as": scenario_get_as, "apply": scenario_apply, "click": scenar
              "post-as": scenario_post_as,"login": scenario_login, "refused": scenario_refused, "absent": scenario_absent,
              "forged-post": scenario_forged_post, "headers": scenario_headers}
 
+def scenario_end_session(url, login, password, session, reason, shot):
+    with logged_on(url, login, password) as drv:
+        drv.get("%s/sessions/%s" % (url, session))
+        WebDriverWait(drv, 30).until(EC.presence_of_element_located((By.ID, "end-session")))
+        drv.find_element(By.ID, "end-reason").send_keys(reason)
+        drv.find_element(By.ID, "end-session").click()
+        WebDriverWait(drv, 30).until(EC.presence_of_element_located((By.ID, "done")))
+        if "終了を指示しました" not in drv.find_element(By.ID, "done").text:
+            fail("ending session %s did not say it was ordered" % session)
+        if reason not in drv.find_element(By.ID, "events").text:
+            fail("the order to end is not among session %s's rows" % session)
+        drv.save_screenshot(shot)
+
+
+def scenario_no_end_button(url, login, password, session):
+    with logged_on(url, login, password) as drv:
+        drv.get("%s/sessions/%s" % (url, session))
+        WebDriverWait(drv, 30).until(EC.presence_of_element_located((By.ID, "session")))
+        if drv.find_elements(By.ID, "end-session"):
+            fail("%s sees a button to end session %s" % (login, session))
+
+
+SCENARIOS.update({"end-session": scenario_end_session, "no-end-button": scenario_no_end_button})
+
 if __name__ == "__main__":
     if len(sys.argv) < 3 or sys.argv[1] not in SCENARIOS:
         sys.stderr.write(__doc__)
