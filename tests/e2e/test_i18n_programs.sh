@@ -94,6 +94,10 @@ bench_check "proxy --check-config error in Japanese: line, key and value named" 
 "${C[@]}" "$P" -c "$T/bad.conf" --check-config >/dev/null 2>"$T/check.c"
 bench_check "proxy --check-config error in the C locale: English" \
     grep -qF "line 3: key 'max_sessions': 'many' is not a number in 1..1000" "$T/check.c"
+printf '[gate]\nvar_dir = %s\ntls_ciphers = AES256-GCM-SHA384\n' "$T/var" >"$T/rsa.conf"
+"${JA[@]}" "$P" -c "$T/rsa.conf" --check-config >/dev/null 2>"$T/rsa.ja"
+bench_check "proxy --check-config refuses a static-RSA tls_ciphers list in one Japanese sentence" \
+    grep -qF "キー 'tls_ciphers': 'AES256-GCM-SHA384' は前方秘匿性のない AES256-GCM-SHA384 を選びます" "$T/rsa.ja"
 # Started as a service (stderr not a terminal): English whatever LANG, like its logs.
 "${JA[@]}" "$P" -c "$T/bad.conf" >/dev/null 2>"$T/start.ja" </dev/null
 bench_check "proxy started without a terminal under ja_JP.UTF-8 reports in English" \
