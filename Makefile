@@ -189,12 +189,18 @@ USER_DOCS := README.md docs/deploy.md docs/gate.md docs/policy.md docs/web.md do
              docs/rmgate.conf.example
 # The services: the gate (rmgate.service) and the staff console (rmgate-web.service).
 UNITS := rmgate.service rmgate-web.service
+# The Japanese manual (docs/man/ja: translations of docs/man, `man -L ja rmgate-replay`).
+MAN_JA_1 := $(wildcard docs/man/ja/*.1)
+MAN_JA_5 := $(wildcard docs/man/ja/*.5)
 install: $(PROGRAMS) $(CATALOGS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
 		$(DESTDIR)$(PREFIX)/share/doc/rmgate $(DESTDIR)$(SYSCONFDIR)/rmgate $(DESTDIR)$(UNITDIR)
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(wildcard docs/man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 $(wildcard docs/man/*.5) $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -d $(DESTDIR)$(PREFIX)/share/man/ja/man1 $(DESTDIR)$(PREFIX)/share/man/ja/man5
+	install -m 0644 $(MAN_JA_1) $(DESTDIR)$(PREFIX)/share/man/ja/man1/
+	install -m 0644 $(MAN_JA_5) $(DESTDIR)$(PREFIX)/share/man/ja/man5/
 	install -m 0644 $(USER_DOCS) $(DESTDIR)$(PREFIX)/share/doc/rmgate/
 	for l in $(LINGUAS); do install -D -m 0644 $(BUILD)/locale/$$l/LC_MESSAGES/rmgate.mo \
 	    $(DESTDIR)$(PREFIX)/share/locale/$$l/LC_MESSAGES/rmgate.mo || exit 1; done
@@ -211,6 +217,8 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(PROGRAMS)))
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man1/,$(notdir $(wildcard docs/man/*.1)))
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man5/,$(notdir $(wildcard docs/man/*.5)))
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/ja/man1/,$(notdir $(MAN_JA_1)))
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/ja/man5/,$(notdir $(MAN_JA_5)))
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/rmgate
 	rm -f $(foreach l,$(LINGUAS),$(DESTDIR)$(PREFIX)/share/locale/$(l)/LC_MESSAGES/rmgate.mo)
 	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS))

@@ -33,6 +33,9 @@ static void bind_catalogues(void)
 	}
 	bindtextdomain(RMGATE_TEXT_DOMAIN, chosen);
 	bind_textdomain_codeset(RMGATE_TEXT_DOMAIN, "UTF-8");
+	/* strerror() and the other texts of glibc follow LC_MESSAGES too; LC_CTYPE stays "C"
+	 * (ASCII), so without this their Japanese would print as "?". */
+	bind_textdomain_codeset("libc", "UTF-8");
 }
 
 /* Only the messages follow the locale: numbers, times and character classes stay those of

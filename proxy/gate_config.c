@@ -4,6 +4,7 @@
 #include "gate_config.h"
 #include "gate_config_files.h"
 #include "gate_err.h"
+#include "i18n.h"
 #include "gate_ini.h"
 #include "gate_tls.h"
 #include "pin.h"
@@ -124,13 +125,13 @@ BOOL gate_endpoint_parse(const char *text, gate_endpoint *ep, char *err, size_t 
 	const char *host = text, *colon;
 	size_t hlen;
 	if (!text || !*text) {
-		gate_err_set(err, errlen, "empty address (expected ADDR:PORT)");
+		gate_err_set(err, errlen, _("empty address (expected ADDR:PORT)"));
 		return FALSE;
 	}
 	if (text[0] == '[') {
 		const char *close = strchr(text, ']');
 		if (!close || close[1] != ':') {
-			gate_err_set(err, errlen, "'%s': expected [IPV6]:PORT", text);
+			gate_err_set(err, errlen, _("'%s': expected [IPV6]:PORT"), text);
 			return FALSE;
 		}
 		host = text + 1;
@@ -139,20 +140,20 @@ BOOL gate_endpoint_parse(const char *text, gate_endpoint *ep, char *err, size_t 
 	} else {
 		colon = strrchr(text, ':');
 		if (!colon || strchr(text, ':') != colon) {
-			gate_err_set(err, errlen, "'%s': expected ADDR:PORT (write IPv6 as [ADDR]:PORT)", text);
+			gate_err_set(err, errlen, _("'%s': expected ADDR:PORT (write IPv6 as [ADDR]:PORT)"), text);
 			return FALSE;
 		}
 		hlen = (size_t)(colon - text);
 	}
 	if (hlen == 0 || hlen > 255) {
-		gate_err_set(err, errlen, "'%s': missing or too long host", text);
+		gate_err_set(err, errlen, _("'%s': missing or too long host"), text);
 		return FALSE;
 	}
 	char *end = NULL;
 	errno = 0;
 	long port = strtol(colon + 1, &end, 10);
 	if (errno || !end || *end || end == colon + 1 || port < 1 || port > 65535) {
-		gate_err_set(err, errlen, "'%s': port must be 1..65535", text);
+		gate_err_set(err, errlen, _("'%s': port must be 1..65535"), text);
 		return FALSE;
 	}
 	char *h = strndup(host, hlen);
@@ -219,13 +220,13 @@ static BOOL parse_listen_list(gate_config *cfg, const char *v, char *err, size_t
 	for (char *tok = copy ? strtok_r(copy, ", \t", &save) : NULL; ok && tok;
 	     tok = strtok_r(NULL, ", \t", &save)) {
 		if (n == GATE_MAX_LISTEN) {
-			gate_err_set(err, errlen, "key 'listen': at most %d addresses", GATE_MAX_LISTEN);
+			gate_err_set(err, errlen, _("key 'listen': at most %d addresses"), GATE_MAX_LISTEN);
 			ok = FALSE;
 		} else if (!gate_endpoint_parse(tok, &eps[n++], err, errlen))
 			ok = FALSE;
 	}
 	if (ok && n == 0) {
-		gate_err_set(err, errlen, "key 'listen': no address given");
+		gate_err_set(err, errlen, _("key 'listen': no address given"));
 		ok = FALSE;
 	}
 	free(copy);
@@ -255,7 +256,7 @@ static BOOL parse_target_cert(gate_config *cfg, const char *v, char *err, size_t
 	     tok = strtok_r(NULL, ", \t", &save)) {
 		if (n == GATE_MAX_PINS || !gate_parse_fingerprint(tok, cfg->target_pins[n])) {
 			gate_err_set(err, errlen,
-			       "key 'target_cert': '%s' is not 'ignore' or up to %d 'sha256:HEX' fingerprints",
+			       _("key 'target_cert': '%s' is not 'ignore' or up to %d 'sha256:HEX' fingerprints"),
 			       tok, GATE_MAX_PINS);
 			ok = FALSE;
 		} else
@@ -280,10 +281,10 @@ static int apply_admission_key(gate_config *cfg, const char *key, const char *v,
                                size_t errlen)
 {
 	struct { const char *name; int *dst; long min, max; const char *what; } ints[] = {
-		{ "max_handshakes", &cfg->max_handshakes, 1, 2000, "a number of connections" },
-		{ "max_source_handshakes", &cfg->max_source_handshakes, 1, 1000, "a number of connections" },
+		{ "max_handshakes", &cfg->max_handshakes, 1, 2000, N_("a number of connections") },
+		{ "max_source_handshakes", &cfg->max_source_handshakes, 1, 1000, N_("a number of connections") },
 		{ "source_connects_per_minute", &cfg->source_connects_per_minute, 1, 100000,
-		  "a number of connections per minute" },
+		  N_("a number of connections per minute") },
 	};
 	struct { const char *name; char **dst; } lists[] = {
 		{ "tls_ciphers", &cfg->tls_ciphers }, { "target_tls_ciphers", &cfg->target_tls_ciphers },
@@ -293,7 +294,7 @@ static int apply_admission_key(gate_config *cfg, const char *key, const char *v,
 		if (strcasecmp(key, ints[i].name))
 			continue;
 		if (!parse_uint(v, ints[i].min, ints[i].max, &n)) {
-			gate_err_set(err, errlen, "key '%s': '%s' is not %s in %ld..%ld", key, v, ints[i].what,
+			gate_err_set(err, errlen, _("key '%s': '%s' is not %s in %ld..%ld"), key, v, _(ints[i].what),
 			       ints[i].min, ints[i].max);
 			return FALSE;
 		}
@@ -305,7 +306,7 @@ static int apply_admission_key(gate_config *cfg, const char *key, const char *v,
 			continue;
 		char why[400];
 		if (!gate_tls_check_ciphers(v, why, sizeof(why))) {
-			gate_err_set(err, errlen, "key '%s': %s", key, why);
+			gate_err_set(err, errlen, _("key '%s': %s"), key, why);
 			return FALSE;
 		}
 		return set_str(lists[i].dst, v);
@@ -335,7 +336,7 @@ static BOOL apply_key(gate_config *cfg, const char *key, const char *v, char *er
 	for (size_t i = 0; i < ARRAYSIZE(paths); i++) {
 		if (!strcasecmp(key, paths[i].name)) {
 			if (!*v) {
-				gate_err_set(err, errlen, "key '%s': empty path", key);
+				gate_err_set(err, errlen, _("key '%s': empty path"), key);
 				return FALSE;
 			}
 			return set_str(paths[i].dst, v);
@@ -344,7 +345,7 @@ static BOOL apply_key(gate_config *cfg, const char *key, const char *v, char *er
 	for (size_t i = 0; i < ARRAYSIZE(bools); i++) {
 		if (!strcasecmp(key, bools[i].name)) {
 			if (!parse_bool(v, &b)) {
-				gate_err_set(err, errlen, "key '%s': '%s' is not true or false", key, v);
+				gate_err_set(err, errlen, _("key '%s': '%s' is not true or false"), key, v);
 				return FALSE;
 			}
 			*bools[i].dst = b;
@@ -354,7 +355,7 @@ static BOOL apply_key(gate_config *cfg, const char *key, const char *v, char *er
 	for (size_t i = 0; i < ARRAYSIZE(ms); i++) {
 		if (!strcasecmp(key, ms[i].name)) {
 			if (!parse_uint(v, ms[i].min, ms[i].max, &n)) {
-				gate_err_set(err, errlen, "key '%s': '%s' is not a number of seconds in %ld..%ld",
+				gate_err_set(err, errlen, _("key '%s': '%s' is not a number of seconds in %ld..%ld"),
 				       key, v, ms[i].min, ms[i].max);
 				return FALSE;
 			}
@@ -367,7 +368,7 @@ static BOOL apply_key(gate_config *cfg, const char *key, const char *v, char *er
 	if (!strcasecmp(key, "certificate_names")) {
 		char why[300];
 		if (!gate_config_cert_names_valid(v, why, sizeof why)) {
-			gate_err_set(err, errlen, "key 'certificate_names': %s", why);
+			gate_err_set(err, errlen, _("key 'certificate_names': %s"), why);
 			return FALSE;
 		}
 		return set_str(&cfg->certificate_names, v);
@@ -379,7 +380,7 @@ static BOOL apply_key(gate_config *cfg, const char *key, const char *v, char *er
 		}
 		char inner[300];
 		if (!gate_endpoint_parse(v, &cfg->target, inner, sizeof(inner))) {
-			gate_err_set(err, errlen, "key 'target': %s", inner);
+			gate_err_set(err, errlen, _("key 'target': %s"), inner);
 			return FALSE;
 		}
 		return TRUE;
@@ -392,14 +393,14 @@ static BOOL apply_key(gate_config *cfg, const char *key, const char *v, char *er
 		else if (!strcasecmp(v, "tls"))
 			cfg->security = GATE_SEC_TLS;
 		else {
-			gate_err_set(err, errlen, "key 'security': '%s' is not nla or tls", v);
+			gate_err_set(err, errlen, _("key 'security': '%s' is not nla or tls"), v);
 			return FALSE;
 		}
 		return TRUE;
 	}
 	if (!strcasecmp(key, "refused_rows_per_minute")) {
 		if (!parse_uint(v, 1, 1000, &n)) {
-			gate_err_set(err, errlen, "key 'refused_rows_per_minute': '%s' is not a number in 1..1000", v);
+			gate_err_set(err, errlen, _("key 'refused_rows_per_minute': '%s' is not a number in 1..1000"), v);
 			return FALSE;
 		}
 		cfg->refused_rows_per_minute = (int)n;
@@ -407,7 +408,7 @@ static BOOL apply_key(gate_config *cfg, const char *key, const char *v, char *er
 	}
 	if (!strcasecmp(key, "recordings_min_free_mb") || !strcasecmp(key, "recordings_warn_free_mb")) {
 		if (!parse_uint(v, 0, 100000000, &n)) {
-			gate_err_set(err, errlen, "key '%s': '%s' is not a number of megabytes in 0..100000000", key, v);
+			gate_err_set(err, errlen, _("key '%s': '%s' is not a number of megabytes in 0..100000000"), key, v);
 			return FALSE;
 		}
 		if (!strcasecmp(key, "recordings_min_free_mb"))
@@ -418,7 +419,7 @@ static BOOL apply_key(gate_config *cfg, const char *key, const char *v, char *er
 	}
 	if (!strcasecmp(key, "max_sessions")) {
 		if (!parse_uint(v, 1, 1000, &n)) {
-			gate_err_set(err, errlen, "key 'max_sessions': '%s' is not a number in 1..1000", v);
+			gate_err_set(err, errlen, _("key 'max_sessions': '%s' is not a number in 1..1000"), v);
 			return FALSE;
 		}
 		cfg->max_sessions = (int)n;
@@ -426,7 +427,7 @@ static BOOL apply_key(gate_config *cfg, const char *key, const char *v, char *er
 	}
 	if (!strcasecmp(key, "max_channel_message")) {
 		if (!parse_uint(v, 1600, 64L * 1024 * 1024, &n)) {
-			gate_err_set(err, errlen, "key 'max_channel_message': '%s' is not a byte count in 1600..67108864", v);
+			gate_err_set(err, errlen, _("key 'max_channel_message': '%s' is not a byte count in 1600..67108864"), v);
 			return FALSE;
 		}
 		cfg->max_channel_message = (UINT32)n;
@@ -435,7 +436,7 @@ static BOOL apply_key(gate_config *cfg, const char *key, const char *v, char *er
 	/* Recording completeness. */
 	if (!strcasecmp(key, "gfx_decode_failures_max")) {
 		if (!parse_uint(v, 1, 1000, &n)) {
-			gate_err_set(err, errlen, "key 'gfx_decode_failures_max': '%s' is not a number in 1..1000", v);
+			gate_err_set(err, errlen, _("key 'gfx_decode_failures_max': '%s' is not a number in 1..1000"), v);
 			return FALSE;
 		}
 		cfg->gfx_decode_failures_max = (UINT32)n;
@@ -444,23 +445,23 @@ static BOOL apply_key(gate_config *cfg, const char *key, const char *v, char *er
 	/* Session workers. */
 	if (!strcasecmp(key, "worker_user")) {
 		if (!*v || strlen(v) > 32 || strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789_-.") != strlen(v)) {
-			gate_err_set(err, errlen, "key 'worker_user': '%s' is not a user name", v);
+			gate_err_set(err, errlen, _("key 'worker_user': '%s' is not a user name"), v);
 			return FALSE;
 		}
 		return set_str(&cfg->worker_user, v);
 	}
 	struct { const char *name; long min, max; UINT32 *dst; const char *unit; } worker_keys[] = {
-		{ "worker_max_rss_mb", 64, 65536, &cfg->worker_max_rss_mb, "megabytes" },
-		{ "worker_cpu_per_minute", 1, 600, &cfg->worker_cpu_per_minute, "CPU seconds" },
-		{ "worker_max_files", 64, 65536, &cfg->worker_max_files, "descriptors" },
-		{ "heartbeat_s", 0, 255, &cfg->heartbeat_s, "seconds" },
+		{ "worker_max_rss_mb", 64, 65536, &cfg->worker_max_rss_mb, N_("megabytes") },
+		{ "worker_cpu_per_minute", 1, 600, &cfg->worker_cpu_per_minute, N_("CPU seconds") },
+		{ "worker_max_files", 64, 65536, &cfg->worker_max_files, N_("descriptors") },
+		{ "heartbeat_s", 0, 255, &cfg->heartbeat_s, N_("seconds") },
 	};
 	for (size_t i = 0; i < ARRAYSIZE(worker_keys); i++) {
 		if (strcasecmp(key, worker_keys[i].name))
 			continue;
 		if (!parse_uint(v, worker_keys[i].min, worker_keys[i].max, &n)) {
-			gate_err_set(err, errlen, "key '%s': '%s' is not a number of %s in %ld..%ld", key, v,
-			             worker_keys[i].unit, worker_keys[i].min, worker_keys[i].max);
+			gate_err_set(err, errlen, _("key '%s': '%s' is not a number of %s in %ld..%ld"), key, v,
+			             _(worker_keys[i].unit), worker_keys[i].min, worker_keys[i].max);
 			return FALSE;
 		}
 		*worker_keys[i].dst = (UINT32)n;
@@ -469,7 +470,7 @@ static BOOL apply_key(gate_config *cfg, const char *key, const char *v, char *er
 	int r = apply_admission_key(cfg, key, v, err, errlen);
 	if (r >= 0)
 		return r;
-	gate_err_set(err, errlen, "unknown key '%s' in [gate] (see rmgate-proxy(1))", key);
+	gate_err_set(err, errlen, _("unknown key '%s' in [gate] (see rmgate-proxy(1))"), key);
 	return FALSE;
 }
 
@@ -509,7 +510,7 @@ BOOL gate_config_load_buffer(gate_config *cfg, const char *text, char *err, size
 		char why[400] = "out of memory";
 		ok = apply_key(cfg, e->key, e->value, why, sizeof(why));
 		if (!ok)
-			gate_err_set(err, errlen, "line %u: %s", e->line, why);
+			gate_err_set(err, errlen, _("line %u: %s"), e->line, why);
 	}
 	if (ok && gate_ini_find(&ini, "var_dir"))
 		ok = derive_paths(cfg, &ini, err, errlen);
@@ -521,7 +522,7 @@ BOOL gate_config_load(gate_config *cfg, const char *file, char *err, size_t errl
 {
 	FILE *f = fopen(file, "rb");
 	if (!f) {
-		gate_err_set(err, errlen, "cannot open configuration '%s': %s", file, strerror(errno));
+		gate_err_set(err, errlen, _("cannot open configuration '%s': %s"), file, strerror(errno));
 		return FALSE;
 	}
 	char *buf = NULL;
@@ -530,7 +531,7 @@ BOOL gate_config_load(gate_config *cfg, const char *file, char *err, size_t errl
 	for (;;) {
 		if (len + 4096 + 1 > cap) {
 			if (cap > 1024 * 1024) {
-				gate_err_set(err, errlen, "configuration '%s' is larger than 1 MiB", file);
+				gate_err_set(err, errlen, _("configuration '%s' is larger than 1 MiB"), file);
 				ok = FALSE;
 				break;
 			}
@@ -549,7 +550,7 @@ BOOL gate_config_load(gate_config *cfg, const char *file, char *err, size_t errl
 	}
 	fclose(f);
 	if (ok && memchr(buf, '\0', len)) {
-		gate_err_set(err, errlen, "configuration '%s' contains NUL bytes", file);
+		gate_err_set(err, errlen, _("configuration '%s' contains NUL bytes"), file);
 		ok = FALSE;
 	}
 	if (ok) {
@@ -569,26 +570,26 @@ BOOL gate_config_validate(const gate_config *cfg, char *err, size_t errlen)
 	 * no accounts) needs a SAM file. */
 	BOOL lab = cfg->target.host != NULL;
 	if (lab && cfg->security == GATE_SEC_NLA && !cfg->sam_file) {
-		gate_err_set(err, errlen, "security = nla in lab mode (a fixed target) needs sam_file (create it with winpr-hash)");
+		gate_err_set(err, errlen, _("security = nla in lab mode (a fixed target) needs sam_file (create it with winpr-hash)"));
 		return FALSE;
 	}
 	if (cfg->sam_file && cfg->security == GATE_SEC_NLA && access(cfg->sam_file, R_OK) != 0) {
-		gate_err_set(err, errlen, "sam_file '%s' is not readable: %s", cfg->sam_file, strerror(errno));
+		gate_err_set(err, errlen, _("sam_file '%s' is not readable: %s"), cfg->sam_file, strerror(errno));
 		return FALSE;
 	}
 	if (cfg->n_listen == 0) {
-		gate_err_set(err, errlen, "no listen address");
+		gate_err_set(err, errlen, _("no listen address"));
 		return FALSE;
 	}
 	if (cfg->max_source_handshakes >= gate_config_handshake_pool(cfg)) {
 		gate_err_set(err, errlen,
-		       "max_source_handshakes (%d) must be smaller than max_handshakes (%d): one address "
-		       "could fill the handshake pool",
+		       _("max_source_handshakes (%d) must be smaller than max_handshakes (%d): one address "
+		       "could fill the handshake pool"),
 		       cfg->max_source_handshakes, gate_config_handshake_pool(cfg));
 		return FALSE;
 	}
 	if (!cfg->tls_ciphers) {
-		gate_err_set(err, errlen, "key 'tls_ciphers': no cipher list (out of memory)");
+		gate_err_set(err, errlen, _("key 'tls_ciphers': no cipher list (out of memory)"));
 		return FALSE;
 	}
 	return TRUE;

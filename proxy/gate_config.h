@@ -7,7 +7,10 @@
  * - Every string in gate_config is owned by the struct (heap), freed by gate_config_free().
  * - Errors: functions return FALSE and write one human-readable sentence (what is wrong, in
  *   which key, what to do; from a file also on which line) into err[errlen]; nothing is
- *   logged here.
+ *   logged here. The sentence is in the language of LC_MESSAGES (i18n.h): Japanese only
+ *   where rmgate-proxy talks to a terminal (--check-config, start-up on a terminal); the
+ *   running gate, its workers and a SIGHUP reload keep the C locale, so what they log is
+ *   English (docs/gate.md, "Language").
  * - The first-start files (directories, generated certificate) are gate_config_files.h.
  * - After gate_config_validate() succeeds the struct is read-only and may be shared by every
  *   session thread without a lock.

@@ -2,6 +2,7 @@
  * gate_config_files.h); apart from gate_config.c because it is OpenSSL work, not parsing. */
 #include "gate_config_files.h"
 #include "gate_err.h"
+#include "i18n.h"
 #include "tls_cert.h"
 
 #include <errno.h>
@@ -19,7 +20,7 @@ static BOOL mkdir_0700(const char *path, char *err, size_t errlen)
 {
 	if (mkdir(path, 0700) == 0 || errno == EEXIST)
 		return TRUE;
-	gate_err_set(err, errlen, "cannot create directory '%s': %s", path, strerror(errno));
+	gate_err_set(err, errlen, _("cannot create directory '%s': %s"), path, strerror(errno));
 	return FALSE;
 }
 
@@ -55,11 +56,11 @@ static BOOL check_pair(const gate_config *cfg, char *err, size_t errlen)
 		fclose(f);
 	}
 	if (!x)
-		gate_err_set(err, errlen, "certificate '%s' does not load as PEM X.509", cfg->certificate);
+		gate_err_set(err, errlen, _("certificate '%s' does not load as PEM X.509"), cfg->certificate);
 	else if (!key)
-		gate_err_set(err, errlen, "private key '%s' does not load as PEM", cfg->private_key);
+		gate_err_set(err, errlen, _("private key '%s' does not load as PEM"), cfg->private_key);
 	else if (X509_check_private_key(x, key) != 1)
-		gate_err_set(err, errlen, "private key '%s' does not match certificate '%s'", cfg->private_key,
+		gate_err_set(err, errlen, _("private key '%s' does not match certificate '%s'"), cfg->private_key,
 		       cfg->certificate);
 	else
 		ok = TRUE;
@@ -78,7 +79,7 @@ BOOL gate_config_prepare_files(const gate_config *cfg, char *err, size_t errlen)
 		if (!generate_pair(cfg, err, errlen))
 			return FALSE;
 	} else if (have_cert != have_key) {
-		gate_err_set(err, errlen, "'%s' exists but '%s' does not: provide both or neither",
+		gate_err_set(err, errlen, _("'%s' exists but '%s' does not: provide both or neither"),
 		       have_cert ? cfg->certificate : cfg->private_key,
 		       have_cert ? cfg->private_key : cfg->certificate);
 		return FALSE;
@@ -112,12 +113,12 @@ BOOL gate_config_load_tls(gate_config *cfg, char *err, size_t errlen)
 	enum { PEM_MAX = 64 * 1024 };
 	char *cert = read_small_file(cfg->certificate, PEM_MAX);
 	if (!cert) {
-		gate_err_set(err, errlen, "cannot read the certificate '%s': %s", cfg->certificate, strerror(errno));
+		gate_err_set(err, errlen, _("cannot read the certificate '%s': %s"), cfg->certificate, strerror(errno));
 		return FALSE;
 	}
 	char *key = read_small_file(cfg->private_key, PEM_MAX);
 	if (!key) {
-		gate_err_set(err, errlen, "cannot read the private key '%s': %s", cfg->private_key, strerror(errno));
+		gate_err_set(err, errlen, _("cannot read the private key '%s': %s"), cfg->private_key, strerror(errno));
 		free(cert);
 		return FALSE;
 	}

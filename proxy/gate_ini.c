@@ -1,6 +1,7 @@
 /* gate_ini: the line reader of rmgate.conf (see gate_ini.h for the syntax and why it is ours). */
 #include "gate_ini.h"
 #include "gate_err.h"
+#include "i18n.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,12 +84,12 @@ static BOOL parse_line(gate_ini *ini, size_t *cap, char *s, unsigned lineno, con
 	if (*s == '[') {
 		char *close = strchr(s, ']');
 		if (!close || close[1]) {
-			gate_err_set(err, errlen, "line %u: malformed section header '%s'", lineno, s);
+			gate_err_set(err, errlen, _("line %u: malformed section header '%s'"), lineno, s);
 			return FALSE;
 		}
 		*close = '\0';
 		if (strcasecmp(s + 1, section) != 0 && !is_conf_section(s + 1)) {
-			gate_err_set(err, errlen, "line %u: unknown section [%s] (rmgate.conf has [gate] and [web])",
+			gate_err_set(err, errlen, _("line %u: unknown section [%s] (rmgate.conf has [gate] and [web])"),
 			             lineno, s + 1);
 			return FALSE;
 		}
@@ -97,11 +98,11 @@ static BOOL parse_line(gate_ini *ini, size_t *cap, char *s, unsigned lineno, con
 	}
 	char *eq = strchr(s, '=');
 	if (!eq || eq == s) {
-		gate_err_set(err, errlen, "line %u: expected 'key = value', got '%s'", lineno, s);
+		gate_err_set(err, errlen, _("line %u: expected 'key = value', got '%s'"), lineno, s);
 		return FALSE;
 	}
 	if (!*in_section) {
-		gate_err_set(err, errlen, "line %u: key outside of the [%s] section", lineno, section);
+		gate_err_set(err, errlen, _("line %u: key outside of the [%s] section"), lineno, section);
 		return FALSE;
 	}
 	if (*in_section == 2)
@@ -112,7 +113,7 @@ static BOOL parse_line(gate_ini *ini, size_t *cap, char *s, unsigned lineno, con
 	*key_end = '\0';
 	char *key = s, *value = unquote(eq + 1);
 	if (!add_entry(ini, cap, key, value, lineno)) {
-		gate_err_set(err, errlen, "line %u: out of memory", lineno);
+		gate_err_set(err, errlen, _("line %u: out of memory"), lineno);
 		return FALSE;
 	}
 	return TRUE;

@@ -1,6 +1,7 @@
 /* gate_sam: parse a WinPR SAM file and look accounts up (see gate_sam.h). */
 #include "gate_sam.h"
 #include "gate_err.h"
+#include "i18n.h"
 #include "hex.h"
 
 #include <openssl/crypto.h>
@@ -50,7 +51,7 @@ static BOOL parse_line(gate_sam *sam, const char *line, size_t len, unsigned lin
 	for (int i = 0; i < 4; i++) {
 		const char *c = memchr(p, ':', (size_t)(end - p));
 		if (!c && i < 3) {
-			gate_err_set(err, errlen, "line %u: expected user:domain:LM:NT:::", lineno);
+			gate_err_set(err, errlen, _("line %u: expected user:domain:LM:NT:::"), lineno);
 			return FALSE;
 		}
 		f[i] = p;
@@ -59,7 +60,7 @@ static BOOL parse_line(gate_sam *sam, const char *line, size_t len, unsigned lin
 	}
 	BYTE probe[16];
 	if (flen[0] == 0 || !parse_hash(f[3], flen[3], probe)) {
-		gate_err_set(err, errlen, "line %u: missing user or malformed NT hash (32 hex digits)", lineno);
+		gate_err_set(err, errlen, _("line %u: missing user or malformed NT hash (32 hex digits)"), lineno);
 		return FALSE;
 	}
 	sam_entry *grown = realloc(sam->e, (sam->n + 1) * sizeof(*sam->e));
@@ -103,7 +104,7 @@ gate_sam *gate_sam_parse(const char *text, char *err, size_t errlen)
 		p = nl ? nl + 1 : p + strlen(p);
 	}
 	if (sam->n == 0) {
-		gate_err_set(err, errlen, "no account in the SAM file");
+		gate_err_set(err, errlen, _("no account in the SAM file"));
 		gate_sam_free(sam);
 		return NULL;
 	}
@@ -114,7 +115,7 @@ gate_sam *gate_sam_load(const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f) {
-		gate_err_set(err, errlen, "cannot open SAM file '%s': %s", path, strerror(errno));
+		gate_err_set(err, errlen, _("cannot open SAM file '%s': %s"), path, strerror(errno));
 		return NULL;
 	}
 	char *buf = calloc(1, 1024 * 1024 + 1);
@@ -125,14 +126,14 @@ gate_sam *gate_sam_load(const char *path, char *err, size_t errlen)
 	if (!buf)
 		gate_err_set(err, errlen, "out of memory");
 	else if (too_big)
-		gate_err_set(err, errlen, "SAM file '%s' is larger than 1 MiB", path);
+		gate_err_set(err, errlen, _("SAM file '%s' is larger than 1 MiB"), path);
 	else if (memchr(buf, '\0', n))
-		gate_err_set(err, errlen, "SAM file '%s' contains NUL bytes", path);
+		gate_err_set(err, errlen, _("SAM file '%s' contains NUL bytes"), path);
 	else {
 		char inner[200];
 		sam = gate_sam_parse(buf, inner, sizeof(inner));
 		if (!sam)
-			gate_err_set(err, errlen, "SAM file '%s': %s", path, inner);
+			gate_err_set(err, errlen, _("SAM file '%s': %s"), path, inner);
 	}
 	if (buf) {
 		OPENSSL_cleanse(buf, n); /* hashes are secrets too */

@@ -1,5 +1,7 @@
 /* gate_tls: cipher-list check and the FreeRDP 2.11 tls_accept reference leak (gate_tls.h). */
 #include "gate_tls.h"
+#include "gate_err.h"
+#include "i18n.h"
 
 #include <stdio.h>
 
@@ -13,18 +15,11 @@
 
 #define TAG "rmgate.proxy.tls"
 
-static void seterr(char *why, size_t whylen, const char *what, const char *list)
-{
-	if (why && whylen)
-		snprintf(why, whylen, "'%s' %s", list, what);
-}
-
 BOOL gate_tls_check_ciphers(const char *list, char *why, size_t whylen)
 {
-	char what[200];
 	SSL_CTX *ctx = SSL_CTX_new(TLS_method());
 	if (!ctx) {
-		seterr(why, whylen, "cannot be checked (OpenSSL has no memory)", list);
+		gate_err_set(why, whylen, _("'%s' cannot be checked (OpenSSL has no memory)"), list);
 		return FALSE;
 	}
 	/* The level FreeRDP 2.11 sets (TlsSecLevel 1): what the list selects there is what a
@@ -32,7 +27,7 @@ BOOL gate_tls_check_ciphers(const char *list, char *why, size_t whylen)
 	SSL_CTX_set_security_level(ctx, 1);
 	BOOL ok = FALSE;
 	if (!*list || !SSL_CTX_set_cipher_list(ctx, list)) {
-		seterr(why, whylen, "is not an OpenSSL cipher list that selects a TLS 1.2 suite", list);
+		gate_err_set(why, whylen, _("'%s' is not an OpenSSL cipher list that selects a TLS 1.2 suite"), list);
 		goto out;
 	}
 	STACK_OF(SSL_CIPHER) *sk = SSL_CTX_get_ciphers(ctx);
@@ -43,22 +38,29 @@ BOOL gate_tls_check_ciphers(const char *list, char *why, size_t whylen)
 		if (kx == NID_kx_any)
 			continue; /* TLS 1.3: set by OpenSSL, always forward-secret AEAD */
 		tls12++;
-		const char *bad = NULL;
-		if (kx != NID_kx_ecdhe && kx != NID_kx_dhe)
-			bad = "without forward secrecy (key exchange is not ECDHE or DHE)";
-		else if (auth != NID_auth_rsa && auth != NID_auth_ecdsa)
-			bad = "without RSA or ECDSA authentication";
-		else if (SSL_CIPHER_get_cipher_nid(c) == NID_undef || SSL_CIPHER_get_bits(c, NULL) < 128)
-			bad = "without encryption of at least 128 bits";
-		if (bad) {
-			snprintf(what, sizeof(what), "selects %s %s; allowed: ECDHE or DHE suites with RSA "
-			         "or ECDSA and 128-bit or stronger ciphers", SSL_CIPHER_get_name(c), bad);
-			seterr(why, whylen, what, list);
+		/* One whole sentence each, so that it translates as one (i18n.h). */
+		const char *name = SSL_CIPHER_get_name(c);
+		if (kx != NID_kx_ecdhe && kx != NID_kx_dhe) {
+			gate_err_set(why, whylen, _("'%s' selects %s without forward secrecy (key exchange is not ECDHE or "
+			                            "DHE); allowed: ECDHE or DHE suites with RSA or ECDSA and 128-bit or "
+			                            "stronger ciphers"), list, name);
+			goto out;
+		}
+		if (auth != NID_auth_rsa && auth != NID_auth_ecdsa) {
+			gate_err_set(why, whylen, _("'%s' selects %s without RSA or ECDSA authentication; allowed: ECDHE or "
+			                            "DHE suites with RSA or ECDSA and 128-bit or stronger ciphers"),
+			             list, name);
+			goto out;
+		}
+		if (SSL_CIPHER_get_cipher_nid(c) == NID_undef || SSL_CIPHER_get_bits(c, NULL) < 128) {
+			gate_err_set(why, whylen, _("'%s' selects %s without encryption of at least 128 bits; allowed: ECDHE "
+			                            "or DHE suites with RSA or ECDSA and 128-bit or stronger ciphers"),
+			             list, name);
 			goto out;
 		}
 	}
 	if (tls12 == 0) {
-		seterr(why, whylen, "selects no TLS 1.2 suite", list);
+		gate_err_set(why, whylen, _("'%s' selects no TLS 1.2 suite"), list);
 		goto out;
 	}
 	ok = TRUE;

@@ -1,5 +1,6 @@
 /* rmgate-proxy: command line of the RDP gate (configuration, checks, then the server loop). */
 #include <getopt.h>
+#include <locale.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -19,17 +20,22 @@
 #include "gate_lab.h"
 #include "gate_session.h"
 #include "gate_worker.h"
+#include "i18n.h"
 #include "secret.h"
 #include "text_escape.h"
 
-/* What -c defaults to, for the help text. */
-#define RMGATE_CONFIG_DEFAULT_TEXT                                                                     \
-	(RMGATE_CONFIG_FILE[0] ? RMGATE_CONFIG_FILE : "none: the embedded default, files in " RMGATE_VAR_DIR)
-
 static void print_usage(FILE *out)
 {
+	/* What -c defaults to. */
+	char config_default[300];
+	if (RMGATE_CONFIG_FILE[0])
+		snprintf(config_default, sizeof config_default, "%s", RMGATE_CONFIG_FILE);
+	else
+		snprintf(config_default, sizeof config_default, _("none: the embedded default, files in %s"),
+		         RMGATE_VAR_DIR);
+	/* TRANSLATORS: keep the option names, ADDR:PORT, HOST:PORT, FILE and ignore|sha256:HEX */
 	fprintf(out,
-	        "Usage: rmgate-proxy [-c FILE] [--check-config] [--listen ADDR:PORT] [--target HOST:PORT]\n"
+	        _("Usage: rmgate-proxy [-c FILE] [--check-config] [--listen ADDR:PORT] [--target HOST:PORT]\n"
 	        "\n"
 	        "The rmgate RDP gate: vendors' RDP clients connect here; the gate connects them to the\n"
 	        "target, view only, and keeps its own decoded copy of the screen for the recorder.\n"
@@ -43,8 +49,8 @@ static void print_usage(FILE *out)
 	        "      --no-record         lab mode only: neither record sessions nor write them to the\n"
 	        "                          ledger (to measure the recorder's cost)\n"
 	        "  -h, --help              show this help\n"
-	        "  -V, --version           show the version\n",
-	        RMGATE_CONFIG_DEFAULT_TEXT);
+	        "  -V, --version           show the version\n"),
+	        config_default);
 }
 
 /* One line for the operator's terminal: what the line quotes (configuration values, file
@@ -64,7 +70,7 @@ static void say(FILE *f, const char *fmt, ...)
 
 static int usage_error(const char *what, const char *arg)
 {
-	say(stderr, "rmgate-proxy: %s '%s' (try --help)", what, arg);
+	say(stderr, _("rmgate-proxy: %s '%s' (try --help)"), _(what), arg);
 	return 2;
 }
 
@@ -91,10 +97,10 @@ static int load_secret_key(const gate_config *cfg, policy_secret_key **key)
 static void say_nla_needs_key(const gate_config *cfg)
 {
 	char *path = policy_secret_key_default_path(cfg->database);
-	fprintf(stderr, "rmgate-proxy: security = nla needs the key file %s: the accounts' NT hashes are "
+	fprintf(stderr, _("rmgate-proxy: security = nla needs the key file %s: the accounts' NT hashes are "
 	        "stored sealed with it; create it with 'rmgate-policy -d %s secret-key init' and set the "
 	        "NLA accounts' passwords with 'account passwd LOGIN --nla --password-stdin' (or use "
-	        "security = tls)\n",
+	        "security = tls)\n"),
 	        path ? path : "secret.key", cfg->database);
 	free(path);
 }
@@ -293,7 +299,7 @@ static int parse_args(int argc, char **argv, proxy_args *a)
 		case OPT_TARGET:
 		case OPT_TARGET_CERT:
 			if (cli_opt_value_missing(argv))
-				return usage_error("missing value for option", argv[optind - 2]);
+				return usage_error(N_("missing value for option"), argv[optind - 2]);
 			if (c == 'c')
 				a->file = optarg;
 			else if (c == OPT_LISTEN)
@@ -303,15 +309,15 @@ static int parse_args(int argc, char **argv, proxy_args *a)
 			else
 				a->target_cert = optarg;
 			break;
-		case 1: return usage_error("unexpected argument", optarg);
-		case ':': return usage_error("missing value for option", cli_opt_refused(argv, what, sizeof what));
+		case 1: return usage_error(N_("unexpected argument"), optarg);
+		case ':': return usage_error(N_("missing value for option"), cli_opt_refused(argv, what, sizeof what));
 		default: /* '?' */
-			return usage_error(cli_opt_refused_value(argv) ? "no value allowed for option" : "unknown option",
+			return usage_error(cli_opt_refused_value(argv) ? N_("no value allowed for option") : N_("unknown option"),
 			                   cli_opt_refused(argv, what, sizeof what));
 		}
 	}
 	if (optind < argc) /* a word after "--" */
-		return usage_error("unexpected argument", argv[optind]);
+		return usage_error(N_("unexpected argument"), argv[optind]);
 	return 0;
 }
 
@@ -350,12 +356,20 @@ static int run_worker(const proxy_args *a)
 	return rc;
 }
 
+/* Language (docs/gate.md, "Language"): the terminal side follows the locale (i18n.h): --help,
+ * --version, usage errors, --check-config, and the start-up checks when stderr is a terminal.
+ * A session worker, a start under a service manager (stderr not a terminal: the journal) and
+ * the running gate keep the C locale, so every log line, ledger row and recording is English;
+ * the messages they share with the terminal side (gate_config's errors) follow that choice. */
 int main(int argc, char **argv)
 {
+	i18n_init();
 	proxy_args args;
 	int parsed = parse_args(argc, argv, &args);
 	if (parsed)
 		return parsed == 3 ? 0 : parsed;
+	if (args.worker_id || (!args.check && !isatty(STDERR_FILENO)))
+		setlocale(LC_MESSAGES, "C");
 	setvbuf(stdout, NULL, _IOLBF, 0); /* WLog's console lines reach log files promptly */
 	if (!args.file && RMGATE_CONFIG_FILE[0])
 		args.file = RMGATE_CONFIG_FILE; /* the installed default (/etc/rmgate/rmgate.conf) */
@@ -373,8 +387,8 @@ int main(int argc, char **argv)
 	rc = 1;
 	/* Every session runs as worker_user: without it no session could start. */
 	if (geteuid() == 0 && !getpwnam(cfg.worker_user)) {
-		say(stderr, "rmgate-proxy: %s%sworker_user '%s' does not exist: create it (adduser --system %s) "
-		            "or set worker_user to an unprivileged user",
+		say(stderr, _("rmgate-proxy: %s%sworker_user '%s' does not exist: create it (adduser --system %s) "
+		              "or set worker_user to an unprivileged user"),
 		    file ? file : "", file ? ": " : "", cfg.worker_user, cfg.worker_user);
 		goto out;
 	}
@@ -391,26 +405,30 @@ int main(int argc, char **argv)
 	}
 	if (args.check) {
 		gate_sam_free(sam);
-		char target_text[300] = "(none)";
+		char target_text[300];
+		snprintf(target_text, sizeof target_text, "%s", _("(none)"));
 		if (cfg.target.host)
 			snprintf(target_text, sizeof target_text, "%s:%u", cfg.target.host, cfg.target.port);
-		say(stdout, "configuration OK (%s): %zu listen address(es), files in %s, target %s, security %s, max_sessions %d, sessions run as %s",
-		    file ? file : "embedded default", cfg.n_listen, cfg.var_dir, target_text,
+		say(stdout, _("configuration OK (%s): %zu listen address(es), files in %s, target %s, security %s, max_sessions %d, sessions run as %s"),
+		    file ? file : _("embedded default"), cfg.n_listen, cfg.var_dir, target_text,
 		    cfg.security == GATE_SEC_NLA ? "nla" : "tls", cfg.max_sessions, cfg.worker_user);
 		rc = 0;
 		goto out;
 	}
+	if (args.no_record && !cfg.target.host) {
+		gate_sam_free(sam);
+		say(stderr, _("rmgate-proxy: --no-record is only for lab mode (a fixed target): "
+		              "with permits every session is recorded"));
+		rc = 2;
+		goto out;
+	}
+	/* From here on the gate runs: its logs, the ledger and the recordings are evidence that is
+	 * read and grepped in English, whatever the operator's locale. */
+	setlocale(LC_MESSAGES, "C");
 	init_logging();
 	if (!gate_global_init()) {
 		gate_sam_free(sam);
 		say(stderr, "rmgate-proxy: cannot initialise the RDP libraries");
-		goto out;
-	}
-	if (args.no_record && !cfg.target.host) {
-		gate_sam_free(sam);
-		say(stderr, "rmgate-proxy: --no-record is only for lab mode (a fixed target): "
-		                "with permits every session is recorded");
-		rc = 2;
 		goto out;
 	}
 	rc = serve(&cfg, &args, args.no_record, sam);

@@ -1,7 +1,9 @@
 /* cli_events.c: rmgate-replay events: the timeline of policy events, input and idle
  * stretches, as text or JSON. */
 #include "replay_cli.h"
+#include "i18n.h"
 #include "text_escape.h"
+#include "text_width.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -16,6 +18,7 @@ typedef struct tl_event {
 typedef struct timeline {
 	tl_event *v;
 	size_t n, cap;
+	bool human; /* details for a person (translated), else for --json */
 } timeline;
 
 static void tl_add(timeline *t, uint64_t ts, const char *type, const char *fmt, ...)
@@ -49,6 +52,14 @@ static int tl_cmp(const void *a, const void *b)
 	return x->ts < y->ts ? -1 : x->ts > y->ts;
 }
 
+/* The details the timeline writes itself: translated for a person, English in --json (the
+ * JSON reads the same in every locale). */
+static const char *tr(bool human, const char *english) __attribute__((format_arg(2)));
+static const char *tr(bool human, const char *english)
+{
+	return human ? _(english) : english;
+}
+
 typedef struct activity {
 	bool active;
 	uint64_t first, last;
@@ -61,7 +72,7 @@ static void close_activity(timeline *t, activity *a)
 		return;
 	char until[32];
 	replay_fmt_clock(a->last, until, sizeof until);
-	tl_add(t, a->first, "input", "%llu key presses, %llu typed characters, %llu clicks, until %s",
+	tl_add(t, a->first, "input", tr(t->human, N_("%llu key presses, %llu typed characters, %llu clicks, until %s")),
 	       (unsigned long long)a->keys, (unsigned long long)a->text,
 	       (unsigned long long)a->clicks, until);
 	a->active = false;
@@ -74,7 +85,7 @@ static void input_seen(timeline *t, activity *a, uint64_t ts, uint64_t idle_ns, 
 		char d[32];
 		close_activity(t, a);
 		replay_fmt_dur(ts - since, d, sizeof d);
-		tl_add(t, since, "idle", "no input for %s", d);
+		tl_add(t, since, "idle", tr(t->human, N_("no input for %s")), d);
 	}
 	if (!a->active) {
 		memset(a, 0, sizeof *a);
@@ -93,7 +104,7 @@ static int build_timeline(replay_ctx *c, timeline *t)
 {
 	rec_record *rec = malloc(sizeof *rec);
 	if (!rec)
-		return replay_die(1, "out of memory");
+		return replay_die(1, _("out of memory"));
 	const rec_header *h = c->h;
 	uint64_t idle_ns = (uint64_t)c->o.idle_s * REPLAY_NS_PER_S;
 	activity a = { 0 };
@@ -102,7 +113,8 @@ static int build_timeline(replay_ctx *c, timeline *t)
 	while ((rc = rec_reader_next(c->r, rec)) == 1) {
 		switch (rec->type) {
 		case REC_T_HEADER:
-			tl_add(t, rec->ts, "start", "session %s, permit %lld, vendor %lld, system %lld, account %lld, %ux%u",
+			tl_add(t, rec->ts, "start",
+			       tr(t->human, N_("session %s, permit %lld, vendor %lld, system %lld, account %lld, %ux%u")),
 			       h->session_id, (long long)h->permit_id, (long long)h->vendor_id,
 			       (long long)h->system_id, (long long)h->account_id, h->width, h->height);
 			break;
@@ -129,7 +141,7 @@ static int build_timeline(replay_ctx *c, timeline *t)
 			if (rec->ts > since && rec->ts - since >= idle_ns) {
 				char d[32];
 				replay_fmt_dur(rec->ts - since, d, sizeof d);
-				tl_add(t, since, "idle", "no input for %s", d);
+				tl_add(t, since, "idle", tr(t->human, N_("no input for %s")), d);
 			}
 			tl_add(t, rec->ts, "end", "%s", rec->text1);
 			break;
@@ -152,8 +164,9 @@ int replay_events(replay_ctx *c)
 {
 	if (replay_open(c, false) != 0)
 		return 1;
-	timeline t = { 0 };
+	timeline t = { .human = !c->o.json };
 	int rc = build_timeline(c, &t);
+	char type[80];
 	if (c->o.json)
 		printf("[");
 	for (size_t i = 0; rc == 0 && i < t.n; i++) {
@@ -172,7 +185,7 @@ int replay_events(replay_ctx *c)
 			char d[32];
 			replay_fmt_time(e->ts, when, sizeof when);
 			replay_fmt_dur(e->ts > c->h->start_ns ? e->ts - c->h->start_ns : 0, d, sizeof d);
-			replay_say(stdout, "%s  +%s  %-16s %s", when, d, e->type, e->detail);
+			replay_say(stdout, "%s  +%s  %s %s", when, d, replay_pad(e->type, 16, type, sizeof type), e->detail);
 		}
 	}
 	if (c->o.json)

@@ -1,6 +1,7 @@
 /* cli_frame.c: rmgate-replay frame (the screen at a time) and sheet (a contact sheet of
  * thumbnails at regular intervals). */
 #include "replay_cli.h"
+#include "i18n.h"
 #include "rec_image.h"
 
 #include <stdlib.h>
@@ -10,18 +11,18 @@
 int replay_frame(replay_ctx *c)
 {
 	if (!c->o.out || !c->o.at)
-		return replay_die(2, "frame needs --at TIME and -o FILE.png");
+		return replay_die(2, _("frame needs --at TIME and -o FILE.png"));
 	if (replay_open(c, false) != 0)
 		return 1;
 	uint64_t at;
 	if (replay_parse_at(c, c->o.at, &at) != 0)
-		return replay_die(2, "cannot read --at '%s' (seconds, HH:MM:SS, 'YYYY-MM-DD HH:MM:SS' or end)",
+		return replay_die(2, _("cannot read --at '%s' (seconds, HH:MM:SS, 'YYYY-MM-DD HH:MM:SS' or end)"),
 		           c->o.at);
 	if (at < c->h->start_ns || at > c->sum.end_ns + REPLAY_NS_PER_S) {
 		char a[64], b[64];
 		replay_fmt_time(c->h->start_ns, a, sizeof a);
 		replay_fmt_time(c->sum.end_ns, b, sizeof b);
-		return replay_die(1, "--at %s is outside the recording (%s to %s)", c->o.at, a, b);
+		return replay_die(1, _("--at %s is outside the recording (%s to %s)"), c->o.at, a, b);
 	}
 	replay_render rd;
 	int rc = replay_render_open(c, &rd);
@@ -60,16 +61,16 @@ static void sheet_put(uint32_t *sheet, const sheet_layout *L, uint64_t i, const 
 int replay_sheet(replay_ctx *c)
 {
 	if (!c->o.out)
-		return replay_die(2, "sheet needs -o FILE.png");
+		return replay_die(2, _("sheet needs -o FILE.png"));
 	uint64_t every = 30 * REPLAY_NS_PER_S;
 	if (c->o.every && replay_parse_duration(c->o.every, &every) != 0)
-		return replay_die(2, "cannot read --every '%s' (e.g. 30s, 2m, 1h)", c->o.every);
+		return replay_die(2, _("cannot read --every '%s' (e.g. 30s, 2m, 1h)"), c->o.every);
 	if (replay_open(c, false) != 0)
 		return 1;
 	uint64_t start = c->h->start_ns, end = c->sum.end_ns > start ? c->sum.end_ns : start;
 	uint64_t n = (end - start) / every + 1;
 	if (n > 2000)
-		return replay_die(2, "--every %s gives %llu thumbnails; use a longer interval",
+		return replay_die(2, _("--every %s gives %llu thumbnails; use a longer interval"),
 		           c->o.every ? c->o.every : "30s", (unsigned long long)n);
 	sheet_layout L = { .tw = c->o.thumb };
 	L.th = (uint32_t)((uint64_t)L.tw * c->h->height / c->h->width);
@@ -80,7 +81,7 @@ int replay_sheet(replay_ctx *c)
 	L.H = rows * (L.th + SHEET_LABEL + SHEET_PAD) + SHEET_PAD;
 	uint32_t *sheet = malloc((size_t)L.W * L.H * 4), *thumb = malloc((size_t)L.tw * L.th * 4);
 	replay_render rd;
-	int rc = !sheet || !thumb ? replay_die(1, "out of memory for a %ux%u sheet", L.W, L.H)
+	int rc = !sheet || !thumb ? replay_die(1, _("out of memory for a %ux%u sheet"), L.W, L.H)
 	                          : replay_render_open(c, &rd);
 	for (size_t i = 0; rc == 0 && i < (size_t)L.W * L.H; i++)
 		sheet[i] = 0xFF303030u;

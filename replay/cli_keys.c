@@ -1,6 +1,7 @@
 /* cli_keys.c: rmgate-replay keys: what was typed, with times, in the recorded (or the
  * given) keyboard layout. */
 #include "replay_cli.h"
+#include "i18n.h"
 #include "rec_keys.h"
 
 #include <stdlib.h>
@@ -50,17 +51,17 @@ int replay_keys(replay_ctx *c)
 		else if (!strcasecmp(c->o.layout, "jp") || !strcasecmp(c->o.layout, "ja"))
 			lay = REC_LAYOUT_JP;
 		else
-			return replay_die(2, "unknown --layout '%s' (use us or jp)", c->o.layout);
+			return replay_die(2, _("unknown --layout '%s' (use us or jp)"), c->o.layout);
 	}
 	char lb[128];
-	replay_say(stdout, "# keyboard layout: %s",
+	replay_say(stdout, _("# keyboard layout: %s"),
 	       c->o.layout ? rec_layout_name(lay) : replay_layout_desc(c->h->keyboard_layout, lb, sizeof lb));
 	rec_keys_state k;
 	rec_keys_init(&k, lay);
 	keyline line = { .len = 0 };
 	rec_record *rec = malloc(sizeof *rec);
 	if (!rec)
-		return replay_die(1, "out of memory");
+		return replay_die(1, _("out of memory"));
 	int rc;
 	char out[64];
 	rec_reader_rewind(c->r);

@@ -1,6 +1,7 @@
 /* cli_render.c: the composed screen at a time (a player plus its image) and PNG output,
  * for frame, sheet and video. */
 #include "replay_cli.h"
+#include "i18n.h"
 #include "rec_image.h"
 
 #include <stdlib.h>
@@ -32,7 +33,7 @@ int replay_render_at(const replay_ctx *c, replay_render *rd, uint64_t t, bool se
 		rd->img = malloc(need);
 		rd->cap = rd->img ? need : 0;
 		if (!rd->img)
-			return replay_die(1, "out of memory for a %ux%u screen", rd->p.scr.width, rd->p.scr.height);
+			return replay_die(1, _("out of memory for a %ux%u screen"), rd->p.scr.width, rd->p.scr.height);
 	}
 	if (c->o.no_pointer)
 		memcpy(rd->img, rd->p.scr.px, need);

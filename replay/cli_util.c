@@ -2,8 +2,10 @@
  * the terminal, times in the display zone, TIME and duration arguments, opening a
  * recording. */
 #include "replay_cli.h"
+#include "i18n.h"
 #include "rec_keys.h"
 #include "text_escape.h"
+#include "text_width.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -18,7 +20,7 @@ static void vsay(FILE *f, const char *fmt, va_list ap)
 {
 	char *line = NULL;
 	if (vasprintf(&line, fmt, ap) < 0) {
-		fputs("(out of memory)\n", f);
+		fputs(_("(out of memory)\n"), f);
 		return;
 	}
 	text_escape_fputs(line, f);
@@ -171,7 +173,14 @@ const char *replay_layout_desc(uint32_t id, char *buf, size_t n)
 	rec_layout l = rec_layout_from_id(id);
 	bool known = id == 0x409 || l == REC_LAYOUT_JP;
 	snprintf(buf, n, "%s (0x%08X)%s", rec_layout_name(l), id,
-	         known ? "" : ", not a known layout: keys shown as US");
+	         known ? "" : _(", not a known layout: keys shown as US"));
+	return buf;
+}
+
+const char *replay_pad(const char *text, int columns, char *buf, size_t n)
+{
+	int w = text_display_width(text);
+	snprintf(buf, n, "%s%*s", text, w < columns ? columns - w : 0, "");
 	return buf;
 }
 
@@ -184,7 +193,7 @@ int replay_open(replay_ctx *c, bool quiet_problems)
 		return replay_die(1, "%s: %s", c->o.file, err);
 	c->h = rec_reader_header(c->r);
 	if (rec_reader_scan(c->r, &c->sum) != 0)
-		return replay_die(1, "%s: out of memory while reading", c->o.file);
+		return replay_die(1, _("%s: out of memory while reading"), c->o.file);
 	if (quiet_problems)
 		return 0;
 	char end[64];
@@ -193,10 +202,10 @@ int replay_open(replay_ctx *c, bool quiet_problems)
 	case REC_COMPLETE:
 		return 0;
 	case REC_CORRUPT:
-		return replay_die(1, "%s: corrupt recording: %s; run 'rmgate-replay verify' for details",
+		return replay_die(1, _("%s: corrupt recording: %s; run 'rmgate-replay verify' for details"),
 		           c->o.file, c->sum.problem);
 	default:
-		replay_say(stderr, "%s: warning: %s is %s (%s); showing it up to %s", REPLAY_PROG, c->o.file,
+		replay_say(stderr, _("%s: warning: %s is %s (%s); showing it up to %s"), REPLAY_PROG, c->o.file,
 		        rec_integrity_name(c->sum.integrity), c->sum.problem, end);
 		return 0;
 	}

@@ -1,5 +1,6 @@
 /* cli_video.c: rmgate-replay video: the session as frames piped to ffmpeg. */
 #include "replay_cli.h"
+#include "i18n.h"
 #include "rec_image.h"
 
 #include <errno.h>
@@ -34,7 +35,7 @@ static pid_t start_ffmpeg(const replay_ctx *c, uint32_t w, uint32_t h, int *fd)
 		       "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-pix_fmt", "yuv420p", "-c:v", "libx264",
 		       "-preset", "ultrafast", "-crf", "23", "-movflags", "+faststart", c->o.out,
 		       (char *)NULL);
-		fprintf(stderr, "%s: cannot run ffmpeg: %s (install the ffmpeg package)\n", REPLAY_PROG,
+		fprintf(stderr, _("%s: cannot run ffmpeg: %s (install the ffmpeg package)\n"), REPLAY_PROG,
 		        strerror(errno));
 		_exit(127);
 	}
@@ -87,7 +88,7 @@ static int video_frames(replay_ctx *c, replay_render *rd, int fd, uint64_t *fram
 	uint32_t w = rd->p.scr.width, h = rd->p.scr.height;
 	uint32_t *canvas = malloc((size_t)w * h * 4);
 	if (!canvas)
-		return replay_die(1, "out of memory");
+		return replay_die(1, _("out of memory"));
 	bool tty = isatty(2);
 	int rc = 0;
 	for (uint64_t t = start; t <= end + step && rc == 0; t += step) {
@@ -95,7 +96,7 @@ static int video_frames(replay_ctx *c, replay_render *rd, int fd, uint64_t *fram
 			break;
 		canvas_put(rd->img, rd->p.scr.width, rd->p.scr.height, canvas, w, h);
 		if (!write_all(fd, canvas, (size_t)w * h * 4)) {
-			rc = replay_die(1, "ffmpeg stopped reading (see its message above)");
+			rc = replay_die(1, _("ffmpeg stopped reading (see its message above)"));
 			break;
 		}
 		++*frames;
@@ -116,9 +117,9 @@ static int video_frames(replay_ctx *c, replay_render *rd, int fd, uint64_t *fram
 int replay_video(replay_ctx *c)
 {
 	if (!c->o.out)
-		return replay_die(2, "video needs -o FILE.mp4");
+		return replay_die(2, _("video needs -o FILE.mp4"));
 	if (c->o.fps > 60)
-		return replay_die(2, "--fps must be 1..60");
+		return replay_die(2, _("--fps must be 1..60"));
 	if (replay_open(c, false) != 0)
 		return 1;
 	signal(SIGPIPE, SIG_IGN);
@@ -126,11 +127,11 @@ int replay_video(replay_ctx *c)
 	 * truncates, and open()'s mode applies only when it creates the file. */
 	int ofd = open(c->o.out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (ofd < 0)
-		return replay_die(1, "cannot create %s: %s", c->o.out, strerror(errno));
+		return replay_die(1, _("cannot create %s: %s"), c->o.out, strerror(errno));
 	if (fchmod(ofd, 0600) != 0) {
 		int e = errno;
 		close(ofd);
-		return replay_die(1, "cannot make %s private (mode 0600): %s", c->o.out, strerror(e));
+		return replay_die(1, _("cannot make %s private (mode 0600): %s"), c->o.out, strerror(e));
 	}
 	close(ofd);
 	replay_render rd;
@@ -140,7 +141,7 @@ int replay_video(replay_ctx *c)
 	pid_t pid = start_ffmpeg(c, rd.p.scr.width, rd.p.scr.height, &fd);
 	if (pid < 0) {
 		replay_render_free(&rd);
-		return replay_die(1, "cannot start ffmpeg: %s", strerror(errno));
+		return replay_die(1, _("cannot start ffmpeg: %s"), strerror(errno));
 	}
 	uint64_t frames = 0;
 	int rc = video_frames(c, &rd, fd, &frames);
@@ -149,10 +150,10 @@ int replay_video(replay_ctx *c)
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
 	if (rc == 0 && !(WIFEXITED(st) && WEXITSTATUS(st) == 0))
-		rc = replay_die(1, "ffmpeg failed to write %s (exit status %d)", c->o.out,
+		rc = replay_die(1, _("ffmpeg failed to write %s (exit status %d)"), c->o.out,
 		         WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 	if (rc == 0)
-		fprintf(stderr, "%s: wrote %s: %llu frames at %u fps, speed %gx\n", REPLAY_PROG, c->o.out,
+		fprintf(stderr, _("%s: wrote %s: %llu frames at %u fps, speed %gx\n"), REPLAY_PROG, c->o.out,
 		        (unsigned long long)frames, c->o.fps, c->o.speed);
 	replay_render_free(&rd);
 	return rc;

@@ -1,5 +1,6 @@
 /* rec_image: PNG writing (libpng), box scaling and a tiny label font. */
 #include "rec_image.h"
+#include "i18n.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -49,13 +50,13 @@ int rec_png_write(const char *path, const uint32_t *bgra, uint32_t w, uint32_t h
 	 * file is made 0600 too (a screen may show personal data). */
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd >= 0 && fchmod(fd, 0600) != 0) {
-		snprintf(err, errlen, "cannot make %s private (mode 0600): %s", path, strerror(errno));
+		snprintf(err, errlen, _("cannot make %s private (mode 0600): %s"), path, strerror(errno));
 		close(fd);
 		return -1;
 	}
 	FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
 	if (!f) {
-		snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+		snprintf(err, errlen, _("cannot create %s: %s"), path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -64,7 +65,7 @@ int rec_png_write(const char *path, const uint32_t *bgra, uint32_t w, uint32_t h
 	int rc = row ? png_body(f, bgra, w, h, row) : -1;
 	free(row);
 	if (fclose(f) != 0 || rc != 0) {
-		snprintf(err, errlen, "cannot write %s: %s", path, rc ? "PNG encoding failed" : strerror(errno));
+		snprintf(err, errlen, _("cannot write %s: %s"), path, rc ? _("PNG encoding failed") : strerror(errno));
 		unlink(path);
 		return -1;
 	}

@@ -8,6 +8,7 @@
 
 #include "rec_buf.h"
 #include "hex.h"
+#include "i18n.h"
 
 #include <errno.h>
 #include <openssl/evp.h>
@@ -460,18 +461,18 @@ static int open_common(rec_reader *r, FILE *f, char *err, size_t errlen)
 	char pe[PCAP_ERRBUF_SIZE] = "";
 	r->f = f;
 	if (!pcap_header_ok(f)) {
-		snprintf(err, errlen, "not an rmgate recording (no nanosecond pcap header with link type %d and snaplen %u)",
+		snprintf(err, errlen, _("not an rmgate recording (no nanosecond pcap header with link type %d and snaplen %u)"),
 		         REC_LINKTYPE, REC_SNAPLEN);
 		return -1;
 	}
 	r->pc = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, pe);
 	if (!r->pc) {
-		snprintf(err, errlen, "not an rmgate recording (%s)", pe);
+		snprintf(err, errlen, _("not an rmgate recording (%s)"), pe);
 		return -1;
 	}
 	r->f = NULL; /* rec_pcap_close() closes it now */
 	if (pcap_datalink(r->pc) != REC_LINKTYPE) {
-		snprintf(err, errlen, "not an rmgate recording (pcap link type %d, expected %d)",
+		snprintf(err, errlen, _("not an rmgate recording (pcap link type %d, expected %d)"),
 		         pcap_datalink(r->pc), REC_LINKTYPE);
 		return -1;
 	}
@@ -486,8 +487,8 @@ static int open_common(rec_reader *r, FILE *f, char *err, size_t errlen)
 	rec_record rec;
 	int rc = rec_reader_next(r, &rec);
 	if (rc != 1 || rec.type != REC_T_HEADER) {
-		snprintf(err, errlen, "not a readable rmgate recording (%s)",
-		         r->err[0] ? r->err : "no header record");
+		snprintf(err, errlen, _("not a readable rmgate recording (%s)"),
+		         r->err[0] ? r->err : _("no header record"));
 		return -1;
 	}
 	/* The index trailer, when the file ends with one. */
@@ -523,14 +524,14 @@ int rec_reader_open(rec_reader **out, const char *path, char *err, size_t errlen
 	FILE *f = fopen(path, "rb");
 	struct stat st;
 	if (!f || fstat(fileno(f), &st) != 0) {
-		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		snprintf(err, errlen, _("cannot open %s: %s"), path, strerror(errno));
 		if (f)
 			fclose(f);
 		free(r);
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s is not a regular file", path);
+		snprintf(err, errlen, _("%s is not a regular file"), path);
 		fclose(f);
 		free(r);
 		return -1;
@@ -550,7 +551,7 @@ int rec_reader_open_mem(rec_reader **out, const void *data, size_t len, char *er
 	rec_reader *r = calloc(1, sizeof *r);
 	FILE *f = len ? fmemopen((void *)data, len, "rb") : NULL;
 	if (!r || !f) {
-		snprintf(err, errlen, len ? "out of memory" : "empty input: not an rmgate recording");
+		snprintf(err, errlen, len ? _("out of memory") : _("empty input: not an rmgate recording"));
 		if (f)
 			fclose(f);
 		free(r);

@@ -57,7 +57,10 @@ typedef struct rec_record {
 } rec_record;
 
 /* Opens a recording, checks its pcap header and its HEADER record, and reads the
- * index trailer when there is one. Returns 0, or -1 with a one-line reason. */
+ * index trailer when there is one. Returns 0, or -1 with a one-line reason, in the
+ * language of LC_MESSAGES (i18n.h: English unless the program chose a locale; the gate never
+ * does). The problems rec_reader_error() and rec_summary.problem describe stay English: they
+ * appear in rmgate-replay's JSON. */
 int rec_reader_open(rec_reader **out, const char *path, char *err, size_t errlen);
 /* Same, from a memory buffer (not copied; must outlive the reader). For the fuzzer. */
 int rec_reader_open_mem(rec_reader **out, const void *data, size_t len, char *err, size_t errlen);

@@ -9,6 +9,11 @@
  * Output: every line that quotes the recording's texts or file names goes through
  * replay_say/replay_die, which escape it for the terminal (text_escape.h).
  * Times: shown in the zone that main sets in TZ (--tz, default Asia/Tokyo).
+ * Language: the words a person reads are translated (i18n.h, LANG=ja_JP.UTF-8 gives
+ * Japanese); what a script reads stays English in every locale: --json output, event and
+ * integrity names, the OK/FAIL of verify, and the recording's own texts (event details,
+ * end reasons, the reader's description of a damaged packet). Aligned text pads by display
+ * width (replay_pad).
  */
 #ifndef RMGATE_REPLAY_REPLAY_CLI_H
 #define RMGATE_REPLAY_REPLAY_CLI_H
@@ -73,6 +78,9 @@ int replay_parse_at(const replay_ctx *c, const char *s, uint64_t *ns);
 int replay_open(replay_ctx *c, bool quiet_problems);
 /* "us (0x00000409)" and a note when the layout is not a known one. */
 const char *replay_layout_desc(uint32_t id, char *buf, size_t n);
+/* text followed by spaces up to `columns` terminal columns (display width, text_width.h: a
+ * Japanese label takes two columns a character), into buf; returns buf. */
+const char *replay_pad(const char *text, int columns, char *buf, size_t n);
 
 /* ---- the screen at a time (cli_render.c) ---- */
 /* A player plus the composed image of its current screen. */

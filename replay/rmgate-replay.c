@@ -16,8 +16,8 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-	        "Usage: rmgate-replay COMMAND RECORDING [options]\n\n"
+	/* TRANSLATORS: keep the commands, option names and their values (us, jp, end, UTC) */
+	fputs(_("Usage: rmgate-replay COMMAND RECORDING [options]\n\n"
 	        "Inspect and replay rmgate session recordings.\n\n"
 	        "Commands:\n"
 	        "  info                         ids, geometry, start/end, size, integrity\n"
@@ -32,7 +32,7 @@ static void usage(FILE *out)
 	        "  --tz ZONE      show times in ZONE (default Asia/Tokyo); --utc = --tz UTC\n"
 	        "  --no-pointer   do not draw the pointer (frame, sheet, video)\n"
 	        "  -h, --help     show this help\n"
-	        "  -V, --version  show the version\n");
+	        "  -V, --version  show the version\n"), out);
 }
 
 /* What an option does with its value. */
@@ -90,14 +90,14 @@ static int set_value(replay_opts *o, const struct replay_option *opt, const char
 	case OPT_SPEED: {
 		double speed = strtod(v, &end);
 		if (end == v || *end || !(speed > 0))
-			return replay_die(2, "--speed needs a positive number");
+			return replay_die(2, _("--speed needs a positive number"));
 		*(double *)(void *)field = speed;
 		return 0;
 	}
 	case OPT_COUNT: {
 		unsigned long n = strtoul(v, &end, 10);
 		if (end == v || *end || n == 0 || n > 100000)
-			return replay_die(2, "--%s needs a positive number", opt->name);
+			return replay_die(2, _("--%s needs a positive number"), opt->name);
 		*(unsigned *)(void *)field = (unsigned)n;
 		return 0;
 	}
@@ -112,7 +112,7 @@ static int add_operand(replay_opts *o, const char *word)
 	else if (!o->file)
 		o->file = word;
 	else
-		return replay_die(2, "unexpected argument '%s' (try --help)", word);
+		return replay_die(2, _("unexpected argument '%s' (try --help)"), word);
 	return 0;
 }
 
@@ -154,24 +154,24 @@ static int parse_args(int argc, char **argv, replay_opts *o)
 			continue;
 		}
 		if (c == ':')
-			return replay_die(2, "option %s needs a value (try --help)", cli_opt_refused(argv, what, sizeof what));
+			return replay_die(2, _("option %s needs a value (try --help)"), cli_opt_refused(argv, what, sizeof what));
 		if (c == '?' && cli_opt_refused_value(argv))
-			return replay_die(2, "option %s takes no value (try --help)", cli_opt_refused(argv, what, sizeof what));
+			return replay_die(2, _("option %s takes no value (try --help)"), cli_opt_refused(argv, what, sizeof what));
 		if (c == '?')
-			return replay_die(2, "unknown option '%s' (try --help)", cli_opt_refused(argv, what, sizeof what));
+			return replay_die(2, _("unknown option '%s' (try --help)"), cli_opt_refused(argv, what, sizeof what));
 		const struct replay_option *opt = NULL;
 		for (size_t i = 0; i < N_OPTIONS && !opt; i++)
 			if (c == OPTION_VAL(i) || c == options[i].letter)
 				opt = &options[i];
 		if (!opt)
-			return replay_die(2, "unknown option (try --help)");
+			return replay_die(2, _("unknown option (try --help)"));
 		switch (opt->kind) {
 		case OPT_HELP: usage(stdout); return 3;
 		case OPT_VERSION: printf("rmgate-replay %s\n", RMGATE_VERSION); return 3;
 		case OPT_UTC: o->tz = "UTC"; break;
 		default:
 			if (takes_value(opt) && cli_opt_value_missing(argv))
-				return replay_die(2, "option --%s needs a value (try --help)", opt->name);
+				return replay_die(2, _("option --%s needs a value (try --help)"), opt->name);
 			if (set_value(o, opt, optarg) != 0)
 				return 2;
 		}
@@ -184,9 +184,9 @@ static int parse_args(int argc, char **argv, replay_opts *o)
 		return 2;
 	}
 	if (!o->file)
-		return replay_die(2, "%s needs a RECORDING file (try --help)", o->cmd);
+		return replay_die(2, _("%s needs a RECORDING file (try --help)"), o->cmd);
 	if (o->thumb < 16)
-		return replay_die(2, "--width must be at least 16");
+		return replay_die(2, _("--width must be at least 16"));
 	return 0;
 }
 
@@ -216,5 +216,5 @@ int main(int argc, char **argv)
 		rec_reader_close(c.r);
 		return rc;
 	}
-	return replay_die(2, "unknown command '%s' (try --help)", c.o.cmd);
+	return replay_die(2, _("unknown command '%s' (try --help)"), c.o.cmd);
 }

@@ -41,6 +41,8 @@ for path in /usr/bin/rmgate-proxy /usr/bin/rmgate-policy /usr/bin/rmgate-replay 
     /lib/systemd/system/rmgate.service /lib/systemd/system/rmgate-web.service /etc/rmgate/rmgate.conf \
     /usr/share/locale/ja/LC_MESSAGES/rmgate.mo \
     /usr/share/man/man1/rmgate-proxy.1.gz /usr/share/man/man1/rmgate-web.1.gz /usr/share/man/man5/rmgate.conf.5.gz \
+    /usr/share/man/ja/man1/rmgate-replay.1.gz /usr/share/man/ja/man5/rmgate.conf.5.gz \
+    /usr/share/locale/ja/LC_MESSAGES/rmgate.mo \
     /usr/share/doc/rmgate/gate.md.gz; do
     bench_check "package holds $path" grep -qx "$path" "$BENCH_DIR/contents.txt"
 done
