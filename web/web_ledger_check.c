@@ -29,7 +29,9 @@ static double monotonic_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* One check, full or since the last good head; the result published under the lock. */
+/* One check, full or since the last good head; the result published under the lock. The
+ * check itself runs on c->db, which only this function uses (the thread, or a test while the
+ * thread sleeps: policy_db serialises its callers). */
 static void check_once(web_ledger_check *c, bool full)
 {
 	pthread_mutex_lock(&c->lock);
@@ -119,6 +121,11 @@ web_ledger_check *web_ledger_check_start(const char *database_path, char *err, s
 		return NULL;
 	}
 	return c;
+}
+
+void web_ledger_check_run(web_ledger_check *c, bool full)
+{
+	check_once(c, full);
 }
 
 void web_ledger_check_result(web_ledger_check *c, web_ledger_status *out)

@@ -35,6 +35,9 @@ typedef struct {
  * time), then starts the thread. NULL with err on failure. */
 web_ledger_check *web_ledger_check_start(const char *database_path, char *err, size_t errlen);
 void web_ledger_check_result(web_ledger_check *c, web_ledger_status *out);
+/* Runs one check now in the caller's thread, as the thread does on its timer: full, or of the
+ * rows since the last head reached (a full one after a broken chain). For tests. */
+void web_ledger_check_run(web_ledger_check *c, bool full);
 /* Ends the thread (waiting for a check under way) and frees everything; NULL is fine. */
 void web_ledger_check_stop(web_ledger_check *c);
 
