@@ -40,24 +40,6 @@ static int usage_error(const char *what, const char *detail)
 	return 2;
 }
 
-static char *read_file(const char *path, size_t max)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	char *buf = malloc(max + 1);
-	size_t n = buf ? fread(buf, 1, max + 1, f) : 0;
-	bool bad = !buf || ferror(f) || n > max;
-	fclose(f);
-	if (bad) {
-		free(buf);
-		errno = EINVAL;
-		return NULL;
-	}
-	buf[n] = 0;
-	return buf;
-}
-
 /* The configuration: built-in defaults, then the file, then the command line (web_config.h).
  * Returns 0, or the exit status after printing why. */
 static int configure(int argc, char **argv, web_config *cfg, bool *check_only)
@@ -140,8 +122,8 @@ static int load_certificate(const web_config *cfg, char **cert_pem, char **key_p
 		}
 		printf("rmgate-web: generated a self-signed certificate %s\n", cfg->certificate);
 	}
-	*cert_pem = read_file(cfg->certificate, 64 * 1024);
-	*key_pem = *cert_pem ? read_file(cfg->private_key, 64 * 1024) : NULL;
+	*cert_pem = web_read_file(cfg->certificate, 64 * 1024);
+	*key_pem = *cert_pem ? web_read_file(cfg->private_key, 64 * 1024) : NULL;
 	if (!*cert_pem || !*key_pem) {
 		fprintf(stderr, "rmgate-web: cannot read '%s': %s\n", *cert_pem ? cfg->private_key : cfg->certificate,
 			strerror(errno));

@@ -84,23 +84,31 @@ bool web_config_set(web_config *cfg, const char *key, const char *value, char *e
 	return fail(err, errlen, "unknown key '%s' in [web] (see rmgate.conf(5))", key);
 }
 
-static char *read_text(const char *file, char *err, size_t errlen)
+char *web_read_file(const char *path, size_t max)
 {
-	FILE *f = fopen(file, "rb");
-	if (!f) {
-		fail(err, errlen, "cannot open configuration '%s': %s", file, strerror(errno));
+	FILE *f = fopen(path, "rb");
+	if (!f)
 		return NULL;
-	}
-	char *text = malloc(MAX_FILE + 1);
-	size_t n = text ? fread(text, 1, MAX_FILE + 1, f) : 0;
-	bool bad = !text || ferror(f) || n > MAX_FILE;
+	char *buf = malloc(max + 1);
+	size_t n = buf ? fread(buf, 1, max + 1, f) : 0;
+	bool bad = !buf || ferror(f) || n > max;
 	fclose(f);
 	if (bad) {
-		fail(err, errlen, "cannot read configuration '%s' (larger than 1 MiB or unreadable)", file);
-		free(text);
+		free(buf);
+		errno = buf ? EFBIG : ENOMEM;
 		return NULL;
 	}
-	text[n] = 0;
+	buf[n] = 0;
+	return buf;
+}
+
+static char *read_text(const char *file, char *err, size_t errlen)
+{
+	char *text = web_read_file(file, MAX_FILE);
+	if (!text && errno == EFBIG)
+		fail(err, errlen, "cannot read configuration '%s': larger than 1 MiB", file);
+	else if (!text)
+		fail(err, errlen, "cannot open configuration '%s': %s", file, strerror(errno));
 	return text;
 }
 

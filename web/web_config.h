@@ -45,4 +45,8 @@ bool web_config_set(web_config *cfg, const char *key, const char *value, char *e
 bool web_config_finish(web_config *cfg, char *err, size_t errlen);
 void web_config_free(web_config *cfg);
 
+/* The whole of a small file (configuration, PEM) as a NUL-terminated string, at most max
+ * bytes; NULL with errno set (EFBIG: longer than max). The caller frees it. */
+char *web_read_file(const char *path, size_t max);
+
 #endif
