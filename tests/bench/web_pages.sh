@@ -49,4 +49,5 @@ python3 tests/bench/web_pages.py "https://127.0.0.1:$PORT" "$ROUNDS" \
     "approver:deputy:bench-staff-pass:$COMMON,/reports/monthly.html?month=$MONTH&section=$SECTION,/reports/monthly.csv?month=$MONTH,/reports/register.csv?month=$MONTH" \
     "auditor:audit:bench-staff-pass:/,/sessions?month=$MONTH" \
     "applicant:officer:bench-staff-pass:/,/permits,/permits/$OWN_PERMIT,/sessions?month=$MONTH,/reports/monthly.html?month=$MONTH"
+echo "web bench: at its start the console $(grep -h 'ledger checked' "$RUN/web.log" | sed 's/^rmgate-web: //')"
 echo "web bench: load average $(cut -d' ' -f1-3 /proc/loadavg) after the run"
