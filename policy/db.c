@@ -102,6 +102,18 @@ char *pol_strdup(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
+/* What a row of `table` is called in a message (translated): "section" for sections. */
+static const char *row_kind(const char *table)
+{
+	if (!strcmp(table, "sections"))
+		return _("section");
+	if (!strcmp(table, "vendors"))
+		return _("vendor");
+	if (!strcmp(table, "systems"))
+		return _("system");
+	return table;
+}
+
 int pol_id_by_name(policy_db *db, const char *table, const char *name, int64_t *id)
 {
 	char sql[128];
@@ -115,8 +127,7 @@ int pol_id_by_name(policy_db *db, const char *table, const char *name, int64_t *
 	if (rc == SQLITE_ROW)
 		*id = sqlite3_column_int64(st, 0);
 	else if (rc == SQLITE_DONE)
-		status = pol_fail(POLICY_ERR_NOT_FOUND, "no %.*s named '%s'", (int)strlen(table) - 1, table,
-		                  name ? name : "");
+		status = pol_fail(POLICY_ERR_NOT_FOUND, "no %s named '%s'", row_kind(table), name ? name : "");
 	else
 		status = pol_sql_fail(db, "looking up a name");
 	sqlite3_finalize(st);
