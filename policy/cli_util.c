@@ -367,15 +367,17 @@ int cli_print_record(policy_db *db, FILE *out, bool json, const char *sql, int n
 		if (json) {
 			json_object(out, st);
 		} else {
-			/* the values start at display column 17, or two after the widest label */
-			int ncol = sqlite3_column_count(st), column = 17;
+			/* the values start at display column 17 (English labels are at most 16 wide), or
+			 * two after the widest label when one is wider (translated labels) */
+			int ncol = sqlite3_column_count(st), widest = 0;
 			for (int c = 0; c < ncol; c++) {
 				char *label = text_escape_dup(cli_label(sqlite3_column_name(st, c)));
 				int w = label ? text_display_width(label) : 0;
-				if (w + 2 > column)
-					column = w + 2;
+				if (w > widest)
+					widest = w;
 				free(label);
 			}
+			int column = widest > 16 ? widest + 2 : 17;
 			for (int c = 0; c < ncol; c++) {
 				const char *v = (const char *)sqlite3_column_text(st, c);
 				char *label = text_escape_dup(cli_label(sqlite3_column_name(st, c)));

@@ -74,7 +74,8 @@ int cli_print_query(policy_db *db, FILE *out, bool json, const char *sql, int nb
  * table of N_() names), else the name itself. JSON and CSV keep the names. */
 const char *cli_label(const char *name);
 /* As cli_print_query but prints one object (JSON) or "name value" lines: the labels (cli_label)
- * padded by display width, the values starting at one column (17, or two after the widest). */
+ * padded by display width, the values starting at one column (17, or two after the widest label
+ * when one is wider than 16). */
 int cli_print_record(policy_db *db, FILE *out, bool json, const char *sql, int nbind, const char *const *binds);
 
 /* JSON string literal of s (text_json_string: valid UTF-8 passed through, controls and
