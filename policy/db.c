@@ -428,11 +428,13 @@ static void say_what_version_4_needs(policy_db *db)
 	int accounts = count_rows(db, "SELECT COUNT(*) FROM accounts");
 	int secrets = count_rows(db, "SELECT COUNT(*) FROM system_secrets WHERE binding <> 2");
 	if (accounts)
-		WLog_WARN(POLICY_TAG, "schema 4: the plain NT hashes of %d account(s) were dropped; an account that logs"
-			  " on with NLA needs 'rmgate-policy account passwd LOGIN --nla --password-stdin'", accounts);
+		WLog_WARN(POLICY_TAG, _("schema 4: the plain NT hashes of %d account(s) were dropped; an account that logs"
+					" on with NLA needs 'rmgate-policy account passwd LOGIN --nla --password-stdin'"),
+			  accounts);
 	if (secrets)
-		WLog_WARN(POLICY_TAG, "schema 4: %d stored target account(s) are not bound to their target's host, port"
-			  " and pin; store them again with 'rmgate-policy system secret'", secrets);
+		WLog_WARN(POLICY_TAG, _("schema 4: %d stored target account(s) are not bound to their target's host, port"
+					" and pin; store them again with 'rmgate-policy system secret'"),
+			  secrets);
 }
 
 static int migrate(policy_db *db)
