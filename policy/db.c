@@ -16,7 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static _Thread_local char last_error[512] = "no error";
+/* Room for the longest message in Japanese (three bytes a character) with its arguments. */
+static _Thread_local char last_error[1024] = "no error";
 
 const char *policy_last_error(void)
 {
@@ -27,8 +28,20 @@ int pol_fail(int status, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(last_error, sizeof last_error, _(fmt), ap); /* translated: i18n.h */
+	int n = vsnprintf(last_error, sizeof last_error, _(fmt), ap); /* translated: i18n.h */
 	va_end(ap);
+	/* a message cut short ends at a whole UTF-8 character */
+	if (n >= (int)sizeof last_error) {
+		size_t len = sizeof last_error - 1, lead = len;
+		while (lead > 0 && ((unsigned char)last_error[lead - 1] & 0xC0) == 0x80)
+			lead--;
+		if (lead > 0) { /* last_error[lead - 1] begins the last character: is it whole? */
+			unsigned char c = (unsigned char)last_error[lead - 1];
+			size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+			if (lead - 1 + need > len)
+				last_error[lead - 1] = 0;
+		}
+	}
 	return status;
 }
 

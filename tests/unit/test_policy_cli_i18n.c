@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "cli_util.h"
 #include "i18n.h"
+#include "policy_internal.h"
 #include "text_width.h"
 
 #include <limits.h>
@@ -214,6 +215,22 @@ static void confirmations_and_usage_are_japanese(void **state)
 	assert_non_null(strstr(out, "\"reason\": \"調査のため\""));
 }
 
+/* A message longer than its buffer (a Japanese one with long arguments) is cut at a whole
+ * UTF-8 character, never inside one. */
+static void a_long_message_ends_at_a_whole_character(void **state)
+{
+	(void)state;
+	char text[1400] = "x"; /* one ASCII byte, then three-byte characters: a cut at 1023 falls inside one */
+	for (size_t i = 1; i + 3 < sizeof text; i += 3)
+		memcpy(text + i, "あ", 4);
+	assert_int_equal(pol_fail(POLICY_ERR_INVALID, "%s", text), POLICY_ERR_INVALID);
+	const char *e = policy_last_error();
+	size_t n = strlen(e);
+	assert_true(n > 900 && n < 1023);
+	assert_int_equal((n - 1) % 3, 0);
+	assert_int_equal(memcmp(e + n - 3, "あ", 3), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -224,6 +241,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(json_is_the_same_in_both_languages, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_refused_application_gives_the_rule_in_japanese, setup, teardown),
 		cmocka_unit_test_setup_teardown(confirmations_and_usage_are_japanese, setup, teardown),
+		cmocka_unit_test(a_long_message_ends_at_a_whole_character),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
