@@ -4,6 +4,7 @@
 #include "ledger.h"
 #include "ledger_internal.h"
 #include "policy_internal.h"
+#include "i18n.h"
 #include "hex.h"
 #include "pin.h"
 
@@ -41,7 +42,7 @@ static int insert_step(policy_db *db, sqlite3_stmt *st, const char *kind, const 
 	int rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc == SQLITE_CONSTRAINT)
-		return pol_fail(POLICY_ERR_EXISTS, "a %s named '%s' already exists", kind, name);
+		return pol_fail(POLICY_ERR_EXISTS, "a %s named '%s' already exists", _(kind), name);
 	if (rc != SQLITE_DONE)
 		return pol_sql_fail(db, kind);
 	if (id_out)
@@ -60,7 +61,7 @@ int policy_section_add(policy_db *db, const char *name, const char *officer, int
 		pol_bind_text(st, 1, name);
 		pol_bind_text(st, 2, officer ? officer : "");
 		sqlite3_bind_int64(st, 3, policy_now_us());
-		status = insert_step(db, st, "section", name, id_out);
+		status = insert_step(db, st, N_("section"), name, id_out);
 	}
 	pol_unlock(db);
 	return status;
@@ -97,7 +98,7 @@ int policy_vendor_add(policy_db *db, const char *name, const char *prime, int64_
 			if (prime)
 				sqlite3_bind_int64(st, 2, prime_id);
 			sqlite3_bind_int64(st, 3, policy_now_us());
-			status = insert_step(db, st, "vendor", name, id_out);
+			status = insert_step(db, st, N_("vendor"), name, id_out);
 		}
 	}
 	pol_unlock(db);
@@ -236,7 +237,7 @@ int policy_system_add(policy_db *db, const policy_system_spec *s, int64_t *id_ou
 			pol_bind_text(st, 12, s->cert_pin ? pin : NULL);
 			pol_bind_text(st, 13, networks);
 			pol_bind_text(st, 14, lab);
-			status = insert_step(db, st, "system", s->name, id_out);
+			status = insert_step(db, st, N_("system"), s->name, id_out);
 		}
 	}
 	pol_unlock(db);
@@ -294,7 +295,8 @@ static int set_sources(policy_db *db, const char *system, const char *const *cid
 	if (blank(system))
 		return pol_fail(POLICY_ERR_INVALID, "no system named");
 	if (blank(actor))
-		return pol_fail(POLICY_ERR_INVALID, "who sets the system's %s must be named (--by)", lab ? "lab ranges" : "networks");
+		return pol_fail(POLICY_ERR_INVALID, "who sets the system's %s must be named (--by)",
+				lab ? _("lab ranges") : _("networks"));
 	char *list = NULL;
 	int status = source_list(cidrs, n, lab, &list);
 	if (status)
@@ -410,7 +412,7 @@ int policy_closed_day_add(policy_db *db, const char *date, const char *reason)
 	if (st) {
 		pol_bind_text(st, 1, buf);
 		pol_bind_text(st, 2, reason ? reason : "");
-		status = insert_step(db, st, "closed day", buf, NULL);
+		status = insert_step(db, st, N_("closed day"), buf, NULL);
 	}
 	pol_unlock(db);
 	return status;

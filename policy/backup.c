@@ -1,6 +1,7 @@
 /* backup.c: the online copy of the permit database (backup.h). */
 #include "backup.h"
 #include "policy_internal.h"
+#include "i18n.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -45,7 +46,7 @@ static int copy_pages(policy_db *db, sqlite3 *dst, int *pages_out)
 	int finish = sqlite3_backup_finish(b);
 	if (rc != SQLITE_DONE)
 		return pol_fail(POLICY_ERR_DB, "the backup stopped: %s", rc == SQLITE_BUSY || rc == SQLITE_LOCKED
-						     ? "the database stayed locked for 5 s" : sqlite3_errstr(rc));
+						     ? _("the database stayed locked for 5 s") : sqlite3_errstr(rc));
 	if (finish != SQLITE_OK)
 		return pol_fail(POLICY_ERR_DB, "the backup did not finish: %s", sqlite3_errstr(finish));
 	if (pages_out)
@@ -64,13 +65,13 @@ int policy_backup(policy_db *db, const char *path, int *pages_out)
 	if (fd < 0)
 		return pol_fail(errno == EEXIST ? POLICY_ERR_EXISTS : POLICY_ERR_IO, "backup: cannot create %s: %s%s",
 				part, strerror(errno),
-				errno == EEXIST ? " (a backup in progress, or one that was cut short: remove it)" : "");
+				errno == EEXIST ? _(" (a backup in progress, or one that was cut short: remove it)") : "");
 	close(fd);
 
 	sqlite3 *dst = NULL;
 	int status;
 	if (sqlite3_open_v2(part, &dst, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
-		status = pol_fail(POLICY_ERR_IO, "backup: cannot open %s: %s", part, dst ? sqlite3_errmsg(dst) : "no memory");
+		status = pol_fail(POLICY_ERR_IO, "backup: cannot open %s: %s", part, dst ? sqlite3_errmsg(dst) : _("out of memory"));
 	else {
 		pol_lock(db);
 		status = copy_pages(db, dst, pages_out);

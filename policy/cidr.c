@@ -1,5 +1,6 @@
 /* cidr.c: address blocks and matching (see cidr.h). */
 #include "cidr.h"
+#include "i18n.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -101,9 +102,10 @@ bool policy_cidr_within(const policy_cidr *inner, const policy_cidr *outer)
 	return inner->prefix >= outer->prefix && policy_cidr_contains(outer, inner->addr);
 }
 
-static const char *const kind_names[] = { "global",        "any address", "too wide",    "private",
-					  "loopback",      "link-local",  "CGNAT (shared address space)",
-					  "documentation", "unspecified", "multicast",   "reserved" };
+/* English, as the ledger and JSON carry them; marked so that a message can show them translated. */
+static const char *const kind_names[] = { N_("global"),        N_("any address"), N_("too wide"),    N_("private"),
+					  N_("loopback"),      N_("link-local"),  N_("CGNAT (shared address space)"),
+					  N_("documentation"), N_("unspecified"), N_("multicast"),   N_("reserved") };
 
 const char *policy_cidr_kind_name(policy_cidr_kind k)
 {

@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "cli_commands.h"
 #include "cli_opt.h"
+#include "i18n.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -17,12 +18,18 @@
 #define RMGATE_VAR_DIR "./var"
 #endif
 
+/* The help in three translated parts (i18n.h): the command lines keep their English words
+ * (what a user types); their notes, the paragraphs and the option descriptions are translated. */
 static void print_usage(FILE *out)
 {
-	fputs("Usage: rmgate-policy [-d DB] [--tz ZONE] COMMAND ...\n"
-	      "\n"
-	      "Permits, the ledger and reports for rmgate (database default " RMGATE_VAR_DIR "/rmgate.db).\n"
-	      "\n"
+	fprintf(out,
+		_("Usage: rmgate-policy [-d DB] [--tz ZONE] COMMAND ...\n"
+		  "\n"
+		  "Permits, the ledger and reports for rmgate (database default %s/rmgate.db).\n"
+		  "\n"),
+		RMGATE_VAR_DIR);
+	/* TRANSLATORS: the command lines stay as they are (what a user types); translate the notes in parentheses. */
+	fputs(_(
 	      "  init\n"
 	      "  section add NAME [--officer NAME] | section list [--json]\n"
 	      "  vendor add NAME [--prime VENDOR] | vendor list [--json]\n"
@@ -64,8 +71,9 @@ static void print_usage(FILE *out)
 	      "  backup FILE                 (a consistent copy while the gate runs; never overwrites)\n"
 	      "  retention show | retention set DAYS [--by NAME]\n"
 	      "  sources show | sources set [--min-prefix4 N] [--min-prefix6 N] [--by NAME]\n"
-	      "  recordings prune --older-than DAYS [--dry-run] [--dir DIR] [--by NAME]\n"
-	      "\n"
+	      "  recordings prune --older-than DAYS [--dry-run] [--dir DIR] [--by NAME]\n"),
+	      out);
+	fputs(_("\n"
 	      "Dates are YYYY-MM-DD and times are shown in ZONE (default Asia/Tokyo). The key file\n"
 	      "defaults to secret.key beside DB. Options take --opt VALUE or --opt=VALUE, before or\n"
 	      "after the operands; \"--\" ends them.\n"
@@ -73,7 +81,7 @@ static void print_usage(FILE *out)
 	      "  -d, --database DB   the SQLite database\n"
 	      "      --tz ZONE       the time zone of dates and times (a tz database name)\n"
 	      "  -h, --help          show this help (also after COMMAND)\n"
-	      "  -V, --version       show the version\n",
+	      "  -V, --version       show the version\n"),
 	      out);
 }
 
@@ -81,7 +89,7 @@ static int run(policy_db *db, const char *path, int argc, char **argv)
 {
 	const char *cmd = argv[0];
 	if (!strcmp(cmd, "init")) {
-		printf("database %s ready (schema version %d)\n", path, policy_schema_version());
+		printf(_("database %s ready (schema version %d)\n"), path, policy_schema_version());
 		return CLI_OK;
 	}
 	if (!strcmp(cmd, "section") || !strcmp(cmd, "vendor") || !strcmp(cmd, "system"))

@@ -152,8 +152,8 @@ static int system_pin(policy_db *db, int argc, char **argv)
 	if (policy_system_set_cert_pin(db, a.pos[0], pin, cli_actor(&a, who, sizeof who), policy_now_us()))
 		return cli_fail();
 	if (had_secret && !has_secret(db, a.pos[0]))
-		fprintf(stderr, "rmgate-policy: note: the stored target account of system %s was cleared (it is sealed to"
-			" the certificate pin); store it again with 'system secret %s --user USER --password-stdin'\n",
+		fprintf(stderr, _("rmgate-policy: note: the stored target account of system %s was cleared (it is sealed to"
+				  " the certificate pin); store it again with 'system secret %s --user USER --password-stdin'\n"),
 			a.pos[0], a.pos[0]);
 	return CLI_OK;
 }
@@ -183,7 +183,10 @@ static int system_set(policy_db *db, int argc, char **argv)
 			   : policy_system_set_networks(db, a.pos[0], list, n, actor, policy_now_us());
 		if (rc)
 			return cli_fail();
-		printf("system %s: %s %s\n", a.pos[0], i ? "lab ranges" : "networks", n ? "set" : "cleared");
+		if (i)
+			printf(n ? _("system %s: lab ranges set\n") : _("system %s: lab ranges cleared\n"), a.pos[0]);
+		else
+			printf(n ? _("system %s: networks set\n") : _("system %s: networks cleared\n"), a.pos[0]);
 	}
 	return CLI_OK;
 }
@@ -266,7 +269,8 @@ static int account_password(policy_db *db, const char *db_path, bool add, int ar
 	if (!rc && add)
 		printf("%lld\n", (long long)id);
 	else if (!rc)
-		printf("password of %s set (%s)\n", a.pos[0], nla ? "TLS and NLA, NT hash sealed" : "TLS only");
+		printf(nla ? _("password of %s set (TLS and NLA, NT hash sealed)\n") : _("password of %s set (TLS only)\n"),
+		       a.pos[0]);
 	policy_secret_key_free(key);
 	return rc;
 }
@@ -303,9 +307,9 @@ int cli_verify(policy_db *db, int argc, char **argv)
 		return cli_fail();
 	if (!r.ok)
 		return cli_error("ledger verification FAILED: %s", r.problem);
-	printf("ledger ok: %lld rows, head %lld:%s", (long long)r.rows, (long long)r.head_seq, r.head_hex);
+	printf(_("ledger ok: %lld rows, head %lld:%s"), (long long)r.rows, (long long)r.head_seq, r.head_hex);
 	if (text)
-		printf(", anchor seq %lld matches", (long long)anchor.seq);
+		printf(_(", anchor seq %lld matches"), (long long)anchor.seq);
 	putchar('\n');
 	return CLI_OK;
 }
@@ -333,7 +337,7 @@ int cli_backup(policy_db *db, int argc, char **argv)
 		return cli_fail();
 	if (!r.ok)
 		return cli_error("backup written, but its ledger does not verify: %s", r.problem);
-	printf("backup written: %d pages; its ledger ok: %lld rows, head %lld:%s\n", pages, (long long)r.rows,
+	printf(_("backup written: %d pages; its ledger ok: %lld rows, head %lld:%s\n"), pages, (long long)r.rows,
 	       (long long)r.head_seq, r.head_hex);
 	return CLI_OK;
 }

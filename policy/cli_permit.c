@@ -4,6 +4,8 @@
 #include "ledger_internal.h"
 #include "forms.h"
 #include "permit.h"
+#include "text_escape.h"
+#include "text_width.h"
 
 #include <string.h>
 
@@ -63,6 +65,15 @@ static int apply(policy_db *db, int argc, char **argv)
 	return CLI_OK;
 }
 
+/* One line of the decision under the record cli_print_record printed (its labels are short:
+ * the values start at column 17 there too). */
+static void notice_line(const char *label, const char *value)
+{
+	text_print_padded(stdout, label, 17);
+	text_escape_fputs(value, stdout);
+	putchar('\n');
+}
+
 /* Form 2 as text, after a decision; the document to file is `permit notice ID`. */
 static void print_notice(policy_db *db, int64_t id, bool approved, const char *by, const char *reason)
 {
@@ -77,17 +88,18 @@ static void print_notice(policy_db *db, int64_t id, bool approved, const char *b
 			 " FROM permits p JOIN sections c ON c.id = p.section_id JOIN vendors v ON v.id = p.vendor_id"
 			 " JOIN systems s ON s.id = p.system_id WHERE p.id = ?1",
 			 1, bind);
-	/* labels padded by display width: two columns per kanji */
-	printf("決定             %s\n決定者           %s\n", approved ? "許可する" : "許可しない", by);
+	/* the record's column: labels padded by display width (two columns per kanji) */
+	notice_line("決定", approved ? "許可する" : "許可しない");
+	notice_line("決定者", by);
 	if (reason && *reason)
-		printf("理由             %s\n", reason);
+		notice_line("理由", reason);
 }
 
 static void print_state(policy_db *db, int64_t id)
 {
 	policy_permit_state s;
 	if (!policy_permit_state_of(db, id, &s))
-		printf("permit %lld is now %s\n", (long long)id, policy_permit_state_name(s));
+		printf(_("permit %lld is now %s\n"), (long long)id, policy_permit_state_name(s));
 }
 
 static int step_cmd(policy_db *db, const char *verb, int argc, char **argv)
@@ -104,17 +116,20 @@ static int step_cmd(policy_db *db, const char *verb, int argc, char **argv)
 	int64_t id;
 	if (a.npos != 1)
 		return cli_usage("%s: give one permit ID", cmd);
-	if (cli_id(a.pos[0], "permit ID", &id))
+	if (cli_id(a.pos[0], N_("permit ID"), &id))
 		return CLI_USAGE;
 	bool decide = !strcmp(verb, "decide");
 	if (decide ? (cli_has(&a, "approve") == cli_has(&a, "refuse")) : (cli_has(&a, "approve") || cli_has(&a, "refuse")))
-		return cli_usage(decide ? "%s: give exactly one of --approve or --refuse" : "%s: --approve/--refuse belong to 'permit decide'", cmd);
+		return cli_usage(decide ? N_("%s: give exactly one of --approve or --refuse")
+					: N_("%s: --approve/--refuse belong to 'permit decide'"),
+				 cmd);
 	bool order = !strcmp(verb, "order");
 	if (cli_has(&a, "suspend") && !order)
 		return cli_usage("%s: --suspend belongs to 'permit order'", cmd);
 	if (cli_has(&a, "due") != order)
-		return cli_usage(order ? "%s: --due YYYY-MM-DD is required (the day the measures must be done by)"
-				       : "%s: --due belongs to 'permit order'", cmd);
+		return cli_usage(order ? N_("%s: --due YYYY-MM-DD is required (the day the measures must be done by)")
+				       : N_("%s: --due belongs to 'permit order'"),
+				 cmd);
 	if (!cli_has(&a, "by"))
 		return cli_usage("%s: --by NAME is required", cmd);
 	if (!decide && !cli_has(&a, "reason"))
@@ -125,7 +140,7 @@ static int step_cmd(policy_db *db, const char *verb, int argc, char **argv)
 		if (policy_permit_order(db, id, cli_get(&a, "by"), cli_get(&a, "reason"), cli_get(&a, "due"),
 					cli_has(&a, "suspend"), now, &order_id))
 			return cli_fail();
-		printf("corrective order %lld on permit %lld, due %s\n", (long long)order_id, (long long)id, cli_get(&a, "due"));
+		printf(_("corrective order %lld on permit %lld, due %s\n"), (long long)order_id, (long long)id, cli_get(&a, "due"));
 		print_state(db, id);
 		return CLI_OK;
 	}
@@ -133,7 +148,7 @@ static int step_cmd(policy_db *db, const char *verb, int argc, char **argv)
 		int closed = 0;
 		if (policy_permit_order_done(db, id, cli_get(&a, "by"), cli_get(&a, "reason"), now, &closed))
 			return cli_fail();
-		printf("%d corrective order(s) on permit %lld closed\n", closed, (long long)id);
+		printf(_("%d corrective order(s) on permit %lld closed\n"), closed, (long long)id);
 		print_state(db, id);
 		return CLI_OK;
 	}
@@ -160,11 +175,11 @@ static int step_cmd(policy_db *db, const char *verb, int argc, char **argv)
 		return CLI_OK;
 	}
 	if (overdue)
-		printf("corrective order %lld was due %s and is not carried out (Art. 8); the history says so\n",
+		printf(_("corrective order %lld was due %s and is not carried out (Art. 8); the history says so\n"),
 		       (long long)overdue_id, overdue_due);
 	print_state(db, id);
 	if (step == POLICY_STEP_END)
-		printf("end-of-use report for the IT division (Art. 9-2): rmgate-policy permit end-report %lld --format pdf -o FILE\n",
+		printf(_("end-of-use report for the IT division (Art. 9-2): rmgate-policy permit end-report %lld --format pdf -o FILE\n"),
 		       (long long)id);
 	return CLI_OK;
 }
@@ -249,7 +264,7 @@ static int document(policy_db *db, const char *cmd, cli_render_fn render, int ar
 	bool pdf;
 	if (cli_parse(cmd, argc, argv, spec, &a))
 		return CLI_USAGE;
-	if (a.npos != 1 || cli_id(a.pos[0], "permit ID", &id))
+	if (a.npos != 1 || cli_id(a.pos[0], N_("permit ID"), &id))
 		return cli_usage("%s: give one permit ID", cmd);
 	if (form_format(cmd, &a, &pdf))
 		return CLI_USAGE;
@@ -264,7 +279,7 @@ static int show(policy_db *db, int argc, char **argv)
 	int64_t id;
 	if (cli_parse("permit show", argc, argv, spec, &a))
 		return CLI_USAGE;
-	if (a.npos != 1 || cli_id(a.pos[0], "permit ID", &id))
+	if (a.npos != 1 || cli_id(a.pos[0], N_("permit ID"), &id))
 		return cli_usage("permit show: give one permit ID");
 	policy_permit_state state;
 	if (policy_permit_state_of(db, id, &state))
@@ -289,14 +304,14 @@ static int show(policy_db *db, int argc, char **argv)
 	int rc = cli_print_record(db, stdout, json, PERMIT_VIEW " WHERE p.id = ?1", 9, bind);
 	if (rc)
 		return rc;
-	fputs(json ? ",\n\"checklist\": " : "\nchecklist (all confirmed):\n", stdout);
+	fputs(json ? ",\n\"checklist\": " : _("\nchecklist (all confirmed):\n"), stdout);
 	rc = cli_print_query(db, stdout, json, "SELECT table_no, item, confirmed FROM permit_checklist WHERE permit_id = ?1 ORDER BY rowid", 1, bind);
-	fputs(json ? ",\n\"history\": " : "\nhistory:\n", stdout);
+	fputs(json ? ",\n\"history\": " : _("\nhistory:\n"), stdout);
 	if (!rc)
 		rc = cli_print_query(db, stdout, json,
 				     "SELECT " CLI_LOCAL("at_us") " AS at, actor, action, from_state, to_state, reason"
 				     " FROM permit_history WHERE permit_id = ?1 ORDER BY id", 1, bind);
-	fputs(json ? ",\n\"orders\": " : "\ncorrective orders:\n", stdout);
+	fputs(json ? ",\n\"orders\": " : _("\ncorrective orders:\n"), stdout);
 	if (!rc)
 		rc = cli_print_query(db, stdout, json,
 				     "SELECT id, " CLI_LOCAL("ordered_us") " AS ordered, ordered_by, measures, due_date AS due,"
@@ -304,7 +319,7 @@ static int show(policy_db *db, int argc, char **argv)
 				     "  WHEN due_date < substr(local_time(CAST(?9 AS INTEGER)), 1, 10) THEN 'overdue' ELSE 'open' END AS status,"
 				     " " CLI_LOCAL("done_us") " AS done, done_by, done_note"
 				     " FROM permit_orders WHERE permit_id = ?1 ORDER BY id", 9, bind);
-	fputs(json ? ",\n\"breaches\": " : "\nbreaches (違反等):\n", stdout);
+	fputs(json ? ",\n\"breaches\": " : _("\nbreaches (違反等):\n"), stdout);
 	if (!rc)
 		rc = cli_print_query(db, stdout, json, BREACHES_SQL, 1, bind);
 	if (json)
@@ -315,7 +330,7 @@ static int show(policy_db *db, int argc, char **argv)
 static int items(void)
 {
 	for (int t = 1; t <= 2; t++) {
-		printf("Table %d:", t);
+		printf(_("Table %d:"), t);
 		for (const char *const *it = policy_table_items(t); *it; it++)
 			printf(" %s", *it);
 		putchar('\n');

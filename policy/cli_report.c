@@ -116,7 +116,7 @@ static int destination(policy_db *db, int argc, char **argv)
 	char who[256];
 	if (policy_report_destination_set(db, a.pos[1], cli_actor(&a, who, sizeof who), policy_now_us()))
 		return cli_fail();
-	printf("report destination: %s\n", a.pos[1]);
+	printf(_("report destination: %s\n"), a.pos[1]);
 	return CLI_OK;
 }
 
@@ -137,7 +137,8 @@ int cli_report(policy_db *db, int argc, char **argv)
 	if (a.npos)
 		return cli_usage("report: unexpected argument '%s'", a.pos[0]);
 	if (cli_has(&a, reg ? "section" : "system"))
-		return cli_usage(reg ? "report register takes --system, not --section" : "report monthly takes --section, not --system");
+		return cli_usage(reg ? N_("report register takes --system, not --section")
+				     : N_("report monthly takes --section, not --system"));
 	if (reg && cli_has(&a, "date"))
 		return cli_usage("report register takes no --date (the report date is Form 4's)");
 	report_req q = { .reg = reg, .system = cli_get(&a, "system"), .section = cli_get(&a, "section"),

@@ -29,9 +29,9 @@ int cli_retention(policy_db *db, int argc, char **argv)
 		if (policy_retention_get(db, &days))
 			return cli_fail();
 		if (days)
-			printf("recordings are kept %d days\n", days);
+			printf(_("recordings are kept %d days\n"), days);
 		else
-			printf("no retention is set: no recording is ever removed\n");
+			fputs(_("no retention is set: no recording is ever removed\n"), stdout);
 		return CLI_OK;
 	}
 	if (!strcmp(argv[0], "set") && a.npos == 1) {
@@ -41,7 +41,7 @@ int cli_retention(policy_db *db, int argc, char **argv)
 			return CLI_USAGE;
 		if (policy_retention_set(db, days, cli_actor(&a, who, sizeof who), policy_now_us()))
 			return cli_fail();
-		printf("recordings are kept %d days\n", days);
+		printf(_("recordings are kept %d days\n"), days);
 		return CLI_OK;
 	}
 	return cli_usage("retention: use 'retention show' or 'retention set DAYS --by NAME'");
@@ -67,15 +67,15 @@ int cli_sources(policy_db *db, int argc, char **argv)
 					    { "min-prefix6", OPT_VALUE, 0 },
 					    { "by", OPT_VALUE, 0 },
 					    { NULL, 0, 0 } };
-	static const char use[] = "sources: use 'sources show' or 'sources set [--min-prefix4 N] [--min-prefix6 N] --by NAME'";
+	static const char use[] = N_("sources: use 'sources show' or 'sources set [--min-prefix4 N] [--min-prefix6 N] --by NAME'");
 	cli_args a;
 	if (argc < 1 || cli_parse("sources", argc - 1, argv + 1, spec, &a))
-		return argc < 1 ? cli_usage("%s", use) : CLI_USAGE;
+		return argc < 1 ? cli_usage("%s", _(use)) : CLI_USAGE;
 	int min4, min6;
 	if (!strcmp(argv[0], "show") && a.npos == 0 && a.nopt == 0) {
 		if (policy_sources_get(db, &min4, &min6))
 			return cli_fail();
-		printf("Table 2 sources: global addresses, at least /%d (IPv4) and /%d (IPv6)\n", min4, min6);
+		printf(_("Table 2 sources: global addresses, at least /%d (IPv4) and /%d (IPv6)\n"), min4, min6);
 		return CLI_OK;
 	}
 	if (!strcmp(argv[0], "set") && a.npos == 0) {
@@ -88,17 +88,17 @@ int cli_sources(policy_db *db, int argc, char **argv)
 		if (policy_sources_set(db, min4, min6, cli_actor(&a, who, sizeof who), policy_now_us()) ||
 		    policy_sources_get(db, &min4, &min6))
 			return cli_fail();
-		printf("Table 2 sources: global addresses, at least /%d (IPv4) and /%d (IPv6)\n", min4, min6);
+		printf(_("Table 2 sources: global addresses, at least /%d (IPv4) and /%d (IPv6)\n"), min4, min6);
 		return CLI_OK;
 	}
-	return cli_usage("%s", use);
+	return cli_usage("%s", _(use));
 }
 
 static void print_pruned(void *ctx, const policy_pruned_recording *r)
 {
 	(void)ctx;
-	printf("%s session %lld  %s  digest %s\n", r->removed ? "removed" : "would remove", (long long)r->session_id,
-	       r->file, r->digest[0] ? r->digest : "none");
+	printf(r->removed ? _("removed session %lld  %s  digest %s\n") : _("would remove session %lld  %s  digest %s\n"),
+	       (long long)r->session_id, r->file, r->digest[0] ? r->digest : _("none"));
 }
 
 int cli_recordings(policy_db *db, const char *db_path, int argc, char **argv)
@@ -131,6 +131,7 @@ int cli_recordings(policy_db *db, const char *db_path, int argc, char **argv)
 	if (policy_recordings_prune(db, dir, days, policy_now_us(), dry, cli_actor(&a, who, sizeof who), print_pruned,
 				    NULL, &count))
 		return cli_fail();
-	printf("%d recording(s) %s\n", count, dry ? "would be removed (dry run)" : "removed; each has its ledger row");
+	printf(dry ? _("%d recording(s) would be removed (dry run)\n") : _("%d recording(s) removed; each has its ledger row\n"),
+	       count);
 	return CLI_OK;
 }

@@ -52,7 +52,7 @@ static int key_init(policy_db *db, const char *db_path, const cli_args *a)
 			rc = cli_error("key file %s was created (key id %s) but the ledger event failed: %s", path, id,
 				       policy_last_error());
 		else
-			printf("key file %s created (key id %s); keep a copy offline: without it no stored secret can be read\n",
+			printf(_("key file %s created (key id %s); keep a copy offline: without it no stored secret can be read\n"),
 			       path, id);
 	}
 	free(path);
@@ -146,8 +146,8 @@ static void warn_if_passthrough(policy_db *db, const char *system)
 	if (st) {
 		pol_bind_text(st, 1, system);
 		if (sqlite3_step(st) == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "inject"))
-			fprintf(stderr, "rmgate-policy: note: system %s passes the vendor's credentials through;"
-				" the stored account is used only in inject mode\n", system);
+			fprintf(stderr, _("rmgate-policy: note: system %s passes the vendor's credentials through;"
+					  " the stored account is used only in inject mode\n"), system);
 		sqlite3_finalize(st);
 	}
 	pol_unlock(db);
@@ -171,7 +171,7 @@ static int secret_set(policy_db *db, const char *db_path, int argc, char **argv)
 	int rc = policy_secret_key_load(path, &key) ? cli_fail() : CLI_OK;
 	free(path);
 	char pw[POLICY_SECRET_MAX + 2], who[64], prompt[300];
-	snprintf(prompt, sizeof prompt, "password of the target account of %s", a.pos[0]);
+	snprintf(prompt, sizeof prompt, _("password of the target account of %s"), a.pos[0]);
 	if (!rc)
 		rc = cli_read_password("system secret", prompt, pw, sizeof pw);
 	if (!rc && policy_system_secret_set(db, key, a.pos[0], cli_get(&a, "user"), cli_get(&a, "domain"), pw,
@@ -179,7 +179,7 @@ static int secret_set(policy_db *db, const char *db_path, int argc, char **argv)
 		rc = cli_fail();
 	OPENSSL_cleanse(pw, sizeof pw);
 	if (!rc) {
-		printf("target account of system %s stored (key id %s)\n", a.pos[0], policy_secret_key_id(key));
+		printf(_("target account of system %s stored (key id %s)\n"), a.pos[0], policy_secret_key_id(key));
 		warn_if_passthrough(db, a.pos[0]);
 	}
 	policy_secret_key_free(key);
@@ -197,7 +197,7 @@ static int secret_clear(policy_db *db, int argc, char **argv)
 	char who[64];
 	if (policy_system_secret_clear(db, a.pos[0], cli_actor(&a, who, sizeof who), policy_now_us()))
 		return cli_fail();
-	printf("target account of system %s cleared\n", a.pos[0]);
+	printf(_("target account of system %s cleared\n"), a.pos[0]);
 	return CLI_OK;
 }
 

@@ -51,7 +51,7 @@ static int show(policy_db *db, int argc, char **argv)
 	int64_t id;
 	if (cli_parse("session show", argc, argv, spec, &a))
 		return CLI_USAGE;
-	if (a.npos != 1 || cli_id(a.pos[0], "session ID", &id))
+	if (a.npos != 1 || cli_id(a.pos[0], N_("session ID"), &id))
 		return cli_usage("session show: give one session ID");
 	bool json = cli_has(&a, "json");
 	char idbuf[24];
@@ -70,7 +70,7 @@ static int show(policy_db *db, int argc, char **argv)
 				  1, bind);
 	if (rc)
 		return rc;
-	fputs(json ? ",\n\"events\": " : "\nevents:\n", stdout);
+	fputs(json ? ",\n\"events\": " : _("\nevents:\n"), stdout);
 	rc = cli_print_query(db, stdout, json,
 			     "SELECT " CLI_LOCAL("at_us") " AS at, type, detail, actor FROM events WHERE session_id = ?1 ORDER BY seq",
 			     1, bind);
@@ -86,7 +86,7 @@ static int note(policy_db *db, int argc, char **argv)
 	int64_t id;
 	if (cli_parse("session note", argc, argv, spec, &a))
 		return CLI_USAGE;
-	if (a.npos != 2 || cli_id(a.pos[0], "session ID", &id))
+	if (a.npos != 2 || cli_id(a.pos[0], N_("session ID"), &id))
 		return cli_usage("session note: use 'session note ID TEXT [--by NAME]'");
 	const char *by = cli_get(&a, "by");
 	if (policy_ledger_note(db, id, policy_now_us(), by ? by : getenv("USER"), a.pos[1]))
@@ -102,14 +102,14 @@ static int end(policy_db *db, int argc, char **argv)
 	int64_t id;
 	if (cli_parse("session end", argc, argv, spec, &a))
 		return CLI_USAGE;
-	if (a.npos != 1 || cli_id(a.pos[0], "session ID", &id))
+	if (a.npos != 1 || cli_id(a.pos[0], N_("session ID"), &id))
 		return cli_usage("session end: use 'session end ID --by NAME --reason TEXT'");
 	const char *by = cli_get(&a, "by"), *reason = cli_get(&a, "reason");
 	if (!by || !*by || !reason || !*reason)
 		return cli_usage("session end: --by NAME and --reason TEXT are required (the ledger keeps both)");
 	if (policy_ledger_request_end(db, id, policy_now_us(), by, reason))
 		return cli_fail();
-	printf("session %lld: end ordered by %s; the gate ends it within 5 seconds (ledger: end_requested)\n",
+	printf(_("session %lld: end ordered by %s; the gate ends it within 5 seconds (ledger: end_requested)\n"),
 	       (long long)id, by);
 	return CLI_OK;
 }

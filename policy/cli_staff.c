@@ -15,9 +15,9 @@ static int add_or_passwd(policy_db *db, bool add, int argc, char **argv)
 	if (cli_parse(cmd, argc, argv, spec, &a))
 		return CLI_USAGE;
 	if (a.npos != 1 || !cli_has(&a, "password-stdin"))
-		return cli_usage(add ? "%s: use 'staff add LOGIN --role applicant|approver|auditor|admin [--section S]"
-				       " [--name NAME] --password-stdin [--by NAME]'"
-				     : "%s: use 'staff passwd LOGIN --password-stdin [--by NAME]'",
+		return cli_usage(add ? N_("%s: use 'staff add LOGIN --role applicant|approver|auditor|admin [--section S]"
+					  " [--name NAME] --password-stdin [--by NAME]'")
+				     : N_("%s: use 'staff passwd LOGIN --password-stdin [--by NAME]'"),
 				 cmd);
 	policy_staff_role role = POLICY_ROLE_AUDITOR;
 	if (add && !policy_staff_role_parse(cli_get(&a, "role"), &role))

@@ -2,7 +2,6 @@
  * rmgate-policy commands (cli_util.h). */
 #include "cli_util.h"
 #include "cli_opt.h"
-#include "i18n.h"
 #include "text_escape.h"
 #include "text_width.h"
 
@@ -201,10 +200,10 @@ int cli_id(const char *text, const char *what, int64_t *id)
 {
 	char *end;
 	if (!text)
-		return cli_usage("missing %s", what);
+		return cli_usage("missing %s", _(what));
 	long long v = strtoll(text, &end, 10);
 	if (!*text || *end || v <= 0)
-		return cli_usage("%s '%s' is not a positive number", what, text);
+		return cli_usage("%s '%s' is not a positive number", _(what), text);
 	*id = v;
 	return CLI_OK;
 }
@@ -258,6 +257,33 @@ static void json_object(FILE *out, sqlite3_stmt *st)
 	fputc('}', out);
 }
 
+/* The column names the commands' queries give (their SQL aliases), marked for translation:
+ * a table's header and a record's labels are shown translated, JSON keeps the names. A name
+ * not listed here is shown as it is. */
+static const char *const labels[] = {
+	N_("id"), N_("state"), N_("expired"), N_("section"), N_("vendor"), N_("prime"), N_("system"),
+	N_("class"), N_("purpose"), N_("from_date"), N_("to_date"), N_("contract_from"), N_("contract_to"),
+	N_("table_no"), N_("sources"), N_("lab_exception"), N_("system_networks"), N_("observe_only"),
+	N_("applied_by"), N_("applied"), N_("updated"), N_("item"), N_("confirmed"), N_("at"), N_("actor"),
+	N_("action"), N_("from_state"), N_("to_state"), N_("reason"), N_("ordered"), N_("ordered_by"),
+	N_("measures"), N_("due"), N_("suspended"), N_("status"), N_("done"), N_("done_by"), N_("done_note"),
+	N_("kind"), N_("session"), N_("detail"), N_("name"), N_("officer"), N_("systems"), N_("host"),
+	N_("port"), N_("credentials"), N_("secret"), N_("idle_timeout_s"), N_("max_duration_s"),
+	N_("channels"), N_("cert_pin"), N_("networks"), N_("lab_sources"), N_("login"), N_("disabled"),
+	N_("nla"), N_("day"), N_("start"), N_("end"), N_("seconds"), N_("permit"), N_("source"),
+	N_("client_name"), N_("end_reason"), N_("recording_id"), N_("start_us"), N_("end_us"),
+	N_("client_build"), N_("recording_path"), N_("recording_digest"), N_("bytes"), N_("frames"),
+	N_("idle_us"), N_("type"), N_("count"), N_("account"), N_("permits"), N_("role"),
+};
+
+const char *cli_label(const char *name)
+{
+	for (size_t i = 0; name && i < sizeof labels / sizeof labels[0]; i++)
+		if (!strcmp(labels[i], name))
+			return _(labels[i]);
+	return name;
+}
+
 typedef struct {
 	char **cells;
 	size_t n, cap;
@@ -305,7 +331,7 @@ int cli_print_query(policy_db *db, FILE *out, bool json, const char *sql, int nb
 	int ncol = sqlite3_column_count(st), rc, rows = 0;
 	cell_buf b = { 0 };
 	for (int c = 0; !json && c < ncol; c++)
-		push_cell(&b, sqlite3_column_name(st, c));
+		push_cell(&b, cli_label(sqlite3_column_name(st, c)));
 	if (json)
 		fputc('[', out);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -341,12 +367,22 @@ int cli_print_record(policy_db *db, FILE *out, bool json, const char *sql, int n
 		if (json) {
 			json_object(out, st);
 		} else {
-			for (int c = 0; c < sqlite3_column_count(st); c++) {
+			/* the values start at display column 17 (English labels are at most 16 wide), or
+			 * two after the widest label when one is wider (translated labels) */
+			int ncol = sqlite3_column_count(st), widest = 0;
+			for (int c = 0; c < ncol; c++) {
+				char *label = text_escape_dup(cli_label(sqlite3_column_name(st, c)));
+				int w = label ? text_display_width(label) : 0;
+				if (w > widest)
+					widest = w;
+				free(label);
+			}
+			int column = widest > 16 ? widest + 2 : 17;
+			for (int c = 0; c < ncol; c++) {
 				const char *v = (const char *)sqlite3_column_text(st, c);
-				const char *name = sqlite3_column_name(st, c);
-				int pad = 17 - text_display_width(name);
-				text_escape_fputs(name, out);
-				fprintf(out, "%*s", pad > 1 ? pad : 1, "");
+				char *label = text_escape_dup(cli_label(sqlite3_column_name(st, c)));
+				text_print_padded(out, label ? label : "?", column);
+				free(label);
 				text_escape_fputs(v ? v : "-", out);
 				fputc('\n', out);
 			}

@@ -9,6 +9,7 @@
 #ifndef RMGATE_POLICY_CLI_UTIL_H
 #define RMGATE_POLICY_CLI_UTIL_H
 
+#include "i18n.h"
 #include "policy_internal.h"
 
 #include <stdio.h>
@@ -69,7 +70,12 @@ int cli_id(const char *text, const char *what, int64_t *id);
  * objects (INTEGER columns as numbers, NULL as null). Parameters: `nbind`
  * texts bound as ?1..?n (an int64 is bound when the text is all digits). */
 int cli_print_query(policy_db *db, FILE *out, bool json, const char *sql, int nbind, const char *const *binds);
-/* As cli_print_query but prints one object (JSON) or "name: value" lines. */
+/* The header of a column in human output: the translation of a known column name (cli_util.c's
+ * table of N_() names), else the name itself. JSON and CSV keep the names. */
+const char *cli_label(const char *name);
+/* As cli_print_query but prints one object (JSON) or "name value" lines: the labels (cli_label)
+ * padded by display width, the values starting at one column (17, or two after the widest label
+ * when one is wider than 16). */
 int cli_print_record(policy_db *db, FILE *out, bool json, const char *sql, int nbind, const char *const *binds);
 
 /* JSON string literal of s (text_json_string: valid UTF-8 passed through, controls and

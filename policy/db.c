@@ -16,7 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static _Thread_local char last_error[512] = "no error";
+/* Room for the longest message in Japanese (three bytes a character) with its arguments. */
+static _Thread_local char last_error[1024] = "no error";
 
 const char *policy_last_error(void)
 {
@@ -27,8 +28,20 @@ int pol_fail(int status, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(last_error, sizeof last_error, _(fmt), ap); /* translated: i18n.h */
+	int n = vsnprintf(last_error, sizeof last_error, _(fmt), ap); /* translated: i18n.h */
 	va_end(ap);
+	/* a message cut short ends at a whole UTF-8 character */
+	if (n >= (int)sizeof last_error) {
+		size_t len = sizeof last_error - 1, lead = len;
+		while (lead > 0 && ((unsigned char)last_error[lead - 1] & 0xC0) == 0x80)
+			lead--;
+		if (lead > 0) { /* last_error[lead - 1] begins the last character: is it whole? */
+			unsigned char c = (unsigned char)last_error[lead - 1];
+			size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+			if (lead - 1 + need > len)
+				last_error[lead - 1] = 0;
+		}
+	}
 	return status;
 }
 
@@ -102,6 +115,18 @@ char *pol_strdup(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
+/* What a row of `table` is called in a message (translated): "section" for sections. */
+static const char *row_kind(const char *table)
+{
+	if (!strcmp(table, "sections"))
+		return _("section");
+	if (!strcmp(table, "vendors"))
+		return _("vendor");
+	if (!strcmp(table, "systems"))
+		return _("system");
+	return table;
+}
+
 int pol_id_by_name(policy_db *db, const char *table, const char *name, int64_t *id)
 {
 	char sql[128];
@@ -115,8 +140,7 @@ int pol_id_by_name(policy_db *db, const char *table, const char *name, int64_t *
 	if (rc == SQLITE_ROW)
 		*id = sqlite3_column_int64(st, 0);
 	else if (rc == SQLITE_DONE)
-		status = pol_fail(POLICY_ERR_NOT_FOUND, "no %.*s named '%s'", (int)strlen(table) - 1, table,
-		                  name ? name : "");
+		status = pol_fail(POLICY_ERR_NOT_FOUND, "no %s named '%s'", row_kind(table), name ? name : "");
 	else
 		status = pol_sql_fail(db, "looking up a name");
 	sqlite3_finalize(st);
@@ -417,11 +441,13 @@ static void say_what_version_4_needs(policy_db *db)
 	int accounts = count_rows(db, "SELECT COUNT(*) FROM accounts");
 	int secrets = count_rows(db, "SELECT COUNT(*) FROM system_secrets WHERE binding <> 2");
 	if (accounts)
-		WLog_WARN(POLICY_TAG, "schema 4: the plain NT hashes of %d account(s) were dropped; an account that logs"
-			  " on with NLA needs 'rmgate-policy account passwd LOGIN --nla --password-stdin'", accounts);
+		WLog_WARN(POLICY_TAG, _("schema 4: the plain NT hashes of %d account(s) were dropped; an account that logs"
+					" on with NLA needs 'rmgate-policy account passwd LOGIN --nla --password-stdin'"),
+			  accounts);
 	if (secrets)
-		WLog_WARN(POLICY_TAG, "schema 4: %d stored target account(s) are not bound to their target's host, port"
-			  " and pin; store them again with 'rmgate-policy system secret'", secrets);
+		WLog_WARN(POLICY_TAG, _("schema 4: %d stored target account(s) are not bound to their target's host, port"
+					" and pin; store them again with 'rmgate-policy system secret'"),
+			  secrets);
 }
 
 static int migrate(policy_db *db)

@@ -5,6 +5,7 @@
 #include "report.h"
 #include "permit.h"
 #include "policy_internal.h"
+#include "i18n.h"
 #include "report_render.h"
 
 #include <errno.h>
@@ -212,7 +213,7 @@ static sqlite3_stmt *history_step(policy_db *db, int64_t id, const char *a, cons
 	int rc = sqlite3_step(h);
 	if (rc == SQLITE_ROW)
 		return h;
-	*status = rc == SQLITE_DONE ? pol_fail(POLICY_ERR_STATE, "permit %lld %s (state %s): %s", (long long)id, missing, state, why)
+	*status = rc == SQLITE_DONE ? pol_fail(POLICY_ERR_STATE, "permit %lld %s (state %s): %s", (long long)id, _(missing), state, _(why))
 				    : pol_sql_fail(db, "reading the permit history");
 	sqlite3_finalize(h);
 	return NULL;
@@ -228,8 +229,8 @@ int policy_form_notice(policy_db *db, int64_t id, FILE *out)
 		return status;
 	}
 	/* the decision: the first approve or refuse step (a permit is decided once) */
-	sqlite3_stmt *h = history_step(db, id, "approve", "refuse", COL(P_STATE), "is not decided yet",
-				       "no notice (Form 2) before 'permit decide'", &status);
+	sqlite3_stmt *h = history_step(db, id, "approve", "refuse", COL(P_STATE), N_("is not decided yet"),
+				       N_("no notice (Form 2) before 'permit decide'"), &status);
 	if (!h) {
 		sqlite3_finalize(st);
 		pol_unlock(db);
@@ -288,8 +289,8 @@ int policy_form_end_report(policy_db *db, int64_t id, FILE *out)
 		pol_unlock(db);
 		return status;
 	}
-	sqlite3_stmt *h = history_step(db, id, "end", "end", COL(P_STATE), "has not ended",
-				       "no end-of-use report before 'permit end'", &status);
+	sqlite3_stmt *h = history_step(db, id, "end", "end", COL(P_STATE), N_("has not ended"),
+				       N_("no end-of-use report before 'permit end'"), &status);
 	sqlite3_stmt *use = pol_prepare(db,
 		"SELECT COUNT(*), IFNULL(SUM(e.end_us - s.start_us), 0), MIN(s.start_us), MAX(s.start_us),"
 		" (SELECT COUNT(*) FROM events ev JOIN sessions s2 ON s2.id = ev.session_id"

@@ -3,6 +3,7 @@
 #include "admin.h"
 #include "cidr.h"
 #include "policy_internal.h"
+#include "i18n.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -179,11 +180,14 @@ static int check_source_rules(policy_db *db, const policy_permit_application *a,
 			status = pol_fail(POLICY_ERR_INVALID, "rule table2-source-global: %s is wider than the city's minimum"
 					  " /%d for %s (see 'sources show'); name the vendor's own addresses (Table 2 row 1(2))",
 					  text, policy_cidr_is_v4(&c) ? min4 : min6, policy_cidr_is_v4(&c) ? "IPv4" : "IPv6");
-		else
-			status = pol_fail(POLICY_ERR_INVALID, "rule table2-source-global: %s is not a global address: %s %s %s"
+		else if (policy_cidr_within(&c, &range)) /* the kind's name shown translated (cidr.c marks them) */
+			status = pol_fail(POLICY_ERR_INVALID, "rule table2-source-global: %s is not a global address: inside %s %s"
 					  " (Table 2 row 1(2)); a lab range must be allowed on the system ('system set %s"
-					  " --lab-sources CIDR...')", text, policy_cidr_within(&c, &range) ? "inside" : "includes",
-					  policy_cidr_kind_name(k), rtext, a->system);
+					  " --lab-sources CIDR...')", text, _(policy_cidr_kind_name(k)), rtext, a->system);
+		else
+			status = pol_fail(POLICY_ERR_INVALID, "rule table2-source-global: %s is not a global address: includes %s %s"
+					  " (Table 2 row 1(2)); a lab range must be allowed on the system ('system set %s"
+					  " --lab-sources CIDR...')", text, _(policy_cidr_kind_name(k)), rtext, a->system);
 	}
 	if (status) {
 		free(lab);

@@ -419,20 +419,22 @@ static void form_document(web_request *r, const web_staff *s, int64_t id, const 
 
 /* ---- applying (Form 1) ---- */
 
-/* The Japanese of a rule's refusal (the policy library names the rule: "rule NAME: ..."). */
+/* The Japanese of a rule's refusal. The policy library names the rule, "rule NAME: ..." in
+ * English and "規則 NAME: ..." in Japanese (the console's language): matched by "NAME:". */
 static const char *rule_explanation(const char *error)
 {
 	static const char *const rules[][2] = {
-		{ "rule period-order", "期間の終わりが始まりより前になっています。" },
-		{ "rule period-in-contract", "許可期間は契約期間の内側にしてください（第4条第3項）。" },
-		{ "rule one-fiscal-year", "許可期間は一の会計年度（4月1日から翌年3月31日まで）を超えられません（第4条第3項）。" },
-		{ "rule owner-section", "このシステムを所管する課が申請してください（第4条第1項）。" },
-		{ "rule class-table", "マイナンバー利用事務系・LGWAN接続系のシステムは別表第1によります（第4条第2項）。" },
-		{ "rule checklist", "選んだ別表の確認事項をすべて確認してください。" },
-		{ "rule table2-source", "別表第2では接続元のグローバルIPアドレスを指定してください。" },
-		{ "rule source-cidr", "接続元は 203.0.113.0/24 のようなアドレスの範囲で指定してください。" },
-		{ "rule subcontractor-prime", "再委託の場合は元請事業者を指定してください（第4条第4項）。" },
-		{ "rule period-ended", "許可期間が既に終わっています。" },
+		{ "period-order:", "期間の終わりが始まりより前になっています。" },
+		{ "period-in-contract:", "許可期間は契約期間の内側にしてください（第4条第3項）。" },
+		{ "one-fiscal-year:", "許可期間は一の会計年度（4月1日から翌年3月31日まで）を超えられません（第4条第3項）。" },
+		{ "owner-section:", "このシステムを所管する課が申請してください（第4条第1項）。" },
+		{ "class-table:", "マイナンバー利用事務系・LGWAN接続系のシステムは別表第1によります（第4条第2項）。" },
+		{ "checklist:", "選んだ別表の確認事項をすべて確認してください。" },
+		{ "table2-source:", "別表第2では接続元のグローバルIPアドレスを指定してください。" },
+		{ "table2-source-global:", "別表第2では接続元のグローバルIPアドレスを指定してください。" },
+		{ "source-cidr:", "接続元は 203.0.113.0/24 のようなアドレスの範囲で指定してください。" },
+		{ "subcontractor-prime:", "再委託の場合は元請事業者を指定してください（第4条第4項）。" },
+		{ "period-ended:", "許可期間が既に終わっています。" },
 	};
 	for (size_t i = 0; i < sizeof rules / sizeof *rules; i++)
 		if (strstr(error, rules[i][0]))
