@@ -11,6 +11,11 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 BUILD=$(cd "$BUILD" && pwd)
 export BUILD
+# The tests read the programs' English (the C locale's messages, common/i18n.h) unless they set
+# a language themselves (test_i18n_*: LC_ALL= LANG=ja_JP.UTF-8): a machine whose environment
+# says Japanese must not turn every other test's expectations into Japanese.
+export LC_ALL=C.UTF-8
+unset LANGUAGE
 LOGS=$BUILD/test-logs
 mkdir -p "$LOGS"
 
