@@ -79,7 +79,7 @@ bench_check "rmgate-policy without -d uses /var/lib/rmgate/rmgate.db" \
 bench_check "rmgate-web without -c reads /etc/rmgate/rmgate.conf ([web] and [gate]'s files in /var/lib/rmgate)" \
     bash -c "cd / && /usr/bin/rmgate-web --check-config | grep -qF 'configuration ok: https://127.0.0.1:8443/, database /var/lib/rmgate/rmgate.db, certificate /var/lib/rmgate/web.crt'"
 bench_check "the installed programs speak Japanese under ja_JP.UTF-8" \
-    bash -c "cd / && LANG=ja_JP.UTF-8 /usr/bin/rmgate-policy nosuch-command 2>&1 | grep -qF 'を参照してください'"
+    bash -c "cd / && LC_ALL= LANG=ja_JP.UTF-8 /usr/bin/rmgate-policy nosuch-command 2>&1 | grep -qF 'を参照してください'"
 product_like_wait() { local i; for i in $(seq 50); do eval "$1" && return 0; sleep 0.2; done; return 1; }
 PORT=$(bench_free_port) || bench_die "no free port"
 bench_spawn installed-gate /usr/bin/rmgate-proxy -c /etc/rmgate/rmgate.conf --listen "127.0.0.1:$PORT"
