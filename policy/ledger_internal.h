@@ -25,6 +25,29 @@
 	ev ".at_us AND " ev ".at_us < q_.window_end_us) THEN p.window_start_us <= " ev ".at_us"              \
 	" AND " ev ".at_us < p.window_end_us ELSE 1 END)"
 
+/* The refused attempts of the ledger as `refusal list` and the console show them
+ * (cli_refusal.c, refusal_view.c): one row per ledger row, a single refusal (count 1)
+ * or a "refused_summary" (count = the number its detail begins with, login and
+ * account empty), with the vendor of the account it named, the system it asked
+ * for, the permits it counts against (POL_REFUSAL_PERMITS) and their sections
+ * (else the requested system's section). Binds: ?1 <= at_us < ?2; ?3 a vendor's
+ * name or NULL; ?4 a section's name or NULL, matched against the row's own
+ * section column (a name among those listed). Columns: seq, at_us, at (local
+ * text), kind, count, source, login, account, vendor, system, reason, permits,
+ * section, detail. Unordered: the caller orders by seq. */
+#define POL_REFUSAL_LIST                                                                                      \
+	"SELECT * FROM (SELECT ev.seq, ev.at_us, local_time(ev.at_us) AS at, ev.type AS kind,"                 \
+	" CASE WHEN ev.type = 'refused' THEN 1 ELSE MAX(CAST(ev.detail AS INTEGER), 0) END AS count,"       \
+	" ev.source, ev.login, a.login AS account, v.name AS vendor, y.name AS system, ev.reason,"          \
+	" (SELECT group_concat(id, ',') FROM (SELECT p.id" POL_REFUSAL_PERMITS("ev") " ORDER BY p.id)) AS permits," \
+	" IFNULL((SELECT group_concat(name, ',') FROM (SELECT DISTINCT c.name FROM sections c WHERE c.id IN"  \
+	" (SELECT p.section_id" POL_REFUSAL_PERMITS("ev") ") ORDER BY c.name)),"                             \
+	" (SELECT c.name FROM sections c WHERE c.id = y.section_id)) AS section, ev.detail"                 \
+	" FROM events ev LEFT JOIN accounts a ON a.login = ev.login AND ev.type = 'refused'"                  \
+	" LEFT JOIN vendors v ON v.id = a.vendor_id LEFT JOIN systems y ON y.id = ev.system_id"             \
+	" WHERE ev.type IN ('refused', 'refused_summary') AND ev.at_us >= ?1 AND ev.at_us < ?2)"            \
+	" WHERE (?3 IS NULL OR vendor = ?3) AND (?4 IS NULL OR instr(',' || section || ',', ',' || ?4 || ',') > 0)"
+
 /* Appends one row to the events chain. session_id and system_id 0 = none;
  * login, source, reason (a policy_deny_name) and actor may be NULL; texts are
  * cut at 4096 bytes. Lock held; runs inside the caller's transaction if one is
