@@ -47,10 +47,10 @@ int policy_refusal_list_page(policy_db *db, const policy_refusal_filter *f, poli
 		}
 		sqlite3_finalize(st);
 	}
-	st = status ? NULL
+	st = status || !rows ? NULL
 		    : pol_prepare(db, "SELECT at_us, kind, count, source, login, account, vendor, system, reason, permits,"
 				      " section, detail FROM (" POL_REFUSAL_LIST ") ORDER BY seq LIMIT ?5 OFFSET ?6");
-	if (!status && !st)
+	if (!status && rows && !st)
 		status = POLICY_ERR_DB;
 	if (st) {
 		bind_filter(db, st, f);

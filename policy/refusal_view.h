@@ -28,9 +28,9 @@ typedef struct {
 	int page;            /* 0-based, POLICY_VIEW_PAGE rows each, in ledger order */
 } policy_refusal_filter;
 
-/* A page of the month's refusals (rows: room for POLICY_VIEW_PAGE); *total counts the rows of
- * every page and *attempts (may be NULL) the attempts they stand for. INVALID for a month out
- * of range. */
+/* A page of the month's refusals (rows: room for POLICY_VIEW_PAGE, or NULL to count only);
+ * *total counts the rows of every page and *attempts (may be NULL) the attempts they stand
+ * for. INVALID for a month out of range. */
 int policy_refusal_list_page(policy_db *db, const policy_refusal_filter *f, policy_refusal_row *rows, int *n,
                              int *total, int64_t *attempts);
 
