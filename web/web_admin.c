@@ -141,8 +141,7 @@ static void row_button(web_page *p, const web_staff *s, const char *path, const 
 	web_page_raw(p, "</button></form> ");
 }
 
-/* The page's notice: done (after a redirect) or a refused change (our lead, then the library's
- * own sentence, if any, as it came). */
+/* A refused change: what the page says and which form it concerns. */
 typedef struct {
 	const char *lead;   /* NULL = nothing went wrong */
 	const char *detail; /* the library's message, or NULL */
@@ -150,9 +149,19 @@ typedef struct {
 	const char *action;
 } admin_error;
 
+/* At the top of the page: done, or a pointer to the refused form below. */
 static void notice(web_request *r, const admin_error *e)
 {
 	web_page *p = &r->page;
+	if (e && e->lead)
+		web_page_raw(p, "<p class=\"error\">変更できませんでした。理由は入力欄の上に示しています。</p>");
+	else if (web_request_query(r, "done"))
+		web_page_raw(p, "<p class=\"ok\" id=\"done\">変更を記録しました。</p>");
+}
+
+/* Beside the refused form: our lead, then the library's own sentence, if any, as it came. */
+static void error_box(web_page *p, const admin_error *e)
+{
 	if (e && e->lead) {
 		web_page_raw(p, "<div class=\"error\" id=\"error\"><p>");
 		web_page_text(p, e->lead);
@@ -163,8 +172,6 @@ static void notice(web_request *r, const admin_error *e)
 			web_page_raw(p, "</p>");
 		}
 		web_page_raw(p, "</div>");
-	} else if (web_request_query(r, "done")) {
-		web_page_raw(p, "<p class=\"ok\" id=\"done\">変更を記録しました。</p>");
 	}
 }
 
@@ -243,7 +250,9 @@ static void sections_page(web_request *r, const web_staff *s, const admin_error 
 	web_page_raw(p, "</table>");
 	more_rows(p, n, total);
 	bool keep = e && e->lead;
-	web_page_raw(p, "<h2>所属の登録</h2><form method=\"post\" action=\"/admin/sections\">");
+	web_page_raw(p, "<h2>所属の登録</h2>");
+	error_box(p, e);
+	web_page_raw(p, "<form method=\"post\" action=\"/admin/sections\">");
 	csrf_field(p, s);
 	hidden(p, "action", "add");
 	web_page_raw(p, "<table>");
@@ -299,7 +308,9 @@ static void vendors_page(web_request *r, const web_staff *s, const admin_error *
 	web_page_raw(p, "</table>");
 	more_rows(p, n, total);
 	bool keep = e && e->lead;
-	web_page_raw(p, "<h2>事業者の登録</h2><form method=\"post\" action=\"/admin/vendors\">");
+	web_page_raw(p, "<h2>事業者の登録</h2>");
+	error_box(p, e);
+	web_page_raw(p, "<form method=\"post\" action=\"/admin/vendors\">");
 	csrf_field(p, s);
 	hidden(p, "action", "add");
 	web_page_raw(p, "<table>");
@@ -417,13 +428,18 @@ static void systems_page(web_request *r, const web_staff *s, const admin_error *
 		web_page_raw(p, "<h3>");
 		web_page_text(p, y->name);
 		web_page_raw(p, "</h3>");
+		if (e && e->lead && e->target && !strcmp(e->target, y->name))
+			error_box(p, e);
 		setting_form(r, s, e, y, "networks", "接続元ネットワーク（別表第1）", y->networks, "10.1.0.0/16", "設定する");
 		setting_form(r, s, e, y, "lab-sources", "試験環境の接続元", y->lab_sources, "192.168.10.0/24", "設定する");
 		setting_form(r, s, e, y, "pin", "証明書のピン", y->cert_pin, "sha256:（64桁の16進数）", "設定する");
 	}
 
 	bool keep = e && e->lead && !e->target;
-	web_page_raw(p, "<h2>情報システムの登録</h2><form method=\"post\" action=\"/admin/systems\">");
+	web_page_raw(p, "<h2>情報システムの登録</h2>");
+	if (keep)
+		error_box(p, e);
+	web_page_raw(p, "<form method=\"post\" action=\"/admin/systems\">");
 	csrf_field(p, s);
 	hidden(p, "action", "add");
 	web_page_raw(p, "<table id=\"system-form\">");
@@ -577,8 +593,9 @@ static void accounts_page(web_request *r, const web_staff *s, const admin_error 
 	more_rows(p, n, total);
 	bool keep = e && e->lead;
 	web_page_raw(p, "<h2>アカウントの登録</h2><p>ここで登録するアカウントは TLS によるログオン専用です。"
-		        "NLA でログオンするアカウントは、暗号鍵を扱う rmgate-policy account add --nla で登録してください。</p>"
-		        "<form method=\"post\" action=\"/admin/accounts\">");
+		        "NLA でログオンするアカウントは、暗号鍵を扱う rmgate-policy account add --nla で登録してください。</p>");
+	error_box(p, e);
+	web_page_raw(p, "<form method=\"post\" action=\"/admin/accounts\">");
 	csrf_field(p, s);
 	hidden(p, "action", "add");
 	web_page_raw(p, "<table>");
@@ -667,7 +684,9 @@ static void staff_page(web_request *r, const web_staff *s, const admin_error *e)
 	web_page_raw(p, "</table>");
 	more_rows(p, n, total);
 	bool keep = e && e->lead;
-	web_page_raw(p, "<h2>職員の登録</h2><form method=\"post\" action=\"/admin/staff\">");
+	web_page_raw(p, "<h2>職員の登録</h2>");
+	error_box(p, e);
+	web_page_raw(p, "<form method=\"post\" action=\"/admin/staff\">");
 	csrf_field(p, s);
 	hidden(p, "action", "add");
 	web_page_raw(p, "<table>");

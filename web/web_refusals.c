@@ -22,16 +22,16 @@ const char *web_refusal_reason_label(const char *reason)
 		{ "unknown_account", "登録のないアカウント" },
 		{ "bad_password", "パスワードの誤り" },
 		{ "locked_out", "アカウントのロック中" },
-		{ "no_permit", "許可がない" },
+		{ "no_permit", "許可なし" },
 		{ "outside_window", "許可期間外" },
 		{ "suspended", "許可の一時停止中" },
-		{ "revoked", "許可の取消し後" },
+		{ "revoked", "許可の取消し済み" },
 		{ "source_not_allowed", "許可されていない接続元" },
 		{ "too_many_sessions", "同時接続数の超過" },
 		{ "unknown_system", "登録のない情報システム" },
-		{ "ambiguous_system", "情報システムを特定できない" },
+		{ "ambiguous_system", "情報システムの特定不可" },
 		{ "identity_mismatch", "認証情報の不一致（NLA）" },
-		{ "not_recordable", "記録（録画）ができない" },
+		{ "not_recordable", "記録（録画）不可" },
 	};
 	for (size_t i = 0; reason && i < sizeof labels / sizeof *labels; i++)
 		if (!strcmp(labels[i][0], reason))

@@ -79,7 +79,7 @@ static void refusal_reasons_and_months_in_words(void **state)
 		assert_non_null(label);
 		assert_true((unsigned char)label[0] >= 0x80); /* Japanese words, not the code again */
 	}
-	assert_string_equal(web_refusal_reason_label("no_permit"), "許可がない");
+	assert_string_equal(web_refusal_reason_label("no_permit"), "許可なし");
 	assert_null(web_refusal_reason_label("something_new"));
 	assert_null(web_refusal_reason_label(NULL));
 	int y = 0, m = 0;
