@@ -10,8 +10,9 @@
  * one (networks, lab ranges, pin, unlock, staff), and is a staff_action ledger row "admin
  * KIND ACTION NAME" naming her. A refused change (a rule of the library, a field of ours) is
  * shown on the page again with the values she typed, passwords excepted: a password is never
- * written into a page, a URL or a log. Vendor accounts are added for TLS logons only: the NLA
- * sealing key stays with the gate and rmgate-policy (docs/web.md). */
+ * written into a page, a URL or a log (web_form_free wipes the request's copy). Vendor
+ * accounts are added for TLS logons only: the NLA sealing key stays with the gate and
+ * rmgate-policy (docs/web.md). */
 #include "web_views.h"
 
 #include "account.h"
@@ -19,7 +20,6 @@
 #include "admin_view.h"
 #include "forms.h"
 
-#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -505,16 +505,18 @@ static void systems_post(web_request *r, const web_staff *s)
 		spec.n_lab_sources = split_list(field(r, "lab-sources"), lbuf, sizeof lbuf, lab, 64);
 		char *end = NULL;
 		long port = strtol(field(r, "port"), &end, 10);
+		bool port_ok = *field(r, "port") && !*end && port >= 1 && port <= 65535;
+		spec.port = port_ok ? (int)port : 0;
 		if (!*spec.name || !*spec.host || !*spec.section)
 			failed(r, &e, "名称、接続先のホスト、所管する所属を入力してください。", false);
 		else if (!policy_class_parse(field(r, "class"), &spec.cls))
 			failed(r, &e, "分類を選んでください。", false);
-		else if (!*field(r, "port") || *end || port < 1 || port > 65535)
+		else if (!port_ok)
 			failed(r, &e, "ポート番号は1から65535までの数字で入力してください。", false);
 		else if (!minutes(field(r, "idle-timeout"), &spec.idle_timeout_s) ||
 			 !minutes(field(r, "max-duration"), &spec.max_duration_s))
 			failed(r, &e, "時間は1分から10080分（7日）までの分数で入力してください。", false);
-		else if ((spec.port = (int)port, policy_system_add(r->db, &spec, NULL)))
+		else if (policy_system_add(r->db, &spec, NULL))
 			failed(r, &e, "情報システムを登録できませんでした。", true);
 		if (!e.lead) {
 			record(r, s, "system", "add", spec.name, spec.section);
@@ -624,10 +626,6 @@ static void accounts_post(web_request *r, const web_staff *s)
 			failed(r, &e, "パスワードが確認欄と一致しません。", false);
 		else if (policy_account_add(r->db, field(r, "vendor"), login, password, NULL))
 			failed(r, &e, "アカウントを登録できませんでした。", true);
-		/* the form's copy of the password dies with the request; wipe it now */
-		for (int i = 0; i < r->form.n; i++)
-			if (!strcmp(r->form.names[i], "password") || !strcmp(r->form.names[i], "again"))
-				OPENSSL_cleanse(r->form.values[i], strlen(r->form.values[i]));
 		if (!e.lead) {
 			record(r, s, "account", "add", login, field(r, "vendor"));
 			done(r, "/admin/accounts");
@@ -732,9 +730,6 @@ static void staff_post(web_request *r, const web_staff *s)
 		else if (policy_staff_add(r->db, login, *name ? name : NULL, role,
 					  role == POLICY_ROLE_APPLICANT ? section : NULL, password, s->who.login, r->now_us))
 			failed(r, &e, "職員を登録できませんでした。", true);
-		for (int i = 0; i < r->form.n; i++)
-			if (!strcmp(r->form.names[i], "password") || !strcmp(r->form.names[i], "again"))
-				OPENSSL_cleanse(r->form.values[i], strlen(r->form.values[i]));
 	} else if (!strcmp(action, "disable") || !strcmp(action, "enable")) {
 		if (!strcasecmp(login, s->who.login))
 			failed(r, &e, "自分のログインは無効にできません。", false);
