@@ -31,8 +31,8 @@
  * account empty), with the vendor of the account it named, the system it asked
  * for, the permits it counts against (POL_REFUSAL_PERMITS) and their sections
  * (else the requested system's section). Binds: ?1 <= at_us < ?2; ?3 a vendor's
- * name or NULL; ?4 a section's name or NULL, matched against the row's own
- * section column (a name among those listed). Columns: seq, at_us, at (local
+ * name or NULL; ?4 a section's name or NULL: the rows whose section column
+ * lists it (tested without building that column). Columns: seq, at_us, at (local
  * text), kind, count, source, login, account, vendor, system, reason, permits,
  * section, detail. Unordered: the caller orders by seq. */
 #define POL_REFUSAL_LIST                                                                                      \
@@ -45,8 +45,11 @@
 	" (SELECT c.name FROM sections c WHERE c.id = y.section_id)) AS section, ev.detail"                 \
 	" FROM events ev LEFT JOIN accounts a ON a.login = ev.login AND ev.type = 'refused'"                  \
 	" LEFT JOIN vendors v ON v.id = a.vendor_id LEFT JOIN systems y ON y.id = ev.system_id"             \
-	" WHERE ev.type IN ('refused', 'refused_summary') AND ev.at_us >= ?1 AND ev.at_us < ?2)"            \
-	" WHERE (?3 IS NULL OR vendor = ?3) AND (?4 IS NULL OR instr(',' || section || ',', ',' || ?4 || ',') > 0)"
+	" WHERE ev.type IN ('refused', 'refused_summary') AND ev.at_us >= ?1 AND ev.at_us < ?2"              \
+	" AND (?3 IS NULL OR v.name = ?3) AND (?4 IS NULL OR CASE WHEN EXISTS (SELECT 1"                     \
+	POL_REFUSAL_PERMITS("ev") ") THEN EXISTS (SELECT 1" POL_REFUSAL_PERMITS("ev")                         \
+	" AND p.section_id = (SELECT c.id FROM sections c WHERE c.name = ?4))"                                \
+	" ELSE y.section_id = (SELECT c.id FROM sections c WHERE c.name = ?4) END))"
 
 /* Appends one row to the events chain. session_id and system_id 0 = none;
  * login, source, reason (a policy_deny_name) and actor may be NULL; texts are

@@ -49,7 +49,8 @@ int policy_refusal_list_page(policy_db *db, const policy_refusal_filter *f, poli
 	}
 	st = status || !rows ? NULL
 		    : pol_prepare(db, "SELECT at_us, kind, count, source, login, account, vendor, system, reason, permits,"
-				      " section, detail FROM (" POL_REFUSAL_LIST ") ORDER BY seq LIMIT ?5 OFFSET ?6");
+				      " section, detail FROM (" POL_REFUSAL_LIST ") WHERE seq IN (SELECT seq FROM ("
+				      POL_REFUSAL_LIST ") ORDER BY seq LIMIT ?5 OFFSET ?6) ORDER BY seq");
 	if (!status && rows && !st)
 		status = POLICY_ERR_DB;
 	if (st) {

@@ -115,6 +115,13 @@ static void refusals_of_a_month_by_section_and_vendor(void **state)
 	/* July: the system named gives the section */
 	assert_int_equal(list(t, 2025, 7, "情報政策課", NULL, 0, rows, &n, NULL), 1);
 	assert_string_equal(rows[0].system, "web");
+	/* attributed to no permit (an unknown login): the section of the system it asked for */
+	refused(t, jst_us(2025, 9, 1, 9, 0), POLICY_DENY_UNKNOWN_ACCOUNT, "ghost", "198.51.100.9", "tax");
+	assert_int_equal(list(t, 2025, 9, "税務課", NULL, 0, rows, &n, NULL), 1);
+	assert_string_equal(rows[0].section, "税務課");
+	assert_string_equal(rows[0].permits, "");
+	assert_int_equal(list(t, 2025, 9, "情報政策課", NULL, 0, rows, &n, NULL), 0);
+	assert_int_equal(list(t, 2025, 9, NULL, "Acme", 0, rows, &n, NULL), 0);
 	/* the count alone */
 	assert_int_equal(list(t, 2025, 6, NULL, NULL, 0, NULL, &n, &attempts), 6);
 	assert_int_equal(n, 0);
