@@ -1,5 +1,5 @@
 /* cli_refusal.c: refusal list: the refused attempts of the ledger, attributed to
- * a vendor and to its permits' sections (POL_REFUSAL_LIST, ledger_internal.h; the console
+ * a vendor and to its permits' sections (POL_REFUSAL_ROWS, ledger_internal.h; the console
  * reads the same rows through refusal_view.h). */
 #include "cli_commands.h"
 #include "ledger_internal.h"
@@ -33,7 +33,7 @@ static int list(policy_db *db, int argc, char **argv)
 	const char *bind[] = { from, to, vendor, section };
 	return cli_print_query(db, stdout, cli_has(&a, "json"),
 			       "SELECT at, kind, count, source, login, account, vendor, system, reason, permits, section, detail"
-			       " FROM (" POL_REFUSAL_LIST ") ORDER BY seq",
+			       " FROM (SELECT " POL_REFUSAL_COLUMNS POL_REFUSAL_ROWS ") ORDER BY seq",
 			       4, bind);
 }
 

@@ -33,7 +33,7 @@ int policy_refusal_list_page(policy_db *db, const policy_refusal_filter *f, poli
 		return pol_fail(POLICY_ERR_INVALID, "no such month %04d-%02d", f->year, f->month);
 	pol_lock(db);
 	int status = POLICY_OK;
-	sqlite3_stmt *st = pol_prepare(db, "SELECT COUNT(*), IFNULL(SUM(count), 0) FROM (" POL_REFUSAL_LIST ")");
+	sqlite3_stmt *st = pol_prepare(db, "SELECT COUNT(*), IFNULL(SUM(" POL_REFUSAL_COUNT "), 0)" POL_REFUSAL_ROWS);
 	if (!st) {
 		status = POLICY_ERR_DB;
 	} else {
@@ -49,8 +49,8 @@ int policy_refusal_list_page(policy_db *db, const policy_refusal_filter *f, poli
 	}
 	st = status || !rows ? NULL
 		    : pol_prepare(db, "SELECT at_us, kind, count, source, login, account, vendor, system, reason, permits,"
-				      " section, detail FROM (" POL_REFUSAL_LIST ") WHERE seq IN (SELECT seq FROM ("
-				      POL_REFUSAL_LIST ") ORDER BY seq LIMIT ?5 OFFSET ?6) ORDER BY seq");
+				      " section, detail FROM (SELECT " POL_REFUSAL_COLUMNS POL_REFUSAL_ROWS " AND ev.seq IN"
+				      " (SELECT ev.seq" POL_REFUSAL_ROWS " ORDER BY ev.seq LIMIT ?5 OFFSET ?6)) ORDER BY seq");
 	if (!status && rows && !st)
 		status = POLICY_ERR_DB;
 	if (st) {

@@ -1,5 +1,5 @@
 /* refusal_view.h: the refused attempts of a month as the console shows them (rmgate-web), the
- * same rows as `rmgate-policy refusal list` (one query, POL_REFUSAL_LIST in ledger_internal.h).
+ * same rows as `rmgate-policy refusal list` (one query, POL_REFUSAL_ROWS in ledger_internal.h).
  *
  * A row is one ledger row: a single refused attempt (count 1), or a "refused_summary" of a
  * flood from one source (count = the attempts it stands for; no login). The vendor is the one
