@@ -402,7 +402,9 @@ def fill(drv, values):
 
 
 def submit(drv, button, expect_done=True):
+    before = drv.find_element(By.TAG_NAME, "html")
     drv.find_element(By.ID, button).click()
+    WebDriverWait(drv, 30).until(EC.staleness_of(before))  # the answer replaced the page
     WebDriverWait(drv, 30).until(EC.presence_of_element_located((By.TAG_NAME, "main")))
     found = drv.find_elements(By.ID, "done" if expect_done else "error")
     if not found:
