@@ -35,6 +35,7 @@
  * ev, accounts a, vendors v, systems y) and the filter. Binds: ?1 <= ev.at_us < ?2;
  * ?3 a vendor's name or NULL; ?4 a section's name or NULL: the rows whose section
  * column lists it (tested without building that column). Unordered: order by ev.seq.
+ * POL_REFUSAL_FROM is its tables alone (for the columns of rows already chosen).
  * POL_REFUSAL_COLUMNS is what a row shows: seq, at_us, at (local text), kind, count,
  * source, login, account, vendor, system, reason, permits, section, detail; the
  * attribution columns cost most, so a page selects its rows' seq first. */
@@ -46,10 +47,11 @@
 	" IFNULL((SELECT group_concat(name, ',') FROM (SELECT DISTINCT c.name FROM sections c WHERE c.id IN"  \
 	" (SELECT p.section_id" POL_REFUSAL_PERMITS("ev") ") ORDER BY c.name)),"                             \
 	" (SELECT c.name FROM sections c WHERE c.id = y.section_id)) AS section, ev.detail"
-#define POL_REFUSAL_ROWS                                                                                      \
+#define POL_REFUSAL_FROM                                                                                      \
 	" FROM events ev LEFT JOIN accounts a ON a.login = ev.login AND ev.type = 'refused'"                  \
-	" LEFT JOIN vendors v ON v.id = a.vendor_id LEFT JOIN systems y ON y.id = ev.system_id"             \
-	" WHERE ev.type IN ('refused', 'refused_summary') AND ev.at_us >= ?1 AND ev.at_us < ?2"              \
+	" LEFT JOIN vendors v ON v.id = a.vendor_id LEFT JOIN systems y ON y.id = ev.system_id"
+#define POL_REFUSAL_ROWS                                                                                      \
+	POL_REFUSAL_FROM " WHERE ev.type IN ('refused', 'refused_summary') AND ev.at_us >= ?1 AND ev.at_us < ?2"              \
 	" AND (?3 IS NULL OR v.name = ?3) AND (?4 IS NULL OR CASE WHEN EXISTS (SELECT 1"                     \
 	POL_REFUSAL_PERMITS("ev") ") THEN EXISTS (SELECT 1" POL_REFUSAL_PERMITS("ev")                         \
 	" AND p.section_id = (SELECT c.id FROM sections c WHERE c.name = ?4))"                                \

@@ -49,7 +49,7 @@ int policy_refusal_list_page(policy_db *db, const policy_refusal_filter *f, poli
 	}
 	st = status || !rows ? NULL
 		    : pol_prepare(db, "SELECT at_us, kind, count, source, login, account, vendor, system, reason, permits,"
-				      " section, detail FROM (SELECT " POL_REFUSAL_COLUMNS POL_REFUSAL_ROWS " AND ev.seq IN"
+				      " section, detail FROM (SELECT " POL_REFUSAL_COLUMNS POL_REFUSAL_FROM " WHERE ev.seq IN"
 				      " (SELECT ev.seq" POL_REFUSAL_ROWS " ORDER BY ev.seq LIMIT ?5 OFFSET ?6)) ORDER BY seq");
 	if (!status && rows && !st)
 		status = POLICY_ERR_DB;
