@@ -286,9 +286,11 @@ static int load_account(policy_db *db, const char *login, account_row *a)
  * every source). Lock held. */
 static int recent_failures(policy_db *db, const char *login, const char *source, int64_t now_us, int *count)
 {
-	sqlite3_stmt *st = pol_prepare(db, "SELECT COUNT(*) FROM events WHERE login = ? COLLATE NOCASE AND type = 'refused'"
-					   " AND reason = 'bad_password' AND at_us > ? AND at_us <= ?"
-					   " AND (?4 IS NULL OR source = ?4)");
+	/* An unlock (policy_account_unlock) forgives the failures before it. */
+	sqlite3_stmt *st = pol_prepare(db, "SELECT COUNT(*) FROM events WHERE login = ?1 COLLATE NOCASE AND type = 'refused'"
+					   " AND reason = 'bad_password' AND at_us > ?2 AND at_us <= ?3"
+					   " AND (?4 IS NULL OR source = ?4) AND at_us > IFNULL((SELECT MAX(u.at_us) FROM events u"
+					   " WHERE u.login = ?1 COLLATE NOCASE AND u.type = '" POLICY_EV_ACCOUNT_UNLOCKED "'), 0)");
 	if (!st)
 		return POLICY_ERR_DB;
 	pol_bind_text(st, 1, login);
@@ -564,5 +566,57 @@ int policy_account_set_disabled(policy_db *db, const char *login, bool disabled)
 	pol_unlock(db);
 	if (!status)
 		WLog_INFO(POLICY_TAG, "account %s %s", login, disabled ? "disabled" : "enabled");
+	return status;
+}
+
+int policy_account_lock_state(policy_db *db, const char *login, int64_t now_us, bool *locked)
+{
+	*locked = false;
+	pol_lock(db);
+	int all = 0, worst = 0, status = recent_failures(db, login, NULL, now_us, &all);
+	sqlite3_stmt *st = status ? NULL
+				  : pol_prepare(db, "SELECT DISTINCT source FROM events WHERE login = ? COLLATE NOCASE"
+						    " AND type = 'refused' AND reason = 'bad_password' AND at_us > ? AND at_us <= ?");
+	if (!status && !st)
+		status = POLICY_ERR_DB;
+	if (st) {
+		pol_bind_text(st, 1, login);
+		sqlite3_bind_int64(st, 2, now_us - (int64_t)db->lock_minutes * 60 * 1000000);
+		sqlite3_bind_int64(st, 3, now_us);
+		int rc;
+		while (!status && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+			const unsigned char *src = sqlite3_column_text(st, 0);
+			int from = 0;
+			status = recent_failures(db, login, src ? (const char *)src : "", now_us, &from);
+			if (from > worst)
+				worst = from;
+		}
+		if (!status && rc != SQLITE_DONE)
+			status = pol_sql_fail(db, "reading failed logons");
+		sqlite3_finalize(st);
+	}
+	*locked = !status && (all >= db->lock_total || worst >= db->lock_failures);
+	pol_unlock(db);
+	return status;
+}
+
+int policy_account_unlock(policy_db *db, const char *login, const char *actor, int64_t now_us)
+{
+	if (!actor || !*actor)
+		return pol_fail(POLICY_ERR_INVALID, "who unlocks the account must be named");
+	pol_lock(db);
+	char stored[257];
+	int status = stored_login_locked(db, login ? login : "", stored, sizeof stored);
+	if (status == POLICY_ERR_NOT_FOUND)
+		status = pol_fail(POLICY_ERR_NOT_FOUND, "no account '%s'", login ? login : "");
+	if (!status) {
+		char detail[400];
+		snprintf(detail, sizeof detail, "account %s unlocked: earlier failed logons no longer count", stored);
+		status = pol_ledger_append_event_locked(db, 0, now_us, POLICY_EV_ACCOUNT_UNLOCKED, detail, stored, NULL, NULL,
+							0, actor);
+	}
+	pol_unlock(db);
+	if (!status)
+		WLog_INFO(POLICY_TAG, "account %s unlocked by %s", login, actor);
 	return status;
 }

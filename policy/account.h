@@ -98,6 +98,16 @@ int policy_account_is_locked_from(policy_db *db, const char *login, const char *
  * as unknown. POLICY_ERR_NOT_FOUND for an unknown login. */
 int policy_account_set_disabled(policy_db *db, const char *login, bool disabled);
 
+/* Whether the account is locked now for some address or for every address (the lock-out
+ * rules above; what the console shows). */
+int policy_account_lock_state(policy_db *db, const char *login, int64_t now_us, bool *locked);
+
+/* Unlocks LOGIN by `actor` (required): an "account_unlocked" ledger row (login, actor), and
+ * from then on the failed logons before it no longer count for the lock-out (new failures
+ * do). Unlocking an account that is not locked is allowed (the row is written). Errors:
+ * INVALID (no actor), NOT_FOUND (unknown login). */
+int policy_account_unlock(policy_db *db, const char *login, const char *actor, int64_t now_us);
+
 /* NT hash of a password: MD4 of its UTF-16LE form (exposed for tests and tools).
  * POLICY_ERR_INVALID (out zeroed, message set) when the password is not valid UTF-8 or is
  * longer than 256 bytes; account add and passwd refuse such a password before this. */

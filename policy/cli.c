@@ -44,7 +44,7 @@ static void print_usage(FILE *out)
 	      "  secret-key init [--key FILE] [--by NAME] | secret-key id [--key FILE]\n"
 	      "  account add VENDOR LOGIN --password-stdin [--nla [--key FILE]]\n"
 	      "  account passwd LOGIN --password-stdin [--nla [--key FILE]]\n"
-	      "  account disable|enable LOGIN | account list [--json]\n"
+	      "  account disable|enable LOGIN | account unlock LOGIN [--by NAME] | account list [--json]\n"
 	      "  permit apply --vendor V [--prime V] --system S --section S --purpose TEXT\n"
 	      "         --from DATE --to DATE --contract-from DATE --contract-to DATE\n"
 	      "         [--source CIDR]... --table 1|2 (--confirm ITEM... | --confirm-all) [--observe-only] [--by NAME]\n"

@@ -275,6 +275,22 @@ static int account_password(policy_db *db, const char *db_path, bool add, int ar
 	return rc;
 }
 
+/* account unlock LOGIN [--by NAME] */
+static int account_unlock(policy_db *db, int argc, char **argv)
+{
+	static const cli_optspec spec[] = { { "by", OPT_VALUE, 0 }, { NULL, 0, 0 } };
+	cli_args a;
+	if (cli_parse("account unlock", argc, argv, spec, &a))
+		return CLI_USAGE;
+	if (a.npos != 1)
+		return cli_usage("account unlock: use 'account unlock LOGIN [--by NAME]'");
+	char who[128];
+	if (policy_account_unlock(db, a.pos[0], cli_actor(&a, who, sizeof who), policy_now_us()))
+		return cli_fail();
+	printf("account %s unlocked\n", a.pos[0]);
+	return CLI_OK;
+}
+
 int cli_account(policy_db *db, const char *db_path, int argc, char **argv)
 {
 	if (argc >= 1 && !strcmp(argv[0], "list"))
@@ -286,8 +302,11 @@ int cli_account(policy_db *db, const char *db_path, int argc, char **argv)
 		return policy_account_set_disabled(db, argv[1], argv[0][0] == 'd') ? cli_fail() : CLI_OK;
 	if (argc >= 1 && (!strcmp(argv[0], "add") || !strcmp(argv[0], "passwd")))
 		return account_password(db, db_path, argv[0][0] == 'a', argc - 1, argv + 1);
+	if (argc >= 1 && !strcmp(argv[0], "unlock"))
+		return account_unlock(db, argc - 1, argv + 1);
 	return cli_usage("account: use 'account add VENDOR LOGIN --password-stdin [--nla]', 'account passwd LOGIN"
-			 " --password-stdin [--nla]', 'account disable|enable LOGIN' or 'account list'");
+			 " --password-stdin [--nla]', 'account disable|enable LOGIN', 'account unlock LOGIN [--by NAME]'"
+			 " or 'account list'");
 }
 
 int cli_verify(policy_db *db, int argc, char **argv)

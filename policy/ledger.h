@@ -26,6 +26,7 @@
 #define POLICY_EV_REFUSED "refused"                 /* refused attempt, no session */
 #define POLICY_EV_REFUSED_SUMMARY "refused_summary" /* refusals not listed singly, see below */
 #define POLICY_EV_ACCOUNT_LOCKED "account_locked"
+#define POLICY_EV_ACCOUNT_UNLOCKED "account_unlocked" /* by actor: earlier failures no longer count */
 #define POLICY_EV_NOTE "note"                       /* 作業内容, by an officer */
 #define POLICY_EV_END_REQUESTED "end_requested"     /* staff ordered a live session ended */
 #define POLICY_EV_SECRET_SET "secret_set"           /* target account stored (secret.h) */

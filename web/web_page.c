@@ -113,7 +113,7 @@ void web_page_free(web_page *p)
 	memset(p, 0, sizeof *p);
 }
 
-void web_page_begin(web_page *p, const char *title, const char *who, const char *role, const char *csrf)
+void web_page_begin(web_page *p, const char *title, const char *who, const char *role, const char *csrf, bool admin)
 {
 	web_page_raw(p, "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">"
 		        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>");
@@ -129,7 +129,11 @@ void web_page_begin(web_page *p, const char *title, const char *who, const char 
 			        "<form method=\"post\" action=\"/logout\" class=\"inline\"><input type=\"hidden\" name=\"csrf\" value=\"");
 		web_page_text(p, csrf);
 		web_page_raw(p, "\"><button type=\"submit\" id=\"logout\">ログアウト</button></form></header>\n"
-			        "<nav><a href=\"/\">ダッシュボード</a><a href=\"/permits\">許可</a><a href=\"/sessions\">セッション</a><a href=\"/reports\">帳票</a></nav>\n");
+			        "<nav><a href=\"/\">ダッシュボード</a><a href=\"/permits\">許可</a><a href=\"/sessions\">セッション</a>"
+			        "<a href=\"/refusals\" id=\"nav-refusals\">拒否</a><a href=\"/reports\">帳票</a>");
+		if (admin)
+			web_page_raw(p, "<a href=\"/admin\" id=\"nav-admin\">管理</a>");
+		web_page_raw(p, "</nav>\n");
 	} else {
 		web_page_raw(p, "</header>\n");
 	}

@@ -32,9 +32,10 @@ void web_page_id_link_text(web_page *p, const char *prefix, long long id, const 
 
 /* The frame every page of the console shares: <head> with the title and the style sheet
  * (no script), the header with the staff member and a logout form carrying the CSRF token,
- * and the navigation. `who`/`role`/`csrf` NULL = the login page (no header, no navigation).
+ * and the navigation (ダッシュボード, 許可, セッション, 拒否, 帳票 for every role; 管理 only when
+ * `admin`). `who`/`role`/`csrf` NULL = the login page (no header, no navigation).
  * web_page_end() closes it. */
-void web_page_begin(web_page *p, const char *title, const char *who, const char *role, const char *csrf);
+void web_page_begin(web_page *p, const char *title, const char *who, const char *role, const char *csrf, bool admin);
 void web_page_end(web_page *p);
 
 #endif

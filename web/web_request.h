@@ -25,6 +25,7 @@ typedef struct {
 	char *names[WEB_FORM_FIELDS], *values[WEB_FORM_FIELDS];
 	int n;
 	char *storage; /* the decoded copy of the body all names and values point into */
+	size_t storage_len; /* its bytes, wiped by web_form_free (a password may be among them) */
 } web_form;
 
 /* The value of the first field `name`, or NULL. */
@@ -32,6 +33,7 @@ const char *web_form_get(const web_form *f, const char *name);
 /* Decodes a body (percent escapes, '+' = space); false when malformed (a bad escape, a NUL,
  * too many fields). */
 bool web_form_parse(web_form *f, const char *body, size_t len);
+/* Wipes the decoded copy (it may hold a password) and frees it. */
 void web_form_free(web_form *f);
 
 typedef struct web_app web_app; /* the server's shared state (web_server.c) */

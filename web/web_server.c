@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
+#include <openssl/crypto.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
@@ -64,6 +65,7 @@ bool web_form_parse(web_form *f, const char *body, size_t len)
 	f->storage = malloc(len + 1);
 	if (!f->storage)
 		return false;
+	f->storage_len = len;
 	memcpy(f->storage, body, len);
 	f->storage[len] = 0;
 	char *p = f->storage;
@@ -100,6 +102,8 @@ const char *web_form_get(const web_form *f, const char *name)
 
 void web_form_free(web_form *f)
 {
+	if (f->storage) /* it may hold a password */
+		OPENSSL_cleanse(f->storage, f->storage_len);
 	free(f->storage);
 	memset(f, 0, sizeof *f);
 }
@@ -260,6 +264,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
 	(void)code;
 	upload *u = *con_cls;
 	if (u) {
+		if (u->body) /* a form's body may hold a password */
+			OPENSSL_cleanse(u->body, u->len);
 		free(u->body);
 		free(u);
 		*con_cls = NULL;

@@ -4,6 +4,7 @@
 #include "web_views.h"
 
 #include "dashboard.h"
+#include "refusal_view.h"
 
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -25,7 +26,7 @@ void web_begin(web_request *r, const web_staff *s, const char *title)
 	char who_text[600];
 	snprintf(who_text, sizeof who_text, "%s%s%s", s->who.display_name[0] ? s->who.display_name : s->who.login,
 		 s->who.section[0] ? "・" : "", s->who.section);
-	web_page_begin(&r->page, title, who_text, web_role_label(s->who.role), s->csrf);
+	web_page_begin(&r->page, title, who_text, web_role_label(s->who.role), s->csrf, s->who.role == POLICY_ROLE_ADMIN);
 }
 
 void web_message(web_request *r, const web_staff *s, int status, const char *title, const char *message)
@@ -34,7 +35,7 @@ void web_message(web_request *r, const web_staff *s, int status, const char *tit
 	if (s)
 		web_begin(r, s, title);
 	else
-		web_page_begin(&r->page, title, NULL, NULL, NULL);
+		web_page_begin(&r->page, title, NULL, NULL, NULL, false);
 	web_page_raw(&r->page, "<p id=\"message\">");
 	web_page_text(&r->page, message);
 	web_page_raw(&r->page, "</p><p><a href=\"/\">ダッシュボードへ</a></p>");
@@ -49,7 +50,7 @@ static void redirect(web_request *r, const char *to)
 static void simple_page(web_request *r, int status, const char *title, const char *message)
 {
 	r->status = status;
-	web_page_begin(&r->page, title, NULL, NULL, NULL);
+	web_page_begin(&r->page, title, NULL, NULL, NULL, false);
 	web_page_raw(&r->page, "<p>");
 	web_page_text(&r->page, message);
 	web_page_raw(&r->page, "</p><p><a href=\"/\">ダッシュボードへ</a></p>");
@@ -82,7 +83,7 @@ static void login_page(web_request *r, const char *error)
 		web_request_cookie(r, "rmgate_login", token);
 	}
 	web_page *p = &r->page;
-	web_page_begin(p, "ログイン", NULL, NULL, NULL);
+	web_page_begin(p, "ログイン", NULL, NULL, NULL, false);
 	if (error) {
 		web_page_raw(p, "<p class=\"error\" id=\"error\">");
 		web_page_text(p, error);
@@ -296,6 +297,21 @@ static void dashboard(web_request *r, const policy_staff *who, const char *csrf)
 		web_page_raw(p, "</table>");
 	}
 
+	/* This month's refusals (an applicant: those attributed to her section). */
+	int ry = 0, rm = 0, refusals = 0, no_rows = 0;
+	int64_t attempts = 0;
+	web_this_month(r, &ry, &rm);
+	policy_refusal_filter rf = { .year = ry, .month = rm, .section = section ? who->section : NULL };
+	web_page_raw(p, "<h2 id=\"refusals\">今月の拒否された接続</h2><p>");
+	if (policy_refusal_list_page(r->db, &rf, NULL, &no_rows, &refusals, &attempts)) {
+		web_page_raw(p, "<span class=\"error\">読み込めませんでした（データベースの障害）</span>");
+	} else {
+		web_page_raw(p, "<a href=\"/refusals\" id=\"refusal-count\">");
+		web_page_textf(p, "%d件（試行 %lld回）", refusals, (long long)attempts);
+		web_page_raw(p, "</a>");
+	}
+	web_page_raw(p, "</p>");
+
 	web_page_raw(p, "<h2 id=\"report\">月次報告（様式第4号）</h2><p>");
 	web_page_textf(p, "%d年%d月分の報告期限：%s", d.report_year, d.report_month, d.report_due);
 	web_page_raw(p, "</p>");
@@ -361,7 +377,8 @@ static void dashboard(web_request *r, const policy_staff *who, const char *csrf)
 static void password_page(web_request *r, const policy_staff *who, const char *csrf, const char *message, bool error)
 {
 	web_page *p = &r->page;
-	web_page_begin(p, "パスワード変更", who->display_name[0] ? who->display_name : who->login, web_role_label(who->role), csrf);
+	web_page_begin(p, "パスワード変更", who->display_name[0] ? who->display_name : who->login, web_role_label(who->role), csrf,
+		       who->role == POLICY_ROLE_ADMIN);
 	if (message) {
 		web_page_raw(p, error ? "<p class=\"error\" id=\"error\">" : "<p class=\"ok\" id=\"done\">");
 		web_page_text(p, message);
@@ -433,7 +450,8 @@ void web_views_handle(web_request *r)
 	}
 	web_staff staff = { .who = who };
 	memcpy(staff.csrf, csrf, sizeof staff.csrf);
-	if (web_permits_route(r, &staff) || web_sessions_route(r, &staff) || web_reports_route(r, &staff))
+	if (web_permits_route(r, &staff) || web_sessions_route(r, &staff) || web_reports_route(r, &staff) ||
+	    web_refusals_route(r, &staff) || web_admin_route(r, &staff))
 		;
 	else if (!strcmp(r->path, "/logout") && post)
 		logout_post(r, &who);

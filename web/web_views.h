@@ -26,4 +26,18 @@ bool web_sessions_route(web_request *r, const web_staff *s);
 /* Reports: GET /reports?month=&section=, GET /reports/monthly.{html,pdf,csv}, /reports/register.csv. */
 bool web_reports_route(web_request *r, const web_staff *s);
 
+/* Refusals (拒否): GET /refusals?month=&section=&vendor=&page= (web_refusals.c). */
+bool web_refusals_route(web_request *r, const web_staff *s);
+/* The Japanese words of a refusal reason (a policy_deny_name), or NULL when it is none of the
+ * known ones. */
+const char *web_refusal_reason_label(const char *reason);
+/* "YYYY-MM" (2000-9999, month 1-12) into year and month; false otherwise. */
+bool web_parse_month(const char *text, int *year, int *month);
+/* The current month in the display zone. */
+void web_this_month(web_request *r, int *year, int *month);
+/* Administration (管理, admin only): GET/POST /admin/{sections,vendors,systems,accounts,staff}
+ * (web_admin.c). Another role's GET is left to the console's "no such page" (returns false),
+ * her POST is refused (403) and recorded. */
+bool web_admin_route(web_request *r, const web_staff *s);
+
 #endif

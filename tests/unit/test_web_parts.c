@@ -1,5 +1,6 @@
 /* The console's small parts that face the request: form decoding and its bounds, HTML
- * escaping, login sessions (timeouts, replacement when full), the per-address logon limit. */
+ * escaping, login sessions (timeouts, replacement when full), the per-address logon limit,
+ * the menu by role (管理 for the admin only), the words of refusal reasons, month fields. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include "web_auth.h"
 #include "web_page.h"
 #include "web_request.h"
+#include "web_views.h"
 
 static void forms_decode_escapes_and_refuse_bad_ones(void **state)
 {
@@ -45,6 +47,49 @@ static void page_text_is_escaped(void **state)
 	assert_string_equal(p.buf, "<td>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;&lt;b&gt;");
 	assert_false(p.failed);
 	web_page_free(&p);
+}
+
+static void the_menu_shows_refusals_to_all_and_admin_to_the_admin(void **state)
+{
+	(void)state;
+	web_page p = { 0 };
+	web_page_begin(&p, "t", "山田", "申請担当", "00", false);
+	assert_non_null(strstr(p.buf, "<a href=\"/refusals\" id=\"nav-refusals\">拒否</a>"));
+	assert_null(strstr(p.buf, "/admin"));
+	assert_null(strstr(p.buf, "管理</a>"));
+	web_page_free(&p);
+	web_page_begin(&p, "t", "admin", "管理者", "00", true);
+	assert_non_null(strstr(p.buf, "<a href=\"/refusals\" id=\"nav-refusals\">拒否</a>"));
+	assert_non_null(strstr(p.buf, "<a href=\"/admin\" id=\"nav-admin\">管理</a>"));
+	web_page_free(&p);
+	web_page_begin(&p, "ログイン", NULL, NULL, NULL, true); /* the logon page has no menu at all */
+	assert_null(strstr(p.buf, "<nav>"));
+	web_page_free(&p);
+}
+
+static void refusal_reasons_and_months_in_words(void **state)
+{
+	(void)state;
+	static const char *const known[] = { "unknown_account", "bad_password", "locked_out", "no_permit",
+					     "outside_window", "suspended", "revoked", "source_not_allowed",
+					     "too_many_sessions", "unknown_system", "ambiguous_system",
+					     "identity_mismatch", "not_recordable" };
+	for (size_t i = 0; i < sizeof known / sizeof *known; i++) {
+		const char *label = web_refusal_reason_label(known[i]);
+		assert_non_null(label);
+		assert_true((unsigned char)label[0] >= 0x80); /* Japanese words, not the code again */
+	}
+	assert_string_equal(web_refusal_reason_label("no_permit"), "許可なし");
+	assert_null(web_refusal_reason_label("something_new"));
+	assert_null(web_refusal_reason_label(NULL));
+	int y = 0, m = 0;
+	assert_true(web_parse_month("2026-12", &y, &m));
+	assert_int_equal(y, 2026);
+	assert_int_equal(m, 12);
+	const char *bad[] = { "2026-13", "2026-00", "2026-1x", "1999-01", "2026", "", "2026-12-01" };
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		assert_false(web_parse_month(bad[i], &y, &m));
+	assert_false(web_parse_month(NULL, &y, &m));
 }
 
 static void login_sessions_time_out_and_close(void **state)
@@ -113,6 +158,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(forms_decode_escapes_and_refuse_bad_ones),
 		cmocka_unit_test(page_text_is_escaped),
+		cmocka_unit_test(the_menu_shows_refusals_to_all_and_admin_to_the_admin),
+		cmocka_unit_test(refusal_reasons_and_months_in_words),
 		cmocka_unit_test(login_sessions_time_out_and_close),
 		cmocka_unit_test(a_full_table_replaces_the_session_idle_longest),
 		cmocka_unit_test(an_address_with_many_failures_waits),

@@ -41,6 +41,23 @@ are for a reviewer; nothing checks pixels).
   headers URL                              the logon page's headers: CSP without script or
                                            inline styles, no framing, cookies Secure, HttpOnly,
                                            SameSite=Strict
+  tour URL LOGIN PASSWORD STEP...          logs on once and takes the steps in one browser:
+      see PATH SHOT TEXTS                  opens PATH, expects each of TEXTS ('|' between them)
+      lack PATH TEXTS                      opens PATH, expects none of TEXTS
+      missing PATH                         opens PATH: "no such page"
+      menu HAS LACKS                       the dashboard's menu links (ids, ',' between them,
+                                           '-' for none): those of HAS present, of LACKS absent
+      post PATH STATUS FIELDS              POSTs FIELDS (a=b&c=d) with the session's cookie and
+                                           its real CSRF token: expects STATUS
+  admin URL LOGIN PASSWORD SHOTDIR SYSTEM PIN LOCKED
+                                           the administration pages as the admin, in one
+                                           browser: adds section 福祉課, vendors Beta Systems and
+                                           its subcontractor Beta Sub, system SYSTEM (first with
+                                           a bad CIDR: the error inline, the typed values kept;
+                                           then right), sets its networks and PIN, adds account
+                                           beta1 (first with passwords that differ: no password
+                                           written back), disables and enables it, unlocks
+                                           LOCKED, adds applicant suzuki of 福祉課
 """
 import contextlib
 import http.client
@@ -307,9 +324,201 @@ def scenario_get_as(url, login, password, path, status, out):
         f.write(body)
 
 
+def body_text(drv):
+    return drv.find_element(By.TAG_NAME, "body").text
+
+
+def open_page(drv, url, path):
+    drv.get(url + path)
+    WebDriverWait(drv, 30).until(EC.presence_of_element_located((By.TAG_NAME, "main")))
+    return body_text(drv)
+
+
+def post_with_session(drv, url, path, fields):
+    cookie = drv.get_cookie("rmgate_session")["value"]
+    drv.get(url + "/")
+    on_dashboard(drv)
+    csrf = drv.find_element(By.CSS_SELECTOR, "form[action='/logout'] input[name='csrf']").get_attribute("value")
+    pairs = [("csrf", csrf)] + [tuple(f.split("=", 1)) for f in fields.split("&") if f]
+    conn = https(url)
+    conn.request("POST", path, body=urllib.parse.urlencode(pairs), headers={
+        "Cookie": "rmgate_session=" + cookie, "Content-Type": "application/x-www-form-urlencoded"})
+    return conn.getresponse().status
+
+
+def scenario_tour(url, login, password, *steps):
+    steps = list(steps)
+    with logged_on(url, login, password) as drv:
+        while steps:
+            kind = steps.pop(0)
+            if kind == "see":
+                path, shot, texts = steps.pop(0), steps.pop(0), steps.pop(0)
+                body = open_page(drv, url, path)
+                for t in texts.split("|"):
+                    if t not in body:
+                        fail("%s as %s lacks %r" % (path, login, t))
+                drv.save_screenshot(shot)
+            elif kind == "lack":
+                path, texts = steps.pop(0), steps.pop(0)
+                body = open_page(drv, url, path)
+                for t in texts.split("|"):
+                    if t in body:
+                        fail("%s as %s shows %r" % (path, login, t))
+            elif kind == "missing":
+                path = steps.pop(0)
+                drv.get(url + path)
+                try:
+                    WebDriverWait(drv, 30).until(EC.title_contains("ページがありません"))
+                except Exception:
+                    fail("%s as %s is not 'no such page' but %r" % (path, login, drv.title))
+            elif kind == "menu":
+                has, lacks = steps.pop(0), steps.pop(0)
+                drv.get(url + "/")
+                on_dashboard(drv)
+                for i in [x for x in has.split(",") if x != "-"]:
+                    if not drv.find_elements(By.ID, i):
+                        fail("the menu of %s lacks %s" % (login, i))
+                for i in [x for x in lacks.split(",") if x != "-"]:
+                    if drv.find_elements(By.ID, i):
+                        fail("the menu of %s shows %s" % (login, i))
+            elif kind == "post":
+                path, status, fields = steps.pop(0), steps.pop(0), steps.pop(0)
+                got = post_with_session(drv, url, path, fields)
+                if got != int(status):
+                    fail("POST %s as %s answered %d, not %s" % (path, login, got, status))
+            else:
+                fail("unknown tour step %r" % kind)
+
+
+def fill(drv, values):
+    from selenium.webdriver.support.ui import Select
+    for ident, value in values:
+        el = drv.find_element(By.ID, ident)
+        if el.tag_name == "select":
+            Select(el).select_by_value(value)
+        else:
+            el.clear()
+            el.send_keys(value)
+
+
+def submit(drv, button, expect_done=True):
+    before = drv.find_element(By.TAG_NAME, "html")
+    drv.find_element(By.ID, button).click()
+    WebDriverWait(drv, 30).until(EC.staleness_of(before))  # the answer replaced the page
+    WebDriverWait(drv, 30).until(EC.presence_of_element_located((By.TAG_NAME, "main")))
+    found = drv.find_elements(By.ID, "done" if expect_done else "error")
+    if not found:
+        err = drv.find_elements(By.ID, "error")
+        fail("after %s: expected %s, got %s" % (button, "done" if expect_done else "an error",
+                                               err[0].text if err else drv.title))
+    return body_text(drv)
+
+
+def value_of(drv, ident):
+    return drv.find_element(By.ID, ident).get_attribute("value")
+
+
+def scenario_admin(url, login, password, shots, system, pin, locked):
+    with logged_on(url, login, password) as drv:
+        drv.find_element(By.ID, "nav-admin").click()
+        WebDriverWait(drv, 30).until(EC.presence_of_element_located((By.ID, "admin-pages")))
+        drv.save_screenshot(shots + "/admin.png")
+
+        open_page(drv, url, "/admin/sections")
+        fill(drv, [("name", "福祉課"), ("officer", "福祉課長 鈴木 一郎")])
+        body = submit(drv, "add-section")
+        if "福祉課長 鈴木 一郎" not in drv.find_element(By.ID, "sections").text:
+            fail("the new section is not listed")
+        drv.save_screenshot(shots + "/admin-sections.png")
+
+        open_page(drv, url, "/admin/vendors")
+        fill(drv, [("name", "Beta Systems")])
+        submit(drv, "add-vendor")
+        fill(drv, [("name", "Beta Sub"), ("prime", "Beta Systems")])
+        submit(drv, "add-vendor")
+        rows = [r.text for r in drv.find_elements(By.CSS_SELECTOR, "#vendors tr")]
+        if not any("Beta Sub" in r and "Beta Systems" in r for r in rows):
+            fail("Beta Sub is not listed with its prime: %r" % rows)
+        drv.save_screenshot(shots + "/admin-vendors.png")
+
+        open_page(drv, url, "/admin/systems")
+        typed = [("name", system), ("class", "mynumber"), ("host", "10.9.0.5"), ("port", "3389"),
+                 ("section", "福祉課"), ("networks", "10.9.0.0/33")]
+        fill(drv, typed)
+        submit(drv, "add-system", expect_done=False)
+        if not drv.find_elements(By.ID, "error-detail"):
+            fail("the refused system shows no rule")
+        for ident, value in typed:
+            if value_of(drv, ident) != value:
+                fail("the refused form lost %s: %r" % (ident, value_of(drv, ident)))
+        if system in drv.find_element(By.ID, "systems").text:
+            fail("a refused system is listed")
+        drv.save_screenshot(shots + "/admin-system-refused.png")
+        fill(drv, [("networks", "10.9.0.0/16")])
+        submit(drv, "add-system")
+        row = [r.text for r in drv.find_elements(By.CSS_SELECTOR, "#systems tr") if system in r.text]
+        if not row or "個人番号利用事務系" not in row[0] or "10.9.0.0/16" not in row[0] or "福祉課" not in row[0]:
+            fail("the new system's row: %r" % row)
+        fill(drv, [("networks-" + system, "10.9.0.0/16 10.10.0.0/16")])
+        submit(drv, "do-networks-" + system)
+        fill(drv, [("pin-" + system, "sha256:xyz")])
+        submit(drv, "do-pin-" + system, expect_done=False)
+        if value_of(drv, "pin-" + system) != "sha256:xyz":
+            fail("the refused pin was not kept on the form")
+        fill(drv, [("pin-" + system, pin)])
+        submit(drv, "do-pin-" + system)
+        row = [r.text for r in drv.find_elements(By.CSS_SELECTOR, "#systems tr") if system in r.text]
+        if not row or "10.10.0.0/16" not in row[0] or pin.lower() not in row[0].replace("\n", ""):
+            fail("networks or pin not shown: %r" % row)
+        drv.save_screenshot(shots + "/admin-systems.png")
+
+        open_page(drv, url, "/admin/accounts")
+        fill(drv, [("vendor", "Beta Sub"), ("login", "beta1"), ("password", "beta-Pass-1"), ("again", "beta-Pass-2")])
+        submit(drv, "add-account", expect_done=False)
+        if value_of(drv, "login") != "beta1" or value_of(drv, "password") or value_of(drv, "again"):
+            fail("the refused account form: login kept, passwords never written back")
+        if "beta-Pass" in drv.page_source:
+            fail("a password was written into the page")
+        fill(drv, [("password", "beta-Pass-1"), ("again", "beta-Pass-1")])
+        submit(drv, "add-account")
+        if "beta-Pass" in drv.current_url:
+            fail("a password is in the URL")
+
+        def state(who):
+            rows = [r for r in drv.find_elements(By.CSS_SELECTOR, "#accounts tr") if who in r.text]
+            if not rows:
+                fail("account %s is not listed" % who)
+            return rows[0].find_element(By.CLASS_NAME, "state").text
+        if state("beta1") != "有効":
+            fail("beta1 is %r, not 有効" % state("beta1"))
+        submit(drv, "disable-beta1")
+        if state("beta1") != "無効":
+            fail("beta1 is %r after disabling" % state("beta1"))
+        submit(drv, "enable-beta1")
+        if state("beta1") != "有効":
+            fail("beta1 is %r after enabling" % state("beta1"))
+        if "ロック中" not in state(locked):
+            fail("%s is not shown locked: %r" % (locked, state(locked)))
+        drv.save_screenshot(shots + "/admin-accounts-locked.png")
+        submit(drv, "unlock-" + locked)
+        if "ロック中" in state(locked) or drv.find_elements(By.ID, "unlock-" + locked):
+            fail("%s still locked after the unlock" % locked)
+        drv.save_screenshot(shots + "/admin-accounts.png")
+
+        open_page(drv, url, "/admin/staff")
+        fill(drv, [("login", "suzuki"), ("display-name", "鈴木 花子"), ("role", "applicant"), ("section", "福祉課"),
+                   ("password", "suzuki-Passw0rd-long"), ("again", "suzuki-Passw0rd-long")])
+        submit(drv, "add-staff")
+        rows = [r.text for r in drv.find_elements(By.CSS_SELECTOR, "#staff tr") if "suzuki" in r.text]
+        if not rows or "申請担当" not in rows[0] or "福祉課" not in rows[0]:
+            fail("suzuki's row: %r" % rows)
+        drv.save_screenshot(shots + "/admin-staff.png")
+
+
 SCENARIOS = {"get-as": scenario_get_as, "apply": scenario_apply, "click": scenario_click, "page": scenario_page, "note": scenario_note, "permit": scenario_permit, "no-button": scenario_no_button, "missing": scenario_missing,
              "post-as": scenario_post_as,"login": scenario_login, "refused": scenario_refused, "absent": scenario_absent,
-             "forged-post": scenario_forged_post, "headers": scenario_headers}
+             "forged-post": scenario_forged_post, "headers": scenario_headers, "tour": scenario_tour,
+             "admin": scenario_admin}
 
 def scenario_end_session(url, login, password, session, reason, shot):
     with logged_on(url, login, password) as drv:
