@@ -8,6 +8,7 @@
 #include "web_views.h"
 
 #include "ledger.h"
+#include "rec_reader.h"
 #include "session_view.h"
 
 #include <stdio.h>
@@ -136,7 +137,52 @@ static void list_page(web_request *r, const web_staff *s)
 	free(rows);
 }
 
-static void detail_page(web_request *r, const web_staff *s, int64_t id, const char *notice)
+/* The recording's integrity, checked on request (it reads the whole file): the hash chain of
+ * its packets (rec_reader_check_file, as `rmgate-replay verify`) and its digest against the
+ * one the ledger recorded at the session's end. A relative path in the ledger (a development
+ * gate's ./var) is read from the console's working directory. Returns true when all is well;
+ * the verdict in Japanese in out. */
+static bool check_recording(const policy_session_row *row, char *out, size_t len)
+{
+	if (!row->recording[0]) {
+		snprintf(out, len, "この接続には記録ファイルがありません。");
+		return false;
+	}
+	rec_summary sum;
+	char err[300], hex[65];
+	if (rec_reader_check_file(row->recording, &sum, err, sizeof err) != 0) {
+		snprintf(out, len, "記録ファイルを読めません：%s", err);
+		return false;
+	}
+	rec_digest_hex(sum.digest, hex);
+	bool digest_known = row->digest[0] != 0, digest_matches = digest_known && !strcasecmp(hex, row->digest);
+	if (sum.integrity == REC_CORRUPT) {
+		snprintf(out, len, "記録が壊れています（パケット %u、位置 %llu）：%s", sum.bad_seq,
+			 (unsigned long long)sum.bad_offset, sum.problem);
+		return false;
+	}
+	if (sum.integrity != REC_COMPLETE && !row->end_us) {
+		snprintf(out, len, "記録は書き込み中です。ここまでの %llu パケットは正常です。",
+			 (unsigned long long)sum.packets);
+		return true;
+	}
+	if (sum.integrity != REC_COMPLETE) {
+		snprintf(out, len, "記録が途中で切れています（%s）。%s", sum.problem,
+			 digest_matches ? "読める部分の要約値は台帳と一致します（ゲートの異常終了の後に記録された終了です）。"
+					: "読める部分の要約値は台帳と一致しません。");
+		return digest_matches;
+	}
+	if (digest_known && !digest_matches) {
+		snprintf(out, len, "記録ファイルの要約値 %s が台帳の %s と一致しません。台帳に記録されたファイルではありません。", hex,
+			 row->digest);
+		return false;
+	}
+	snprintf(out, len, "記録は完全で、ハッシュの連鎖は途切れていません（%llu パケット）。%s",
+		 (unsigned long long)sum.packets, digest_known ? "要約値は台帳と一致します。" : "台帳の要約値は終了時に記録されます。");
+	return true;
+}
+
+static void detail_page(web_request *r, const web_staff *s, int64_t id, const char *notice, bool verify)
 {
 	policy_session_detail *d = NULL;
 	int status = policy_session_detail_load(r->db, id, section_scope(s), &d);
@@ -188,6 +234,19 @@ static void detail_page(web_request *r, const web_staff *s, int64_t id, const ch
 	web_page_raw(p, "</tr><tr><th>記録の要約値（SHA-256）</th><td class=\"hash\">");
 	web_page_text(p, row->digest[0] ? row->digest : "（終了時に記録）");
 	web_page_raw(p, "</td></tr></table>");
+	if (verify) {
+		char verdict[1200], what[200];
+		bool ok = check_recording(row, verdict, sizeof verdict);
+		web_page_raw(p, ok ? "<p class=\"ok\" id=\"recording-verdict\">" : "<p class=\"error\" id=\"recording-verdict\">");
+		web_page_text(p, verdict);
+		web_page_raw(p, "</p>");
+		snprintf(what, sizeof what, "session %lld: recording checked: %s", (long long)row->id, ok ? "ok" : "problem");
+		policy_staff_record_action(r->db, s->who.login, what, r->now_us);
+	} else if (row->recording[0]) {
+		web_page_raw(p, "<p><a id=\"verify-recording\" href=\"/sessions/");
+		web_page_textf(p, "%lld/verify", (long long)row->id);
+		web_page_raw(p, "\">記録を検証する</a>（ファイル全体を読むため、長い記録では時間がかかります）</p>");
+	}
 
 	web_page_raw(p, "<h2>台帳の記録</h2><table id=\"events\"><tr><th>日時</th><th>種類</th><th>内容</th><th>記録者</th></tr>");
 	for (int i = 0; i < d->n_events; i++) {
@@ -302,8 +361,8 @@ bool web_sessions_route(web_request *r, const web_staff *s)
 		return false;
 	char *end = NULL;
 	long long id = strtoll(r->path + 10, &end, 10);
-	bool end_action = end && !strcmp(end, "/end");
-	if (!r->path[10] || (*end && !end_action) || id <= 0 || (end_action && !post)) {
+	bool end_action = end && !strcmp(end, "/end"), verify = end && !strcmp(end, "/verify");
+	if (!r->path[10] || (*end && !end_action && !verify) || id <= 0 || (end_action && !post) || (verify && post)) {
 		web_message(r, s, 404, "ページがありません", "指定されたセッションはありません。");
 		return true;
 	}
@@ -315,6 +374,7 @@ bool web_sessions_route(web_request *r, const web_staff *s)
 		detail_page(r, s, id,
 			    web_request_query(r, "done")    ? "作業内容を記録しました。"
 			    : web_request_query(r, "ended") ? "終了を指示しました。ゲートが5秒以内に接続を切断します。"
-							    : NULL);
+							    : NULL,
+			    verify);
 	return true;
 }

@@ -44,10 +44,10 @@ for _ in $(seq 300); do (exec 9<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && brea
 echo "web bench: $(sql 'SELECT COUNT(*) FROM permits') permits, $(sql 'SELECT COUNT(*) FROM sessions') sessions," \
      "$(sql "SELECT COUNT(*) FROM events WHERE type LIKE 'refused%'") refusal rows, $(du -m "$RUN/rmgate.db" | cut -f1) MB;" \
      "$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) before the run"
-COMMON="/,/permits,/permits?page=50,/permits?state=approved,/permits/$PERMIT,/sessions?month=$MONTH,/sessions?month=$MONTH&page=100,/sessions/$SESSION,/reports?month=$MONTH"
+COMMON="/,/permits,/permits?page=50,/permits?state=approved,/permits/$PERMIT,/sessions?month=$MONTH,/sessions?month=$MONTH&page=100,/sessions/$SESSION,/refusals?month=$MONTH,/refusals?month=$MONTH&page=5,/reports?month=$MONTH"
 python3 tests/bench/web_pages.py "https://127.0.0.1:$PORT" "$ROUNDS" \
     "approver:deputy:bench-staff-pass:$COMMON,/reports/monthly.html?month=$MONTH&section=$SECTION,/reports/monthly.csv?month=$MONTH,/reports/register.csv?month=$MONTH" \
     "auditor:audit:bench-staff-pass:/,/sessions?month=$MONTH" \
-    "applicant:officer:bench-staff-pass:/,/permits,/permits/$OWN_PERMIT,/sessions?month=$MONTH,/reports/monthly.html?month=$MONTH"
+    "applicant:officer:bench-staff-pass:/,/permits,/permits/$OWN_PERMIT,/sessions?month=$MONTH,/refusals?month=$MONTH,/reports/monthly.html?month=$MONTH"
 echo "web bench: at its start the console $(grep -h 'ledger checked' "$RUN/web.log" | sed 's/^rmgate-web: //')"
 echo "web bench: load average $(cut -d' ' -f1-3 /proc/loadavg) after the run"
