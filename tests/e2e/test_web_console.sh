@@ -200,6 +200,19 @@ bench_check "the ledger names who ordered the end and why" \
     product_wait_sql "SELECT COUNT(*) FROM events WHERE type = 'end_requested' AND session_id = $session_id AND actor = 'deputy' AND detail = '不審な操作のため停止'" 1
 bench_check "the gate ends the session (reason terminated)" \
     product_wait_sql "SELECT COUNT(*) FROM session_ends WHERE session_id = $session_id AND reason = 'terminated'" 1 30
+# Its recording checked from its page (the file's hash chain and the digest the ledger holds):
+# intact, then with one byte in the middle of the file changed: corrupt.
+bench_check "the recording of the ended session verifies: complete, the ledger's digest" \
+    "${BROWSER[@]}" verify-recording "$URL" auditor2 auditor2-Passw0rd-long "$session_id" "$SHOTS/session-verify.png" \
+    "記録は完全で" "要約値は台帳と一致します"
+bench_check "the check is a ledger row naming who checked" \
+    product_wait_sql "SELECT COUNT(*) FROM events WHERE type = 'staff_action' AND actor = 'auditor2' AND detail = 'session $session_id: recording checked: ok'" 1
+recording=$(product_sql "SELECT recording_path FROM session_ends WHERE session_id = $session_id")
+bench_check "a recording altered on disk is reported corrupt" eval '
+    python3 -c "import sys; f = open(sys.argv[1], \"r+b\"); import os; n = os.path.getsize(sys.argv[1]) // 2; f.seek(n); b = f.read(1); f.seek(n); f.write(bytes([b[0] ^ 0xff]))" "$recording" &&
+    "${BROWSER[@]}" verify-recording "$URL" auditor2 auditor2-Passw0rd-long "$session_id" "$SHOTS/session-verify-bad.png" "記録が壊れています"'
+bench_check "the altered recording is a problem in the ledger row of the check" \
+    product_wait_sql "SELECT COUNT(*) FROM events WHERE type = 'staff_action' AND actor = 'auditor2' AND detail = 'session $session_id: recording checked: problem'" 1
 bench_check "an ended session cannot be ended again (409)" \
     "${BROWSER[@]}" post-as "$URL" deputy deputy-Passw0rd-long "/sessions/$session_id/end" 409 reason=again
 bench_check "the ledger still verifies" "${PRODUCT_POLICY[@]}" verify

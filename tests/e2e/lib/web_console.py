@@ -542,7 +542,21 @@ def scenario_no_end_button(url, login, password, session):
             fail("%s sees a button to end session %s" % (login, session))
 
 
-SCENARIOS.update({"end-session": scenario_end_session, "no-end-button": scenario_no_end_button})
+def scenario_verify_recording(url, login, password, session, shot, *texts):
+    with logged_on(url, login, password) as drv:
+        drv.get("%s/sessions/%s" % (url, session))
+        WebDriverWait(drv, 30).until(EC.presence_of_element_located((By.ID, "verify-recording")))
+        drv.find_element(By.ID, "verify-recording").click()
+        WebDriverWait(drv, 60).until(EC.presence_of_element_located((By.ID, "recording-verdict")))
+        verdict = drv.find_element(By.ID, "recording-verdict").text
+        for t in texts:
+            if t not in verdict:
+                fail("the recording's verdict %r lacks %r" % (verdict, t))
+        drv.save_screenshot(shot)
+
+
+SCENARIOS.update({"end-session": scenario_end_session, "no-end-button": scenario_no_end_button,
+                  "verify-recording": scenario_verify_recording})
 
 if __name__ == "__main__":
     if len(sys.argv) < 3 or sys.argv[1] not in SCENARIOS:
