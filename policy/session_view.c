@@ -61,10 +61,26 @@ static void read_row(sqlite3_stmt *st, policy_session_row *r)
 	r->system_section_id = sqlite3_column_int64(st, 15);
 }
 
-/* ?1 month start, ?2 month end, ?3 section (0 = all). */
-#define LIST_WHERE " WHERE s.start_us >= ?1 AND s.start_us < ?2 AND (?3 = 0 OR y.section_id = ?3)"
+/* ?1 month start, ?2 month end, ?3 section id (0 = all); ?6 section, ?7 vendor, ?8 system by name
+ * (NULL = all). */
+#define LIST_WHERE                                                                                        \
+	" WHERE s.start_us >= ?1 AND s.start_us < ?2 AND (?3 = 0 OR y.section_id = ?3)"                    \
+	" AND (?6 IS NULL OR y.section_id = (SELECT id FROM sections WHERE name = ?6))"                    \
+	" AND (?7 IS NULL OR v.name = ?7) AND (?8 IS NULL OR y.name = ?8)"
 
-int policy_session_list_page(policy_db *db, int year, int month, int64_t section_id, int page,
+static void bind_filter(sqlite3_stmt *st, const policy_session_filter *f)
+{
+	static const policy_session_filter all = { 0 };
+	if (!f)
+		f = &all;
+	sqlite3_bind_int64(st, 3, f->section_id);
+	const char *names[3] = { f->section, f->vendor, f->system };
+	for (int i = 0; i < 3; i++)
+		if (names[i] && *names[i])
+			sqlite3_bind_text(st, 6 + i, names[i], -1, SQLITE_TRANSIENT);
+}
+
+int policy_session_list_page(policy_db *db, int year, int month, const policy_session_filter *filter, int page,
                              policy_session_row *rows, int *n, int *total)
 {
 	*n = *total = 0;
@@ -80,7 +96,7 @@ int policy_session_list_page(policy_db *db, int year, int month, int64_t section
 	} else {
 		sqlite3_bind_int64(st, 1, from);
 		sqlite3_bind_int64(st, 2, to);
-		sqlite3_bind_int64(st, 3, section_id);
+		bind_filter(st, filter);
 		if (sqlite3_step(st) == SQLITE_ROW)
 			*total = sqlite3_column_int(st, 0);
 		else
@@ -95,7 +111,7 @@ int policy_session_list_page(policy_db *db, int year, int month, int64_t section
 	if (!status) {
 		sqlite3_bind_int64(st, 1, from);
 		sqlite3_bind_int64(st, 2, to);
-		sqlite3_bind_int64(st, 3, section_id);
+		bind_filter(st, filter);
 		sqlite3_bind_int(st, 4, POLICY_VIEW_PAGE);
 		sqlite3_bind_int64(st, 5, (int64_t)(page < 0 ? 0 : page) * POLICY_VIEW_PAGE);
 		int rc;

@@ -32,9 +32,17 @@ typedef struct {
 	int n_events, events_total;
 } policy_session_detail;
 
+/* Which sessions a list shows: the section by id (an applicant's scope; 0 = any) or by name,
+ * the vendor and the system by name (NULL or "" = any; a name that matches nothing lists
+ * nothing). */
+typedef struct {
+	int64_t section_id;
+	const char *section, *vendor, *system;
+} policy_session_filter;
+
 /* A page (POLICY_VIEW_PAGE rows, the latest start first) of the sessions that started in the month
- * (display zone); *total counts them all. */
-int policy_session_list_page(policy_db *db, int year, int month, int64_t section_id, int page,
+ * (display zone) and match the filter (NULL = all); *total counts them all. */
+int policy_session_list_page(policy_db *db, int year, int month, const policy_session_filter *filter, int page,
                              policy_session_row *rows, int *n, int *total);
 
 /* One session with its events (allocated: free with free()). */

@@ -107,6 +107,21 @@ void web_page_id_link_text(web_page *p, const char *prefix, long long id, const 
 	web_page_raw(p, "</a>");
 }
 
+void web_page_url_value(web_page *p, const char *value)
+{
+	char enc[4];
+	for (const unsigned char *c = (const unsigned char *)(value ? value : ""); *c; c++) {
+		if ((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-' ||
+		    *c == '_' || *c == '.' || *c == '~') {
+			enc[0] = (char)*c;
+			enc[1] = 0;
+		} else {
+			snprintf(enc, sizeof enc, "%%%02X", *c);
+		}
+		web_page_raw(p, enc);
+	}
+}
+
 void web_page_free(web_page *p)
 {
 	free(p->buf);

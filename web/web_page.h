@@ -25,6 +25,9 @@ void web_page_bytes(web_page *p, const void *data, size_t n);
 void web_page_text(web_page *p, const char *text);
 void web_page_textf(web_page *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void web_page_free(web_page *p);
+/* A value inside a link's query string (?name=VALUE): every byte but the unreserved ones
+ * (A-Z a-z 0-9 - _ . ~) percent-encoded, so the result is also safe in an HTML attribute. */
+void web_page_url_value(web_page *p, const char *value);
 /* <a href="PREFIX<id>">id</a>: a link to a record of ours by its number. */
 void web_page_id_link(web_page *p, const char *prefix, long long id);
 /* <a href="PREFIX<id>SUFFIX">label</a> (label escaped). */

@@ -77,11 +77,9 @@ static void page_link(web_page *p, const char *month, const char *section, const
 	web_page_raw(p, "<a href=\"/refusals?month=");
 	web_page_text(p, month);
 	web_page_raw(p, "&amp;section=");
-	for (const unsigned char *c = (const unsigned char *)(section ? section : ""); *c; c++)
-		web_page_textf(p, "%%%02X", *c);
+	web_page_url_value(p, section);
 	web_page_raw(p, "&amp;vendor=");
-	for (const unsigned char *c = (const unsigned char *)(vendor ? vendor : ""); *c; c++)
-		web_page_textf(p, "%%%02X", *c);
+	web_page_url_value(p, vendor);
 	web_page_textf(p, "&page=%ld", page);
 	web_page_raw(p, "\">");
 	web_page_text(p, label);

@@ -158,19 +158,8 @@ static void link_to(web_page *p, const report_choice *c, const char *what, const
 	web_page_raw(p, "?month=");
 	web_page_text(p, c->month_text);
 	if (c->section) {
-		/* a section name may hold any character: escaped for the URL by hand (no script) */
 		web_page_raw(p, "&amp;section=");
-		char enc[4];
-		for (const unsigned char *q = (const unsigned char *)c->section; *q; q++) {
-			if ((*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') || *q == '-' ||
-			    *q == '_' || *q == '.') {
-				enc[0] = (char)*q;
-				enc[1] = 0;
-			} else {
-				snprintf(enc, sizeof enc, "%%%02X", *q);
-			}
-			web_page_raw(p, enc);
-		}
+		web_page_url_value(p, c->section);
 	}
 	web_page_raw(p, "\">");
 	web_page_text(p, label);

@@ -89,9 +89,15 @@ static void list_page(web_request *r, const web_staff *s)
 	long page = page_arg ? strtol(page_arg, NULL, 10) : 0;
 	if (page < 0 || page > 100000)
 		page = 0;
+	/* An applicant's list is her section's whatever the URL names. */
+	bool applicant = s->who.role == POLICY_ROLE_APPLICANT;
+	policy_session_filter filter = { .section_id = section_scope(s),
+					 .section = applicant ? NULL : web_request_query(r, "section"),
+					 .vendor = web_request_query(r, "vendor"),
+					 .system = web_request_query(r, "system") };
 	policy_session_row *rows = calloc(POLICY_VIEW_PAGE, sizeof *rows);
 	int n = 0, total = 0;
-	if (!rows || policy_session_list_page(r->db, year, mon, section_scope(s), (int)page, rows, &n, &total)) {
+	if (!rows || policy_session_list_page(r->db, year, mon, &filter, (int)page, rows, &n, &total)) {
 		free(rows);
 		web_message(r, s, 500, "セッション", "セッションの一覧を読み込めませんでした（データベースの障害）。");
 		return;
@@ -100,8 +106,17 @@ static void list_page(web_request *r, const web_staff *s)
 	web_begin(r, s, "セッション");
 	web_page_raw(p, "<form method=\"get\" action=\"/sessions\"><label>月 <input name=\"month\" id=\"month\" value=\"");
 	web_page_text(p, this_month);
-	web_page_raw(p, "\" pattern=\"[0-9]{4}-[0-9]{2}\"></label> <button type=\"submit\" id=\"show\">表示</button></form>"
-		        "<p id=\"count\">");
+	web_page_raw(p, "\" pattern=\"[0-9]{4}-[0-9]{2}\"></label> ");
+	if (!applicant) {
+		web_page_raw(p, "<label>課 <input name=\"section\" id=\"section\" placeholder=\"（全課）\" value=\"");
+		web_page_text(p, filter.section ? filter.section : "");
+		web_page_raw(p, "\"></label> ");
+	}
+	web_page_raw(p, "<label>事業者 <input name=\"vendor\" id=\"vendor\" value=\"");
+	web_page_text(p, filter.vendor ? filter.vendor : "");
+	web_page_raw(p, "\"></label> <label>システム <input name=\"system\" id=\"system\" value=\"");
+	web_page_text(p, filter.system ? filter.system : "");
+	web_page_raw(p, "\"></label> <button type=\"submit\" id=\"show\">表示</button></form><p id=\"count\">");
 	web_page_textf(p, "%d年%d月に開始したセッション：%d件", year, mon, total);
 	web_page_raw(p, "</p>");
 	if (n) {
@@ -109,10 +124,16 @@ static void list_page(web_request *r, const web_staff *s)
 			        "<th>事業者</th><th>アカウント</th><th>システム</th><th>接続元</th><th>終了理由</th></tr>");
 		for (int i = 0; i < n; i++) {
 			const policy_session_row *row = &rows[i];
-			char t[32], d[32], idle[32];
+			char t[32], d[32], idle[48];
 			policy_format_local(r->db, row->start_us, t, sizeof t);
 			duration(row->end_us ? row->end_us - row->start_us : r->now_us - row->start_us, d, sizeof d);
 			duration(row->idle_us, idle, sizeof idle);
+			int64_t length = row->end_us - row->start_us;
+			if (row->end_us && length > 0) { /* the idle share: how much of the connection time was idle */
+				size_t used = strlen(idle);
+				snprintf(idle + used, sizeof idle - used, "（%d%%）",
+					 (int)((row->idle_us < length ? row->idle_us : length) * 100 / length));
+			}
 			web_page_raw(p, "<tr><td>");
 			web_page_id_link(p, "/sessions/", row->id);
 			web_page_raw(p, "</td>");
@@ -129,8 +150,16 @@ static void list_page(web_request *r, const web_staff *s)
 		web_page_raw(p, "</table>");
 	}
 	if (total > (page + 1) * POLICY_VIEW_PAGE) {
-		web_page_raw(p, "<p><a href=\"/sessions?month=");
-		web_page_textf(p, "%s&page=%ld", this_month, page + 1);
+		web_page_raw(p, "<p><a id=\"next\" href=\"/sessions?month=");
+		web_page_text(p, this_month);
+		const char *names[] = { "section", "vendor", "system" }, *values[] = { filter.section, filter.vendor, filter.system };
+		for (int i = 0; i < 3; i++) {
+			if (values[i] && *values[i]) {
+				web_page_textf(p, "&%s=", names[i]);
+				web_page_url_value(p, values[i]);
+			}
+		}
+		web_page_textf(p, "&page=%ld", page + 1);
 		web_page_raw(p, "\">次へ</a></p>");
 	}
 	web_page_end(p);

@@ -114,16 +114,35 @@ static void sessions_are_listed_by_month_and_section(void **state)
 	assert_int_equal(policy_ledger_session_end(t->db, a, &e), POLICY_OK);
 	policy_session_row *rows = calloc(POLICY_VIEW_PAGE, sizeof *rows);
 	int n = 0, total = 0;
-	assert_int_equal(policy_session_list_page(t->db, 2025, 6, 0, 0, rows, &n, &total), POLICY_OK);
+	assert_int_equal(policy_session_list_page(t->db, 2025, 6, NULL, 0, rows, &n, &total), POLICY_OK);
 	assert_int_equal(total, 2); /* June in Tokyo: 23:59 on the 30th is June, 00:00 on 1 July is not */
 	assert_int_equal(rows[0].id, a); /* the latest start first, whatever the order of the rows */
 	assert_int_equal(rows[1].id, b);
 	assert_string_equal(rows[0].end_reason, "idle_timeout");
 	assert_string_equal(policy_end_label(rows[0].end_reason), "無操作終了");
-	assert_int_equal(policy_session_list_page(t->db, 2025, 6, id_of(t, "sections", "情報政策課"), 0, rows, &n, &total), POLICY_OK);
+	assert_int_equal(policy_session_list_page(t->db, 2025, 6, &(policy_session_filter){ .section_id = id_of(t, "sections", "情報政策課") }, 0, rows, &n, &total), POLICY_OK);
 	assert_int_equal(total, 1);
 	assert_int_equal(rows[0].id, a);
-	assert_int_equal(policy_session_list_page(t->db, 2025, 13, 0, 0, rows, &n, &total), POLICY_ERR_INVALID);
+	/* by name: the section, the system, a name that matches nothing lists nothing */
+	assert_int_equal(policy_session_list_page(t->db, 2025, 6, &(policy_session_filter){ .section = "税務課" }, 0, rows, &n, &total),
+			 POLICY_OK);
+	assert_int_equal(total, 1);
+	assert_int_equal(rows[0].id, b);
+	assert_int_equal(policy_session_list_page(t->db, 2025, 6, &(policy_session_filter){ .system = "juki" }, 0, rows, &n, &total),
+			 POLICY_OK);
+	assert_int_equal(total, 1);
+	assert_int_equal(rows[0].id, a);
+	assert_int_equal(policy_session_list_page(t->db, 2025, 6, &(policy_session_filter){ .vendor = "Nobody" }, 0, rows, &n, &total),
+			 POLICY_OK);
+	assert_int_equal(total, 0);
+	assert_int_equal(n, 0);
+	/* an applicant's scope stays whatever section the name asks for */
+	assert_int_equal(policy_session_list_page(t->db, 2025, 6,
+						  &(policy_session_filter){ .section_id = id_of(t, "sections", "情報政策課"), .section = "税務課" },
+						  0, rows, &n, &total),
+			 POLICY_OK);
+	assert_int_equal(total, 0);
+	assert_int_equal(policy_session_list_page(t->db, 2025, 13, NULL, 0, rows, &n, &total), POLICY_ERR_INVALID);
 	free(rows);
 	policy_session_detail *d = NULL;
 	assert_int_equal(policy_session_detail_load(t->db, b, id_of(t, "sections", "情報政策課"), &d), POLICY_ERR_NOT_FOUND);
