@@ -161,6 +161,10 @@ bench_check "each download is a ledger row naming the staff member" \
 session_id=$(product_sql "SELECT id FROM sessions WHERE login = 'acme' ORDER BY id LIMIT 1")
 bench_check "the month's sessions list the vendor's session" \
     "${BROWSER[@]}" page "$URL" auditor auditor-Passw0rd-long /sessions "$SHOTS/sessions.png" "Acme Maintenance" acme shadow 接続中
+bench_check "the sessions list filters by vendor and system: another vendor's list is empty" eval '
+    "${BROWSER[@]}" page "$URL" auditor auditor-Passw0rd-long "/sessions?vendor=Far%20Vendor" "$SHOTS/sessions-other-vendor.png" "セッション：0件" &&
+    "${BROWSER[@]}" page "$URL" auditor auditor-Passw0rd-long "/sessions?vendor=Acme%20Maintenance&system=shadow" \
+        "$SHOTS/sessions-vendor.png" "Acme Maintenance" acme'
 bench_check "a session's page shows its ledger rows (the channels the client offered)" \
     "${BROWSER[@]}" page "$URL" auditor auditor-Passw0rd-long "/sessions/$session_id" "$SHOTS/session.png" \
         "クライアントが要求した経路" "127.0.0.1"
