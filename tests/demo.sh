@@ -70,6 +70,15 @@ if [ ! -f "$DB" ]; then
         --section "Demo Section" --idle-timeout 15 --networks 127.0.0.0/8 ::1 >/dev/null
     printf '%s\n' "$PASSWORD" | $POLICY account add "Demo Vendor" "$LOGIN" --password-stdin >/dev/null
     echo "Demo data: vendor 'Demo Vendor', account '$LOGIN' (password '$PASSWORD'), system 'demo'."
+else
+    # A ./var from an earlier version: migrate it (docs/deploy.md), and give the demo's Table 1
+    # system the networks a migrated system lacks (without them the gate refuses it).
+    $POLICY init >/dev/null || exit 1
+    if $POLICY system list --json | python3 -c '
+import json, sys
+sys.exit(0 if any(s["name"] == "demo" and not s["networks"] for s in json.load(sys.stdin)) else 1)'; then
+        $POLICY system set demo --networks 127.0.0.0/8 ::1 --by "make run" >/dev/null
+    fi
 fi
 demo_permit_today() {
     $POLICY permit list --json | python3 -c '
