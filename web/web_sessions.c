@@ -60,14 +60,6 @@ static bool may_end(const web_staff *s)
 	return s->who.role == POLICY_ROLE_APPROVER || s->who.role == POLICY_ROLE_ADMIN;
 }
 
-static bool end_was_requested(const policy_session_detail *d)
-{
-	for (int i = 0; i < d->n_events; i++)
-		if (!strcmp(d->events[i].type, "end_requested"))
-			return true;
-	return false;
-}
-
 static void list_page(web_request *r, const web_staff *s)
 {
 	const char *month = web_request_query(r, "month");
@@ -291,7 +283,8 @@ static void detail_page(web_request *r, const web_staff *s, int64_t id, const ch
 	web_page_raw(p, "</table>");
 	if (d->events_total > d->n_events)
 		web_page_textf(p, "ほか%d件（rmgate-policy session show で全件）", d->events_total - d->n_events);
-	if (!row->end_us && end_was_requested(d)) {
+	bool end_requested = false; /* the ledger's answer, not the page's capped list of rows */
+	if (!row->end_us && policy_session_end_requested(r->db, row->id, &end_requested) == POLICY_OK && end_requested) {
 		web_page_raw(p, "<p class=\"ok\" id=\"end-requested\">終了が指示されています。ゲートが5秒以内に接続を切断します。</p>");
 	} else if (!row->end_us && may_end(s)) {
 		web_page_raw(p, "<h2>このセッションを終了させる</h2><form method=\"post\" action=\"/sessions/");
