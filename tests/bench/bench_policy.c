@@ -6,6 +6,7 @@
  * Prints the figures; asserts nothing (tests never judge wall-clock time).
  *   bench_policy [--sessions N] [--dir DIR]
  */
+#include "bench_clock.h"
 #include "account.h"
 #include "admin.h"
 #include "authz.h"
@@ -24,19 +25,6 @@
 #define SYSTEMS 100
 #define PERMITS_PER_VENDOR 5
 #define CALLS 100000
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static int64_t jst(int y, int m, int d, int h)
-{
-	cal_date day = { y, m, d };
-	return (cal_to_days(day) * 86400 + (h - 9) * 3600) * (int64_t)1000000;
-}
 
 static void die(const char *what)
 {
@@ -95,26 +83,26 @@ static void bench_authorize(policy_db *db)
 	double *lat = malloc(CALLS * sizeof *lat);
 	int allowed = 0;
 	srand(42);
-	int64_t when = jst(2025, 9, 10, 12);
+	int64_t when = bench_jst_us(2025, 9, 10, 12);
 	for (int i = 0; i < CALLS; i++) {
 		char login[64];
 		snprintf(login, sizeof login, "user%04d", rand() % VENDORS);
 		policy_decision d;
-		double t0 = now_s();
+		double t0 = bench_now_s();
 		if (policy_authorize(db, login, NULL, i % 2 ? "203.0.113.7" : "2001:db8::7", when, &d))
 			die("authorize");
-		lat[i] = now_s() - t0;
+		lat[i] = bench_now_s() - t0;
 		allowed += d.allowed;
 	}
 	qsort(lat, CALLS, sizeof *lat, cmp_double);
 	printf("authorize: %d permits, %d calls (%d allowed): p50 %.1f us, p99 %.1f us, max %.1f us (goal p99 <= 1000 us)\n",
 	       VENDORS * PERMITS_PER_VENDOR, CALLS, allowed, lat[CALLS / 2] * 1e6, lat[CALLS * 99 / 100] * 1e6,
 	       lat[CALLS - 1] * 1e6);
-	double t0 = now_s();
+	double t0 = bench_now_s();
 	policy_deny_reason r;
 	for (int i = 0; i < CALLS; i++)
 		policy_permit_still_valid(db, 1 + i % (VENDORS * PERMITS_PER_VENDOR), when, &r);
-	printf("permit_still_valid: %.1f us per call\n", (now_s() - t0) / CALLS * 1e6);
+	printf("permit_still_valid: %.1f us per call\n", (bench_now_s() - t0) / CALLS * 1e6);
 	free(lat);
 }
 
@@ -122,20 +110,20 @@ static void bench_ledger(policy_db *db)
 {
 	policy_session_start s = { .permit_id = 1, .login = "user0000", .source = "203.0.113.7", .client_name = "PC" };
 	int64_t sid;
-	if (policy_ledger_session_start(db, jst(2025, 9, 10, 12), &s, &sid))
+	if (policy_ledger_session_start(db, bench_jst_us(2025, 9, 10, 12), &s, &sid))
 		die("session start");
 	int n = 50000;
-	double t0 = now_s();
+	double t0 = bench_now_s();
 	for (int i = 0; i < n; i++)
-		if (policy_ledger_event(db, sid, jst(2025, 9, 10, 12) + i, "channel_denied", "cliprdr"))
+		if (policy_ledger_event(db, sid, bench_jst_us(2025, 9, 10, 12) + i, "channel_denied", "cliprdr"))
 			die("event");
-	double dt = now_s() - t0;
+	double dt = bench_now_s() - t0;
 	printf("ledger append: %d events in %.2f s = %.0f events/s, one transaction each (goal >= 5000/s)\n", n, dt, n / dt);
-	t0 = now_s();
+	t0 = bench_now_s();
 	policy_verify_result v;
 	if (policy_ledger_verify(db, &v) || !v.ok)
 		die("verify");
-	printf("ledger verify: %lld rows in %.2f s\n", (long long)v.rows, now_s() - t0);
+	printf("ledger verify: %lld rows in %.2f s\n", (long long)v.rows, bench_now_s() - t0);
 }
 
 /* 20,000 refused attempts in October 2025, each a row (no flood aggregation), by the vendors'
@@ -146,7 +134,7 @@ static void bench_refusals(policy_db *db)
 	char login[64];
 	for (int i = 0; i < 20000; i++) {
 		snprintf(login, sizeof login, i % 4 ? "user%04d" : "ghost%04d", i % VENDORS);
-		if (policy_ledger_refused(db, jst(2025, 10, 1 + i % 28, 9) + i, i % 4 ? POLICY_DENY_SOURCE_NOT_ALLOWED
+		if (policy_ledger_refused(db, bench_jst_us(2025, 10, 1 + i % 28, 9) + i, i % 4 ? POLICY_DENY_SOURCE_NOT_ALLOWED
 									      : POLICY_DENY_UNKNOWN_ACCOUNT,
 					  login, "198.51.100.7", i % 3 ? NULL : "sys001", "bench"))
 			die("refused");
@@ -169,11 +157,11 @@ static void bench_refusals(policy_db *db)
 		policy_refusal_filter f = { .year = 2025, .month = 10, .section = runs[k].section, .vendor = runs[k].vendor,
 					    .page = runs[k].page };
 		int n = 0, total = 0;
-		double t0 = now_s();
+		double t0 = bench_now_s();
 		if (policy_refusal_list_page(db, &f, runs[k].count_only ? NULL : rows, &n, &total, NULL))
 			die("refusal list");
 		printf("refusal page, %s: %d of %d rows in %.1f ms (goal <= 100 ms)\n", runs[k].what, n, total,
-		       (now_s() - t0) * 1e3);
+		       (bench_now_s() - t0) * 1e3);
 	}
 	free(rows);
 }
@@ -183,7 +171,7 @@ static void bench_refusals(policy_db *db)
  * left zero here (verify would reject this ledger, by design). */
 static void bulk_sessions(policy_db *db, long n)
 {
-	double t0 = now_s();
+	double t0 = bench_now_s();
 	pol_lock(db);
 	pol_exec(db, "DROP TRIGGER IF EXISTS sessions_append_only_u");
 	pol_exec(db, "BEGIN");
@@ -196,7 +184,7 @@ static void bulk_sessions(policy_db *db, long n)
 	sqlite3_stmt *ev = pol_prepare(db, "INSERT INTO events(id, seq, session_id, at_us, type, detail, prev_hash, hash)"
 					   " VALUES (?1 + 1000000, ?1 + 3000000000, ?1, ?2, 'channel_denied', 'rdpdr', zeroblob(32), zeroblob(32))");
 	const char *reasons[] = { "client_disconnect", "idle_timeout", "max_duration", "window_end" };
-	int64_t base = jst(2025, 6, 1, 0);
+	int64_t base = bench_jst_us(2025, 6, 1, 0);
 	for (long i = 1; i <= n; i++) {
 		int64_t start = base + (i * 2592000000000LL / (n + 1)); /* spread over 30 days */
 		int64_t permit = 1 + i % (VENDORS * PERMITS_PER_VENDOR);
@@ -227,18 +215,18 @@ static void bulk_sessions(policy_db *db, long n)
 		die("bulk insert");
 	pol_unlock(db);
 	printf("report data: %ld sessions with ends, %ld blocked-redirection events written in %.1f s\n", n, n / 10,
-	       now_s() - t0);
+	       bench_now_s() - t0);
 }
 
 static void bench_report(policy_db *db)
 {
 	FILE *null = fopen("/dev/null", "w");
 	for (int fmt = 0; fmt < 3; fmt++) {
-		double t0 = now_s();
+		double t0 = bench_now_s();
 		if (policy_report_monthly(db, 2025, 6, NULL, (policy_report_format)fmt, null))
 			die("report");
 		printf("report monthly (%s): %.2f s (goal < 2 s)\n", fmt == 0 ? "html" : fmt == 1 ? "csv" : "json",
-		       now_s() - t0);
+		       bench_now_s() - t0);
 	}
 	fclose(null);
 }
@@ -264,9 +252,9 @@ int main(int argc, char **argv)
 	if (!db)
 		die("open");
 	policy_set_pbkdf2_iterations(db, 1000); /* seeding 2,000 accounts; not measured */
-	double t0 = now_s();
+	double t0 = bench_now_s();
 	seed_permits(db);
-	printf("seed: %d vendors/accounts, %d permits in %.1f s\n", VENDORS, VENDORS * PERMITS_PER_VENDOR, now_s() - t0);
+	printf("seed: %d vendors/accounts, %d permits in %.1f s\n", VENDORS, VENDORS * PERMITS_PER_VENDOR, bench_now_s() - t0);
 	bench_authorize(db);
 	bench_ledger(db);
 	bench_refusals(db);

@@ -8,6 +8,7 @@
  * The database must not exist. SQLite runs with synchronous=OFF here (a benchmark fixture:
  * the rows and the chain are exactly the library's). Prints what it wrote; asserts nothing.
  */
+#include "bench_clock.h"
 #include "account.h"
 #include "admin.h"
 #include "calendar.h"
@@ -27,20 +28,6 @@
 #define SYSTEMS 600
 #define YEARS 5 /* fiscal years 2022..2026 */
 #define FIRST_FY 2022
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* Local (JST) time of a day and hour, in µs. */
-static int64_t jst(int y, int m, int d, int h)
-{
-	cal_date day = { y, m, d };
-	return (cal_to_days(day) * 86400 + (h - 9) * 3600) * (int64_t)1000000;
-}
 
 static void die(const char *what)
 {
@@ -78,7 +65,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "web_bigdb: give a database path that does not exist yet\n");
 		return 2;
 	}
-	double t0 = now_s();
+	double t0 = bench_now_s();
 	policy_db *db = policy_open(path);
 	if (!db)
 		die("open");
@@ -115,7 +102,7 @@ int main(int argc, char **argv)
 			die("system networks");
 	}
 	printf("web_bigdb: %d sections, %d vendors and accounts, %d systems (%.1f s)\n", SECTIONS, VENDORS, SYSTEMS,
-	       now_s() - t0);
+	       bench_now_s() - t0);
 
 	/* permit_of[v][fy][k]: the vendor's k-th permit in that fiscal year (0 = none) */
 	int per_vendor_year = (int)((permits + VENDORS * YEARS - 1) / (VENDORS * YEARS));
@@ -123,7 +110,7 @@ int main(int argc, char **argv)
 	int *system_of_permit = calloc((size_t)permits + 1, sizeof *system_of_permit);
 	const char *sources[] = { "150.95.10.0/24" }; /* a global range: Table 2 refuses documentation ones */
 	long made = 0;
-	double t1 = now_s();
+	double t1 = bench_now_s();
 	for (int fy = 0; fy < YEARS && made < permits; fy++) {
 		int year = FIRST_FY + fy;
 		char from[11], to[11];
@@ -144,7 +131,7 @@ int main(int argc, char **argv)
 					.n_sources = 1, .table = 2, .confirm_all = true
 				};
 				int64_t id;
-				int64_t applied = jst(year, 3, 10, 10);
+				int64_t applied = bench_jst_us(year, 3, 10, 10);
 				if (policy_permit_apply(db, &a, applied, &id))
 					die("permit apply");
 				int64_t decided = applied + 86400LL * 1000000;
@@ -164,11 +151,11 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	printf("web_bigdb: %ld permits through apply/decide (%.1f s)\n", made, now_s() - t1);
+	printf("web_bigdb: %ld permits through apply/decide (%.1f s)\n", made, bench_now_s() - t1);
 
 	/* Sessions: evenly from 2022-04-01 to 2026-11-30, office hours, through the ledger. */
-	double t2 = now_s();
-	int64_t first = jst(2022, 4, 1, 0), last = jst(2026, 11, 30, 0);
+	double t2 = bench_now_s();
+	int64_t first = bench_jst_us(2022, 4, 1, 0), last = bench_jst_us(2026, 11, 30, 0);
 	int64_t span_days = (last - first) / (86400LL * 1000000);
 	static const policy_end_reason reasons[] = { POLICY_END_CLIENT_DISCONNECT, POLICY_END_CLIENT_DISCONNECT,
 						     POLICY_END_IDLE_TIMEOUT, POLICY_END_MAX_DURATION,
@@ -202,18 +189,18 @@ int main(int argc, char **argv)
 				die("refused");
 		}
 		if (i % 100000 == 99999)
-			printf("web_bigdb: %ld sessions (%.0f s)\n", i + 1, now_s() - t2);
+			printf("web_bigdb: %ld sessions (%.0f s)\n", i + 1, bench_now_s() - t2);
 	}
-	if (policy_ledger_flush_refusals(db, jst(2026, 12, 1, 0), true))
+	if (policy_ledger_flush_refusals(db, bench_jst_us(2026, 12, 1, 0), true))
 		die("flush refusals");
 	printf("web_bigdb: %ld sessions with their ends and %ld refused attempts in the ledger (%.1f s)\n", sessions,
-	       sessions / 20, now_s() - t2);
+	       sessions / 20, bench_now_s() - t2);
 	pol_lock(db);
 	pol_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)");
 	pol_unlock(db);
 	policy_close(db);
 	free(permit_of);
 	free(system_of_permit);
-	printf("web_bigdb: done in %.0f s\n", now_s() - t0);
+	printf("web_bigdb: done in %.0f s\n", bench_now_s() - t0);
 	return 0;
 }
